@@ -1,0 +1,29 @@
+use std::{env, path::PathBuf};
+
+use prost::Message;
+
+const PROTOS: &[&str] = &["lightning.proto", "walletunlocker.proto", "stateservice.proto"];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    println!("cargo:rerun-if-changed=lnrpc");
+    let out = PathBuf::from(env::var("OUT_DIR")?);
+    let fds = protox::compile(PROTOS, ["lnrpc"])?;
+
+    // Clients and servers are generated once; each side opts in with a feature so the
+    // browser build never pulls in tonic's server half.
+    tonic_prost_build::configure()
+        .build_transport(false)
+        .client_mod_attribute(".", "#[cfg(feature = \"client\")]")
+        .server_mod_attribute(".", "#[cfg(feature = \"server\")]")
+        .compile_fds(fds.clone())?;
+
+    // lnd's REST proxy marshals with EmitUnpopulated + UseProtoNames and rejects unknown
+    // fields; pbjson is configured to match.
+    pbjson_build::Builder::new()
+        .register_descriptors(&fds.encode_to_vec())?
+        .out_dir(&out)
+        .emit_fields()
+        .preserve_proto_field_names()
+        .build(&[".lnrpc"])?;
+    Ok(())
+}

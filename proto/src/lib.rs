@@ -1,0 +1,9 @@
+//! lnd's protocol as Rust types: prost messages with lnd's REST JSON mapping (pbjson),
+//! plus tonic clients (feature `client`) and servers (feature `server`).
+
+#![allow(clippy::all, missing_docs)]
+
+pub mod lnrpc {
+    include!(concat!(env!("OUT_DIR"), "/lnrpc.rs"));
+    include!(concat!(env!("OUT_DIR"), "/lnrpc.serde.rs"));
+}
