@@ -1,0 +1,190 @@
+//! devnode: an lnd-compatible development node. A [`Network`] runs several named nodes
+//! in one process over one simulated chain; each node serves lnd v0.20's gRPC (TLS), REST
+//! and gRPC-web, keeps an lnd-like data directory, and survives restarts.
+
+pub mod rpc;
+pub mod serve;
+pub mod sim;
+pub mod store;
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+
+use rpc::{NodeRpc, NodeSettings};
+use sim::chain::Chain;
+use sim::node::Node;
+use store::NodeDir;
+
+pub struct NetworkConfig {
+    pub datadir: PathBuf,
+    /// The address every listener binds to: loopback unless told otherwise.
+    pub host: String,
+    /// Delay between lnd's start-up states after an unlock.
+    pub startup_step: Duration,
+}
+
+impl NetworkConfig {
+    pub fn new(datadir: impl Into<PathBuf>) -> Self {
+        NetworkConfig { datadir: datadir.into(), host: "127.0.0.1".into(), startup_step: Duration::from_millis(300) }
+    }
+}
+
+/// Ports of one node; 0 picks a free one on first start, and the choice is kept.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct Ports {
+    pub grpc: u16,
+    pub rest: u16,
+    pub grpcweb: u16,
+    pub p2p: u16,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NodeSpec {
+    pub name: String,
+    pub alias: String,
+    pub color: String,
+    pub ports: Ports,
+    /// lnd serves REST over TLS unless `no-rest-tls` is set.
+    pub rest_tls: bool,
+    /// lnd's `restcors`: origins allowed to call REST from a browser ("*" for any).
+    pub restcors: Vec<String>,
+}
+
+impl NodeSpec {
+    pub fn new(name: &str) -> Self {
+        NodeSpec {
+            name: name.into(),
+            alias: name.into(),
+            color: "#3399ff".into(),
+            ports: Ports::default(),
+            rest_tls: true,
+            restcors: Vec::new(),
+        }
+    }
+}
+
+/// Where a running node can be reached, and its files.
+#[derive(Debug, Clone)]
+pub struct NodeHandle {
+    pub spec: NodeSpec,
+    pub dir: NodeDir,
+    pub host: String,
+}
+
+impl NodeHandle {
+    pub fn rest_url(&self) -> String {
+        let scheme = if self.spec.rest_tls { "https" } else { "http" };
+        format!("{scheme}://{}:{}", self.host, self.spec.ports.rest)
+    }
+
+    pub fn grpcweb_url(&self) -> String {
+        format!("http://{}:{}", self.host, self.spec.ports.grpcweb)
+    }
+
+    pub fn grpc_addr(&self) -> String {
+        format!("{}:{}", self.host, self.spec.ports.grpc)
+    }
+
+    /// A macaroon file (admin, readonly, invoice) as hex, as clients put it in headers.
+    pub fn macaroon_hex(&self, name: &str) -> io::Result<String> {
+        std::fs::read(self.dir.macaroon(name)).map(hex::encode)
+    }
+
+    pub fn tls_cert_pem(&self) -> io::Result<String> {
+        std::fs::read_to_string(self.dir.tls_cert())
+    }
+}
+
+struct Running {
+    rpc: Arc<NodeRpc>,
+    listeners: serve::Listeners,
+    handle: NodeHandle,
+}
+
+pub struct Network {
+    config: NetworkConfig,
+    chain: Arc<Mutex<Chain>>,
+    nodes: tokio::sync::Mutex<HashMap<String, Running>>,
+}
+
+impl Network {
+    pub fn open(config: NetworkConfig) -> io::Result<Self> {
+        std::fs::create_dir_all(&config.datadir)?;
+        let chain = store::read_json(&config.datadir.join("chain.json"))?.unwrap_or_default();
+        Ok(Network { config, chain: Arc::new(Mutex::new(chain)), nodes: Default::default() })
+    }
+
+    fn node_dir(&self, name: &str) -> NodeDir {
+        NodeDir::new(self.config.datadir.join(name))
+    }
+
+    /// Starts a node, or a node that ran before under this name: its wallet comes back
+    /// locked, and it keeps its ports.
+    pub async fn start_node(&self, mut spec: NodeSpec) -> io::Result<NodeHandle> {
+        let mut nodes = self.nodes.lock().await;
+        if nodes.contains_key(&spec.name) {
+            return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("node {} is already running", spec.name)));
+        }
+        let dir = self.node_dir(&spec.name);
+        if let Some(saved) = store::read_json::<Ports>(&dir.config())? {
+            let keep = |want: u16, had: u16| if want == 0 { had } else { want };
+            spec.ports = Ports {
+                grpc: keep(spec.ports.grpc, saved.grpc),
+                rest: keep(spec.ports.rest, saved.rest),
+                grpcweb: keep(spec.ports.grpcweb, saved.grpcweb),
+                p2p: keep(spec.ports.p2p, saved.p2p),
+            };
+        }
+        let host = self.config.host.clone();
+        let bind = |port: u16| TcpListener::bind((host.clone(), port));
+        let bound = serve::Bound { grpc: bind(spec.ports.grpc).await?, rest: bind(spec.ports.rest).await?, grpcweb: bind(spec.ports.grpcweb).await? };
+        // The p2p port is reserved now; the simulated p2p layer comes with peers.
+        let p2p = std::net::TcpListener::bind((host.as_str(), spec.ports.p2p))?;
+        let port = |l: &TcpListener| l.local_addr().map(|a: SocketAddr| a.port());
+        spec.ports = Ports { grpc: port(&bound.grpc)?, rest: port(&bound.rest)?, grpcweb: port(&bound.grpcweb)?, p2p: p2p.local_addr()?.port() };
+        drop(p2p);
+        store::write_json(&dir.config(), &spec.ports)?;
+
+        let tls = serve::tls::load_or_create(&dir)?;
+        let node = Node::start(spec.alias.clone(), spec.color.clone(), dir.load_wallet()?);
+        let settings = NodeSettings { p2p_host: host.clone(), p2p_port: spec.ports.p2p, startup_step: self.config.startup_step };
+        let rpc = NodeRpc::new(node, Arc::clone(&self.chain), dir.clone(), settings);
+        let opts = serve::ServeOptions { rest_tls: spec.rest_tls, restcors: spec.restcors.clone() };
+        let listeners = serve::start(Arc::clone(&rpc), bound, &tls, opts)?;
+        let handle = NodeHandle { spec, dir, host };
+        nodes.insert(handle.spec.name.clone(), Running { rpc, listeners, handle: handle.clone() });
+        Ok(handle)
+    }
+
+    /// Stops a node as if its process died: listeners and open streams close at once.
+    pub async fn stop_node(&self, name: &str) -> io::Result<NodeSpec> {
+        let running = self.nodes.lock().await.remove(name)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no running node {name}")))?;
+        running.listeners.shutdown().await;
+        Ok(running.handle.spec)
+    }
+
+    pub async fn restart_node(&self, name: &str) -> io::Result<NodeHandle> {
+        let spec = self.stop_node(name).await?;
+        self.start_node(spec).await
+    }
+
+    pub async fn rpc(&self, name: &str) -> Option<Arc<NodeRpc>> {
+        self.nodes.lock().await.get(name).map(|r| Arc::clone(&r.rpc))
+    }
+
+    pub fn mine(&self, blocks: u32) -> io::Result<u32> {
+        let mut chain = self.chain.lock().expect("chain lock");
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+        let height = chain.mine(blocks, now).height;
+        store::write_json(&self.config.datadir.join("chain.json"), &*chain)?;
+        Ok(height)
+    }
+}

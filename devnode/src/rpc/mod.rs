@@ -1,0 +1,271 @@
+//! lnd's RPCs mapped onto the simulated node: lnd's state check, then its macaroon check,
+//! then the call. Every transport (gRPC, gRPC-web, REST) goes through these methods, so the
+//! rules and error strings are the same on all three.
+
+mod services;
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::Stream;
+use lnrpc::lnrpc as pb;
+use rand::{SeedableRng, rngs::StdRng};
+use tokio::sync::watch;
+use tonic::{Status, metadata::MetadataMap};
+
+pub use services::{grpc_routes, Services};
+
+use crate::sim::chain::Chain;
+use crate::sim::macaroons::Permission;
+use crate::sim::node::{self, Node, NodeError, RpcGroup, WalletState};
+use crate::store::NodeDir;
+
+pub type RpcStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
+
+/// An RPC's full name, the group lnd's state check puts it in, and the macaroon
+/// permissions it needs (lnd's `rpcserver.go` MainRPCServerPermissions).
+pub struct Rpc {
+    pub name: &'static str,
+    group: RpcGroup,
+    perms: &'static [Permission],
+}
+
+pub const GET_STATE: Rpc = Rpc { name: "/lnrpc.State/GetState", group: RpcGroup::State, perms: &[] };
+pub const SUBSCRIBE_STATE: Rpc = Rpc { name: "/lnrpc.State/SubscribeState", group: RpcGroup::State, perms: &[] };
+pub const GEN_SEED: Rpc = Rpc { name: "/lnrpc.WalletUnlocker/GenSeed", group: RpcGroup::WalletUnlocker, perms: &[] };
+pub const INIT_WALLET: Rpc = Rpc { name: "/lnrpc.WalletUnlocker/InitWallet", group: RpcGroup::WalletUnlocker, perms: &[] };
+pub const UNLOCK_WALLET: Rpc = Rpc { name: "/lnrpc.WalletUnlocker/UnlockWallet", group: RpcGroup::WalletUnlocker, perms: &[] };
+pub const CHANGE_PASSWORD: Rpc = Rpc { name: "/lnrpc.WalletUnlocker/ChangePassword", group: RpcGroup::WalletUnlocker, perms: &[] };
+pub const GET_INFO: Rpc = Rpc { name: "/lnrpc.Lightning/GetInfo", group: RpcGroup::Main, perms: &[("info", "read")] };
+
+/// Static facts about a node that its RPCs report.
+#[derive(Clone)]
+pub struct NodeSettings {
+    pub p2p_host: String,
+    pub p2p_port: u16,
+    /// How long lnd's subsystems take to start after an unlock (UNLOCKED → RPC_ACTIVE →
+    /// SERVER_ACTIVE); short in tests, visible in demos.
+    pub startup_step: Duration,
+}
+
+pub struct NodeRpc {
+    node: Mutex<Node>,
+    chain: Arc<Mutex<Chain>>,
+    dir: NodeDir,
+    settings: NodeSettings,
+    state: watch::Sender<WalletState>,
+    rng: Mutex<StdRng>,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// lnd returns its state, macaroon and wallet errors as plain Go errors: gRPC code Unknown.
+fn status(e: NodeError) -> Status {
+    Status::unknown(e.to_string())
+}
+
+/// Runs slow key derivation (scrypt) off the async workers.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Status> + Send + 'static) -> Result<T, Status> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| Status::internal(format!("devnode task failed: {e}")))?
+}
+
+fn io_status(e: std::io::Error) -> Status {
+    Status::internal(format!("devnode storage: {e}"))
+}
+
+pub fn wallet_state(s: WalletState) -> pb::WalletState {
+    match s {
+        WalletState::NonExisting => pb::WalletState::NonExisting,
+        WalletState::Locked => pb::WalletState::Locked,
+        WalletState::Unlocked => pb::WalletState::Unlocked,
+        WalletState::RpcActive => pb::WalletState::RpcActive,
+        WalletState::ServerActive => pb::WalletState::ServerActive,
+    }
+}
+
+/// lnd v0.20's default feature bits as GetInfo lists them.
+const FEATURES: &[(u32, &str, bool)] = &[
+    (0, "data-loss-protect", true),
+    (5, "upfront-shutdown-script", false),
+    (7, "gossip-queries", false),
+    (9, "tlv-onion", false),
+    (12, "static-remote-key", true),
+    (14, "payment-addr", true),
+    (17, "multi-path", false),
+    (19, "wumbo-channels", false),
+    (23, "anchors-zero-fee-htlc-tx", false),
+    (27, "shutdown-any-segwit", false),
+    (31, "amp", false),
+    (35, "route-blinding", false),
+    (45, "explicit-commitment-type", false),
+    (47, "scid-alias", false),
+    (51, "zero-conf", false),
+    (55, "keysend", false),
+    (2023, "script-enforced-lease", false),
+];
+
+pub const VERSION: &str = "0.20.0-beta commit=v0.20.0-beta";
+/// devnode is not built from an lnd commit; the field is filled as lnd fills it (40 hex digits).
+const COMMIT_HASH: &str = "0000000000000000000000000000000000000000";
+
+impl NodeRpc {
+    pub fn new(node: Node, chain: Arc<Mutex<Chain>>, dir: NodeDir, settings: NodeSettings) -> Arc<Self> {
+        let (state, _) = watch::channel(node.state());
+        Arc::new(NodeRpc { node: Mutex::new(node), chain, dir, settings, state, rng: Mutex::new(StdRng::from_entropy()) })
+    }
+
+    fn node(&self) -> std::sync::MutexGuard<'_, Node> {
+        self.node.lock().expect("node lock poisoned")
+    }
+
+    /// lnd's interceptor order: the state check first (so a locked node says "wallet locked"
+    /// even to a bad macaroon), then the macaroon.
+    pub fn authorize(&self, md: &MetadataMap, rpc: &Rpc) -> Result<(), Status> {
+        let node = self.node();
+        node.check_rpc_state(rpc.group).map_err(status)?;
+        if rpc.group != RpcGroup::Main {
+            return Ok(());
+        }
+        let values: Vec<&str> = md.get_all("macaroon").iter().map(|v| v.to_str().unwrap_or("")).collect();
+        node.check_macaroon(&values, rpc.perms, now()).map_err(status)
+    }
+
+    pub fn identity_pubkey(&self) -> String {
+        self.node().info(&self.chain.lock().expect("chain lock")).identity_pubkey
+    }
+
+    pub fn current_state(&self) -> WalletState {
+        self.node().state()
+    }
+
+    pub fn get_state(&self, md: &MetadataMap) -> Result<pb::GetStateResponse, Status> {
+        self.authorize(md, &GET_STATE)?;
+        Ok(pb::GetStateResponse { state: wallet_state(self.current_state()) as i32 })
+    }
+
+    /// The current state at once, then every change.
+    pub fn subscribe_state(&self, md: &MetadataMap) -> Result<RpcStream<pb::SubscribeStateResponse>, Status> {
+        self.authorize(md, &SUBSCRIBE_STATE)?;
+        let stream = tokio_stream::wrappers::WatchStream::new(self.state.subscribe());
+        Ok(Box::pin(futures::StreamExt::map(stream, |s| {
+            Ok(pb::SubscribeStateResponse { state: wallet_state(s) as i32 })
+        })))
+    }
+
+    pub async fn gen_seed(self: &Arc<Self>, md: MetadataMap, req: pb::GenSeedRequest) -> Result<pb::GenSeedResponse, Status> {
+        self.authorize(&md, &GEN_SEED)?;
+        let this = Arc::clone(self);
+        blocking(move || {
+            let mut rng = this.rng.lock().expect("rng lock");
+            let (words, enciphered) =
+                this.node().gen_seed(&req.aezeed_passphrase, &req.seed_entropy, &mut *rng, now()).map_err(status)?;
+            Ok(pb::GenSeedResponse { cipher_seed_mnemonic: words, enciphered_seed: enciphered.to_vec() })
+        })
+        .await
+    }
+
+    pub async fn init_wallet(self: &Arc<Self>, md: MetadataMap, req: pb::InitWalletRequest) -> Result<pb::InitWalletResponse, Status> {
+        self.authorize(&md, &INIT_WALLET)?;
+        let init = node::InitWallet {
+            password: req.wallet_password,
+            mnemonic: req.cipher_seed_mnemonic,
+            aezeed_passphrase: req.aezeed_passphrase,
+            macaroon_root_key: req.macaroon_root_key,
+            has_extended_key: !req.extended_master_key.is_empty(),
+            watch_only: req.watch_only.is_some(),
+        };
+        let this = Arc::clone(self);
+        let macs = blocking(move || {
+            let mut rng = this.rng.lock().expect("rng lock");
+            let mut node = this.node();
+            let macs = node.init_wallet(init, &mut *rng).map_err(status)?;
+            this.dir.save_wallet(node.sealed().expect("just created")).map_err(io_status)?;
+            Ok(macs)
+        })
+        .await?;
+        self.unlocked(&macs, req.stateless_init)?;
+        Ok(pb::InitWalletResponse { admin_macaroon: macs.admin })
+    }
+
+    pub async fn unlock_wallet(self: &Arc<Self>, md: MetadataMap, req: pb::UnlockWalletRequest) -> Result<pb::UnlockWalletResponse, Status> {
+        self.authorize(&md, &UNLOCK_WALLET)?;
+        let this = Arc::clone(self);
+        blocking(move || this.node().unlock(&req.wallet_password).map_err(status)).await?;
+        self.started();
+        Ok(pb::UnlockWalletResponse {})
+    }
+
+    pub async fn change_password(self: &Arc<Self>, md: MetadataMap, req: pb::ChangePasswordRequest) -> Result<pb::ChangePasswordResponse, Status> {
+        self.authorize(&md, &CHANGE_PASSWORD)?;
+        let this = Arc::clone(self);
+        let (current, new, rotate) = (req.current_password, req.new_password, req.new_macaroon_root_key);
+        let macs = blocking(move || {
+            let mut rng = this.rng.lock().expect("rng lock");
+            let mut node = this.node();
+            let macs = node.change_password(&current, &new, rotate, &mut *rng).map_err(status)?;
+            this.dir.save_wallet(node.sealed().expect("exists")).map_err(io_status)?;
+            Ok(macs)
+        })
+        .await?;
+        self.unlocked(&macs, req.stateless_init)?;
+        Ok(pb::ChangePasswordResponse { admin_macaroon: macs.admin })
+    }
+
+    /// lnd writes the macaroon files unless asked for a stateless init, then starts up.
+    fn unlocked(self: &Arc<Self>, macs: &node::Macaroons, stateless: bool) -> Result<(), Status> {
+        if !stateless {
+            self.dir.save_macaroons(macs).map_err(io_status)?;
+        }
+        self.started();
+        Ok(())
+    }
+
+    /// After an unlock, walk through lnd's start-up states, announcing each.
+    fn started(self: &Arc<Self>) {
+        self.state.send_replace(self.current_state());
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(this.settings.startup_step).await;
+                let Some(next) = this.node().advance() else { break };
+                this.state.send_replace(next);
+            }
+        });
+    }
+
+    // lnd still fills the deprecated `testnet` and `chains[].chain` fields.
+    #[allow(deprecated)]
+    pub fn get_info(&self, md: &MetadataMap) -> Result<pb::GetInfoResponse, Status> {
+        self.authorize(md, &GET_INFO)?;
+        let info = self.node().info(&self.chain.lock().expect("chain lock"));
+        let uri = format!("{}@{}:{}", info.identity_pubkey, self.settings.p2p_host, self.settings.p2p_port);
+        Ok(pb::GetInfoResponse {
+            version: VERSION.into(),
+            commit_hash: COMMIT_HASH.into(),
+            identity_pubkey: info.identity_pubkey,
+            alias: info.alias,
+            color: info.color,
+            num_pending_channels: 0,
+            num_active_channels: 0,
+            num_inactive_channels: 0,
+            num_peers: 0,
+            block_height: info.block_height,
+            block_hash: info.block_hash,
+            best_header_timestamp: info.best_header_timestamp,
+            synced_to_chain: info.synced_to_chain,
+            synced_to_graph: info.synced_to_graph,
+            testnet: false,
+            chains: vec![pb::Chain { chain: "bitcoin".into(), network: crate::store::NETWORK.into() }],
+            uris: vec![uri],
+            features: FEATURES
+                .iter()
+                .map(|&(bit, name, required)| (bit, pb::Feature { name: name.into(), is_required: required, is_known: true }))
+                .collect(),
+            require_htlc_interceptor: false,
+            store_final_htlc_resolutions: false,
+        })
+    }
+}

@@ -1,0 +1,65 @@
+//! The tonic service traits, each a thin delegation to [`NodeRpc`].
+
+use std::sync::Arc;
+
+use lnrpc::lnrpc as pb;
+use pb::lightning_server::{Lightning, LightningServer};
+use pb::state_server::{State, StateServer};
+use pb::wallet_unlocker_server::{WalletUnlocker, WalletUnlockerServer};
+use tonic::{Request, Response, Status};
+
+use super::{NodeRpc, RpcStream};
+
+#[derive(Clone)]
+pub struct Services(pub Arc<NodeRpc>);
+
+/// Every lnd service devnode implements, ready for a tonic server (native or gRPC-web).
+pub fn grpc_routes(rpc: Arc<NodeRpc>) -> tonic::service::Routes {
+    let s = Services(rpc);
+    tonic::service::Routes::new(LightningServer::new(s.clone()))
+        .add_service(WalletUnlockerServer::new(s.clone()))
+        .add_service(StateServer::new(s))
+}
+
+#[tonic::async_trait]
+impl State for Services {
+    type SubscribeStateStream = RpcStream<pb::SubscribeStateResponse>;
+
+    async fn subscribe_state(&self, req: Request<pb::SubscribeStateRequest>) -> Result<Response<Self::SubscribeStateStream>, Status> {
+        self.0.subscribe_state(req.metadata()).map(Response::new)
+    }
+
+    async fn get_state(&self, req: Request<pb::GetStateRequest>) -> Result<Response<pb::GetStateResponse>, Status> {
+        self.0.get_state(req.metadata()).map(Response::new)
+    }
+}
+
+#[tonic::async_trait]
+impl WalletUnlocker for Services {
+    async fn gen_seed(&self, req: Request<pb::GenSeedRequest>) -> Result<Response<pb::GenSeedResponse>, Status> {
+        let (md, _, msg) = req.into_parts();
+        self.0.gen_seed(md, msg).await.map(Response::new)
+    }
+
+    async fn init_wallet(&self, req: Request<pb::InitWalletRequest>) -> Result<Response<pb::InitWalletResponse>, Status> {
+        let (md, _, msg) = req.into_parts();
+        self.0.init_wallet(md, msg).await.map(Response::new)
+    }
+
+    async fn unlock_wallet(&self, req: Request<pb::UnlockWalletRequest>) -> Result<Response<pb::UnlockWalletResponse>, Status> {
+        let (md, _, msg) = req.into_parts();
+        self.0.unlock_wallet(md, msg).await.map(Response::new)
+    }
+
+    async fn change_password(&self, req: Request<pb::ChangePasswordRequest>) -> Result<Response<pb::ChangePasswordResponse>, Status> {
+        let (md, _, msg) = req.into_parts();
+        self.0.change_password(md, msg).await.map(Response::new)
+    }
+}
+
+#[tonic::async_trait]
+impl Lightning for Services {
+    async fn get_info(&self, req: Request<pb::GetInfoRequest>) -> Result<Response<pb::GetInfoResponse>, Status> {
+        self.0.get_info(req.metadata()).map(Response::new)
+    }
+}

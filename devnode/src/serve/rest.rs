@@ -1,0 +1,282 @@
+//! lnd's REST proxy (grpc-gateway v2.16 as lnd configures it): lnd's paths and methods,
+//! lnd's JSON mapping (pbjson with proto names and defaults emitted), errors as
+//! `{"code","message","details"}` with grpc-gateway's HTTP statuses, NDJSON server streams,
+//! the `Grpc-Metadata-macaroon` header, and `restcors` exactly as lnd's `allowCORS`.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use futures::StreamExt;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
+use tonic::{Code, Status};
+
+use crate::rpc::{NodeRpc, RpcStream};
+
+type Rpc = Arc<NodeRpc>;
+
+/// lnd v0.20's routes for the RPCs devnode implements (`lnrpc/*.yaml`). A test compares
+/// this table with lnd's rule files.
+pub const ROUTES: &[(&str, &str, &str)] = &[
+    ("GET", "/v1/state", "lnrpc.State.GetState"),
+    ("GET", "/v1/state/subscribe", "lnrpc.State.SubscribeState"),
+    ("GET", "/v1/genseed", "lnrpc.WalletUnlocker.GenSeed"),
+    ("POST", "/v1/initwallet", "lnrpc.WalletUnlocker.InitWallet"),
+    ("POST", "/v1/unlockwallet", "lnrpc.WalletUnlocker.UnlockWallet"),
+    ("POST", "/v1/changepassword", "lnrpc.WalletUnlocker.ChangePassword"),
+    ("GET", "/v1/getinfo", "lnrpc.Lightning.GetInfo"),
+];
+
+/// The REST service: lnd's routes behind lnd's CORS handling, which wraps the whole mux
+/// (the layer is added after the fallbacks, so it covers them too).
+pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
+    Router::new()
+        .route("/v1/state", get(|State(rpc): State<Rpc>, h: HeaderMap| async move { reply(rpc.get_state(&metadata(&h))) }))
+        .route("/v1/state/subscribe", get(|State(rpc): State<Rpc>, h: HeaderMap| async move { ndjson(rpc.subscribe_state(&metadata(&h))).await }))
+        .route("/v1/genseed", get(gen_seed))
+        .route("/v1/initwallet", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+            match body(&b) { Ok(req) => reply(rpc.init_wallet(metadata(&h), req).await), Err(e) => e }
+        }))
+        .route("/v1/unlockwallet", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+            match body(&b) { Ok(req) => reply(rpc.unlock_wallet(metadata(&h), req).await), Err(e) => e }
+        }))
+        .route("/v1/changepassword", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+            match body(&b) { Ok(req) => reply(rpc.change_password(metadata(&h), req).await), Err(e) => e }
+        }))
+        .route("/v1/getinfo", get(|State(rpc): State<Rpc>, h: HeaderMap| async move { reply(rpc.get_info(&metadata(&h))) }))
+        .method_not_allowed_fallback(|| async { error(&Status::unimplemented("Method Not Allowed")) })
+        .fallback(|| async { error(&Status::not_found("Not Found")) })
+        .layer(middleware::from_fn_with_state(Arc::new(restcors), allow_cors))
+        .with_state(rpc)
+}
+
+async fn gen_seed(State(rpc): State<Rpc>, h: HeaderMap, req: Request) -> Response {
+    let params = req.uri().query().unwrap_or("");
+    let mut msg = lnrpc::lnrpc::GenSeedRequest::default();
+    for (k, v) in form_urlencoded(params) {
+        let field = match k.as_str() {
+            "aezeed_passphrase" | "aezeedPassphrase" => &mut msg.aezeed_passphrase,
+            "seed_entropy" | "seedEntropy" => &mut msg.seed_entropy,
+            _ => continue, // grpc-gateway ignores parameters it does not know
+        };
+        match gateway_bytes(&v) {
+            Some(b) => *field = b,
+            None => return error(&Status::invalid_argument(format!("type mismatch, parameter: {k}, error: illegal base64 data"))),
+        }
+    }
+    reply(rpc.gen_seed(metadata(&h), msg).await)
+}
+
+/// grpc-gateway's `runtime.Bytes`: standard base64, then URL-safe, both padded.
+fn gateway_bytes(v: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+    STANDARD.decode(v).or_else(|_| URL_SAFE.decode(v)).ok()
+}
+
+fn form_urlencoded(q: &str) -> Vec<(String, String)> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+/// Go's `url.ParseQuery` unescaping: `+` is a space, `%XX` a byte.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                    Ok(v) => { out.push(v); i += 2; }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `Grpc-Metadata-<key>` headers become gRPC metadata `<key>` (grpc-gateway's
+/// DefaultHeaderMatcher), so the RPC layer sees what a gRPC client would send.
+fn metadata(headers: &HeaderMap) -> MetadataMap {
+    let mut md = MetadataMap::new();
+    for (name, value) in headers {
+        let Some(key) = name.as_str().strip_prefix("grpc-metadata-") else { continue };
+        if let (Ok(k), Ok(v)) = (MetadataKey::from_bytes(key.as_bytes()), MetadataValue::try_from(value.as_bytes())) {
+            md.append(k, v);
+        }
+    }
+    md
+}
+
+/// `body: "*"`: the whole message is the JSON body; an empty body is an empty message;
+/// unknown fields are rejected as lnd's protojson rejects them.
+fn body<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, Response> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(bytes).map_err(|e| error(&Status::invalid_argument(format!("proto: syntax error: {e}"))))
+}
+
+fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+}
+
+fn reply<T: Serialize>(result: Result<T, Status>) -> Response {
+    match result {
+        Ok(msg) => json(StatusCode::OK, &msg),
+        Err(status) => error(&status),
+    }
+}
+
+#[derive(Serialize)]
+struct StatusBody<'a> {
+    code: i32,
+    message: &'a str,
+    details: [(); 0],
+}
+
+fn status_body(s: &Status) -> StatusBody<'_> {
+    StatusBody { code: s.code() as i32, message: s.message(), details: [] }
+}
+
+fn error(s: &Status) -> Response {
+    json(http_status(s.code()), &status_body(s))
+}
+
+/// grpc-gateway's `HTTPStatusFromCode`.
+fn http_status(code: Code) -> StatusCode {
+    match code {
+        Code::Ok => StatusCode::OK,
+        Code::Cancelled => StatusCode::from_u16(499).expect("valid"),
+        Code::Unknown | Code::Internal | Code::DataLoss => StatusCode::INTERNAL_SERVER_ERROR,
+        Code::InvalidArgument | Code::FailedPrecondition | Code::OutOfRange => StatusCode::BAD_REQUEST,
+        Code::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
+        Code::NotFound => StatusCode::NOT_FOUND,
+        Code::AlreadyExists | Code::Aborted => StatusCode::CONFLICT,
+        Code::PermissionDenied => StatusCode::FORBIDDEN,
+        Code::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Code::ResourceExhausted => StatusCode::TOO_MANY_REQUESTS,
+        Code::Unimplemented => StatusCode::NOT_IMPLEMENTED,
+        Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+#[derive(Serialize)]
+enum Line<'a, T> {
+    #[serde(rename = "result")]
+    Result(&'a T),
+    #[serde(rename = "error")]
+    Error(StatusBody<'a>),
+}
+
+fn line<T: Serialize>(l: Line<'_, T>) -> Bytes {
+    let mut v = serde_json::to_vec(&l).unwrap_or_default();
+    v.push(b'\n');
+    Bytes::from(v)
+}
+
+/// grpc-gateway's ForwardResponseStream: nothing (not even headers) is sent before the
+/// first message; a failure before it is a non-200 status with a wrapped `{"error":…}`
+/// line; after it, one `{"result":…}` line per message and an `{"error":…}` line on failure.
+async fn ndjson<T: Serialize + Send + 'static>(stream: Result<RpcStream<T>, Status>) -> Response {
+    let mut stream = match stream {
+        Ok(s) => s,
+        Err(s) => return wrapped_error(&s),
+    };
+    let first = match stream.next().await {
+        Some(Ok(msg)) => line(Line::Result(&msg)),
+        Some(Err(s)) => return wrapped_error(&s),
+        None => Bytes::new(),
+    };
+    let rest = stream.scan(false, |failed, item| {
+        let out = if *failed {
+            None
+        } else {
+            Some(match item {
+                Ok(msg) => line(Line::Result(&msg)),
+                Err(s) => {
+                    *failed = true;
+                    line::<T>(Line::Error(status_body(&s)))
+                }
+            })
+        };
+        futures::future::ready(out)
+    });
+    let body = futures::stream::once(futures::future::ready(first)).chain(rest).map(Ok::<_, std::convert::Infallible>);
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        Body::from_stream(body),
+    )
+        .into_response()
+}
+
+fn wrapped_error(s: &Status) -> Response {
+    (http_status(s.code()), [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], line::<()>(Line::Error(status_body(s)))).into_response()
+}
+
+/// lnd's `allowCORS` (rpcserver.go): with `restcors` empty there is no CORS handling at
+/// all; a request without Origin passes untouched; otherwise the allow-headers and methods
+/// are always set, the origin is echoed only on a match, and preflights answer 200 empty.
+async fn allow_cors(State(allowed): State<Arc<Vec<String>>>, req: Request, next: Next) -> Response {
+    let origin = req.headers().get(header::ORIGIN).cloned();
+    let (Some(origin), false) = (origin, allowed.is_empty()) else {
+        return next.run(req).await;
+    };
+    let matched = allowed.iter().any(|a| a == "*" || a.as_bytes() == origin.as_bytes());
+    let preflight = req.method() == Method::OPTIONS;
+    let mut resp = if preflight { StatusCode::OK.into_response() } else { next.run(req).await };
+    let h = resp.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("Content-Type, Accept, Grpc-Metadata-Macaroon"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, DELETE"));
+    if matched {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gateway_bytes_accepts_padded_std_and_url_base64_only() {
+        assert_eq!(gateway_bytes("+/8="), Some(vec![0xfb, 0xff]));
+        assert_eq!(gateway_bytes("-_8="), Some(vec![0xfb, 0xff]));
+        assert_eq!(gateway_bytes("-_8"), None, "grpc-gateway requires padding");
+    }
+
+    #[test]
+    fn query_unescaping_follows_go() {
+        assert_eq!(form_urlencoded("a=x+y&b=%2B%2F&c"), vec![
+            ("a".into(), "x y".into()), ("b".into(), "+/".into()), ("c".into(), "".into())
+        ]);
+    }
+
+    #[test]
+    fn macaroon_header_becomes_metadata() {
+        let mut h = HeaderMap::new();
+        h.insert("Grpc-Metadata-macaroon", HeaderValue::from_static("0201"));
+        h.insert("authorization", HeaderValue::from_static("x"));
+        let md = metadata(&h);
+        assert_eq!(md.get("macaroon").unwrap(), "0201");
+        assert!(md.get("authorization").is_none());
+    }
+}

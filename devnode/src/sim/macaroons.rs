@@ -1,0 +1,330 @@
+//! lnd's macaroons: V2 binary format, bakery Version3 identifiers, HMAC-SHA256 chains and
+//! lnd's entity/action permission model, with lnd's error strings.
+
+use hmac::{Hmac, Mac};
+use prost::Message;
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// lnd's macaroon location.
+const LOCATION: &str = "lnd";
+/// lnd stores every root key under this id unless BakeMacaroon asks for another.
+pub const DEFAULT_ROOT_KEY_ID: &[u8] = b"0";
+/// bakery Version3: the identifier's first byte.
+const ID_VERSION: u8 = 3;
+
+#[derive(Clone, PartialEq, Message)]
+struct MacaroonId {
+    #[prost(bytes = "vec", tag = "1")]
+    nonce: Vec<u8>,
+    #[prost(bytes = "vec", tag = "2")]
+    storage_id: Vec<u8>,
+    #[prost(message, repeated, tag = "3")]
+    ops: Vec<Op>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct Op {
+    #[prost(string, tag = "1")]
+    entity: String,
+    #[prost(string, repeated, tag = "2")]
+    actions: Vec<String>,
+}
+
+/// One permission: an entity ("info", "offchain", …) and an action ("read", "write", …).
+pub type Permission = (&'static str, &'static str);
+
+/// admin.macaroon as lnd bakes it (`rpcserver.go` adminPermissions).
+pub const ADMIN: &[Permission] = &[
+    ("onchain", "read"), ("onchain", "write"),
+    ("offchain", "read"), ("offchain", "write"),
+    ("address", "read"), ("address", "write"),
+    ("message", "read"), ("message", "write"),
+    ("peers", "read"), ("peers", "write"),
+    ("info", "read"), ("info", "write"),
+    ("invoices", "read"), ("invoices", "write"),
+    ("signer", "generate"), ("signer", "read"),
+    ("macaroon", "generate"), ("macaroon", "read"), ("macaroon", "write"),
+];
+
+/// readonly.macaroon: every entity, read only.
+pub const READONLY: &[Permission] = &[
+    ("onchain", "read"), ("offchain", "read"), ("address", "read"), ("message", "read"),
+    ("peers", "read"), ("info", "read"), ("invoices", "read"), ("signer", "read"),
+    ("macaroon", "read"),
+];
+
+/// invoice.macaroon: create and read invoices, get addresses.
+pub const INVOICE: &[Permission] = &[
+    ("invoices", "read"), ("invoices", "write"), ("address", "read"), ("address", "write"),
+    ("onchain", "read"),
+];
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum MacaroonError {
+    #[error("{0}")]
+    Malformed(String),
+    #[error("cannot get macaroon: root key with id {0} doesn't exist")]
+    UnknownRootKey(String),
+    #[error("verification failed: signature mismatch after caveat verification")]
+    SignatureMismatch,
+    #[error("caveat \"{0}\" not satisfied: {1}")]
+    Caveat(String, String),
+    #[error("permission denied")]
+    PermissionDenied,
+}
+
+/// A decoded V2 macaroon (first-party caveats only, as lnd uses them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Macaroon {
+    pub identifier: Vec<u8>,
+    pub caveats: Vec<Vec<u8>>,
+    pub signature: [u8; 32],
+}
+
+fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+/// bakery's key derivation: the root key is never used directly.
+fn derived_key(root_key: &[u8]) -> [u8; 32] {
+    hmac(b"macaroons-key-generator", root_key)
+}
+
+/// Groups permissions per entity in bakery's canonical order (entities sorted, actions sorted).
+fn canonical_ops(perms: &[Permission]) -> Vec<Op> {
+    let mut sorted: Vec<Permission> = perms.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    let mut ops: Vec<Op> = Vec::new();
+    for (entity, action) in sorted {
+        match ops.last_mut() {
+            Some(op) if op.entity == entity => op.actions.push(action.to_string()),
+            _ => ops.push(Op { entity: entity.to_string(), actions: vec![action.to_string()] }),
+        }
+    }
+    ops
+}
+
+impl Macaroon {
+    /// Bakes a macaroon as lnd does: id = 0x03 || MacaroonId{nonce, storage id, ops}.
+    pub fn bake(root_key: &[u8], root_key_id: &[u8], nonce: [u8; 16], perms: &[Permission]) -> Self {
+        let id = MacaroonId { nonce: nonce.to_vec(), storage_id: root_key_id.to_vec(), ops: canonical_ops(perms) };
+        let mut identifier = vec![ID_VERSION];
+        identifier.extend(id.encode_to_vec());
+        let signature = hmac(&derived_key(root_key), &identifier);
+        Macaroon { identifier, caveats: Vec::new(), signature }
+    }
+
+    /// Adds a first-party caveat such as `time-before 2030-01-01T00:00:00Z`.
+    pub fn add_caveat(&mut self, caveat: &str) {
+        self.signature = hmac(&self.signature, caveat.as_bytes());
+        self.caveats.push(caveat.as_bytes().to_vec());
+    }
+
+    pub fn serialize(&self) -> Vec<u8> {
+        let mut out = vec![2u8];
+        put_field(&mut out, 1, LOCATION.as_bytes());
+        put_field(&mut out, 2, &self.identifier);
+        out.push(0);
+        for cav in &self.caveats {
+            put_field(&mut out, 2, cav);
+            out.push(0);
+        }
+        out.push(0);
+        put_field(&mut out, 6, &self.signature);
+        out
+    }
+
+    pub fn deserialize(data: &[u8]) -> Result<Self, MacaroonError> {
+        let bad = |what: &str| MacaroonError::Malformed(format!("cannot unmarshal macaroon: {what}"));
+        let mut r = Reader { data, pos: 0 };
+        if r.byte().ok_or_else(|| bad("empty macaroon data"))? != 2 {
+            return Err(bad("unsupported macaroon version"));
+        }
+        let mut identifier = None;
+        loop {
+            match r.field().ok_or_else(|| bad("section extends past end of buffer"))? {
+                (0, _) => break,
+                (1, _) => {}
+                (2, v) => identifier = Some(v.to_vec()),
+                _ => return Err(bad("unexpected field in header")),
+            }
+        }
+        let mut caveats = Vec::new();
+        loop {
+            let mut cid = None;
+            let mut first = true;
+            loop {
+                match r.field().ok_or_else(|| bad("section extends past end of buffer"))? {
+                    (0, _) if first => {
+                        // An empty section closes the caveat list.
+                        return Self::finish(&mut r, identifier, caveats).ok_or_else(|| bad("no signature"));
+                    }
+                    (0, _) => break,
+                    (1, _) | (4, _) => return Err(bad("third-party caveats are not supported")),
+                    (2, v) => cid = Some(v.to_vec()),
+                    _ => return Err(bad("unexpected field in caveat")),
+                }
+                first = false;
+            }
+            caveats.push(cid.ok_or_else(|| bad("caveat without id"))?);
+        }
+    }
+
+    fn finish(r: &mut Reader<'_>, identifier: Option<Vec<u8>>, caveats: Vec<Vec<u8>>) -> Option<Self> {
+        let (kind, sig) = r.field()?;
+        (kind == 6 && sig.len() == 32 && r.pos == r.data.len()).then_some(())?;
+        Some(Macaroon { identifier: identifier?, caveats, signature: sig.try_into().ok()? })
+    }
+
+    /// The storage (root key) id named in the identifier.
+    pub fn root_key_id(&self) -> Result<Vec<u8>, MacaroonError> {
+        Ok(self.decode_id()?.storage_id)
+    }
+
+    fn decode_id(&self) -> Result<MacaroonId, MacaroonError> {
+        match self.identifier.split_first() {
+            Some((&ID_VERSION, rest)) => MacaroonId::decode(rest)
+                .map_err(|e| MacaroonError::Malformed(format!("unable to decode macaroon id: {e}"))),
+            _ => Err(MacaroonError::Malformed("invalid macaroon identifier version".into())),
+        }
+    }
+
+    /// Verifies the HMAC chain and caveats, then that the macaroon grants every permission
+    /// in `required`. `now` is the unix time used for `time-before` caveats.
+    pub fn verify(&self, root_key: &[u8], required: &[Permission], now: i64) -> Result<(), MacaroonError> {
+        let mut sig = hmac(&derived_key(root_key), &self.identifier);
+        for cav in &self.caveats {
+            sig = hmac(&sig, cav);
+        }
+        if sig != self.signature {
+            return Err(MacaroonError::SignatureMismatch);
+        }
+        for cav in &self.caveats {
+            check_caveat(&String::from_utf8_lossy(cav), now)?;
+        }
+        let ops = self.decode_id()?.ops;
+        let granted = |(e, a): &Permission| ops.iter().any(|op| op.entity == *e && op.actions.iter().any(|x| x == a));
+        if required.iter().all(granted) { Ok(()) } else { Err(MacaroonError::PermissionDenied) }
+    }
+}
+
+fn check_caveat(caveat: &str, now: i64) -> Result<(), MacaroonError> {
+    let (cond, arg) = caveat.split_once(' ').unwrap_or((caveat, ""));
+    match cond {
+        "time-before" => {
+            let deadline = time::OffsetDateTime::parse(arg, &time::format_description::well_known::Rfc3339)
+                .map_err(|e| MacaroonError::Caveat(caveat.into(), e.to_string()))?;
+            if now < deadline.unix_timestamp() {
+                Ok(())
+            } else {
+                Err(MacaroonError::Caveat(caveat.into(), "macaroon has expired".into()))
+            }
+        }
+        _ => Err(MacaroonError::Caveat(caveat.into(), format!("caveat {cond:?} not recognized"))),
+    }
+}
+
+fn put_field(out: &mut Vec<u8>, kind: u8, data: &[u8]) {
+    out.push(kind);
+    let mut n = data.len();
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+    out.extend_from_slice(data);
+}
+
+struct Reader<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn byte(&mut self) -> Option<u8> {
+        let b = *self.data.get(self.pos)?;
+        self.pos += 1;
+        Some(b)
+    }
+
+    /// One V2 field: kind, then (unless EOS) a varint length and the data.
+    fn field(&mut self) -> Option<(u8, &'a [u8])> {
+        let kind = self.byte()?;
+        if kind == 0 {
+            return Some((0, &[]));
+        }
+        let (mut len, mut shift) = (0usize, 0);
+        loop {
+            let b = self.byte()?;
+            len |= ((b & 0x7f) as usize) << shift;
+            if b & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+            (shift < 64).then_some(())?;
+        }
+        let end = self.pos.checked_add(len)?;
+        let v = self.data.get(self.pos..end)?;
+        self.pos = end;
+        Some((kind, v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `vectors/macaroon_lnd_format_vectors.txt`: root key 00..1f, nonce a0..af, made with
+    /// go-macaroon and lnd's macaroonpb and cross-checked by three other implementations.
+    const VECTOR_BINARY: &str = "0201036c6e6402f801030a10a0a1a2a3a4a5a6a7a8a9aaabacadaeaf1201301a160a0761646472657373120472656164120577726974651a130a04696e666f120472656164120577726974651a170a08696e766f69636573120472656164120577726974651a210a086d616361726f6f6e120867656e6572617465120472656164120577726974651a160a076d657373616765120472656164120577726974651a170a086f6666636861696e120472656164120577726974651a160a076f6e636861696e120472656164120577726974651a140a057065657273120472656164120577726974651a180a067369676e6572120867656e6572617465120472656164000006206e824ef5a629d20902f5ef1ecc4f362f781cc57c001f1c7055709a8a0c0c3a40";
+    const VECTOR_CAVEAT_SIG: &str = "3559ffd5f393128f86ade2a3d48e5b088346894c7f6773c333894a6a4be1512c";
+
+    fn root() -> Vec<u8> {
+        (0u8..32).collect()
+    }
+    fn nonce() -> [u8; 16] {
+        core::array::from_fn(|i| 0xa0 + i as u8)
+    }
+
+    #[test]
+    fn admin_macaroon_matches_lnd_vector() {
+        let mac = Macaroon::bake(&root(), DEFAULT_ROOT_KEY_ID, nonce(), ADMIN);
+        assert_eq!(hex::encode(mac.serialize()), VECTOR_BINARY);
+        assert_eq!(Macaroon::deserialize(&hex::decode(VECTOR_BINARY).unwrap()).unwrap(), mac);
+    }
+
+    #[test]
+    fn caveat_chain_matches_lnd_vector_and_expires() {
+        let mut mac = Macaroon::bake(&root(), DEFAULT_ROOT_KEY_ID, nonce(), ADMIN);
+        mac.add_caveat("time-before 2030-01-01T00:00:00Z");
+        assert_eq!(hex::encode(mac.signature), VECTOR_CAVEAT_SIG);
+        let back = Macaroon::deserialize(&mac.serialize()).unwrap();
+        assert_eq!(back, mac);
+        assert_eq!(back.verify(&root(), &[("info", "read")], 1_800_000_000), Ok(()));
+        assert!(matches!(back.verify(&root(), &[("info", "read")], 1_900_000_000), Err(MacaroonError::Caveat(..))));
+    }
+
+    #[test]
+    fn wrong_root_key_and_missing_permission_fail_as_lnd_does() {
+        let ro = Macaroon::bake(&root(), DEFAULT_ROOT_KEY_ID, nonce(), READONLY);
+        assert_eq!(ro.verify(&[7u8; 32], &[("info", "read")], 0).unwrap_err().to_string(),
+            "verification failed: signature mismatch after caveat verification");
+        assert_eq!(ro.verify(&root(), &[("offchain", "write")], 0).unwrap_err().to_string(), "permission denied");
+        assert_eq!(ro.verify(&root(), &[("offchain", "read")], 0), Ok(()));
+    }
+
+    #[test]
+    fn tampered_or_truncated_bytes_are_rejected() {
+        let bytes = hex::decode(VECTOR_BINARY).unwrap();
+        assert!(Macaroon::deserialize(&bytes[..bytes.len() - 1]).is_err());
+        assert!(Macaroon::deserialize(&[]).is_err());
+        let mut forged = Macaroon::deserialize(&bytes).unwrap();
+        forged.identifier[5] ^= 1;
+        assert_eq!(forged.verify(&root(), &[], 0), Err(MacaroonError::SignatureMismatch));
+    }
+}

@@ -1,0 +1,8 @@
+//! The simulated world, free of sockets, files and async runtimes: what each lnd node
+//! knows and decides. Transports and persistence live in `serve`, `rpc` and `store`.
+
+pub mod chain;
+pub mod macaroons;
+pub mod node;
+pub mod seed;
+pub mod wallet;

@@ -1,0 +1,119 @@
+//! The node's wallet at rest and unlocked: the seed's entropy and the macaroon root key are
+//! sealed under the wallet password (as lnd keeps them in its encrypted wallet and macaroon
+//! databases); the node identity key is derived from the seed as lnd derives it.
+
+use bitcoin::bip32::{DerivationPath, Xpriv};
+use bitcoin::secp256k1::{PublicKey, Secp256k1, SecretKey};
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use serde::{Deserialize, Serialize};
+
+/// lnd's key family 6 (node key), index 0, on a test network (coin type 1).
+const NODE_KEY_PATH: &str = "m/1017'/1'/6'/0/0";
+
+/// What survives a restart. Nothing secret is stored unsealed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SealedWallet {
+    pub birthday_unix: i64,
+    pub identity_pubkey: String,
+    salt: String,
+    nonce: String,
+    sealed: String,
+}
+
+/// The wallet's secrets while it is unlocked.
+#[derive(Clone)]
+pub struct Keys {
+    pub entropy: [u8; 16],
+    pub macaroon_root_key: [u8; 32],
+    pub identity: SecretKey,
+}
+
+impl Keys {
+    pub fn new(entropy: [u8; 16], macaroon_root_key: [u8; 32]) -> Self {
+        let master = Xpriv::new_master(bitcoin::Network::Regtest, &entropy).expect("16 bytes is a valid seed");
+        let path: DerivationPath = NODE_KEY_PATH.parse().expect("static path");
+        let identity = master.derive_priv(&Secp256k1::new(), &path).expect("derivable").private_key;
+        Keys { entropy, macaroon_root_key, identity }
+    }
+
+    pub fn identity_pubkey(&self) -> PublicKey {
+        self.identity.public_key(&Secp256k1::new())
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum WalletError {
+    /// btcwallet's wording, which lnd passes through on a wrong password.
+    #[error("invalid passphrase for master public key")]
+    WrongPassword,
+    #[error("wallet data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+fn password_key(password: &[u8], salt: &[u8]) -> chacha20poly1305::Key {
+    // A lighter scrypt than a production wallet: devnode holds test funds only, and tests
+    // unlock often.
+    let params = scrypt::Params::new(12, 8, 1, 32).expect("valid scrypt parameters");
+    let mut out = [0u8; 32];
+    scrypt::scrypt(password, salt, &params, &mut out).expect("32-byte output");
+    out.into()
+}
+
+impl SealedWallet {
+    pub fn seal(keys: &Keys, password: &[u8], birthday_unix: i64, salt: [u8; 16], nonce: [u8; 24]) -> Self {
+        let cipher = XChaCha20Poly1305::new(&password_key(password, &salt));
+        let mut plain = keys.entropy.to_vec();
+        plain.extend_from_slice(&keys.macaroon_root_key);
+        let sealed = cipher.encrypt(XNonce::from_slice(&nonce), plain.as_slice()).expect("encryption cannot fail");
+        SealedWallet {
+            birthday_unix,
+            identity_pubkey: keys.identity_pubkey().to_string(),
+            salt: hex::encode(salt),
+            nonce: hex::encode(nonce),
+            sealed: hex::encode(sealed),
+        }
+    }
+
+    pub fn open(&self, password: &[u8]) -> Result<Keys, WalletError> {
+        let corrupt = |e: &dyn std::fmt::Display| WalletError::Corrupt(e.to_string());
+        let salt = hex::decode(&self.salt).map_err(|e| corrupt(&e))?;
+        let nonce = hex::decode(&self.nonce).map_err(|e| corrupt(&e))?;
+        let sealed = hex::decode(&self.sealed).map_err(|e| corrupt(&e))?;
+        if nonce.len() != 24 {
+            return Err(corrupt(&"nonce length"));
+        }
+        let cipher = XChaCha20Poly1305::new(&password_key(password, &salt));
+        let plain = cipher.decrypt(XNonce::from_slice(&nonce), sealed.as_slice()).map_err(|_| WalletError::WrongPassword)?;
+        if plain.len() != 48 {
+            return Err(corrupt(&"sealed length"));
+        }
+        Ok(Keys::new(plain[..16].try_into().expect("16"), plain[16..].try_into().expect("32")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_key_is_derived_from_the_seed() {
+        let a = Keys::new([1; 16], [0; 32]);
+        let b = Keys::new([1; 16], [9; 32]);
+        let c = Keys::new([2; 16], [0; 32]);
+        assert_eq!(a.identity_pubkey(), b.identity_pubkey());
+        assert_ne!(a.identity_pubkey(), c.identity_pubkey());
+        assert_eq!(a.identity_pubkey().serialize().len(), 33);
+    }
+
+    #[test]
+    fn sealed_wallet_opens_only_with_its_password() {
+        let keys = Keys::new([3; 16], [4; 32]);
+        let sealed = SealedWallet::seal(&keys, b"correct horse", 100, [5; 16], [6; 24]);
+        assert!(!serde_json::to_string(&sealed).unwrap().contains(&hex::encode([4u8; 32])));
+        let opened = sealed.open(b"correct horse").unwrap();
+        assert_eq!(opened.macaroon_root_key, [4; 32]);
+        assert_eq!(opened.entropy, [3; 16]);
+        assert_eq!(sealed.open(b"wrong password").err(), Some(WalletError::WrongPassword));
+    }
+}
