@@ -18,12 +18,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .compile_fds(fds.clone())?;
 
     // lnd's REST proxy marshals with EmitUnpopulated + UseProtoNames and rejects unknown
-    // fields; pbjson is configured to match.
-    pbjson_build::Builder::new()
-        .register_descriptors(&fds.encode_to_vec())?
-        .out_dir(&out)
-        .emit_fields()
-        .preserve_proto_field_names()
-        .build(&[".lnrpc"])?;
+    // fields; pbjson is configured to match. A client must instead accept what newer lnd
+    // versions add (GetInfo gained `wallet_synced` after v0.20.0), so the `client-json`
+    // feature makes decoding lenient. The app enables it only for its wasm build, so the
+    // host build (devnode) stays strict.
+    let mut json = pbjson_build::Builder::new();
+    json.register_descriptors(&fds.encode_to_vec())?.out_dir(&out).emit_fields().preserve_proto_field_names();
+    if env::var_os("CARGO_FEATURE_CLIENT_JSON").is_some() {
+        json.ignore_unknown_fields().ignore_unknown_enum_variants();
+    }
+    json.build(&[".lnrpc"])?;
     Ok(())
 }

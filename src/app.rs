@@ -1,0 +1,98 @@
+//! The app shell: routes, the top bar, and the rule that sends a visitor to the screen the
+//! node's state calls for (connect, wallet setup/unlock, or the node itself).
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::path;
+
+use crate::components::ErrorView;
+use crate::lnd::WalletState;
+use crate::pages::{ConnectPage, NodePage, WalletPage};
+use crate::state::{Link, Session};
+
+#[component]
+pub fn App() -> impl IntoView {
+    Session::provide();
+    view! {
+        <Router>
+            <Shell/>
+        </Router>
+    }
+}
+
+#[component]
+fn Shell() -> impl IntoView {
+    let session = Session::get();
+    let navigate = use_navigate();
+    let location = use_location();
+    Effect::new(move |_| {
+        let path = location.pathname.get();
+        let target = match (session.lnd.with(Option::is_some), session.wallet.get()) {
+            (false, _) => "/connect",
+            (true, Some(WalletState::ServerActive)) if path == "/connect" || path == "/wallet" => "/",
+            (true, Some(WalletState::ServerActive)) | (true, None) => return,
+            (true, Some(_)) => "/wallet",
+        };
+        if path != target {
+            navigate(target, Default::default());
+        }
+    });
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">"Lightdeck"</a>
+            <ConnectionBadge/>
+        </header>
+        <LinkBanner/>
+        <main class="content">
+            <Routes fallback=|| view! { <p class="card">"This page does not exist."</p> }>
+                <Route path=path!("/connect") view=ConnectPage/>
+                <Route path=path!("/wallet") view=WalletPage/>
+                <Route path=path!("/") view=NodePage/>
+            </Routes>
+        </main>
+    }
+}
+
+fn state_label(s: WalletState) -> &'static str {
+    match s {
+        WalletState::NonExisting => "no wallet",
+        WalletState::Locked => "locked",
+        WalletState::Unlocked | WalletState::RpcActive | WalletState::WaitingToStart => "starting",
+        WalletState::ServerActive => "active",
+    }
+}
+
+#[component]
+fn ConnectionBadge() -> impl IntoView {
+    let session = Session::get();
+    move || {
+        session.lnd.get().map(|lnd| {
+            let e = lnd.endpoint().clone();
+            let state = move || session.wallet.get().map(state_label).unwrap_or("connecting");
+            view! {
+                <div class="badge">
+                    <span class="badge-url" title=e.url.clone()>{e.url.clone()}</span>
+                    <span class="badge-transport">{e.transport.label()}</span>
+                    <span class="badge-state" data-state=state>{state}</span>
+                    <button type="button" class="link-button" on:click=move |_| session.disconnect()>"Disconnect"</button>
+                </div>
+            }
+        })
+    }
+}
+
+/// While the state stream is down, say so; the session reconnects by itself.
+#[component]
+fn LinkBanner() -> impl IntoView {
+    let session = Session::get();
+    move || match session.link.get() {
+        Link::Down(error) if session.lnd.with(Option::is_some) => Some(view! {
+            <div class="banner">
+                <ErrorView error=error/>
+                <p class="muted">"Reconnecting…"</p>
+            </div>
+        }),
+        _ => None,
+    }
+}

@@ -1,0 +1,63 @@
+//! Values as people read them.
+
+/// 1234567 → "1,234,567".
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// How long ago `then` was, from `now` (unix seconds), in the largest whole unit.
+pub fn ago(then: i64, now: i64) -> String {
+    let s = (now - then).max(0);
+    match s {
+        0..=59 => "just now".into(),
+        60..=3599 => format!("{} min ago", s / 60),
+        3600..=86_399 => format!("{} h ago", s / 3600),
+        _ => format!("{} days ago", s / 86_400),
+    }
+}
+
+/// A long identifier shortened for narrow screens: first and last `keep` characters.
+pub fn middle_ellipsis(s: &str, keep: usize) -> String {
+    if s.chars().count() <= keep * 2 + 1 {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(keep).collect();
+    let tail: String = s.chars().rev().take(keep).collect::<Vec<_>>().into_iter().rev().collect();
+    format!("{head}…{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_group_thousands() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(21_000_000_00_000_000), "2,100,000,000,000,000");
+    }
+
+    #[test]
+    fn ages_use_the_largest_unit() {
+        assert_eq!(ago(100, 130), "just now");
+        assert_eq!(ago(0, 125), "2 min ago");
+        assert_eq!(ago(0, 7200), "2 h ago");
+        assert_eq!(ago(0, 3 * 86_400), "3 days ago");
+        assert_eq!(ago(200, 100), "just now", "a clock ahead of ours is not the future");
+    }
+
+    #[test]
+    fn ellipsis_keeps_both_ends() {
+        assert_eq!(middle_ellipsis("0123456789abcdef", 4), "0123…cdef");
+        assert_eq!(middle_ellipsis("short", 4), "short");
+    }
+}

@@ -1,0 +1,3 @@
+//! Rules for what people type, applied before anything is sent to the node.
+
+pub mod wallet;

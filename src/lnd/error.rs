@@ -1,0 +1,190 @@
+//! Every way a call to lnd can fail, in words a node operator can act on. lnd returns most
+//! failures as gRPC code 2 (HTTP 500) plain errors, so they are told apart by message.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LndError {
+    /// The browser could not reach the address at all: the node is down, the address or port
+    /// is wrong, or (over HTTPS) the browser does not trust the node's certificate.
+    Unreachable { url: String, https: bool },
+    /// An open stream was cut: the node stopped or the network dropped.
+    Disconnected,
+    /// The node answered, but its CORS settings do not let this page read the answer.
+    Cors { url: String, origin: String },
+    WalletNotCreated,
+    WalletLocked,
+    /// lnd is unlocked but its subsystems are still starting.
+    Starting,
+    WalletAlreadyUnlocked,
+    MacaroonMissing,
+    /// The macaroon is malformed, or was not baked by this node (or its root key changed).
+    MacaroonInvalid(String),
+    MacaroonExpired,
+    PermissionDenied,
+    WrongPassword,
+    /// The node does not offer this call at this address (an older or newer lnd, or a
+    /// REST address given for gRPC-web or the other way round).
+    Unsupported { what: String },
+    /// Something answered that is not lnd.
+    NotLnd(String),
+    /// The node refused the call with its own message.
+    Node { code: i32, message: String },
+    /// Input rejected before anything was sent.
+    Input(String),
+}
+
+/// gRPC status codes used below.
+const CODE_NOT_FOUND: i32 = 5;
+const CODE_UNIMPLEMENTED: i32 = 12;
+
+impl LndError {
+    /// Maps lnd's (code, message) onto a kind. lnd's own strings are matched, since its
+    /// state and macaroon errors all share code 2.
+    pub fn from_node(code: i32, message: &str) -> Self {
+        let m = message;
+        let has = |s: &str| m.contains(s);
+        if has("wallet not created") {
+            LndError::WalletNotCreated
+        } else if has("wallet locked") {
+            LndError::WalletLocked
+        } else if has("in the process of starting up") || has("waiting to start") {
+            LndError::Starting
+        } else if has("WalletUnlocker service is no longer available") {
+            LndError::WalletAlreadyUnlocked
+        } else if has("expected 1 macaroon, got 0") || has("no macaroon") {
+            LndError::MacaroonMissing
+        } else if has("macaroon has expired") {
+            LndError::MacaroonExpired
+        } else if has("permission denied") {
+            LndError::PermissionDenied
+        } else if has("invalid passphrase for master") {
+            LndError::WrongPassword
+        } else if has("signature mismatch") || has("root key with id") || has("unmarshal macaroon") || has("decode macaroon")
+            || has("expected 1 macaroon") || has("encoding/hex") || has("macaroon")
+        {
+            LndError::MacaroonInvalid(m.to_string())
+        } else if code == CODE_UNIMPLEMENTED || (code == CODE_NOT_FOUND && m == "Not Found") {
+            LndError::Unsupported { what: m.to_string() }
+        } else {
+            LndError::Node { code, message: m.to_string() }
+        }
+    }
+
+    /// One line saying what happened.
+    pub fn title(&self) -> String {
+        match self {
+            LndError::Unreachable { url, .. } => format!("Could not reach the node at {url}"),
+            LndError::Cors { url, .. } => format!("The node at {url} does not allow this app to connect (CORS)"),
+            LndError::Disconnected => "The connection to the node was lost".into(),
+            LndError::WalletNotCreated => "This node has no wallet yet".into(),
+            LndError::WalletLocked => "The node's wallet is locked".into(),
+            LndError::Starting => "The node is still starting up".into(),
+            LndError::WalletAlreadyUnlocked => "The wallet is already unlocked".into(),
+            LndError::MacaroonMissing => "This node needs a macaroon".into(),
+            LndError::MacaroonInvalid(_) => "The node rejected the macaroon".into(),
+            LndError::MacaroonExpired => "The macaroon has expired".into(),
+            LndError::PermissionDenied => "The macaroon does not allow this".into(),
+            LndError::WrongPassword => "Wrong wallet password".into(),
+            LndError::Unsupported { .. } => "The node does not offer this call here".into(),
+            LndError::NotLnd(_) => "The address did not answer like lnd".into(),
+            LndError::Node { message, .. } => format!("The node refused: {message}"),
+            LndError::Input(m) => m.clone(),
+        }
+    }
+
+    /// What to do about it.
+    pub fn advice(&self) -> String {
+        match self {
+            LndError::Unreachable { url, https: true } => format!(
+                "Check that the node is running and the address and port are right (lnd's REST port is 8080 by default). \
+                 If the node uses its own self-signed certificate, your browser must trust it first: open {url}/v1/state \
+                 in a new tab and accept the certificate, or install tls.cert as trusted, then try again."
+            ),
+            LndError::Unreachable { .. } => {
+                "Check that the node is running and the address and port are right (lnd's REST port is 8080 by default).".into()
+            }
+            LndError::Cors { origin, .. } => format!(
+                "Add this app's address to lnd's allowed origins: put restcors={origin} in lnd.conf (or start lnd with \
+                 --restcors={origin}) and restart lnd. For gRPC-web, allow the origin in your proxy's CORS settings."
+            ),
+            LndError::Disconnected => "Lightdeck reconnects by itself as soon as the node is back.".into(),
+            LndError::WalletNotCreated => "Create or restore a wallet to start using the node.".into(),
+            LndError::WalletLocked => "Unlock the wallet with its password.".into(),
+            LndError::Starting => "Wait a few seconds; this clears by itself.".into(),
+            LndError::WalletAlreadyUnlocked => "Nothing to do: the node is already running.".into(),
+            LndError::MacaroonMissing => {
+                "Paste or choose a macaroon file, such as admin.macaroon from the node's data/chain/bitcoin/<network>/ folder.".into()
+            }
+            LndError::MacaroonInvalid(detail) => format!(
+                "Use a macaroon from this node's data folder (admin.macaroon for full access). If the node's macaroons were \
+                 regenerated, the old ones no longer work. Node said: {detail}"
+            ),
+            LndError::MacaroonExpired => "Bake a new macaroon on the node, or use admin.macaroon.".into(),
+            LndError::PermissionDenied => {
+                "Connect with a macaroon that grants this: admin.macaroon allows everything, readonly.macaroon only reading.".into()
+            }
+            LndError::WrongPassword => "Type the password set when the wallet was created.".into(),
+            LndError::Unsupported { what } => format!(
+                "Check that the address points at lnd's REST port for REST, or at a gRPC-web proxy for gRPC-web, \
+                 and that lnd is recent enough. Node said: {what}"
+            ),
+            LndError::NotLnd(detail) => format!("Check the address and port. ({detail})"),
+            LndError::Node { .. } | LndError::Input(_) => String::new(),
+        }
+    }
+
+    /// Whether the failure is about reaching the node (worth retrying on its own).
+    pub fn is_connection(&self) -> bool {
+        matches!(self, LndError::Unreachable { .. } | LndError::Cors { .. } | LndError::Disconnected)
+    }
+}
+
+impl fmt::Display for LndError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let advice = self.advice();
+        if advice.is_empty() { f.write_str(&self.title()) } else { write!(f, "{}. {}", self.title(), advice) }
+    }
+}
+
+impl std::error::Error for LndError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lnd_messages_are_recognised() {
+        let cases = [
+            ("wallet locked, unlock it to enable full RPC access", LndError::WalletLocked),
+            ("wallet not created, create one to enable full RPC access", LndError::WalletNotCreated),
+            ("the RPC server is in the process of starting up, but not yet ready to accept calls", LndError::Starting),
+            ("expected 1 macaroon, got 0", LndError::MacaroonMissing),
+            ("permission denied", LndError::PermissionDenied),
+            ("invalid passphrase for master public key", LndError::WrongPassword),
+            ("wallet already unlocked, WalletUnlocker service is no longer available", LndError::WalletAlreadyUnlocked),
+        ];
+        for (msg, want) in cases {
+            assert_eq!(LndError::from_node(2, msg), want, "{msg}");
+        }
+        assert!(matches!(
+            LndError::from_node(2, "verification failed: signature mismatch after caveat verification"),
+            LndError::MacaroonInvalid(_)
+        ));
+        assert!(matches!(LndError::from_node(12, "Method Not Allowed"), LndError::Unsupported { .. }));
+        assert_eq!(
+            LndError::from_node(2, "insufficient funds"),
+            LndError::Node { code: 2, message: "insufficient funds".into() }
+        );
+    }
+
+    #[test]
+    fn messages_say_what_to_do() {
+        let cors = LndError::Cors { url: "https://node:8080".into(), origin: "https://app.example".into() };
+        assert!(cors.to_string().contains("restcors=https://app.example"));
+        let tls = LndError::Unreachable { url: "https://node:8080".into(), https: true };
+        assert!(tls.to_string().contains("certificate"));
+        let plain = LndError::Unreachable { url: "http://node:8080".into(), https: false };
+        assert!(!plain.to_string().contains("certificate"));
+    }
+}

@@ -1,0 +1,143 @@
+//! The node client: one typed API over lnd's protocol, spoken over REST or gRPC-web.
+//! Knows nothing of the UI. Encodings, errors and credentials are plain Rust (tested
+//! natively); the two transports use the browser's fetch() and exist only in wasm.
+
+mod credentials;
+pub mod endpoint;
+mod error;
+#[cfg(target_arch = "wasm32")]
+mod grpcweb;
+pub mod rest;
+
+use std::pin::Pin;
+
+use futures::Stream;
+pub use lnrpc::lnrpc as pb;
+
+pub use credentials::Macaroon;
+pub use endpoint::{Endpoint, Transport};
+pub use error::LndError;
+
+/// A server stream; dropping it cancels the request.
+pub type LndStream<T> = Pin<Box<dyn Stream<Item = Result<T, LndError>>>>;
+
+pub use pb::WalletState;
+
+#[cfg(target_arch = "wasm32")]
+pub use client::Lnd;
+
+/// After a fetch() fails, find out why: a `no-cors` request succeeds (with an opaque answer)
+/// when the server is up and its certificate trusted, so the failure was CORS; if that fails
+/// too, the node is unreachable (down, wrong address, or an untrusted certificate).
+#[cfg(target_arch = "wasm32")]
+pub(crate) async fn diagnose(base: &str, probe_path: &str) -> LndError {
+    use wasm_bindgen_futures::JsFuture;
+    let unreachable = || LndError::Unreachable { url: base.to_string(), https: base.starts_with("https:") };
+    let Some(window) = web_sys::window() else { return unreachable() };
+    let init = web_sys::RequestInit::new();
+    init.set_mode(web_sys::RequestMode::NoCors);
+    match JsFuture::from(window.fetch_with_str_and_init(&format!("{base}{probe_path}"), &init)).await {
+        Ok(_) => LndError::Cors { url: base.to_string(), origin: window.location().origin().unwrap_or_default() },
+        Err(_) => unreachable(),
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod client {
+    use futures::StreamExt;
+
+    use super::grpcweb::GrpcWeb;
+    use super::rest::{Rest, routes};
+    use super::*;
+
+    #[derive(Clone)]
+    enum Wire {
+        Rest(Rest),
+        GrpcWeb(GrpcWeb),
+    }
+
+    /// A connection to one lnd node.
+    #[derive(Clone)]
+    pub struct Lnd {
+        endpoint: Endpoint,
+        macaroon: Option<Macaroon>,
+        wire: Wire,
+    }
+
+    impl Lnd {
+        pub fn new(endpoint: Endpoint, macaroon: Option<Macaroon>) -> Self {
+            let hex = macaroon.as_ref().map(Macaroon::hex);
+            let wire = match endpoint.transport {
+                Transport::Rest => Wire::Rest(Rest::new(endpoint.url.clone(), hex)),
+                Transport::GrpcWeb => Wire::GrpcWeb(GrpcWeb::new(endpoint.url.clone(), hex)),
+            };
+            Lnd { endpoint, macaroon, wire }
+        }
+
+        pub fn endpoint(&self) -> &Endpoint {
+            &self.endpoint
+        }
+
+        pub fn has_macaroon(&self) -> bool {
+            self.macaroon.is_some()
+        }
+
+        /// The same node with another macaroon (e.g. the admin macaroon InitWallet returns).
+        pub fn with_macaroon(&self, macaroon: Macaroon) -> Self {
+            Lnd::new(self.endpoint.clone(), Some(macaroon))
+        }
+
+        fn state_of(raw: i32) -> WalletState {
+            WalletState::try_from(raw).unwrap_or(WalletState::WaitingToStart)
+        }
+
+        pub async fn get_state(&self) -> Result<WalletState, LndError> {
+            let resp: pb::GetStateResponse = match &self.wire {
+                Wire::Rest(r) => r.unary(routes::get_state()).await?,
+                Wire::GrpcWeb(g) => g.get_state().await?,
+            };
+            Ok(Self::state_of(resp.state))
+        }
+
+        /// The current state at once, then each change.
+        pub fn subscribe_state(&self) -> LndStream<WalletState> {
+            let raw: LndStream<pb::SubscribeStateResponse> = match &self.wire {
+                Wire::Rest(r) => r.stream(routes::subscribe_state()),
+                Wire::GrpcWeb(g) => g.subscribe_state(),
+            };
+            Box::pin(raw.map(|r| r.map(|s| Self::state_of(s.state))))
+        }
+
+        pub async fn gen_seed(&self, aezeed_passphrase: &[u8]) -> Result<pb::GenSeedResponse, LndError> {
+            let req = pb::GenSeedRequest { aezeed_passphrase: aezeed_passphrase.to_vec(), seed_entropy: vec![] };
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::gen_seed(&req)).await,
+                Wire::GrpcWeb(g) => g.gen_seed(req).await,
+            }
+        }
+
+        /// Creates the wallet; returns the admin macaroon lnd bakes for it.
+        pub async fn init_wallet(&self, req: pb::InitWalletRequest) -> Result<Macaroon, LndError> {
+            let resp = match &self.wire {
+                Wire::Rest(r) => r.unary::<pb::InitWalletResponse>(routes::init_wallet(&req)).await?,
+                Wire::GrpcWeb(g) => g.init_wallet(req).await?,
+            };
+            Macaroon::from_bytes(resp.admin_macaroon)
+        }
+
+        pub async fn unlock_wallet(&self, password: &[u8]) -> Result<(), LndError> {
+            let req = pb::UnlockWalletRequest { wallet_password: password.to_vec(), ..Default::default() };
+            match &self.wire {
+                Wire::Rest(r) => r.unary::<pb::UnlockWalletResponse>(routes::unlock_wallet(&req)).await.map(drop),
+                Wire::GrpcWeb(g) => g.unlock_wallet(req).await.map(drop),
+            }
+        }
+
+        pub async fn get_info(&self) -> Result<pb::GetInfoResponse, LndError> {
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::get_info()).await,
+                Wire::GrpcWeb(g) => g.get_info().await,
+            }
+        }
+    }
+}

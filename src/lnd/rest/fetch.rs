@@ -1,0 +1,109 @@
+//! REST over the browser's fetch(): unary calls and NDJSON streams, each cancelled by an
+//! AbortController when dropped.
+
+use futures::StreamExt;
+use js_sys::Uint8Array;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Headers, Request, RequestInit, RequestMode, Response};
+
+use super::ndjson::{LineBuffer, error_body, parse_line};
+use super::routes::Call;
+use crate::lnd::{LndError, LndStream, diagnose};
+
+#[derive(Clone)]
+pub struct Rest {
+    base: String,
+    macaroon_hex: Option<String>,
+}
+
+/// Aborts the request (and its response body) when dropped.
+struct AbortGuard(AbortController);
+
+impl Drop for AbortGuard {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn js_error(e: JsValue) -> String {
+    e.as_string().or_else(|| e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message()))).unwrap_or_else(|| format!("{e:?}"))
+}
+
+impl Rest {
+    pub fn new(base: String, macaroon_hex: Option<String>) -> Self {
+        Rest { base, macaroon_hex }
+    }
+
+    async fn open(&self, call: &Call) -> Result<(Response, AbortGuard), LndError> {
+        let bad = |e: JsValue| LndError::NotLnd(js_error(e));
+        let init = RequestInit::new();
+        init.set_method(call.method.as_str());
+        init.set_mode(RequestMode::Cors);
+        let headers = Headers::new().map_err(bad)?;
+        if let Some(mac) = &self.macaroon_hex {
+            headers.set("Grpc-Metadata-macaroon", mac).map_err(bad)?;
+        }
+        if let Some(body) = &call.body {
+            headers.set("Content-Type", "application/json").map_err(bad)?;
+            init.set_body(&JsValue::from_str(body));
+        }
+        init.set_headers(&headers);
+        let controller = AbortController::new().map_err(bad)?;
+        init.set_signal(Some(&controller.signal()));
+        let guard = AbortGuard(controller);
+        let request = Request::new_with_str_and_init(&format!("{}{}", self.base, call.path), &init).map_err(bad)?;
+        let window = web_sys::window().ok_or_else(|| LndError::NotLnd("no window".into()))?;
+        match JsFuture::from(window.fetch_with_request(&request)).await {
+            Ok(resp) => Ok((resp.unchecked_into(), guard)),
+            // fetch() hides why (refused, DNS, TLS, CORS); ask the network a second way.
+            Err(_) => Err(diagnose(&self.base, "/v1/state").await),
+        }
+    }
+
+    async fn body(resp: &Response) -> Result<Vec<u8>, LndError> {
+        let buf = resp.array_buffer().map_err(|e| LndError::NotLnd(js_error(e)))?;
+        let buf = JsFuture::from(buf).await.map_err(|e| LndError::NotLnd(js_error(e)))?;
+        Ok(Uint8Array::new(&buf).to_vec())
+    }
+
+    fn failure(status: u16, body: &[u8]) -> LndError {
+        error_body(body).unwrap_or_else(|| LndError::NotLnd(format!("HTTP {status} with no lnd error in the answer")))
+    }
+
+    pub async fn unary<T: DeserializeOwned>(&self, call: Call) -> Result<T, LndError> {
+        let (resp, _guard) = self.open(&call).await?;
+        let body = Self::body(&resp).await?;
+        if !resp.ok() {
+            return Err(Self::failure(resp.status(), &body));
+        }
+        serde_json::from_slice(&body).map_err(|e| LndError::NotLnd(format!("unexpected answer: {e}")))
+    }
+
+    pub fn stream<T: DeserializeOwned + 'static>(&self, call: Call) -> LndStream<T> {
+        let this = self.clone();
+        let opened = futures::stream::once(async move {
+            let (resp, guard) = this.open(&call).await?;
+            if !resp.ok() {
+                let body = Self::body(&resp).await?;
+                return Err(Self::failure(resp.status(), &body));
+            }
+            let raw = resp.body().ok_or_else(|| LndError::NotLnd("stream without a body".into()))?;
+            Ok((wasm_streams::ReadableStream::from_raw(raw).into_stream(), guard))
+        });
+        Box::pin(opened.flat_map(|opened| match opened {
+            Err(e) => futures::stream::iter(vec![Err(e)]).boxed_local(),
+            Ok((chunks, guard)) => chunks
+                .scan((LineBuffer::default(), guard), |(buf, _guard), chunk| {
+                    let items: Vec<Result<T, LndError>> = match chunk {
+                        Ok(js) => buf.push(&Uint8Array::new(&js).to_vec()).iter().map(|l| parse_line(l)).collect(),
+                        Err(_) => vec![Err(LndError::Disconnected)],
+                    };
+                    futures::future::ready(Some(futures::stream::iter(items)))
+                })
+                .flatten()
+                .boxed_local(),
+        }))
+    }
+}

@@ -1,0 +1,96 @@
+//! The node at a glance: identity, chain sync, version, peers and channels, refreshed
+//! while the page is open.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+
+use crate::components::CopyButton;
+use crate::format::{ago, count, middle_ellipsis};
+use crate::lnd::{LndError, pb};
+use crate::state::Session;
+
+/// GetInfo has no stream; a block arrives every ten minutes on mainnet, so this is plenty.
+const REFRESH: Duration = Duration::from_secs(10);
+
+fn now() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+#[component]
+pub fn NodePage() -> impl IntoView {
+    let session = Session::get();
+    let tick = RwSignal::new(0u32);
+    if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), REFRESH) {
+        on_cleanup(move || handle.clear());
+    }
+    let info = LocalResource::new(move || {
+        tick.track();
+        let lnd = session.lnd.get();
+        async move { lnd.ok_or(LndError::Disconnected)?.get_info().await }
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="card">"Loading node info…"</p> }>
+            <ErrorBoundary fallback=|errors| view! {
+                <div class="error" role="alert">
+                    {move || errors.get().into_iter().map(|(_, e)| view! { <p>{e.to_string()}</p> }).collect_view()}
+                </div>
+            }>
+                {move || Suspend::new(async move { info.await.map(|i| view! { <NodeInfo info=i/> }) })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn NodeInfo(info: pb::GetInfoResponse) -> impl IntoView {
+    let network = info.chains.first().map(|c| c.network.clone()).unwrap_or_default();
+    let synced = |ok: bool| if ok { "yes" } else { "not yet" };
+    let pubkey = info.identity_pubkey.clone();
+    view! {
+        <section class="card">
+            <div class="node-head">
+                <span class="node-color" style:background-color=info.color.clone()></span>
+                <h1 id="node-alias">{info.alias.clone()}</h1>
+                <span class="pill">{network}</span>
+            </div>
+            <div class="kv">
+                <span class="k">"Public key"</span>
+                <span class="v mono" id="node-pubkey" title=pubkey.clone()>{pubkey.clone()}</span>
+                <CopyButton text=pubkey/>
+            </div>
+            {info.uris.iter().map(|uri| view! {
+                <div class="kv">
+                    <span class="k">"Address"</span>
+                    <span class="v mono" title=uri.clone()>{middle_ellipsis(uri, 16)}</span>
+                    <CopyButton text=uri.clone()/>
+                </div>
+            }).collect_view()}
+        </section>
+        <div class="grid">
+            <section class="card stat">
+                <h2>"Chain"</h2>
+                <p class="big" id="node-height">{count(info.block_height as u64)}</p>
+                <p class="muted mono" title=info.block_hash.clone()>{middle_ellipsis(&info.block_hash, 8)}</p>
+                <p class="muted">"Last block " {ago(info.best_header_timestamp, now())}</p>
+                <p>"Synced to chain: " <strong>{synced(info.synced_to_chain)}</strong></p>
+                <p>"Synced to graph: " <strong>{synced(info.synced_to_graph)}</strong></p>
+            </section>
+            <section class="card stat">
+                <h2>"Channels"</h2>
+                <p class="big">{count(info.num_active_channels as u64)}</p>
+                <p class="muted">"active"</p>
+                <p>{count(info.num_inactive_channels as u64)} " inactive, " {count(info.num_pending_channels as u64)} " pending"</p>
+            </section>
+            <section class="card stat">
+                <h2>"Peers"</h2>
+                <p class="big">{count(info.num_peers as u64)}</p>
+                <p class="muted">"connected"</p>
+            </section>
+            <section class="card stat">
+                <h2>"Software"</h2>
+                <p id="node-version">"lnd " {info.version.clone()}</p>
+            </section>
+        </div>
+    }
+}

@@ -1,0 +1,6 @@
+//! What the whole app shares: the connection to the node and the node's wallet state,
+//! kept current by lnd's SubscribeState stream.
+
+mod session;
+
+pub use session::{Link, Session};

@@ -1,0 +1,84 @@
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::future::{AbortHandle, Abortable};
+use leptos::prelude::*;
+
+use crate::lnd::{Lnd, LndError, WalletState};
+
+/// Whether the state stream is currently flowing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Link {
+    Up,
+    /// Lost; the app retries by itself.
+    Down(LndError),
+}
+
+/// The connection to one node. Credentials live here, in memory only: a reload forgets them.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub lnd: RwSignal<Option<Lnd>>,
+    pub wallet: RwSignal<Option<WalletState>>,
+    pub link: RwSignal<Link>,
+}
+
+impl Session {
+    pub fn provide() -> Self {
+        let session = Session { lnd: RwSignal::new(None), wallet: RwSignal::new(None), link: RwSignal::new(Link::Up) };
+        provide_context(session);
+        // Follow the node's wallet state for as long as a connection is set; a new
+        // connection (or a disconnect) stops the previous watcher.
+        Effect::new(move |_| {
+            let Some(lnd) = session.lnd.get() else { return };
+            let (abort, registration) = AbortHandle::new_pair();
+            leptos::task::spawn_local(async move {
+                let _ = Abortable::new(session.watch(lnd), registration).await;
+            });
+            on_cleanup(move || abort.abort());
+        });
+        session
+    }
+
+    pub fn get() -> Self {
+        expect_context::<Session>()
+    }
+
+    pub fn connect(&self, lnd: Lnd, state: WalletState) {
+        self.wallet.set(Some(state));
+        self.link.set(Link::Up);
+        self.lnd.set(Some(lnd));
+    }
+
+    pub fn disconnect(&self) {
+        self.lnd.set(None);
+        self.wallet.set(None);
+        self.link.set(Link::Up);
+    }
+
+    /// SubscribeState, re-opened with a growing pause whenever it breaks (a node restart,
+    /// a network change); the first message after a reconnect is the current state.
+    async fn watch(self, lnd: Lnd) {
+        let mut pause = Duration::from_millis(500);
+        loop {
+            let mut states = lnd.subscribe_state();
+            let mut failure = LndError::Disconnected;
+            while let Some(item) = states.next().await {
+                match item {
+                    Ok(state) => {
+                        self.wallet.set(Some(state));
+                        self.link.set(Link::Up);
+                        pause = Duration::from_millis(500);
+                    }
+                    Err(e) => {
+                        failure = e;
+                        break;
+                    }
+                }
+            }
+            drop(states);
+            self.link.set(Link::Down(failure));
+            gloo_timers::future::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(8));
+        }
+    }
+}
