@@ -89,7 +89,8 @@ fn NodeInfo(info: pb::GetInfoResponse) -> impl IntoView {
             </section>
             <section class="card stat">
                 <h2>"Software"</h2>
-                <p id="node-version">"lnd " {info.version.clone()}</p>
+                // lnd reports "0.20.0-beta commit=v0.20.0-beta"; the commit is in the tooltip.
+                <p id="node-version" title=info.version.clone()>"lnd " {info.version.split(' ').next().unwrap_or_default().to_string()}</p>
             </section>
         </div>
     }

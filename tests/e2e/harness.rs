@@ -1,0 +1,255 @@
+//! Starts what an end-to-end test needs: a devnode network, the built app on its own
+//! origin, and Debian's chromedriver + Chromium; then drives the page like a person.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use devnode::{Network, NetworkConfig, NodeHandle, NodeSpec};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use tokio::process::{Child, Command};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+#[derive(Clone, Copy, PartialEq)]
+pub enum Via {
+    Rest,
+    GrpcWeb,
+}
+
+pub struct Harness {
+    pub network: Network,
+    pub node: NodeHandle,
+    pub app_origin: String,
+    via: Via,
+    client: Client,
+    driver: Child,
+    _dir: tempfile::TempDir,
+    label: &'static str,
+}
+
+/// A loopback port nothing listens on.
+pub fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+fn dist_dir() -> PathBuf {
+    let dist = std::env::var_os("LIGHTDECK_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dist"));
+    assert!(dist.join("index.html").exists(), "{} has no build of the app; run `cargo xtask test`", dist.display());
+    dist
+}
+
+/// Serves the app as a static host would: files, and index.html for app routes.
+async fn serve_app() -> String {
+    let dist = dist_dir();
+    let files = tower_http::services::ServeDir::new(&dist)
+        .fallback(tower_http::services::ServeFile::new(dist.join("index.html")));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind app port");
+    let origin = format!("http://127.0.0.1:{}", listener.local_addr().expect("addr").port());
+    tokio::spawn(async move { axum::serve(listener, axum::Router::new().fallback_service(files)).await });
+    origin
+}
+
+async fn start_browser(profile: &std::path::Path) -> (Child, Client) {
+    let port = closed_port();
+    let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()))
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("chromedriver (Debian's chromium-driver; `cargo xtask setup` installs it)");
+    let caps = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    });
+    let caps = caps.as_object().expect("object").clone();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match ClientBuilder::native().capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+            Ok(client) => return (driver, client),
+            Err(e) if Instant::now() > deadline => panic!("chromedriver did not start: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
+impl Harness {
+    pub async fn start(via: Via) -> Self {
+        Self::start_with_cors(via, Vec::new()).await
+    }
+
+    /// `restcors`: the REST origins allowed; empty means "the app's origin".
+    pub async fn start_with_cors(via: Via, restcors: Vec<String>) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let app_origin = serve_app().await;
+        let mut config = NetworkConfig::new(dir.path().join("devnode"));
+        config.startup_step = Duration::from_millis(150);
+        let network = Network::open(config).expect("devnode network");
+        let mut spec = NodeSpec::new("alice");
+        // Plain HTTP keeps the browser out of certificate trust; TLS is covered by devnode's tests.
+        spec.rest_tls = false;
+        spec.restcors = if restcors.is_empty() { vec![app_origin.clone()] } else { restcors };
+        let node = network.start_node(spec).await.expect("start devnode");
+        let (driver, client) = start_browser(&dir.path().join("profile")).await;
+        let label = match via {
+            Via::Rest => "rest",
+            Via::GrpcWeb => "grpc-web",
+        };
+        Harness { network, node, app_origin, via, client, driver, _dir: dir, label }
+    }
+
+    pub fn node_url(&self) -> String {
+        match self.via {
+            Via::Rest => self.node.rest_url(),
+            Via::GrpcWeb => self.node.grpcweb_url(),
+        }
+    }
+
+    pub async fn open_app(&self) {
+        self.client.goto(&self.app_origin).await.expect("open the app");
+        self.wait_text("h1", "Connect to your node").await;
+    }
+
+    /// Creates the wallet through devnode's own API (for tests about something else).
+    pub async fn create_wallet_directly(&self) {
+        use lnrpc::lnrpc as pb;
+        use tonic::metadata::MetadataMap;
+        let rpc = self.network.rpc("alice").await.expect("running");
+        let seed = rpc.gen_seed(MetadataMap::new(), pb::GenSeedRequest::default()).await.expect("genseed");
+        let req = pb::InitWalletRequest {
+            wallet_password: b"password1".to_vec(),
+            cipher_seed_mnemonic: seed.cipher_seed_mnemonic,
+            ..Default::default()
+        };
+        rpc.init_wallet(MetadataMap::new(), req).await.expect("initwallet");
+        let deadline = Instant::now() + WAIT;
+        while rpc.current_state() != devnode::sim::node::WalletState::ServerActive {
+            assert!(Instant::now() < deadline, "node never became active");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Fills the connect form and submits it.
+    pub async fn connect(&self, url: &str, macaroon: Option<&str>) {
+        if self.client.current_url().await.map(|u| !u.path().starts_with("/connect")).unwrap_or(true) {
+            self.open_app().await;
+        }
+        self.fill("input[name=url]", url).await;
+        let radio = match self.via {
+            Via::Rest => "input[name=transport][value=rest]",
+            Via::GrpcWeb => "input[name=transport][value=grpc-web]",
+        };
+        self.click(radio).await;
+        self.fill("textarea[name=macaroon]", macaroon.unwrap_or("")).await;
+        self.click("button[type=submit]").await;
+    }
+
+    pub async fn find(&self, css: &str) -> Element {
+        self.client.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"))
+    }
+
+    pub async fn click(&self, css: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let el = self.find(css).await;
+            let enabled = el.is_enabled().await.unwrap_or(false);
+            if enabled && el.click().await.is_ok() {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{css} never became clickable");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        el.clear().await.expect("clear");
+        if !text.is_empty() {
+            el.send_keys(text).await.expect("type");
+        }
+    }
+
+    /// Waits until some element matching `css` contains `want`; fails with what is on screen.
+    pub async fn wait_text(&self, css: &str, want: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let mut seen = Vec::new();
+            for el in self.client.find_all(Locator::Css(css)).await.unwrap_or_default() {
+                if let Ok(t) = el.text().await {
+                    if t.contains(want) {
+                        return;
+                    }
+                    seen.push(t);
+                }
+            }
+            if Instant::now() > deadline {
+                let body = self.client.find(Locator::Css("body")).await.ok();
+                let page = match body {
+                    Some(b) => b.text().await.unwrap_or_default(),
+                    None => String::new(),
+                };
+                panic!("[{}] no {css} containing {want:?} (saw {seen:?}); page:\n{page}", self.label);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn seed_words(&self) -> Vec<String> {
+        self.find("ol.seed-words li").await;
+        let mut words = Vec::new();
+        for el in self.client.find_all(Locator::Css("ol.seed-words .seed-word")).await.expect("words") {
+            words.push(el.text().await.expect("word"));
+        }
+        words
+    }
+
+    /// The confirmation inputs and the (1-based) word each asks for.
+    pub async fn confirm_inputs(&self) -> Vec<(Element, usize)> {
+        self.find("input[data-word]").await;
+        let mut out = Vec::new();
+        for el in self.client.find_all(Locator::Css("input[data-word]")).await.expect("inputs") {
+            let pos = el.attr("data-word").await.expect("attr").expect("data-word").parse().expect("number");
+            out.push((el, pos));
+        }
+        out
+    }
+
+    /// Waits for the node page and checks it shows this node; returns the pubkey shown.
+    pub async fn expect_node_page(&self) -> String {
+        self.wait_text("#node-alias", "alice").await;
+        let rpc = self.network.rpc("alice").await.expect("running");
+        let want = rpc.identity_pubkey();
+        self.wait_text("#node-pubkey", &want).await;
+        want
+    }
+
+    /// Laptop and phone screenshots under target/e2e-screenshots, for people to look at.
+    pub async fn screenshots(&self, name: &str) {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
+        let _ = std::fs::create_dir_all(&dir);
+        for (size, (w, h)) in [("laptop", (1280, 900)), ("phone", (390, 844))] {
+            let _ = self.client.set_window_size(w, h).await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            if let Ok(png) = self.client.screenshot().await {
+                let _ = std::fs::write(dir.join(format!("{name}-{}-{size}.png", self.label)), png);
+            }
+        }
+        let _ = self.client.set_window_size(1280, 900).await;
+    }
+
+    pub async fn finish(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill().await;
+    }
+}

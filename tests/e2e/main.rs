@@ -1,0 +1,106 @@
+//! End-to-end: the built app (`dist/`, served from its own origin) in headless Chromium,
+//! driving a devnode started here, over REST and over gRPC-web. Run by `cargo xtask test`,
+//! which builds `dist/` first.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod harness;
+
+use devnode::sim::macaroons::{ADMIN, Macaroon};
+use harness::{Harness, Via};
+
+/// A node operator's first day: connect to a fresh node, create the wallet (seed shown,
+/// confirmed), see the node; the node restarts, the app notices, unlock, see it again.
+async fn first_day(via: Via) {
+    let h = Harness::start(via).await;
+    h.open_app().await;
+    h.connect(&h.node_url(), None).await;
+
+    h.wait_text("h1", "Set up the wallet").await;
+    h.click("button[name=generate]").await;
+    let words = h.seed_words().await;
+    assert_eq!(words.len(), 24);
+    h.click("input[name=written]").await;
+    h.click("button[name=continue]").await;
+    for (el, pos) in h.confirm_inputs().await {
+        el.send_keys(&words[pos - 1]).await.expect("type a seed word");
+    }
+    h.click("button[name=confirm]").await;
+    h.fill("input[name=password]", "correct horse").await;
+    h.fill("input[name=password2]", "correct horse").await;
+    h.click("button[name=create]").await;
+
+    let pubkey = h.expect_node_page().await;
+    h.screenshots("node").await;
+
+    h.network.restart_node("alice").await.expect("restart devnode");
+    h.wait_text("h1", "Unlock the wallet").await;
+    h.fill("input[name=password]", "wrong password").await;
+    h.click("button[name=unlock]").await;
+    h.wait_text(".error-title", "Wrong wallet password").await;
+    h.fill("input[name=password]", "correct horse").await;
+    h.click("button[name=unlock]").await;
+    assert_eq!(h.expect_node_page().await, pubkey, "same node after the restart");
+    h.finish().await;
+}
+
+/// Failures a user meets at the door, each with its own message.
+async fn connection_failures(via: Via) {
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    h.open_app().await;
+
+    // Active node, no macaroon.
+    h.connect(&h.node_url(), None).await;
+    h.wait_text(".error-title", "This node needs a macaroon").await;
+
+    // A macaroon baked by some other node.
+    let foreign = hex_of(&Macaroon::bake(&[9; 32], b"0", [1; 16], ADMIN).serialize());
+    h.connect(&h.node_url(), Some(&foreign)).await;
+    h.wait_text(".error-title", "The node rejected the macaroon").await;
+
+    // Nothing listens there.
+    h.connect(&format!("http://127.0.0.1:{}", harness::closed_port()), Some(&foreign)).await;
+    h.wait_text(".error-title", "Could not reach the node").await;
+
+    // The right macaroon works.
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon written by InitWallet");
+    h.connect(&h.node_url(), Some(&admin)).await;
+    h.expect_node_page().await;
+    h.finish().await;
+}
+
+fn hex_of(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_day_over_rest() {
+    first_day(Via::Rest).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_day_over_grpc_web() {
+    first_day(Via::GrpcWeb).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_failures_over_rest() {
+    connection_failures(Via::Rest).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_failures_over_grpc_web() {
+    connection_failures(Via::GrpcWeb).await;
+}
+
+/// A node whose restcors does not name the app's origin: the app must say so, and how to fix it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_without_restcors_explains_cors() {
+    let h = Harness::start_with_cors(Via::Rest, vec!["https://someone-else.example".into()]).await;
+    h.open_app().await;
+    h.connect(&h.node_url(), None).await;
+    h.wait_text(".error-title", "does not allow this app to connect (CORS)").await;
+    h.wait_text(".error-advice", &format!("restcors={}", h.app_origin)).await;
+    h.finish().await;
+}
