@@ -108,6 +108,14 @@ struct Running {
     handle: NodeHandle,
 }
 
+async fn wait_active(rpc: &NodeRpc) -> io::Result<()> {
+    let mut states = rpc.watch_state();
+    while *states.borrow_and_update() != sim::node::WalletState::ServerActive {
+        states.changed().await.map_err(io::Error::other)?;
+    }
+    Ok(())
+}
+
 pub struct Network {
     config: NetworkConfig,
     chain: Arc<Mutex<Chain>>,
@@ -178,6 +186,32 @@ impl Network {
 
     pub async fn rpc(&self, name: &str) -> Option<Arc<NodeRpc>> {
         self.nodes.lock().await.get(name).map(|r| Arc::clone(&r.rpc))
+    }
+
+    /// Creates a node's wallet as a user would (GenSeed, then InitWallet), waits until the
+    /// node is fully active, and returns the admin macaroon as hex.
+    pub async fn create_wallet(&self, name: &str, password: &[u8]) -> io::Result<String> {
+        use lnrpc::lnrpc as pb;
+        use tonic::metadata::MetadataMap;
+        let rpc = self.rpc(name).await.ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no running node {name}")))?;
+        let fail = |s: tonic::Status| io::Error::other(s.message().to_string());
+        let seed = rpc.gen_seed(MetadataMap::new(), pb::GenSeedRequest::default()).await.map_err(fail)?;
+        let req = pb::InitWalletRequest {
+            wallet_password: password.to_vec(),
+            cipher_seed_mnemonic: seed.cipher_seed_mnemonic,
+            ..Default::default()
+        };
+        let admin = rpc.init_wallet(MetadataMap::new(), req).await.map_err(fail)?.admin_macaroon;
+        wait_active(&rpc).await?;
+        Ok(hex::encode(admin))
+    }
+
+    /// Unlocks a node's wallet and waits until the node is fully active.
+    pub async fn unlock_wallet(&self, name: &str, password: &[u8]) -> io::Result<()> {
+        let rpc = self.rpc(name).await.ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no running node {name}")))?;
+        let req = lnrpc::lnrpc::UnlockWalletRequest { wallet_password: password.to_vec(), ..Default::default() };
+        rpc.unlock_wallet(tonic::metadata::MetadataMap::new(), req).await.map_err(|s| io::Error::other(s.message().to_string()))?;
+        wait_active(&rpc).await
     }
 
     pub fn mine(&self, blocks: u32) -> io::Result<u32> {

@@ -123,21 +123,7 @@ impl Harness {
 
     /// Creates the wallet through devnode's own API (for tests about something else).
     pub async fn create_wallet_directly(&self) {
-        use lnrpc::lnrpc as pb;
-        use tonic::metadata::MetadataMap;
-        let rpc = self.network.rpc("alice").await.expect("running");
-        let seed = rpc.gen_seed(MetadataMap::new(), pb::GenSeedRequest::default()).await.expect("genseed");
-        let req = pb::InitWalletRequest {
-            wallet_password: b"password1".to_vec(),
-            cipher_seed_mnemonic: seed.cipher_seed_mnemonic,
-            ..Default::default()
-        };
-        rpc.init_wallet(MetadataMap::new(), req).await.expect("initwallet");
-        let deadline = Instant::now() + WAIT;
-        while rpc.current_state() != devnode::sim::node::WalletState::ServerActive {
-            assert!(Instant::now() < deadline, "node never became active");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        self.network.create_wallet("alice", b"password1").await.expect("create wallet");
     }
 
     /// Fills the connect form and submits it.

@@ -137,6 +137,11 @@ impl NodeRpc {
         self.node().info(&self.chain.lock().expect("chain lock")).identity_pubkey
     }
 
+    /// The wallet state as it changes (for tests and control tools).
+    pub fn watch_state(&self) -> watch::Receiver<WalletState> {
+        self.state.subscribe()
+    }
+
     pub fn current_state(&self) -> WalletState {
         self.node().state()
     }

@@ -1,0 +1,159 @@
+//! Pinned tools and how they are installed and run. Nothing here downloads a browser or a
+//! toolchain from outside the package registries.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub type Result<T = ()> = std::result::Result<T, String>;
+
+pub const TRUNK: &str = "0.21.14";
+/// Must equal the wasm-bindgen version in Cargo.lock (pinned with `=` in Cargo.toml).
+pub const WASM_BINDGEN: &str = "0.2.130";
+/// Debian packages: Chromium and its driver for tests; OpenSSL headers for the WebDriver client.
+const APT: &[&str] = &["chromium", "chromium-driver", "libssl-dev", "pkg-config"];
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+fn home_bin() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"))
+        .join("bin")
+}
+
+/// PATH with npm's pinned binaryen (wasm-opt) and cargo-installed tools first, so Debian's
+/// binaryen (which breaks the wasm) is never picked.
+fn path_env() -> String {
+    let old = std::env::var("PATH").unwrap_or_default();
+    format!("{}:{}:{old}", root().join("node_modules/.bin").display(), home_bin().display())
+}
+
+fn command(program: &str) -> Command {
+    let mut c = Command::new(program);
+    c.current_dir(root()).env("PATH", path_env()).env("CHROMEDRIVER", "/usr/bin/chromedriver");
+    c
+}
+
+fn run(mut c: Command) -> Result {
+    // Program and arguments only: the environment can hold test credentials.
+    let args: Vec<String> = c.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+    let shown = format!("{} {}", c.get_program().to_string_lossy(), args.join(" "));
+    println!("xtask: {shown}");
+    match c.status() {
+        Ok(s) if s.success() => Ok(()),
+        Ok(s) => Err(format!("{shown} failed ({s})")),
+        Err(e) => Err(format!("{shown} could not start: {e}")),
+    }
+}
+
+fn output(program: &str, args: &[&str]) -> Option<String> {
+    let out = command(program).args(args).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+pub fn cargo(args: &[&str]) -> Result {
+    cargo_env(args, &[])
+}
+
+pub fn cargo_env(args: &[&str], env: &[(String, String)]) -> Result {
+    let mut c = command(&std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    run(c)
+}
+
+fn apt_missing() -> Vec<&'static str> {
+    APT.iter()
+        .copied()
+        .filter(|p| output("dpkg-query", &["-W", "-f=${Status}", p]).is_none_or(|s| !s.contains("install ok installed")))
+        .collect()
+}
+
+pub fn setup() -> Result {
+    let missing = apt_missing();
+    if !missing.is_empty() {
+        let mut update = command("apt-get");
+        update.arg("update");
+        run(update)?;
+        let mut install = command("apt-get");
+        install.args(["install", "-y", "--no-install-recommends"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive");
+        run(install)?;
+    }
+    if !output("rustup", &["target", "list", "--installed"]).is_some_and(|t| t.contains("wasm32-unknown-unknown")) {
+        let mut c = command("rustup");
+        c.args(["target", "add", "wasm32-unknown-unknown"]);
+        run(c)?;
+    }
+    if !output("trunk", &["--version"]).is_some_and(|v| v.trim() == format!("trunk {TRUNK}")) {
+        cargo(&["install", "trunk", "--version", TRUNK, "--locked"])?;
+    }
+    if !output("wasm-bindgen", &["--version"]).is_some_and(|v| v.trim() == format!("wasm-bindgen {WASM_BINDGEN}")) {
+        // Not --locked: its lockfile names a webpki-roots release the registry may not serve.
+        cargo(&["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN])?;
+    }
+    npm_ci()?;
+    // Trunk builds offline (it must never download tools), which makes cargo offline too.
+    cargo(&["fetch"])
+}
+
+/// `npm ci` when node_modules does not match package-lock.json.
+fn npm_ci() -> Result {
+    let lock = std::fs::read(root().join("package-lock.json")).map_err(|e| format!("package-lock.json: {e}"))?;
+    let stamp = root().join("node_modules/.lightdeck-lock");
+    if std::fs::read(&stamp).ok().as_deref() == Some(lock.as_slice()) {
+        return Ok(());
+    }
+    let mut c = command("npm");
+    c.args(["ci", "--no-audit", "--no-fund"]);
+    run(c)?;
+    std::fs::write(stamp, lock).map_err(|e| e.to_string())
+}
+
+pub fn build_app() -> Result {
+    let mut c = command("trunk");
+    c.args(["build", "--release"]).env("TRUNK_SKIP_VERSION_CHECK", "true");
+    run(c)
+}
+
+/// A devnode network for the in-browser tests: one node with a wallet (REST over plain
+/// HTTP with restcors "*", and gRPC-web), one whose restcors excludes every origin. Their
+/// addresses and the admin macaroon reach the tests as compile-time environment.
+pub fn with_test_network(f: impl FnOnce(&[(String, String)]) -> Result) -> Result {
+    let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let dir = std::env::temp_dir().join(format!("lightdeck-web-tests-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (network, env) = rt.block_on(async {
+        let network = devnode::Network::open(devnode::NetworkConfig::new(&dir)).map_err(|e| e.to_string())?;
+        let mut open = devnode::NodeSpec::new("alice");
+        open.rest_tls = false;
+        open.restcors = vec!["*".into()];
+        let alice = network.start_node(open).await.map_err(|e| e.to_string())?;
+        let mut closed = devnode::NodeSpec::new("bob");
+        closed.rest_tls = false;
+        closed.restcors = vec!["https://not-this-origin.example".into()];
+        let bob = network.start_node(closed).await.map_err(|e| e.to_string())?;
+        let macaroon = crate::demo::create_wallet(&network, "alice", b"password1").await?;
+        let env = vec![
+            ("LIGHTDECK_TEST_REST".to_string(), alice.rest_url()),
+            ("LIGHTDECK_TEST_GRPCWEB".to_string(), alice.grpcweb_url()),
+            ("LIGHTDECK_TEST_MACAROON".to_string(), macaroon),
+            ("LIGHTDECK_TEST_PUBKEY".to_string(), network.rpc("alice").await.expect("running").identity_pubkey()),
+            ("LIGHTDECK_TEST_NO_CORS".to_string(), bob.rest_url()),
+            ("WASM_BINDGEN_TEST_TIMEOUT".to_string(), "90".to_string()),
+            // The runner's default cross-origin isolation (COEP) blocks the no-cors probe the
+            // client uses to tell CORS from an unreachable node; the app is not served so.
+            ("WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION".to_string(), "1".to_string()),
+        ];
+        Ok::<_, String>((network, env))
+    })?;
+    // The network serves from the runtime's worker threads while the tests run.
+    let result = f(&env);
+    drop(network);
+    drop(rt);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
