@@ -1,5 +1,6 @@
 //! lnd's protocol as Rust types: prost messages with lnd's REST JSON mapping (pbjson),
-//! plus tonic clients (feature `client`) and servers (feature `server`).
+//! plus tonic clients (feature `client`) and servers (feature `server`), and lnd's REST
+//! bindings (`rest_rules`).
 
 #![allow(clippy::all, missing_docs)]
 
@@ -7,3 +8,5 @@ pub mod lnrpc {
     include!(concat!(env!("OUT_DIR"), "/lnrpc.rs"));
     include!(concat!(env!("OUT_DIR"), "/lnrpc.serde.rs"));
 }
+
+pub mod rest_rules;

@@ -39,6 +39,9 @@ pub const UNLOCK_WALLET: Rpc = Rpc { name: "/lnrpc.WalletUnlocker/UnlockWallet",
 pub const CHANGE_PASSWORD: Rpc = Rpc { name: "/lnrpc.WalletUnlocker/ChangePassword", group: RpcGroup::WalletUnlocker, perms: &[] };
 pub const GET_INFO: Rpc = Rpc { name: "/lnrpc.Lightning/GetInfo", group: RpcGroup::Main, perms: &[("info", "read")] };
 
+/// Every RPC devnode implements.
+pub const ALL: &[&Rpc] = &[&GET_STATE, &SUBSCRIBE_STATE, &GEN_SEED, &INIT_WALLET, &UNLOCK_WALLET, &CHANGE_PASSWORD, &GET_INFO];
+
 /// Static facts about a node that its RPCs report.
 #[derive(Clone)]
 pub struct NodeSettings {

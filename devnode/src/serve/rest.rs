@@ -255,6 +255,37 @@ async fn allow_cors(State(allowed): State<Arc<Vec<String>>>, req: Request, next:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tower::ServiceExt;
+
+    #[test]
+    fn every_rpc_has_lnd_v0_20s_route() {
+        for rpc in crate::rpc::ALL {
+            let selector = rpc.name.trim_start_matches('/').replace('/', ".");
+            let ours: Vec<_> = ROUTES.iter().filter(|r| r.2 == selector).collect();
+            assert!(!ours.is_empty(), "{selector} has no REST route");
+            for (method, path, _) in ours {
+                let lnd = lnrpc::rest_rules::for_selector(&selector);
+                assert!(lnd.iter().any(|r| r.method == *method && r.path == *path), "{method} {path} is not lnd's route for {selector}: {lnd:?}");
+            }
+        }
+    }
+
+    /// The router answers every route in the table (not 404/501), so the table is not
+    /// just a list that drifted from what is served.
+    #[tokio::test]
+    async fn router_serves_the_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = crate::sim::node::Node::start("t".into(), "#000000".into(), None);
+        let settings = crate::rpc::NodeSettings { p2p_host: "127.0.0.1".into(), p2p_port: 9735, startup_step: std::time::Duration::from_millis(1) };
+        let rpc = NodeRpc::new(node, Default::default(), crate::store::NodeDir::new(dir.path().into()), settings);
+        for (method, path, selector) in ROUTES {
+            let req = axum::http::Request::builder().method(*method).uri(*path).body(Body::empty()).unwrap();
+            let resp = router(Arc::clone(&rpc), vec![]).oneshot(req).await.unwrap();
+            assert!(![StatusCode::NOT_FOUND, StatusCode::NOT_IMPLEMENTED].contains(&resp.status()), "{selector}: {}", resp.status());
+        }
+        let req = axum::http::Request::builder().method("PUT").uri("/v1/getinfo").body(Body::empty()).unwrap();
+        assert_eq!(router(rpc, vec![]).oneshot(req).await.unwrap().status(), StatusCode::NOT_IMPLEMENTED);
+    }
 
     #[test]
     fn gateway_bytes_accepts_padded_std_and_url_base64_only() {

@@ -83,6 +83,26 @@ pub fn get_info() -> Call {
 mod tests {
     use super::*;
 
+    /// Every call the app makes is one of lnd v0.20's REST bindings for that RPC.
+    #[test]
+    fn calls_match_lnd_v0_20_rules() {
+        let calls = [
+            ("lnrpc.State.GetState", get_state()),
+            ("lnrpc.State.SubscribeState", subscribe_state()),
+            ("lnrpc.WalletUnlocker.GenSeed", gen_seed(&pb::GenSeedRequest { aezeed_passphrase: b"x".to_vec(), seed_entropy: vec![] })),
+            ("lnrpc.WalletUnlocker.InitWallet", init_wallet(&Default::default())),
+            ("lnrpc.WalletUnlocker.UnlockWallet", unlock_wallet(&Default::default())),
+            ("lnrpc.Lightning.GetInfo", get_info()),
+        ];
+        for (selector, call) in calls {
+            let path = call.path.split('?').next().unwrap();
+            let rules = lnrpc::rest_rules::for_selector(selector);
+            let rule = rules.iter().find(|r| r.method == call.method.as_str() && r.path == path);
+            let rule = rule.unwrap_or_else(|| panic!("{} {path} is not lnd's route for {selector}: {rules:?}", call.method.as_str()));
+            assert_eq!(rule.body, call.body.is_some(), "{selector}: body rule");
+        }
+    }
+
     #[test]
     fn passwords_travel_as_base64_in_the_body() {
         let call = unlock_wallet(&pb::UnlockWalletRequest { wallet_password: b"hunter22".to_vec(), ..Default::default() });
