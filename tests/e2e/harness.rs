@@ -22,6 +22,7 @@ pub struct Harness {
     pub network: Network,
     pub node: NodeHandle,
     pub app_origin: String,
+    app_host: Option<tokio::sync::oneshot::Sender<()>>,
     via: Via,
     client: Client,
     driver: Child,
@@ -42,15 +43,23 @@ fn dist_dir() -> PathBuf {
     dist
 }
 
-/// Serves the app as a static host would: files, and index.html for app routes.
-async fn serve_app() -> String {
+/// Serves the app as a static host would: files, and index.html for app routes. Sending on
+/// the returned channel takes the host offline (idle keep-alive connections close too).
+async fn serve_app() -> (String, tokio::sync::oneshot::Sender<()>) {
     let dist = dist_dir();
     let files = tower_http::services::ServeDir::new(&dist)
         .fallback(tower_http::services::ServeFile::new(dist.join("index.html")));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind app port");
     let origin = format!("http://127.0.0.1:{}", listener.local_addr().expect("addr").port());
-    tokio::spawn(async move { axum::serve(listener, axum::Router::new().fallback_service(files)).await });
-    origin
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        axum::serve(listener, axum::Router::new().fallback_service(files))
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    (origin, stop)
 }
 
 async fn start_browser(profile: &std::path::Path) -> (Child, Client) {
@@ -92,7 +101,7 @@ impl Harness {
     /// `restcors`: the REST origins allowed; empty means "the app's origin".
     pub async fn start_with_cors(via: Via, restcors: Vec<String>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let app_origin = serve_app().await;
+        let (app_origin, app_host) = serve_app().await;
         let mut config = NetworkConfig::new(dir.path().join("devnode"));
         config.startup_step = Duration::from_millis(150);
         let network = Network::open(config).expect("devnode network");
@@ -106,7 +115,7 @@ impl Harness {
             Via::Rest => "rest",
             Via::GrpcWeb => "grpc-web",
         };
-        Harness { network, node, app_origin, via, client, driver, _dir: dir, label }
+        Harness { network, node, app_origin, app_host: Some(app_host), via, client, driver, _dir: dir, label }
     }
 
     pub fn node_url(&self) -> String {
@@ -119,6 +128,41 @@ impl Harness {
     pub async fn open_app(&self) {
         self.client.goto(&self.app_origin).await.expect("open the app");
         self.wait_text("h1", "Connect to your node").await;
+    }
+
+    /// Waits until the service worker controls the page (it has cached the app).
+    pub async fn wait_for_service_worker(&self) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let controlled = self.client.execute("return !!(navigator.serviceWorker && navigator.serviceWorker.controller)", vec![]).await;
+            if controlled.ok().and_then(|v| v.as_bool()) == Some(true) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the service worker never took control of the page");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Stops the static host: from now on only the service worker's cache can serve the app.
+    pub async fn take_app_host_offline(&mut self) {
+        if let Some(stop) = self.app_host.take() {
+            let _ = stop.send(());
+        }
+        let deadline = Instant::now() + WAIT;
+        while tokio::net::TcpStream::connect(self.app_origin.trim_start_matches("http://")).await.is_ok() {
+            assert!(Instant::now() < deadline, "the app host did not stop");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Runs a script in the page and returns its (awaited) result as a string.
+    pub async fn run_js(&self, script: &str) -> String {
+        let v = self.client.execute(script, vec![]).await.expect("script runs");
+        v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())
+    }
+
+    pub async fn reload(&self, path: &str) {
+        self.client.goto(&format!("{}{path}", self.app_origin)).await.expect("navigate");
     }
 
     /// Creates the wallet through devnode's own API (for tests about something else).

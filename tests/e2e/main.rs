@@ -20,6 +20,7 @@ async fn first_day(via: Via) {
     h.click("button[name=generate]").await;
     let words = h.seed_words().await;
     assert_eq!(words.len(), 24);
+    h.screenshots("seed").await;
     h.click("input[name=written]").await;
     h.click("button[name=continue]").await;
     for (el, pos) in h.confirm_inputs().await {
@@ -101,6 +102,21 @@ async fn rest_without_restcors_explains_cors() {
     h.open_app().await;
     h.connect(&h.node_url(), None).await;
     h.wait_text(".error-title", "does not allow this app to connect (CORS)").await;
+    h.screenshots("cors-error").await;
     h.wait_text(".error-advice", &format!("restcors={}", h.app_origin)).await;
+    h.finish().await;
+}
+
+/// Installed as a PWA, the app opens with its host offline, on any of its routes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_opens_offline_after_the_first_visit() {
+    let mut h = Harness::start(Via::Rest).await;
+    h.open_app().await;
+    h.wait_for_service_worker().await;
+    h.take_app_host_offline().await;
+    h.reload("/wallet").await;
+    h.wait_text("h1", "Connect to your node").await;
+    // The host really is gone: anything the worker did not cache fails to load.
+    assert_eq!(h.run_js("return fetch('/not-cached.txt').then(() => 'loaded', () => 'failed')").await, "failed");
     h.finish().await;
 }
