@@ -68,8 +68,13 @@ async fn read_file(file: web_sys::File) -> Result<Macaroon, LndError> {
 #[component]
 pub fn ConnectPage() -> impl IntoView {
     let session = Session::get();
-    let url = RwSignal::new(saved(SAVED_URL).unwrap_or_else(|| "https://127.0.0.1:8080".into()));
-    let transport = RwSignal::new(saved(SAVED_TRANSPORT).and_then(|k| Transport::from_key(&k)).unwrap_or(Transport::Rest));
+    // A link may prefill the address and transport (`/connect?url=…&transport=grpc-web`);
+    // never a macaroon, which must not travel in URLs.
+    let query = leptos_router::hooks::use_query_map().get_untracked();
+    let url = RwSignal::new(query.get("url").or_else(|| saved(SAVED_URL)).unwrap_or_else(|| "https://127.0.0.1:8080".into()));
+    let transport = RwSignal::new(
+        query.get("transport").or_else(|| saved(SAVED_TRANSPORT)).and_then(|k| Transport::from_key(&k)).unwrap_or(Transport::Rest),
+    );
     let macaroon_text = RwSignal::new(String::new());
     let macaroon_file: RwSignal<Option<Result<Macaroon, LndError>>> = RwSignal::new(None);
 
@@ -138,11 +143,11 @@ pub fn ConnectPage() -> impl IntoView {
                     </small>
                 </label>
                 {move || macaroon_file.get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
+                {move || action.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
                 <button type="submit" class="primary" disabled=pending>
                     {move || if pending.get() { "Connecting…" } else { "Connect" }}
                 </button>
             </form>
-            {move || action.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
         </section>
     }
 }

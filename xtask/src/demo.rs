@@ -47,7 +47,7 @@ pub fn run(args: &[String]) -> Result {
 
         println!();
         println!("Lightdeck demo");
-        println!("  app:       {origin}");
+        println!("  app:       {origin}/connect?url={}", alice.rest_url());
         println!("  node:      alice, no wallet yet (set it up in the app)");
         println!("  connect:   REST {}   or   gRPC-web {}", alice.rest_url(), alice.grpcweb_url());
         println!("  macaroon:  not needed to create the wallet; afterwards {}", alice.dir.macaroon("admin").display());

@@ -40,9 +40,10 @@ fn test() -> tools::Result {
     // Unit, conformance and devnode tests (everything native but the browser suites).
     tools::cargo(&["test", "--workspace", "--exclude", "lightdeck"])?;
     tools::cargo(&["test", "-p", "lightdeck", "--lib", "--bins"])?;
-    // In-browser tests of the node client against a live devnode.
+    // Against a live devnode: the node client in the browser, and a third-party lnd client.
     tools::with_test_network(|env| {
-        tools::cargo_env(&["test", "--target", "wasm32-unknown-unknown", "--test", "web"], env)
+        tools::cargo_env(&["test", "--target", "wasm32-unknown-unknown", "--test", "web"], env)?;
+        tools::run_env("node", &["--test", "tests/clients/"], env)
     })?;
     // The built app in Chromium, one browser at a time (2 cores).
     tools::cargo(&["test", "-p", "lightdeck", "--test", "e2e", "--", "--test-threads=1"])?;

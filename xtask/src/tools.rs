@@ -58,12 +58,7 @@ pub fn cargo(args: &[&str]) -> Result {
 }
 
 pub fn cargo_env(args: &[&str], env: &[(String, String)]) -> Result {
-    let mut c = command(&std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    c.args(args);
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    run(c)
+    run_env(&std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()), args, env)
 }
 
 fn apt_missing() -> Vec<&'static str> {
@@ -119,36 +114,54 @@ pub fn build_app() -> Result {
     run(c)
 }
 
-/// A devnode network for the in-browser tests: one node with a wallet (REST over plain
-/// HTTP with restcors "*", and gRPC-web), one whose restcors excludes every origin. Their
-/// addresses and the admin macaroon reach the tests as compile-time environment.
+/// The devnode network the in-browser and third-party client tests share: alice runs with a
+/// wallet (REST over plain HTTP with restcors "*", and gRPC-web), bob is locked and his
+/// restcors excludes every origin, carol has no wallet yet. Addresses, certificates and
+/// credentials reach the tests through the environment.
 pub fn with_test_network(f: impl FnOnce(&[(String, String)]) -> Result) -> Result {
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    let dir = std::env::temp_dir().join(format!("lightdeck-web-tests-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("lightdeck-tests-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let (network, env) = rt.block_on(async {
-        let network = devnode::Network::open(devnode::NetworkConfig::new(&dir)).map_err(|e| e.to_string())?;
-        let mut open = devnode::NodeSpec::new("alice");
-        open.rest_tls = false;
-        open.restcors = vec!["*".into()];
-        let alice = network.start_node(open).await.map_err(|e| e.to_string())?;
-        let mut closed = devnode::NodeSpec::new("bob");
-        closed.rest_tls = false;
-        closed.restcors = vec!["https://not-this-origin.example".into()];
-        let bob = network.start_node(closed).await.map_err(|e| e.to_string())?;
+        let err = |e: std::io::Error| e.to_string();
+        let network = devnode::Network::open(devnode::NetworkConfig::new(&dir)).map_err(err)?;
+        let start = |name: &str, cors: &str| {
+            let mut spec = devnode::NodeSpec::new(name);
+            spec.rest_tls = false;
+            spec.restcors = vec![cors.to_string()];
+            network.start_node(spec)
+        };
+        let alice = start("alice", "*").await.map_err(err)?;
+        start("bob", "https://not-this-origin.example").await.map_err(err)?;
+        let carol = start("carol", "*").await.map_err(err)?;
         let macaroon = crate::demo::create_wallet(&network, "alice", b"password1").await?;
-        let env = vec![
-            ("LIGHTDECK_TEST_REST".to_string(), alice.rest_url()),
-            ("LIGHTDECK_TEST_GRPCWEB".to_string(), alice.grpcweb_url()),
-            ("LIGHTDECK_TEST_MACAROON".to_string(), macaroon),
-            ("LIGHTDECK_TEST_PUBKEY".to_string(), network.rpc("alice").await.expect("running").identity_pubkey()),
-            ("LIGHTDECK_TEST_NO_CORS".to_string(), bob.rest_url()),
-            ("WASM_BINDGEN_TEST_TIMEOUT".to_string(), "90".to_string()),
+        crate::demo::create_wallet(&network, "bob", b"password1").await?;
+        let bob = network.restart_node("bob").await.map_err(err)?;
+        let cert = |n: &devnode::NodeHandle| {
+            use base64::Engine;
+            n.tls_cert_pem().map(|pem| base64::engine::general_purpose::STANDARD.encode(pem)).map_err(err)
+        };
+        let foreign = devnode::sim::macaroons::Macaroon::bake(&[7; 32], b"0", [7; 16], devnode::sim::macaroons::ADMIN);
+        let pairs = [
+            ("LIGHTDECK_TEST_REST", alice.rest_url()),
+            ("LIGHTDECK_TEST_GRPCWEB", alice.grpcweb_url()),
+            ("LIGHTDECK_TEST_MACAROON", macaroon),
+            ("LIGHTDECK_TEST_PUBKEY", network.rpc("alice").await.expect("running").identity_pubkey()),
+            ("LIGHTDECK_TEST_NO_CORS", bob.rest_url()),
+            ("DEVNODE_GRPC", carol.grpc_addr()),
+            ("DEVNODE_CERT", cert(&carol)?),
+            ("DEVNODE_MACAROON_FILE", carol.dir.macaroon("admin").display().to_string()),
+            ("DEVNODE_ALICE_GRPC", alice.grpc_addr()),
+            ("DEVNODE_ALICE_CERT", cert(&alice)?),
+            ("DEVNODE_LOCKED_GRPC", bob.grpc_addr()),
+            ("DEVNODE_LOCKED_CERT", cert(&bob)?),
+            ("DEVNODE_FOREIGN_MACAROON", hex::encode(foreign.serialize())),
+            ("WASM_BINDGEN_TEST_TIMEOUT", "90".to_string()),
             // The runner's default cross-origin isolation (COEP) blocks the no-cors probe the
             // client uses to tell CORS from an unreachable node; the app is not served so.
-            ("WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION".to_string(), "1".to_string()),
+            ("WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION", "1".to_string()),
         ];
-        Ok::<_, String>((network, env))
+        Ok::<_, String>((network, pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<Vec<_>>()))
     })?;
     // The network serves from the runtime's worker threads while the tests run.
     let result = f(&env);
@@ -156,4 +169,14 @@ pub fn with_test_network(f: impl FnOnce(&[(String, String)]) -> Result) -> Resul
     drop(rt);
     let _ = std::fs::remove_dir_all(&dir);
     result
+}
+
+/// Runs a command from the repository root with the pinned tools on PATH.
+pub fn run_env(program: &str, args: &[&str], env: &[(String, String)]) -> Result {
+    let mut c = command(program);
+    c.args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    run(c)
 }

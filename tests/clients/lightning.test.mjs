@@ -1,0 +1,84 @@
+// devnode against software nobody here wrote: the npm `lightning` library (ln-service's
+// engine, pinned 12.5.0) over gRPC/TLS with lnd's own protos, as a real app would use it.
+// `cargo xtask test` starts the devnodes and passes their addresses and certificates in the
+// environment: carol has no wallet yet, alice runs, bob is locked.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import lightning from 'lightning';
+
+const {
+  authenticatedLndGrpc, unauthenticatedLndGrpc,
+  createSeed, createWallet, getWalletInfo, getWalletStatus, unlockWallet,
+} = lightning;
+
+function env(name) {
+  const v = process.env[name];
+  assert.ok(v, `${name} is unset: run through cargo xtask test`);
+  return v;
+}
+
+const cert = env('DEVNODE_CERT');
+const socket = env('DEVNODE_GRPC');
+
+async function until(what, check) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('a new wallet: status, seed, creation, then wallet info', async () => {
+  const {lnd} = unauthenticatedLndGrpc({cert, socket});
+  const before = await getWalletStatus({lnd});
+  assert.equal(before.is_absent, true);
+
+  const {seed} = await createSeed({lnd});
+  assert.equal(seed.split(' ').length, 24);
+
+  // lightning 12.5.0 resolves createWallet with nothing (its returnResult has no `of`), so
+  // the admin macaroon is read from the file lnd writes, as most ln-service users do.
+  await createWallet({lnd, seed, password: 'password1'});
+  const macaroon = readFileSync(env('DEVNODE_MACAROON_FILE')).toString('base64');
+  assert.match(Buffer.from(macaroon, 'base64').toString('hex'), /^0201036c6e64/);
+
+  await until('the node to become active', async () => (await getWalletStatus({lnd})).is_active);
+  const authed = authenticatedLndGrpc({cert, macaroon, socket}).lnd;
+  // Like lnd, devnode answers GetInfo before it reports being synced to the chain.
+  const info = await until('a synced node', async () => {
+    const i = await getWalletInfo({lnd: authed});
+    return i.is_synced_to_chain && i;
+  });
+  assert.equal(info.alias, 'carol');
+  assert.match(info.public_key, /^0[23][0-9a-f]{64}$/);
+  assert.equal(info.version, '0.20.0-beta commit=v0.20.0-beta');
+  assert.ok(info.uris[0].startsWith(`${info.public_key}@`));
+  assert.ok(info.features.some((f) => f.type === 'payment_identifier' || f.bit === 14));
+
+  await assert.rejects(createSeed({lnd}), 'the unlocker is gone once the wallet runs');
+});
+
+test('a macaroon from another node is refused', async () => {
+  const foreign = env('DEVNODE_FOREIGN_MACAROON');
+  const {lnd} = authenticatedLndGrpc({cert: env('DEVNODE_ALICE_CERT'), macaroon: foreign, socket: env('DEVNODE_ALICE_GRPC')});
+  await assert.rejects(getWalletInfo({lnd}), (err) => {
+    assert.match(JSON.stringify(err), /signature mismatch|verification failed/);
+    return true;
+  });
+});
+
+test('unlocking with a wrong password is refused', async () => {
+  const {lnd} = unauthenticatedLndGrpc({cert: env('DEVNODE_LOCKED_CERT'), socket: env('DEVNODE_LOCKED_GRPC')});
+  await assert.rejects(unlockWallet({lnd, password: 'not the password'}), (err) => {
+    // lightning recognises lnd's exact message ("invalid passphrase for master public key").
+    assert.deepEqual(err, [401, 'InvalidWalletUnlockPassword']);
+    return true;
+  });
+});
