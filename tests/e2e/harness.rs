@@ -170,6 +170,27 @@ impl Harness {
         self.network.create_wallet("alice", b"password1").await.expect("create wallet");
     }
 
+    /// Makes a wallet on a second node, notes its seed and identity, and removes that node:
+    /// what a user who lost their node has left.
+    pub async fn seed_from_another_node(&self) -> (Vec<String>, String) {
+        use lnrpc::lnrpc as pb;
+        use tonic::metadata::MetadataMap;
+        let mut spec = NodeSpec::new("old");
+        spec.rest_tls = false;
+        self.network.start_node(spec).await.expect("second node");
+        let rpc = self.network.rpc("old").await.expect("running");
+        let seed = rpc.gen_seed(MetadataMap::new(), pb::GenSeedRequest::default()).await.expect("genseed");
+        let req = pb::InitWalletRequest {
+            wallet_password: b"whatever1".to_vec(),
+            cipher_seed_mnemonic: seed.cipher_seed_mnemonic.clone(),
+            ..Default::default()
+        };
+        rpc.init_wallet(MetadataMap::new(), req).await.expect("initwallet");
+        let identity = rpc.identity_pubkey();
+        self.network.stop_node("old").await.expect("stop");
+        (seed.cipher_seed_mnemonic, identity)
+    }
+
     /// Fills the connect form and submits it.
     pub async fn connect(&self, url: &str, macaroon: Option<&str>) {
         if self.client.current_url().await.map(|u| !u.path().starts_with("/connect")).unwrap_or(true) {

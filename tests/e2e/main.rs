@@ -45,6 +45,37 @@ async fn first_day(via: Via) {
     h.finish().await;
 }
 
+/// Restoring from 24 words brings back the same node identity: the seed is the wallet.
+async fn restore_from_seed(via: Via) {
+    let h = Harness::start(via).await;
+    // A seed from another node's GenSeed, written down by its owner.
+    let (words, identity) = h.seed_from_another_node().await;
+    h.open_app().await;
+    h.connect(&h.node_url(), None).await;
+    h.wait_text("h1", "Set up the wallet").await;
+    h.click("button[role=tab]:nth-child(2)").await;
+    h.fill("textarea[name=mnemonic]", "only twenty three words here").await;
+    h.fill("input[name=password]", "correct horse").await;
+    h.fill("input[name=password2]", "correct horse").await;
+    h.click("button[name=restore]").await;
+    h.wait_text(".error-title", "An lnd seed has 24 words; found 5").await;
+    let numbered: Vec<String> = words.iter().enumerate().map(|(i, w)| format!("{}. {w}", i + 1)).collect();
+    h.fill("textarea[name=mnemonic]", &numbered.join("\n")).await;
+    h.click("button[name=restore]").await;
+    assert_eq!(h.expect_node_page().await, identity);
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_from_seed_over_rest() {
+    restore_from_seed(Via::Rest).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_from_seed_over_grpc_web() {
+    restore_from_seed(Via::GrpcWeb).await;
+}
+
 /// Failures a user meets at the door, each with its own message.
 async fn connection_failures(via: Via) {
     let h = Harness::start(via).await;
