@@ -2,6 +2,7 @@
 //! in one process over one simulated chain; each node serves lnd v0.20's gRPC (TLS), REST
 //! and gRPC-web, keeps an lnd-like data directory, and survives restarts.
 
+pub mod ledger;
 pub mod rpc;
 pub mod serve;
 pub mod sim;
@@ -11,14 +12,15 @@ use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
+use ledger::Ledger;
 use rpc::{NodeRpc, NodeSettings};
-use sim::chain::Chain;
+use sim::chain::Output;
 use sim::node::Node;
 use store::NodeDir;
 
@@ -118,15 +120,15 @@ async fn wait_active(rpc: &NodeRpc) -> io::Result<()> {
 
 pub struct Network {
     config: NetworkConfig,
-    chain: Arc<Mutex<Chain>>,
+    ledger: Arc<Ledger>,
     nodes: tokio::sync::Mutex<HashMap<String, Running>>,
 }
 
 impl Network {
     pub fn open(config: NetworkConfig) -> io::Result<Self> {
         std::fs::create_dir_all(&config.datadir)?;
-        let chain = store::read_json(&config.datadir.join("chain.json"))?.unwrap_or_default();
-        Ok(Network { config, chain: Arc::new(Mutex::new(chain)), nodes: Default::default() })
+        let ledger = Ledger::open(config.datadir.join("chain.json"))?;
+        Ok(Network { config, ledger, nodes: Default::default() })
     }
 
     fn node_dir(&self, name: &str) -> NodeDir {
@@ -163,7 +165,7 @@ impl Network {
         let tls = serve::tls::load_or_create(&dir)?;
         let node = Node::start(spec.alias.clone(), spec.color.clone(), dir.load_wallet()?);
         let settings = NodeSettings { p2p_host: host.clone(), p2p_port: spec.ports.p2p, startup_step: self.config.startup_step };
-        let rpc = NodeRpc::new(node, Arc::clone(&self.chain), dir.clone(), settings);
+        let rpc = NodeRpc::new(node, Arc::clone(&self.ledger), dir.clone(), settings);
         let opts = serve::ServeOptions { rest_tls: spec.rest_tls, restcors: spec.restcors.clone() };
         let listeners = serve::start(Arc::clone(&rpc), bound, &tls, opts)?;
         let handle = NodeHandle { spec, dir, host };
@@ -214,11 +216,27 @@ impl Network {
         wait_active(&rpc).await
     }
 
+    /// Mines blocks (confirming the mempool); returns the new height.
     pub fn mine(&self, blocks: u32) -> io::Result<u32> {
-        let mut chain = self.chain.lock().expect("chain lock");
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-        let height = chain.mine(blocks, now).height;
-        store::write_json(&self.config.datadir.join("chain.json"), &*chain)?;
-        Ok(height)
+        self.ledger.write(|chain| {
+            let events = chain.mine(blocks, ledger::now());
+            Ok::<_, io::Error>((chain.tip().height, events))
+        })
+    }
+
+    /// The faucet: pays `sats` to `address` from outside the network, unconfirmed until a
+    /// block is mined. Returns the txid.
+    pub fn fund(&self, address: &str, sats: i64) -> io::Result<String> {
+        let (address, script_hex) = sim::onchain::parse_address(address).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        self.ledger.write(|chain| {
+            let (tx, event) = chain
+                .submit(&[], vec![Output { address, script_hex, value: sats }], 0, "", ledger::now())
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            Ok::<_, io::Error>((tx.txid, vec![event]))
+        })
+    }
+
+    pub fn height(&self) -> u32 {
+        self.ledger.read(|c| c.tip().height)
     }
 }

@@ -2,6 +2,7 @@
 //! then the call. Every transport (gRPC, gRPC-web, REST) goes through these methods, so the
 //! rules and error strings are the same on all three.
 
+mod onchain;
 mod services;
 
 use std::pin::Pin;
@@ -16,7 +17,7 @@ use tonic::{Status, metadata::MetadataMap};
 
 pub use services::{grpc_routes, Services};
 
-use crate::sim::chain::Chain;
+use crate::ledger::{Ledger, now};
 use crate::sim::macaroons::Permission;
 use crate::sim::node::{self, Node, NodeError, RpcGroup, WalletState};
 use crate::store::NodeDir;
@@ -40,7 +41,18 @@ pub const CHANGE_PASSWORD: Rpc = Rpc { name: "/lnrpc.WalletUnlocker/ChangePasswo
 pub const GET_INFO: Rpc = Rpc { name: "/lnrpc.Lightning/GetInfo", group: RpcGroup::Main, perms: &[("info", "read")] };
 
 /// Every RPC devnode implements.
-pub const ALL: &[&Rpc] = &[&GET_STATE, &SUBSCRIBE_STATE, &GEN_SEED, &INIT_WALLET, &UNLOCK_WALLET, &CHANGE_PASSWORD, &GET_INFO];
+pub const NEW_ADDRESS: Rpc = Rpc { name: "/lnrpc.Lightning/NewAddress", group: RpcGroup::Main, perms: &[("address", "write")] };
+pub const WALLET_BALANCE: Rpc = Rpc { name: "/lnrpc.Lightning/WalletBalance", group: RpcGroup::Main, perms: &[("onchain", "read")] };
+pub const SEND_COINS: Rpc = Rpc { name: "/lnrpc.Lightning/SendCoins", group: RpcGroup::Main, perms: &[("onchain", "write")] };
+pub const LIST_UNSPENT: Rpc = Rpc { name: "/lnrpc.Lightning/ListUnspent", group: RpcGroup::Main, perms: &[("onchain", "read")] };
+pub const GET_TRANSACTIONS: Rpc = Rpc { name: "/lnrpc.Lightning/GetTransactions", group: RpcGroup::Main, perms: &[("onchain", "read")] };
+pub const SUBSCRIBE_TRANSACTIONS: Rpc = Rpc { name: "/lnrpc.Lightning/SubscribeTransactions", group: RpcGroup::Main, perms: &[("onchain", "read")] };
+pub const ESTIMATE_FEE: Rpc = Rpc { name: "/lnrpc.Lightning/EstimateFee", group: RpcGroup::Main, perms: &[("onchain", "read")] };
+
+pub const ALL: &[&Rpc] = &[
+    &GET_STATE, &SUBSCRIBE_STATE, &GEN_SEED, &INIT_WALLET, &UNLOCK_WALLET, &CHANGE_PASSWORD, &GET_INFO,
+    &NEW_ADDRESS, &WALLET_BALANCE, &SEND_COINS, &LIST_UNSPENT, &GET_TRANSACTIONS, &SUBSCRIBE_TRANSACTIONS, &ESTIMATE_FEE,
+];
 
 /// Static facts about a node that its RPCs report.
 #[derive(Clone)]
@@ -54,15 +66,11 @@ pub struct NodeSettings {
 
 pub struct NodeRpc {
     node: Mutex<Node>,
-    chain: Arc<Mutex<Chain>>,
+    ledger: Arc<Ledger>,
     dir: NodeDir,
     settings: NodeSettings,
     state: watch::Sender<WalletState>,
     rng: Mutex<StdRng>,
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 /// lnd returns its state, macaroon and wallet errors as plain Go errors: gRPC code Unknown.
@@ -115,9 +123,9 @@ pub const VERSION: &str = "0.20.0-beta commit=v0.20.0-beta";
 const COMMIT_HASH: &str = "0000000000000000000000000000000000000000";
 
 impl NodeRpc {
-    pub fn new(node: Node, chain: Arc<Mutex<Chain>>, dir: NodeDir, settings: NodeSettings) -> Arc<Self> {
+    pub fn new(node: Node, ledger: Arc<Ledger>, dir: NodeDir, settings: NodeSettings) -> Arc<Self> {
         let (state, _) = watch::channel(node.state());
-        Arc::new(NodeRpc { node: Mutex::new(node), chain, dir, settings, state, rng: Mutex::new(StdRng::from_entropy()) })
+        Arc::new(NodeRpc { node: Mutex::new(node), ledger, dir, settings, state, rng: Mutex::new(StdRng::from_entropy()) })
     }
 
     fn node(&self) -> std::sync::MutexGuard<'_, Node> {
@@ -137,7 +145,7 @@ impl NodeRpc {
     }
 
     pub fn identity_pubkey(&self) -> String {
-        self.node().info(&self.chain.lock().expect("chain lock")).identity_pubkey
+        self.ledger.read(|chain| self.node().info(chain).identity_pubkey)
     }
 
     /// The wallet state as it changes (for tests and control tools).
@@ -248,7 +256,7 @@ impl NodeRpc {
     #[allow(deprecated)]
     pub fn get_info(&self, md: &MetadataMap) -> Result<pb::GetInfoResponse, Status> {
         self.authorize(md, &GET_INFO)?;
-        let info = self.node().info(&self.chain.lock().expect("chain lock"));
+        let info = self.ledger.read(|chain| self.node().info(chain));
         let uri = format!("{}@{}:{}", info.identity_pubkey, self.settings.p2p_host, self.settings.p2p_port);
         Ok(pb::GetInfoResponse {
             version: VERSION.into(),

@@ -59,7 +59,37 @@ impl WalletUnlocker for Services {
 
 #[tonic::async_trait]
 impl Lightning for Services {
+    type SubscribeTransactionsStream = RpcStream<pb::Transaction>;
+
     async fn get_info(&self, req: Request<pb::GetInfoRequest>) -> Result<Response<pb::GetInfoResponse>, Status> {
         self.0.get_info(req.metadata()).map(Response::new)
+    }
+
+    async fn wallet_balance(&self, req: Request<pb::WalletBalanceRequest>) -> Result<Response<pb::WalletBalanceResponse>, Status> {
+        self.0.wallet_balance(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn get_transactions(&self, req: Request<pb::GetTransactionsRequest>) -> Result<Response<pb::TransactionDetails>, Status> {
+        self.0.get_transactions(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn estimate_fee(&self, req: Request<pb::EstimateFeeRequest>) -> Result<Response<pb::EstimateFeeResponse>, Status> {
+        self.0.estimate_fee(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn send_coins(&self, req: Request<pb::SendCoinsRequest>) -> Result<Response<pb::SendCoinsResponse>, Status> {
+        self.0.send_coins(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn list_unspent(&self, req: Request<pb::ListUnspentRequest>) -> Result<Response<pb::ListUnspentResponse>, Status> {
+        self.0.list_unspent(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn subscribe_transactions(&self, req: Request<pb::GetTransactionsRequest>) -> Result<Response<Self::SubscribeTransactionsStream>, Status> {
+        self.0.subscribe_transactions(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn new_address(&self, req: Request<pb::NewAddressRequest>) -> Result<Response<pb::NewAddressResponse>, Status> {
+        self.0.new_address(req.metadata(), req.get_ref().clone()).map(Response::new)
     }
 }

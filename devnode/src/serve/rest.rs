@@ -32,7 +32,115 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("POST", "/v1/unlockwallet", "lnrpc.WalletUnlocker.UnlockWallet"),
     ("POST", "/v1/changepassword", "lnrpc.WalletUnlocker.ChangePassword"),
     ("GET", "/v1/getinfo", "lnrpc.Lightning.GetInfo"),
+    ("GET", "/v1/newaddress", "lnrpc.Lightning.NewAddress"),
+    ("GET", "/v1/balance/blockchain", "lnrpc.Lightning.WalletBalance"),
+    ("POST", "/v1/transactions", "lnrpc.Lightning.SendCoins"),
+    ("GET", "/v1/transactions", "lnrpc.Lightning.GetTransactions"),
+    ("GET", "/v1/transactions/subscribe", "lnrpc.Lightning.SubscribeTransactions"),
+    ("GET", "/v1/transactions/fee", "lnrpc.Lightning.EstimateFee"),
+    ("GET", "/v1/utxos", "lnrpc.Lightning.ListUnspent"),
 ];
+
+/// How a query parameter is read into the request message (grpc-gateway's
+/// PopulateQueryParameters for the field's type).
+#[derive(Clone, Copy)]
+enum Q {
+    Str,
+    /// 32-bit integers: JSON numbers.
+    Int,
+    Bool,
+    /// An enum: its name, or its number.
+    Enum,
+    /// Bytes: padded std or URL-safe base64.
+    Bytes,
+    /// `map<string, int64>`: `Name[key]=value`.
+    Map,
+}
+
+const TX_QUERY: &[(&str, Q)] = &[("start_height", Q::Int), ("end_height", Q::Int), ("account", Q::Str), ("index_offset", Q::Int), ("max_transactions", Q::Int)];
+
+fn camel(snake: &str) -> String {
+    let mut out = String::new();
+    let mut up = false;
+    for c in snake.chars() {
+        if c == '_' {
+            up = true;
+        } else if up {
+            out.push(c.to_ascii_uppercase());
+            up = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Builds the request message from the query string; unknown parameters are ignored, as
+/// grpc-gateway does.
+fn query_message<T: DeserializeOwned>(query: Option<&str>, fields: &[(&str, Q)]) -> Result<T, Response> {
+    use serde_json::{Map, Value};
+    let mismatch = |k: &str, why: &str| error(&Status::invalid_argument(format!("type mismatch, parameter: {k}, error: {why}")));
+    let mut obj = Map::new();
+    for (key, value) in form_urlencoded(query.unwrap_or("")) {
+        let (name, map_key) = match key.split_once('[') {
+            Some((n, rest)) => (n.to_string(), Some(rest.trim_end_matches(']').to_string())),
+            None => (key.clone(), None),
+        };
+        let Some(&(field, kind)) = fields.iter().find(|(f, _)| *f == name || camel(f) == name) else { continue };
+        let v = match kind {
+            Q::Str => Value::String(value),
+            Q::Int => value.parse::<i64>().map(Value::from).map_err(|e| mismatch(&key, &e.to_string()))?,
+            Q::Bool => match value.as_str() {
+                "true" | "1" => Value::Bool(true),
+                "false" | "0" => Value::Bool(false),
+                _ => return Err(mismatch(&key, "invalid boolean")),
+            },
+            Q::Enum => value.parse::<i64>().map(Value::from).unwrap_or(Value::String(value)),
+            Q::Bytes => {
+                use base64::Engine;
+                let bytes = gateway_bytes(&value).ok_or_else(|| mismatch(&key, "illegal base64 data"))?;
+                Value::String(base64::engine::general_purpose::STANDARD.encode(bytes))
+            }
+            Q::Map => {
+                let entry = obj.entry(field.to_string()).or_insert_with(|| Value::Object(Map::new()));
+                if let (Value::Object(m), Some(k)) = (entry, map_key) {
+                    m.insert(k, Value::String(value));
+                }
+                continue;
+            }
+        };
+        obj.insert(field.to_string(), v);
+    }
+    serde_json::from_value(Value::Object(obj)).map_err(|e| error(&Status::invalid_argument(e.to_string())))
+}
+
+/// A GET route whose request message comes from the query string.
+fn get_query<T, R>(fields: &'static [(&'static str, Q)], call: fn(&NodeRpc, &MetadataMap, T) -> Result<R, Status>) -> axum::routing::MethodRouter<Rpc>
+where
+    T: DeserializeOwned + Send + 'static,
+    R: Serialize + Send + 'static,
+{
+    get(move |State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri| async move {
+        match query_message::<T>(uri.query(), fields) {
+            Ok(req) => reply(call(&rpc, &metadata(&h), req)),
+            Err(e) => e,
+        }
+    })
+}
+
+/// A POST route with `body: "*"`.
+fn post_body<T, R>(call: fn(&NodeRpc, &MetadataMap, T) -> Result<R, Status>) -> axum::routing::MethodRouter<Rpc>
+where
+    T: DeserializeOwned + Default + Send + 'static,
+    R: Serialize + Send + 'static,
+{
+    post(move |State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+        match body(&b) {
+            Ok(req) => reply(call(&rpc, &metadata(&h), req)),
+            Err(e) => e,
+        }
+    })
+}
 
 /// The REST service: lnd's routes behind lnd's CORS handling, which wraps the whole mux
 /// (the layer is added after the fallbacks, so it covers them too).
@@ -40,7 +148,12 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
     Router::new()
         .route("/v1/state", get(|State(rpc): State<Rpc>, h: HeaderMap| async move { reply(rpc.get_state(&metadata(&h))) }))
         .route("/v1/state/subscribe", get(|State(rpc): State<Rpc>, h: HeaderMap| async move { ndjson(rpc.subscribe_state(&metadata(&h))).await }))
-        .route("/v1/genseed", get(gen_seed))
+        .route("/v1/genseed", get(|State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri| async move {
+            match query_message(uri.query(), &[("aezeed_passphrase", Q::Bytes), ("seed_entropy", Q::Bytes)]) {
+                Ok(req) => reply(rpc.gen_seed(metadata(&h), req).await),
+                Err(e) => e,
+            }
+        }))
         .route("/v1/initwallet", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
             match body(&b) { Ok(req) => reply(rpc.init_wallet(metadata(&h), req).await), Err(e) => e }
         }))
@@ -51,27 +164,24 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
             match body(&b) { Ok(req) => reply(rpc.change_password(metadata(&h), req).await), Err(e) => e }
         }))
         .route("/v1/getinfo", get(|State(rpc): State<Rpc>, h: HeaderMap| async move { reply(rpc.get_info(&metadata(&h))) }))
+        .route("/v1/newaddress", get_query(&[("type", Q::Enum), ("account", Q::Str)], NodeRpc::new_address))
+        .route("/v1/balance/blockchain", get_query(&[("account", Q::Str), ("min_confs", Q::Int)], NodeRpc::wallet_balance))
+        .route("/v1/transactions", get_query(TX_QUERY, NodeRpc::get_transactions).merge(post_body(NodeRpc::send_coins)))
+        .route("/v1/transactions/subscribe", get(|State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri| async move {
+            match query_message(uri.query(), TX_QUERY) {
+                Ok(req) => ndjson(rpc.subscribe_transactions(&metadata(&h), req)).await,
+                Err(e) => e,
+            }
+        }))
+        .route("/v1/transactions/fee", get_query(
+            &[("AddrToAmount", Q::Map), ("target_conf", Q::Int), ("min_confs", Q::Int), ("spend_unconfirmed", Q::Bool), ("coin_selection_strategy", Q::Enum)],
+            NodeRpc::estimate_fee,
+        ))
+        .route("/v1/utxos", get_query(&[("min_confs", Q::Int), ("max_confs", Q::Int), ("account", Q::Str)], NodeRpc::list_unspent))
         .method_not_allowed_fallback(|| async { error(&Status::unimplemented("Method Not Allowed")) })
         .fallback(|| async { error(&Status::not_found("Not Found")) })
         .layer(middleware::from_fn_with_state(Arc::new(restcors), allow_cors))
         .with_state(rpc)
-}
-
-async fn gen_seed(State(rpc): State<Rpc>, h: HeaderMap, req: Request) -> Response {
-    let params = req.uri().query().unwrap_or("");
-    let mut msg = lnrpc::lnrpc::GenSeedRequest::default();
-    for (k, v) in form_urlencoded(params) {
-        let field = match k.as_str() {
-            "aezeed_passphrase" | "aezeedPassphrase" => &mut msg.aezeed_passphrase,
-            "seed_entropy" | "seedEntropy" => &mut msg.seed_entropy,
-            _ => continue, // grpc-gateway ignores parameters it does not know
-        };
-        match gateway_bytes(&v) {
-            Some(b) => *field = b,
-            None => return error(&Status::invalid_argument(format!("type mismatch, parameter: {k}, error: illegal base64 data"))),
-        }
-    }
-    reply(rpc.gen_seed(metadata(&h), msg).await)
 }
 
 /// grpc-gateway's `runtime.Bytes`: standard base64, then URL-safe, both padded.
@@ -277,7 +387,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let node = crate::sim::node::Node::start("t".into(), "#000000".into(), None);
         let settings = crate::rpc::NodeSettings { p2p_host: "127.0.0.1".into(), p2p_port: 9735, startup_step: std::time::Duration::from_millis(1) };
-        let rpc = NodeRpc::new(node, Default::default(), crate::store::NodeDir::new(dir.path().into()), settings);
+        let ledger = crate::ledger::Ledger::open(dir.path().join("chain.json")).unwrap();
+        let rpc = NodeRpc::new(node, ledger, crate::store::NodeDir::new(dir.path().into()), settings);
         for (method, path, selector) in ROUTES {
             let req = axum::http::Request::builder().method(*method).uri(*path).body(Body::empty()).unwrap();
             let resp = router(Arc::clone(&rpc), vec![]).oneshot(req).await.unwrap();

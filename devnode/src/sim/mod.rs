@@ -4,5 +4,6 @@
 pub mod chain;
 pub mod macaroons;
 pub mod node;
+pub mod onchain;
 pub mod seed;
 pub mod wallet;

@@ -59,6 +59,12 @@ pub enum NodeError {
     MacaroonEncoding(String),
     #[error(transparent)]
     Macaroon(#[from] MacaroonError),
+    /// btcwallet's wording when coin selection fails.
+    #[error("insufficient funds available to construct transaction")]
+    InsufficientFunds,
+    /// A request lnd refuses, with lnd's message.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 const MIN_PASSWORD_LEN: usize = 8;
@@ -102,8 +108,8 @@ pub struct Node {
     pub alias: String,
     pub color: String,
     state: WalletState,
-    sealed: Option<SealedWallet>,
-    keys: Option<Keys>,
+    pub(super) sealed: Option<SealedWallet>,
+    pub(super) keys: Option<Keys>,
 }
 
 impl Node {
@@ -257,6 +263,21 @@ fn bake_all(keys: &Keys, rng: &mut impl RngCore) -> Macaroons {
         Macaroon::bake(&keys.macaroon_root_key, macaroons::DEFAULT_ROOT_KEY_ID, nonce, perms).serialize()
     };
     Macaroons { admin: bake(macaroons::ADMIN, rng), readonly: bake(macaroons::READONLY, rng), invoice: bake(macaroons::INVOICE, rng) }
+}
+
+/// Nodes ready for wallet tests.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+    use rand::{SeedableRng, rngs::StdRng};
+
+    /// An active node whose wallet was made from seed byte `seed` (quickly: no mnemonic).
+    pub fn active_node(seed: u8) -> Node {
+        let keys = Keys::new([seed; 16], [seed; 32]);
+        let mut rng = StdRng::seed_from_u64(seed as u64);
+        let sealed = SealedWallet::seal(&keys, b"password1", 0, random(&mut rng), random(&mut rng));
+        Node { alias: format!("node{seed}"), color: "#000000".into(), state: WalletState::ServerActive, sealed: Some(sealed), keys: Some(keys) }
+    }
 }
 
 #[cfg(test)]

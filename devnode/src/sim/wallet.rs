@@ -2,8 +2,9 @@
 //! sealed under the wallet password (as lnd keeps them in its encrypted wallet and macaroon
 //! databases); the node identity key is derived from the seed as lnd derives it.
 
-use bitcoin::bip32::{DerivationPath, Xpriv};
+use bitcoin::bip32::{ChildNumber, DerivationPath, Xpriv};
 use bitcoin::secp256k1::{PublicKey, Secp256k1, SecretKey};
+use bitcoin::{Address, CompressedPublicKey, KnownHrp, Network};
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use serde::{Deserialize, Serialize};
@@ -11,11 +12,44 @@ use serde::{Deserialize, Serialize};
 /// lnd's key family 6 (node key), index 0, on a test network (coin type 1).
 const NODE_KEY_PATH: &str = "m/1017'/1'/6'/0/0";
 
+/// The address kinds lnd's wallet derives, each on its BIP44-style account path.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+pub enum AddressKind {
+    /// p2wkh, `bcrt1q…`, BIP84: m/84'/1'/0'.
+    WitnessPubkeyHash,
+    /// p2wkh nested in p2sh, `2…`, BIP49: m/49'/1'/0'.
+    NestedPubkeyHash,
+    /// p2tr, `bcrt1p…`, BIP86: m/86'/1'/0'.
+    TaprootPubkey,
+}
+
+impl AddressKind {
+    fn purpose(self) -> u32 {
+        match self {
+            AddressKind::WitnessPubkeyHash => 84,
+            AddressKind::NestedPubkeyHash => 49,
+            AddressKind::TaprootPubkey => 86,
+        }
+    }
+}
+
+/// An address the wallet has handed out (public data, kept across restarts).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Issued {
+    pub kind: AddressKind,
+    pub change: bool,
+    pub index: u32,
+    pub address: String,
+    pub script_hex: String,
+}
+
 /// What survives a restart. Nothing secret is stored unsealed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SealedWallet {
     pub birthday_unix: i64,
     pub identity_pubkey: String,
+    #[serde(default)]
+    pub addresses: Vec<Issued>,
     salt: String,
     nonce: String,
     sealed: String,
@@ -27,6 +61,7 @@ pub struct Keys {
     pub entropy: [u8; 16],
     pub macaroon_root_key: [u8; 32],
     pub identity: SecretKey,
+    master: Xpriv,
 }
 
 impl Keys {
@@ -34,7 +69,27 @@ impl Keys {
         let master = Xpriv::new_master(bitcoin::Network::Regtest, &entropy).expect("16 bytes is a valid seed");
         let path: DerivationPath = NODE_KEY_PATH.parse().expect("static path");
         let identity = master.derive_priv(&Secp256k1::new(), &path).expect("derivable").private_key;
-        Keys { entropy, macaroon_root_key, identity }
+        Keys { entropy, macaroon_root_key, identity, master }
+    }
+
+    /// The address at m/purpose'/1'/0'/change/index, as lnd's wallet derives it on regtest.
+    pub fn address(&self, kind: AddressKind, change: bool, index: u32) -> Issued {
+        let secp = Secp256k1::new();
+        let path = [
+            ChildNumber::from_hardened_idx(kind.purpose()).expect("valid"),
+            ChildNumber::from_hardened_idx(1).expect("valid"),
+            ChildNumber::from_hardened_idx(0).expect("valid"),
+            ChildNumber::from_normal_idx(change as u32).expect("valid"),
+            ChildNumber::from_normal_idx(index).expect("valid"),
+        ];
+        let key = self.master.derive_priv(&secp, &path).expect("derivable").private_key;
+        let pubkey = CompressedPublicKey(key.public_key(&secp));
+        let address = match kind {
+            AddressKind::WitnessPubkeyHash => Address::p2wpkh(&pubkey, KnownHrp::Regtest),
+            AddressKind::NestedPubkeyHash => Address::p2shwpkh(&pubkey, Network::Regtest),
+            AddressKind::TaprootPubkey => Address::p2tr(&secp, pubkey.0.x_only_public_key().0, None, KnownHrp::Regtest),
+        };
+        Issued { kind, change, index, address: address.to_string(), script_hex: address.script_pubkey().to_hex_string() }
     }
 
     pub fn identity_pubkey(&self) -> PublicKey {
@@ -69,6 +124,7 @@ impl SealedWallet {
         SealedWallet {
             birthday_unix,
             identity_pubkey: keys.identity_pubkey().to_string(),
+            addresses: Vec::new(),
             salt: hex::encode(salt),
             nonce: hex::encode(nonce),
             sealed: hex::encode(sealed),
@@ -104,6 +160,20 @@ mod tests {
         assert_eq!(a.identity_pubkey(), b.identity_pubkey());
         assert_ne!(a.identity_pubkey(), c.identity_pubkey());
         assert_eq!(a.identity_pubkey().serialize().len(), 33);
+    }
+
+    #[test]
+    fn addresses_follow_bip84_bip49_and_bip86() {
+        let keys = Keys::new([1; 16], [0; 32]);
+        let a = keys.address(AddressKind::WitnessPubkeyHash, false, 0);
+        assert!(a.address.starts_with("bcrt1q"), "{}", a.address);
+        assert!(a.script_hex.starts_with("0014"));
+        assert!(keys.address(AddressKind::NestedPubkeyHash, false, 0).address.starts_with('2'));
+        let t = keys.address(AddressKind::TaprootPubkey, false, 0);
+        assert!(t.address.starts_with("bcrt1p") && t.script_hex.starts_with("5120"));
+        assert_ne!(keys.address(AddressKind::WitnessPubkeyHash, false, 1).address, a.address);
+        assert_ne!(keys.address(AddressKind::WitnessPubkeyHash, true, 0).address, a.address);
+        assert_eq!(keys.address(AddressKind::WitnessPubkeyHash, false, 0), a, "deterministic");
     }
 
     #[test]
