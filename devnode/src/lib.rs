@@ -236,6 +236,18 @@ impl Network {
         })
     }
 
+    /// Funds a running node's wallet from the faucet: a new address of its, paid and
+    /// confirmed in `blocks` blocks (0 leaves it unconfirmed). Returns the txid.
+    pub async fn fund_node(&self, name: &str, sats: i64, blocks: u32) -> io::Result<String> {
+        let rpc = self.rpc(name).await.ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no running node {name}")))?;
+        let address = rpc.control_new_address().map_err(|s| io::Error::other(s.message().to_string()))?;
+        let txid = self.fund(&address, sats)?;
+        if blocks > 0 {
+            self.mine(blocks)?;
+        }
+        Ok(txid)
+    }
+
     pub fn height(&self) -> u32 {
         self.ledger.read(|c| c.tip().height)
     }

@@ -9,7 +9,8 @@ import lightning from 'lightning';
 
 const {
   authenticatedLndGrpc, unauthenticatedLndGrpc,
-  createSeed, createWallet, getWalletInfo, getWalletStatus, unlockWallet,
+  createChainAddress, createSeed, createWallet, getChainBalance, getChainTransactions,
+  getUtxos, getWalletInfo, getWalletStatus, sendToChainAddress, unlockWallet,
 } = lightning;
 
 function env(name) {
@@ -81,4 +82,37 @@ test('unlocking with a wrong password is refused', async () => {
     assert.deepEqual(err, [401, 'InvalidWalletUnlockPassword']);
     return true;
   });
+});
+
+test('on-chain: addresses, balance, UTXOs, a send and its history', async () => {
+  const alice = authenticatedLndGrpc({
+    cert: env('DEVNODE_ALICE_CERT'), macaroon: env('DEVNODE_ALICE_MACAROON'), socket: env('DEVNODE_ALICE_GRPC'),
+  }).lnd;
+  // xtask funded alice with 1 BTC in one confirmed payment.
+  const {chain_balance} = await getChainBalance({lnd: alice});
+  assert.equal(chain_balance, 100_000_000);
+  const {utxos} = await getUtxos({lnd: alice});
+  assert.equal(utxos.length, 1);
+  assert.equal(utxos[0].tokens, 100_000_000);
+  assert.equal(utxos[0].confirmation_count, 1);
+
+  const p2wkh = await createChainAddress({lnd: alice});
+  assert.match(p2wkh.address, /^bcrt1q/);
+  // (p2tr addresses need WalletKit.ListAccounts first, which devnode does not serve yet.)
+  const np2wpkh = await createChainAddress({lnd: alice, format: 'np2wpkh'});
+  assert.match(np2wpkh.address, /^2/);
+
+  const sent = await sendToChainAddress({lnd: alice, address: p2wkh.address, tokens: 25_000, fee_tokens_per_vbyte: 3});
+  assert.match(sent.id, /^[0-9a-f]{64}$/);
+  assert.equal(sent.is_confirmed, false);
+  assert.equal(sent.tokens, 25_000);
+
+  const {transactions} = await getChainTransactions({lnd: alice});
+  const tx = transactions.find((t) => t.id === sent.id);
+  assert.ok(tx, 'the send is in the history');
+  // Paying ourselves: the wallet's net change is minus the fee.
+  assert.ok(tx.fee > 0);
+  assert.equal(tx.tokens, tx.fee);
+  assert.equal(tx.is_outgoing, true);
+  assert.match(tx.transaction, /^02000000/);
 });

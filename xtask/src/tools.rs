@@ -135,6 +135,7 @@ pub fn with_test_network(f: impl FnOnce(&[(String, String)]) -> Result) -> Resul
         start("bob", "https://not-this-origin.example").await.map_err(err)?;
         let carol = start("carol", "*").await.map_err(err)?;
         let macaroon = crate::demo::create_wallet(&network, "alice", b"password1").await?;
+        network.fund_node("alice", 100_000_000, 1).await.map_err(err)?;
         crate::demo::create_wallet(&network, "bob", b"password1").await?;
         let bob = network.restart_node("bob").await.map_err(err)?;
         let cert = |n: &devnode::NodeHandle| {
@@ -145,7 +146,7 @@ pub fn with_test_network(f: impl FnOnce(&[(String, String)]) -> Result) -> Resul
         let pairs = [
             ("LIGHTDECK_TEST_REST", alice.rest_url()),
             ("LIGHTDECK_TEST_GRPCWEB", alice.grpcweb_url()),
-            ("LIGHTDECK_TEST_MACAROON", macaroon),
+            ("LIGHTDECK_TEST_MACAROON", macaroon.clone()),
             ("LIGHTDECK_TEST_PUBKEY", network.rpc("alice").await.expect("running").identity_pubkey()),
             ("LIGHTDECK_TEST_NO_CORS", bob.rest_url()),
             ("DEVNODE_GRPC", carol.grpc_addr()),
@@ -153,6 +154,7 @@ pub fn with_test_network(f: impl FnOnce(&[(String, String)]) -> Result) -> Resul
             ("DEVNODE_MACAROON_FILE", carol.dir.macaroon("admin").display().to_string()),
             ("DEVNODE_ALICE_GRPC", alice.grpc_addr()),
             ("DEVNODE_ALICE_CERT", cert(&alice)?),
+            ("DEVNODE_ALICE_MACAROON", macaroon.clone()),
             ("DEVNODE_LOCKED_GRPC", bob.grpc_addr()),
             ("DEVNODE_LOCKED_CERT", cert(&bob)?),
             ("DEVNODE_FOREIGN_MACAROON", hex::encode(foreign.serialize())),
