@@ -2,18 +2,19 @@
 //! node's state calls for (connect, wallet setup/unlock, or the node itself).
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::path;
 
 use crate::components::ErrorView;
 use crate::lnd::WalletState;
-use crate::pages::{ConnectPage, NodePage, WalletPage};
-use crate::state::{Link, Session};
+use crate::pages::{ConnectPage, NodePage, OnchainPage, WalletPage};
+use crate::state::{Link, Prefs, Session};
 
 #[component]
 pub fn App() -> impl IntoView {
     Session::provide();
+    Prefs::provide();
     view! {
         <Router>
             <Shell/>
@@ -43,12 +44,14 @@ fn Shell() -> impl IntoView {
             <a class="brand" href="/">"Lightdeck"</a>
             <ConnectionBadge/>
         </header>
+        <Nav/>
         <LinkBanner/>
         <main class="content">
             <Routes fallback=|| view! { <p class="card">"This page does not exist."</p> }>
                 <Route path=path!("/connect") view=ConnectPage/>
                 <Route path=path!("/wallet") view=WalletPage/>
                 <Route path=path!("/") view=NodePage/>
+                <Route path=path!("/onchain") view=OnchainPage/>
             </Routes>
         </main>
     }
@@ -94,5 +97,20 @@ fn LinkBanner() -> impl IntoView {
             </div>
         }),
         _ => None,
+    }
+}
+
+/// The node's sections, once it runs.
+#[component]
+fn Nav() -> impl IntoView {
+    let session = Session::get();
+    let active = move || session.lnd.with(Option::is_some) && session.wallet.get() == Some(WalletState::ServerActive);
+    view! {
+        <Show when=active>
+            <nav class="sections">
+                <A href="/" exact=true>"Node"</A>
+                <A href="/onchain">"On-chain"</A>
+            </nav>
+        </Show>
     }
 }

@@ -13,6 +13,17 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// An amount in the chosen unit: "1,234,567 sat" or "0.01234567 BTC"; negative amounts
+/// keep their sign.
+pub fn amount(sats: i64, unit: crate::input::amount::Unit) -> String {
+    let sign = if sats < 0 { "-" } else { "" };
+    let abs = sats.unsigned_abs();
+    match unit {
+        crate::input::amount::Unit::Sat => format!("{sign}{} sat", count(abs)),
+        crate::input::amount::Unit::Btc => format!("{sign}{}.{:08} BTC", count(abs / 100_000_000), abs % 100_000_000),
+    }
+}
+
 /// How long ago `then` was, from `now` (unix seconds), in the largest whole unit.
 pub fn ago(then: i64, now: i64) -> String {
     let s = (now - then).max(0);
@@ -44,6 +55,15 @@ mod tests {
         assert_eq!(count(999), "999");
         assert_eq!(count(1000), "1,000");
         assert_eq!(count(21_000_000_00_000_000), "2,100,000,000,000,000");
+    }
+
+    #[test]
+    fn amounts_in_either_unit() {
+        use crate::input::amount::Unit;
+        assert_eq!(amount(1_234_567, Unit::Sat), "1,234,567 sat");
+        assert_eq!(amount(1_234_567, Unit::Btc), "0.01234567 BTC");
+        assert_eq!(amount(-250_000, Unit::Sat), "-250,000 sat");
+        assert_eq!(amount(2_100_000_000_000_000, Unit::Btc), "21,000,000.00000000 BTC");
     }
 
     #[test]

@@ -1,3 +1,5 @@
 //! Rules for what people type, applied before anything is sent to the node.
 
+pub mod address;
+pub mod amount;
 pub mod wallet;

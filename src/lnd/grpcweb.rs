@@ -45,49 +45,85 @@ impl GrpcWeb {
         }
     }
 
-    async fn done<T>(&self, r: Result<tonic::Response<T>, tonic::Status>) -> Result<T, LndError> {
-        match r {
+    /// One unary call: the macaroon added, failures turned into words.
+    async fn unary<Req, T, Fut>(&self, msg: Req, call: impl FnOnce(Client, tonic::Request<Req>) -> Fut) -> Result<T, LndError>
+    where
+        Fut: std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        match call(self.client(), self.request(msg)?).await {
             Ok(resp) => Ok(resp.into_inner()),
             Err(s) => Err(self.error(s).await),
         }
     }
 
-    pub async fn get_state(&self) -> Result<pb::GetStateResponse, LndError> {
-        let r = StateClient::new(self.client()).get_state(self.request(pb::GetStateRequest {})?).await;
-        self.done(r).await
-    }
-
-    pub fn subscribe_state(&self) -> LndStream<pb::SubscribeStateResponse> {
+    /// One server stream; a failure to open it is the stream's only item.
+    fn stream<Req: 'static, T: 'static, Fut>(&self, msg: Req, call: impl FnOnce(Client, tonic::Request<Req>) -> Fut + 'static) -> LndStream<T>
+    where
+        Fut: std::future::Future<Output = Result<tonic::Response<tonic::Streaming<T>>, tonic::Status>> + 'static,
+    {
         let this = self.clone();
-        let opened = futures::stream::once(async move {
-            let r = StateClient::new(this.client()).subscribe_state(this.request(pb::SubscribeStateRequest {})?).await;
-            this.done(r).await
-        });
+        let opened = futures::stream::once(async move { this.unary(msg, call).await });
         Box::pin(opened.flat_map(|r| match r {
             Ok(stream) => stream
-                .map(|item| item.map_err(|s| if s.message().starts_with("JS API error") { LndError::Disconnected } else { LndError::from_node(s.code() as i32, s.message()) }))
+                .map(|item| {
+                    item.map_err(|s| {
+                        if s.message().starts_with("JS API error") { LndError::Disconnected } else { LndError::from_node(s.code() as i32, s.message()) }
+                    })
+                })
                 .boxed_local(),
             Err(e) => futures::stream::iter(vec![Err(e)]).boxed_local(),
         }))
     }
 
+    pub async fn get_state(&self) -> Result<pb::GetStateResponse, LndError> {
+        self.unary(pb::GetStateRequest {}, |c, r| async move { StateClient::new(c).get_state(r).await }).await
+    }
+
+    pub fn subscribe_state(&self) -> LndStream<pb::SubscribeStateResponse> {
+        self.stream(pb::SubscribeStateRequest {}, |c, r| async move { StateClient::new(c).subscribe_state(r).await })
+    }
+
     pub async fn gen_seed(&self, req: pb::GenSeedRequest) -> Result<pb::GenSeedResponse, LndError> {
-        let r = WalletUnlockerClient::new(self.client()).gen_seed(self.request(req)?).await;
-        self.done(r).await
+        self.unary(req, |c, r| async move { WalletUnlockerClient::new(c).gen_seed(r).await }).await
     }
 
     pub async fn init_wallet(&self, req: pb::InitWalletRequest) -> Result<pb::InitWalletResponse, LndError> {
-        let r = WalletUnlockerClient::new(self.client()).init_wallet(self.request(req)?).await;
-        self.done(r).await
+        self.unary(req, |c, r| async move { WalletUnlockerClient::new(c).init_wallet(r).await }).await
     }
 
     pub async fn unlock_wallet(&self, req: pb::UnlockWalletRequest) -> Result<pb::UnlockWalletResponse, LndError> {
-        let r = WalletUnlockerClient::new(self.client()).unlock_wallet(self.request(req)?).await;
-        self.done(r).await
+        self.unary(req, |c, r| async move { WalletUnlockerClient::new(c).unlock_wallet(r).await }).await
     }
 
     pub async fn get_info(&self) -> Result<pb::GetInfoResponse, LndError> {
-        let r = LightningClient::new(self.client()).get_info(self.request(pb::GetInfoRequest {})?).await;
-        self.done(r).await
+        self.unary(pb::GetInfoRequest {}, |c, r| async move { LightningClient::new(c).get_info(r).await }).await
+    }
+
+    pub async fn new_address(&self, req: pb::NewAddressRequest) -> Result<pb::NewAddressResponse, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).new_address(r).await }).await
+    }
+
+    pub async fn wallet_balance(&self) -> Result<pb::WalletBalanceResponse, LndError> {
+        self.unary(pb::WalletBalanceRequest::default(), |c, r| async move { LightningClient::new(c).wallet_balance(r).await }).await
+    }
+
+    pub async fn send_coins(&self, req: pb::SendCoinsRequest) -> Result<pb::SendCoinsResponse, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).send_coins(r).await }).await
+    }
+
+    pub async fn list_unspent(&self, req: pb::ListUnspentRequest) -> Result<pb::ListUnspentResponse, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).list_unspent(r).await }).await
+    }
+
+    pub async fn get_transactions(&self) -> Result<pb::TransactionDetails, LndError> {
+        self.unary(pb::GetTransactionsRequest::default(), |c, r| async move { LightningClient::new(c).get_transactions(r).await }).await
+    }
+
+    pub fn subscribe_transactions(&self) -> LndStream<pb::Transaction> {
+        self.stream(pb::GetTransactionsRequest::default(), |c, r| async move { LightningClient::new(c).subscribe_transactions(r).await })
+    }
+
+    pub async fn estimate_fee(&self, req: pb::EstimateFeeRequest) -> Result<pb::EstimateFeeResponse, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).estimate_fee(r).await }).await
     }
 }

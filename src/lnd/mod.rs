@@ -139,5 +139,68 @@ mod client {
                 Wire::GrpcWeb(g) => g.get_info().await,
             }
         }
+
+        pub async fn new_address(&self, kind: pb::AddressType) -> Result<String, LndError> {
+            let req = pb::NewAddressRequest { r#type: kind as i32, account: String::new() };
+            let resp: pb::NewAddressResponse = match &self.wire {
+                Wire::Rest(r) => r.unary(routes::new_address(&req)).await?,
+                Wire::GrpcWeb(g) => g.new_address(req).await?,
+            };
+            Ok(resp.address)
+        }
+
+        pub async fn wallet_balance(&self) -> Result<pb::WalletBalanceResponse, LndError> {
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::wallet_balance()).await,
+                Wire::GrpcWeb(g) => g.wallet_balance().await,
+            }
+        }
+
+        /// Sends on-chain; returns the txid.
+        pub async fn send_coins(&self, req: pb::SendCoinsRequest) -> Result<String, LndError> {
+            let resp: pb::SendCoinsResponse = match &self.wire {
+                Wire::Rest(r) => r.unary(routes::send_coins(&req)).await?,
+                Wire::GrpcWeb(g) => g.send_coins(req).await?,
+            };
+            Ok(resp.txid)
+        }
+
+        /// Every UTXO, unconfirmed ones included.
+        pub async fn list_unspent(&self) -> Result<Vec<pb::Utxo>, LndError> {
+            let req = pb::ListUnspentRequest { min_confs: 0, max_confs: i32::MAX, account: String::new() };
+            let resp: pb::ListUnspentResponse = match &self.wire {
+                Wire::Rest(r) => r.unary(routes::list_unspent(&req)).await?,
+                Wire::GrpcWeb(g) => g.list_unspent(req).await?,
+            };
+            Ok(resp.utxos)
+        }
+
+        pub async fn get_transactions(&self) -> Result<Vec<pb::Transaction>, LndError> {
+            let resp: pb::TransactionDetails = match &self.wire {
+                Wire::Rest(r) => r.unary(routes::get_transactions()).await?,
+                Wire::GrpcWeb(g) => g.get_transactions().await?,
+            };
+            Ok(resp.transactions)
+        }
+
+        /// Each wallet transaction as it appears and as it confirms.
+        pub fn subscribe_transactions(&self) -> LndStream<pb::Transaction> {
+            match &self.wire {
+                Wire::Rest(r) => r.stream(routes::subscribe_transactions()),
+                Wire::GrpcWeb(g) => g.subscribe_transactions(),
+            }
+        }
+
+        pub async fn estimate_fee(&self, address: &str, sats: i64, target_conf: i32) -> Result<pb::EstimateFeeResponse, LndError> {
+            let req = pb::EstimateFeeRequest {
+                addr_to_amount: [(address.to_string(), sats)].into_iter().collect(),
+                target_conf,
+                ..Default::default()
+            };
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::estimate_fee(&req)).await,
+                Wire::GrpcWeb(g) => g.estimate_fee(req).await,
+            }
+        }
     }
 }

@@ -2,8 +2,10 @@
 
 mod connect;
 mod node;
+mod onchain;
 mod wallet;
 
 pub use connect::ConnectPage;
 pub use node::NodePage;
+pub use onchain::OnchainPage;
 pub use wallet::WalletPage;

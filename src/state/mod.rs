@@ -1,6 +1,8 @@
 //! What the whole app shares: the connection to the node and the node's wallet state,
 //! kept current by lnd's SubscribeState stream.
 
+mod prefs;
 mod session;
 
+pub use prefs::Prefs;
 pub use session::{Link, Session};

@@ -76,6 +76,63 @@ async fn restore_from_seed_over_grpc_web() {
     restore_from_seed(Via::GrpcWeb).await;
 }
 
+/// On-chain: a receive address with its QR, funds arriving and confirming live, a send
+/// that is checked, priced and confirmed, and the history.
+async fn onchain_funds(via: Via) {
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+    h.open_app().await;
+    h.connect(&h.node_url(), Some(&admin)).await;
+    h.expect_node_page().await;
+    h.click("nav a[href='/onchain']").await;
+    h.wait_text("#balance-confirmed", "0 sat").await;
+
+    h.click("button[name=new-address]").await;
+    h.wait_text("#receive-address", "bcrt1q").await;
+    let address = h.find("#receive-address").await.text().await.expect("address text");
+    h.find(".qr svg").await;
+
+    // The faucet pays; the page updates from lnd's transaction stream, no reload.
+    h.network.fund(&address, 500_000).expect("faucet");
+    h.wait_text("#balance-unconfirmed", "500,000 sat unconfirmed").await;
+    h.network.mine(1).expect("mine");
+    h.wait_text("#balance-confirmed", "500,000 sat").await;
+    h.wait_text("#transactions li", "1 conf").await;
+
+    // Checked before the node is asked.
+    h.fill("input[name=send-address]", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq").await;
+    h.fill("input[name=send-amount]", "100000").await;
+    h.click("button[name=review-send]").await;
+    h.wait_text(".error-title", "another network").await;
+    h.fill("input[name=send-address]", "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080").await;
+    h.fill("input[name=send-amount]", "600000").await;
+    h.click("button[name=review-send]").await;
+    h.wait_text(".error-title", "more than your confirmed balance").await;
+
+    h.fill("input[name=send-amount]", "100000").await;
+    h.click("button[name=review-send]").await;
+    h.wait_text("#send-fee", "estimated").await;
+    h.screenshots("send-review").await;
+    h.click("button[name=confirm-send]").await;
+    h.wait_text("#sent-txid", "Sent").await;
+    h.wait_text("#transactions li", "-10").await;
+    h.network.mine(1).expect("mine");
+    h.wait_text("#balance-unconfirmed", "0 sat unconfirmed").await;
+    h.screenshots("onchain").await;
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onchain_funds_over_rest() {
+    onchain_funds(Via::Rest).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onchain_funds_over_grpc_web() {
+    onchain_funds(Via::GrpcWeb).await;
+}
+
 /// Failures a user meets at the door, each with its own message.
 async fn connection_failures(via: Via) {
     let h = Harness::start(via).await;

@@ -79,6 +79,46 @@ pub fn get_info() -> Call {
     Call::get("/v1/getinfo")
 }
 
+/// Query values: everything but unreserved characters percent-encoded.
+fn query_value(v: &str) -> String {
+    v.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+pub fn new_address(req: &pb::NewAddressRequest) -> Call {
+    let kind = pb::AddressType::try_from(req.r#type).unwrap_or(pb::AddressType::WitnessPubkeyHash);
+    Call::get(format!("/v1/newaddress?type={}", kind.as_str_name()))
+}
+
+pub fn wallet_balance() -> Call {
+    Call::get("/v1/balance/blockchain")
+}
+
+pub fn send_coins(req: &pb::SendCoinsRequest) -> Call {
+    Call::post("/v1/transactions", req)
+}
+
+/// lnd's min/max confirmations both default to 0 (unconfirmed only): always send both.
+pub fn list_unspent(req: &pb::ListUnspentRequest) -> Call {
+    Call::get(format!("/v1/utxos?min_confs={}&max_confs={}", req.min_confs, req.max_confs))
+}
+
+pub fn get_transactions() -> Call {
+    Call::get("/v1/transactions")
+}
+
+pub fn subscribe_transactions() -> Call {
+    Call::get("/v1/transactions/subscribe")
+}
+
+/// The map field is literally `AddrToAmount` in the query (`AddrToAmount[<addr>]=<sat>`).
+pub fn estimate_fee(req: &pb::EstimateFeeRequest) -> Call {
+    let mut q: Vec<String> = req.addr_to_amount.iter().map(|(a, v)| format!("AddrToAmount[{}]={v}", query_value(a))).collect();
+    q.push(format!("target_conf={}", req.target_conf));
+    Call::get(format!("/v1/transactions/fee?{}", q.join("&")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +133,13 @@ mod tests {
             ("lnrpc.WalletUnlocker.InitWallet", init_wallet(&Default::default())),
             ("lnrpc.WalletUnlocker.UnlockWallet", unlock_wallet(&Default::default())),
             ("lnrpc.Lightning.GetInfo", get_info()),
+            ("lnrpc.Lightning.NewAddress", new_address(&Default::default())),
+            ("lnrpc.Lightning.WalletBalance", wallet_balance()),
+            ("lnrpc.Lightning.SendCoins", send_coins(&Default::default())),
+            ("lnrpc.Lightning.ListUnspent", list_unspent(&Default::default())),
+            ("lnrpc.Lightning.GetTransactions", get_transactions()),
+            ("lnrpc.Lightning.SubscribeTransactions", subscribe_transactions()),
+            ("lnrpc.Lightning.EstimateFee", estimate_fee(&Default::default())),
         ];
         for (selector, call) in calls {
             let path = call.path.split('?').next().unwrap();
@@ -130,5 +177,27 @@ mod tests {
         assert_eq!(body["cipher_seed_mnemonic"].as_array().unwrap().len(), 24);
         assert_eq!(body["wallet_password"], "cGFzc3dvcmQ=");
         assert!(body.get("walletPassword").is_none());
+    }
+}
+
+#[cfg(test)]
+mod onchain_tests {
+    use super::*;
+
+    #[test]
+    fn utxos_always_ask_for_both_bounds() {
+        let call = list_unspent(&pb::ListUnspentRequest { min_confs: 0, max_confs: i32::MAX, account: String::new() });
+        assert_eq!(call.path, "/v1/utxos?min_confs=0&max_confs=2147483647");
+    }
+
+    #[test]
+    fn fee_estimates_use_the_addr_to_amount_map() {
+        let req = pb::EstimateFeeRequest {
+            addr_to_amount: [("bcrt1qxyz".to_string(), 5000)].into_iter().collect(),
+            target_conf: 6,
+            ..Default::default()
+        };
+        assert_eq!(estimate_fee(&req).path, "/v1/transactions/fee?AddrToAmount[bcrt1qxyz]=5000&target_conf=6");
+        assert_eq!(new_address(&pb::NewAddressRequest { r#type: 4, account: String::new() }).path, "/v1/newaddress?type=TAPROOT_PUBKEY");
     }
 }

@@ -1,0 +1,35 @@
+use leptos::prelude::*;
+
+use crate::input::amount::Unit;
+
+const UNIT_KEY: &str = "lightdeck.unit";
+
+/// Display preferences, kept in localStorage (nothing secret).
+#[derive(Clone, Copy)]
+pub struct Prefs {
+    pub unit: RwSignal<Unit>,
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+impl Prefs {
+    pub fn provide() -> Self {
+        let saved = storage().and_then(|s| s.get_item(UNIT_KEY).ok().flatten());
+        let unit = RwSignal::new(if saved.as_deref() == Some("BTC") { Unit::Btc } else { Unit::Sat });
+        Effect::new(move |_| {
+            let label = unit.get().label();
+            if let Some(s) = storage() {
+                let _ = s.set_item(UNIT_KEY, label);
+            }
+        });
+        let prefs = Prefs { unit };
+        provide_context(prefs);
+        prefs
+    }
+
+    pub fn get() -> Self {
+        expect_context::<Prefs>()
+    }
+}
