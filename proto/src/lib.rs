@@ -9,4 +9,9 @@ pub mod lnrpc {
     include!(concat!(env!("OUT_DIR"), "/lnrpc.serde.rs"));
 }
 
+pub mod walletrpc {
+    include!(concat!(env!("OUT_DIR"), "/walletrpc.rs"));
+    include!(concat!(env!("OUT_DIR"), "/walletrpc.serde.rs"));
+}
+
 pub mod rest_rules;

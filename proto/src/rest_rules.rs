@@ -20,6 +20,7 @@ const FILES: &[&str] = &[
     include_str!("../rest-rules/invoices.yaml"),
     include_str!("../rest-rules/router.yaml"),
     include_str!("../rest-rules/verrpc.yaml"),
+    include_str!("../rest-rules/walletkit.yaml"),
 ];
 
 /// Every rule of the services above, additional bindings included.
@@ -69,8 +70,8 @@ mod tests {
         let all = lnd_v0_20();
         // Bindings in the files: lightning 69 (68 selectors with one, QueryRoutes with two,
         // one without any), walletunlocker 4, state 2, invoices 6, router 18 (three of its 21
-        // selectors have none), versioner 1.
-        assert_eq!(all.len(), 69 + 4 + 2 + 6 + 18 + 1);
+        // selectors have none), versioner 1, walletkit 28.
+        assert_eq!(all.len(), 69 + 4 + 2 + 6 + 18 + 1 + 28);
         assert_eq!(for_selector("lnrpc.Lightning.GetInfo"), vec![Rule {
             selector: "lnrpc.Lightning.GetInfo".into(), method: "GET".into(), path: "/v1/getinfo".into(), body: false,
         }]);

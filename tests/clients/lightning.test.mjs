@@ -98,11 +98,13 @@ test('on-chain: addresses, balance, UTXOs, a send and its history', async () => 
 
   const p2wkh = await createChainAddress({lnd: alice});
   assert.match(p2wkh.address, /^bcrt1q/);
-  // (p2tr addresses need WalletKit.ListAccounts first, which devnode does not serve yet.)
+  // p2tr first asks WalletKit.ListAccounts whether the wallet has a taproot account.
+  const p2tr = await createChainAddress({lnd: alice, format: 'p2tr'});
+  assert.match(p2tr.address, /^bcrt1p/);
   const np2wpkh = await createChainAddress({lnd: alice, format: 'np2wpkh'});
   assert.match(np2wpkh.address, /^2/);
 
-  const sent = await sendToChainAddress({lnd: alice, address: p2wkh.address, tokens: 25_000, fee_tokens_per_vbyte: 3});
+  const sent = await sendToChainAddress({lnd: alice, address: p2tr.address, tokens: 25_000, fee_tokens_per_vbyte: 3});
   assert.match(sent.id, /^[0-9a-f]{64}$/);
   assert.equal(sent.is_confirmed, false);
   assert.equal(sent.tokens, 25_000);

@@ -49,9 +49,12 @@ pub const GET_TRANSACTIONS: Rpc = Rpc { name: "/lnrpc.Lightning/GetTransactions"
 pub const SUBSCRIBE_TRANSACTIONS: Rpc = Rpc { name: "/lnrpc.Lightning/SubscribeTransactions", group: RpcGroup::Main, perms: &[("onchain", "read")] };
 pub const ESTIMATE_FEE: Rpc = Rpc { name: "/lnrpc.Lightning/EstimateFee", group: RpcGroup::Main, perms: &[("onchain", "read")] };
 
+pub const LIST_ACCOUNTS: Rpc = Rpc { name: "/walletrpc.WalletKit/ListAccounts", group: RpcGroup::Main, perms: &[("onchain", "read")] };
+
 pub const ALL: &[&Rpc] = &[
     &GET_STATE, &SUBSCRIBE_STATE, &GEN_SEED, &INIT_WALLET, &UNLOCK_WALLET, &CHANGE_PASSWORD, &GET_INFO,
     &NEW_ADDRESS, &WALLET_BALANCE, &SEND_COINS, &LIST_UNSPENT, &GET_TRANSACTIONS, &SUBSCRIBE_TRANSACTIONS, &ESTIMATE_FEE,
+    &LIST_ACCOUNTS,
 ];
 
 /// Static facts about a node that its RPCs report.

@@ -7,7 +7,7 @@ use lnrpc::lnrpc as pb;
 use tokio_stream::wrappers::BroadcastStream;
 use tonic::{Status, metadata::MetadataMap};
 
-use super::{ESTIMATE_FEE, GET_TRANSACTIONS, LIST_UNSPENT, NEW_ADDRESS, NodeRpc, RpcStream, SEND_COINS, SUBSCRIBE_TRANSACTIONS, WALLET_BALANCE, status};
+use super::{LIST_ACCOUNTS, ESTIMATE_FEE, GET_TRANSACTIONS, LIST_UNSPENT, NEW_ADDRESS, NodeRpc, RpcStream, SEND_COINS, SUBSCRIBE_TRANSACTIONS, WALLET_BALANCE, status};
 use crate::ledger::now;
 use crate::sim::chain::{Chain, ChainEvent};
 use crate::sim::node::NodeError;
@@ -222,6 +222,37 @@ impl NodeRpc {
             .map_err(status)?;
         #[allow(deprecated)]
         Ok(pb::EstimateFeeResponse { fee_sat: fee, feerate_sat_per_byte: rate as i64, sat_per_vbyte: rate })
+    }
+
+    pub fn list_accounts(&self, md: &MetadataMap, req: lnrpc::walletrpc::ListAccountsRequest) -> Result<lnrpc::walletrpc::ListAccountsResponse, Status> {
+        use lnrpc::walletrpc as w;
+        self.authorize(md, &LIST_ACCOUNTS)?;
+        let accounts = self.node().accounts().map_err(status)?;
+        let wanted = |t: w::AddressType| req.address_type == 0 || req.address_type == t as i32;
+        Ok(w::ListAccountsResponse {
+            accounts: accounts
+                .into_iter()
+                .map(|a| {
+                    let t = match a.kind {
+                        AddressKind::WitnessPubkeyHash => w::AddressType::WitnessPubkeyHash,
+                        AddressKind::NestedPubkeyHash => w::AddressType::HybridNestedWitnessPubkeyHash,
+                        AddressKind::TaprootPubkey => w::AddressType::TaprootPubkey,
+                    };
+                    (t, a)
+                })
+                .filter(|(t, _)| wanted(*t) && (req.name.is_empty() || req.name == "default"))
+                .map(|(t, a)| w::Account {
+                    name: "default".into(),
+                    address_type: t as i32,
+                    extended_public_key: a.xpub,
+                    master_key_fingerprint: a.fingerprint.to_vec(),
+                    derivation_path: a.path,
+                    external_key_count: a.external,
+                    internal_key_count: a.internal,
+                    watch_only: false,
+                })
+                .collect(),
+        })
     }
 
     fn save_wallet(&self, node: &crate::sim::node::Node) -> Result<(), Status> {

@@ -6,6 +6,8 @@ use lnrpc::lnrpc as pb;
 use pb::lightning_server::{Lightning, LightningServer};
 use pb::state_server::{State, StateServer};
 use pb::wallet_unlocker_server::{WalletUnlocker, WalletUnlockerServer};
+use lnrpc::walletrpc as wrpc;
+use wrpc::wallet_kit_server::{WalletKit, WalletKitServer};
 use tonic::{Request, Response, Status};
 
 use super::{NodeRpc, RpcStream};
@@ -13,12 +15,44 @@ use super::{NodeRpc, RpcStream};
 #[derive(Clone)]
 pub struct Services(pub Arc<NodeRpc>);
 
-/// Every lnd service devnode implements, ready for a tonic server (native or gRPC-web).
-pub fn grpc_routes(rpc: Arc<NodeRpc>) -> tonic::service::Routes {
+/// Every lnd service devnode implements, as one router for the gRPC and gRPC-web listeners.
+/// Calls to anything else are answered as grpc-go answers them (clients such as the npm
+/// `lightning` library detect missing sub-servers by these messages).
+pub fn grpc_routes(rpc: Arc<NodeRpc>) -> axum::Router {
+    services(rpc).into_axum_router().fallback(unknown_method)
+}
+
+/// grpc-go's status for an unknown service or method: code 12, trailers-only.
+async fn unknown_method(uri: http::Uri) -> http::Response<axum::body::Body> {
+    let path = uri.path().trim_start_matches('/');
+    let (service, method) = path.split_once('/').unwrap_or((path, ""));
+    let known = super::ALL.iter().any(|rpc| rpc.name.trim_start_matches('/').split('/').next() == Some(service));
+    let message = if known { format!("unknown method {method} for service {service}") } else { format!("unknown service {service}") };
+    let encoded: String = message
+        .bytes()
+        .map(|b| if (0x20..0x7f).contains(&b) && b != b'%' { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    http::Response::builder()
+        .header("content-type", "application/grpc")
+        .header("grpc-status", "12")
+        .header("grpc-message", encoded)
+        .body(axum::body::Body::empty())
+        .expect("valid response")
+}
+
+fn services(rpc: Arc<NodeRpc>) -> tonic::service::Routes {
     let s = Services(rpc);
     tonic::service::Routes::new(LightningServer::new(s.clone()))
         .add_service(WalletUnlockerServer::new(s.clone()))
+        .add_service(WalletKitServer::new(s.clone()))
         .add_service(StateServer::new(s))
+}
+
+#[tonic::async_trait]
+impl WalletKit for Services {
+    async fn list_accounts(&self, req: Request<wrpc::ListAccountsRequest>) -> Result<Response<wrpc::ListAccountsResponse>, Status> {
+        self.0.list_accounts(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
 }
 
 #[tonic::async_trait]
@@ -91,5 +125,22 @@ impl Lightning for Services {
 
     async fn new_address(&self, req: Request<pb::NewAddressRequest>) -> Result<Response<pb::NewAddressResponse>, Status> {
         self.0.new_address(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn status_of(path: &str) -> (String, String) {
+        let resp = unknown_method(path.parse().unwrap()).await;
+        let h = |k: &str| resp.headers().get(k).unwrap().to_str().unwrap().to_string();
+        (h("grpc-status"), h("grpc-message"))
+    }
+
+    #[tokio::test]
+    async fn unknown_services_and_methods_answer_as_grpc_go() {
+        assert_eq!(status_of("/routerrpc.Router/SendPaymentV2").await, ("12".into(), "unknown service routerrpc.Router".into()));
+        assert_eq!(status_of("/lnrpc.Lightning/ListChannels").await, ("12".into(), "unknown method ListChannels for service lnrpc.Lightning".into()));
     }
 }

@@ -48,8 +48,7 @@ pub fn start(rpc: Arc<NodeRpc>, bound: Bound, tls: &tls::TlsFiles, opts: ServeOp
 
     let mut grpc_tls = (*rest_tls).clone();
     grpc_tls.alpn_protocols = vec![b"h2".to_vec()];
-    let grpc = grpc_routes(Arc::clone(&rpc)).prepare();
-    let grpc = ServiceBuilder::new().map_request(|r: http::Request<hyper::body::Incoming>| r.map(tonic::body::Body::new)).service(grpc);
+    let grpc = grpc_routes(Arc::clone(&rpc));
     tasks.spawn(accept(bound.grpc, Some(Arc::new(grpc_tls)), grpc));
 
     let rest = rest::router(Arc::clone(&rpc), opts.restcors);
@@ -66,7 +65,8 @@ pub fn start(rpc: Arc<NodeRpc>, bound: Bound, tls: &tls::TlsFiles, opts: ServeOp
         .map_request(|r: http::Request<hyper::body::Incoming>| r.map(tonic::body::Body::new))
         .layer(cors)
         .layer(tonic_web::GrpcWebLayer::new())
-        .service(grpc_routes(rpc).prepare());
+        .map_response(|r: http::Response<axum::body::Body>| r.map(tonic::body::Body::new))
+        .service(grpc_routes(rpc));
     tasks.spawn(accept(bound.grpcweb, None, web));
     Ok(Listeners { tasks })
 }

@@ -39,6 +39,7 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/v1/transactions/subscribe", "lnrpc.Lightning.SubscribeTransactions"),
     ("GET", "/v1/transactions/fee", "lnrpc.Lightning.EstimateFee"),
     ("GET", "/v1/utxos", "lnrpc.Lightning.ListUnspent"),
+    ("GET", "/v2/wallet/accounts", "walletrpc.WalletKit.ListAccounts"),
 ];
 
 /// How a query parameter is read into the request message (grpc-gateway's
@@ -177,6 +178,7 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
             &[("AddrToAmount", Q::Map), ("target_conf", Q::Int), ("min_confs", Q::Int), ("spend_unconfirmed", Q::Bool), ("coin_selection_strategy", Q::Enum)],
             NodeRpc::estimate_fee,
         ))
+        .route("/v2/wallet/accounts", get_query(&[("name", Q::Str), ("address_type", Q::Enum)], NodeRpc::list_accounts))
         .route("/v1/utxos", get_query(&[("min_confs", Q::Int), ("max_confs", Q::Int), ("account", Q::Str)], NodeRpc::list_unspent))
         .method_not_allowed_fallback(|| async { error(&Status::unimplemented("Method Not Allowed")) })
         .fallback(|| async { error(&Status::not_found("Not Found")) })

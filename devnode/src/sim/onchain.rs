@@ -42,6 +42,15 @@ pub struct WalletTx<'a> {
     pub our_inputs: Vec<bool>,
 }
 
+pub struct Account {
+    pub kind: AddressKind,
+    pub xpub: String,
+    pub fingerprint: [u8; 4],
+    pub path: String,
+    pub external: u32,
+    pub internal: u32,
+}
+
 pub struct SendCoins {
     pub address: String,
     pub amount: i64,
@@ -259,6 +268,21 @@ impl Node {
         let spends: Vec<(String, u32)> = inputs.iter().map(|u| (u.txid.clone(), u.vout)).collect();
         let (tx, _) = chain.submit(&spends, outputs, fee, &req.label, now)?;
         Ok(tx)
+    }
+
+    /// The wallet's accounts (one per address kind), with how many receive and change
+    /// addresses each has handed out.
+    pub fn accounts(&self) -> Result<Vec<Account>, NodeError> {
+        let keys = self.keys.as_ref().ok_or(NodeError::Locked)?;
+        let issued = self.sealed.as_ref().map(|s| s.addresses.as_slice()).unwrap_or_default();
+        Ok([AddressKind::WitnessPubkeyHash, AddressKind::NestedPubkeyHash, AddressKind::TaprootPubkey]
+            .into_iter()
+            .map(|kind| {
+                let (xpub, fingerprint, path) = keys.account(kind);
+                let count = |change: bool| issued.iter().filter(|a| a.kind == kind && a.change == change).count() as u32;
+                Account { kind, xpub, fingerprint, path, external: count(false), internal: count(true) }
+            })
+            .collect())
     }
 
     /// EstimateFee: the fee of paying `outputs` from this wallet at the target's rate.

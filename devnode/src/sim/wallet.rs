@@ -72,6 +72,16 @@ impl Keys {
         Keys { entropy, macaroon_root_key, identity, master }
     }
 
+    /// The account key m/purpose'/1'/0' of `kind`: its extended public key, the master key's
+    /// fingerprint, and the path, as WalletKit.ListAccounts reports them.
+    pub fn account(&self, kind: AddressKind) -> (String, [u8; 4], String) {
+        let secp = Secp256k1::new();
+        let path: DerivationPath = format!("m/{}'/1'/0'", kind.purpose()).parse().expect("static path");
+        let xprv = self.master.derive_priv(&secp, &path).expect("derivable");
+        let xpub = bitcoin::bip32::Xpub::from_priv(&secp, &xprv);
+        (xpub.to_string(), self.master.fingerprint(&secp).to_bytes(), path.to_string())
+    }
+
     /// The address at m/purpose'/1'/0'/change/index, as lnd's wallet derives it on regtest.
     pub fn address(&self, kind: AddressKind, change: bool, index: u32) -> Issued {
         let secp = Secp256k1::new();
