@@ -99,6 +99,11 @@ impl NodeHandle {
         std::fs::read(self.dir.macaroon(name)).map(hex::encode)
     }
 
+    /// The base64 SHA-256 of the TLS key's SubjectPublicKeyInfo (certificate pinning).
+    pub fn tls_spki_sha256(&self) -> io::Result<String> {
+        serve::tls::spki_sha256_base64(&std::fs::read_to_string(self.dir.tls_key())?)
+    }
+
     pub fn tls_cert_pem(&self) -> io::Result<String> {
         std::fs::read_to_string(self.dir.tls_cert())
     }

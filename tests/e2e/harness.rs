@@ -16,6 +16,8 @@ const WAIT: Duration = Duration::from_secs(30);
 pub enum Via {
     Rest,
     GrpcWeb,
+    /// lnd's default: REST over TLS with the node's self-signed certificate.
+    RestTls { trusted: bool },
 }
 
 pub struct Harness {
@@ -62,7 +64,7 @@ async fn serve_app() -> (String, tokio::sync::oneshot::Sender<()>) {
     (origin, stop)
 }
 
-async fn start_browser(profile: &std::path::Path) -> (Child, Client) {
+async fn start_browser(profile: &std::path::Path, trusted_spki: Option<String>) -> (Child, Client) {
     let port = closed_port();
     let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()))
         .arg(format!("--port={port}"))
@@ -79,6 +81,8 @@ async fn start_browser(profile: &std::path::Path) -> (Child, Client) {
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--window-size=1280,900",
                 format!("--user-data-dir={}", profile.display()),
+                // As if the user had trusted this node's certificate (and no other).
+                format!("--ignore-certificate-errors-spki-list={}", trusted_spki.unwrap_or_default()),
             ]
         }
     });
@@ -106,21 +110,26 @@ impl Harness {
         config.startup_step = Duration::from_millis(150);
         let network = Network::open(config).expect("devnode network");
         let mut spec = NodeSpec::new("alice");
-        // Plain HTTP keeps the browser out of certificate trust; TLS is covered by devnode's tests.
-        spec.rest_tls = false;
+        // Plain HTTP keeps certificate trust out of most tests; `Via::RestTls` covers it.
+        spec.rest_tls = matches!(via, Via::RestTls { .. });
         spec.restcors = if restcors.is_empty() { vec![app_origin.clone()] } else { restcors };
         let node = network.start_node(spec).await.expect("start devnode");
-        let (driver, client) = start_browser(&dir.path().join("profile")).await;
+        let trusted = match via {
+            Via::RestTls { trusted: true } => Some(node.tls_spki_sha256().expect("tls.key")),
+            _ => None,
+        };
+        let (driver, client) = start_browser(&dir.path().join("profile"), trusted).await;
         let label = match via {
             Via::Rest => "rest",
             Via::GrpcWeb => "grpc-web",
+            Via::RestTls { .. } => "rest-tls",
         };
         Harness { network, node, app_origin, app_host: Some(app_host), via, client, driver, _dir: dir, label }
     }
 
     pub fn node_url(&self) -> String {
         match self.via {
-            Via::Rest => self.node.rest_url(),
+            Via::Rest | Via::RestTls { .. } => self.node.rest_url(),
             Via::GrpcWeb => self.node.grpcweb_url(),
         }
     }
@@ -198,7 +207,7 @@ impl Harness {
         }
         self.fill("input[name=url]", url).await;
         let radio = match self.via {
-            Via::Rest => "input[name=transport][value=rest]",
+            Via::Rest | Via::RestTls { .. } => "input[name=transport][value=rest]",
             Via::GrpcWeb => "input[name=transport][value=grpc-web]",
         };
         self.click(radio).await;

@@ -208,3 +208,27 @@ async fn app_opens_offline_after_the_first_visit() {
     assert_eq!(h.run_js("return fetch('/not-cached.txt').then(() => 'loaded', () => 'failed')").await, "failed");
     h.finish().await;
 }
+
+/// lnd's default REST: TLS with a self-signed certificate. Trusted, the app connects over
+/// https; untrusted, it says the certificate may be why and how to trust it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_over_tls_with_the_nodes_certificate() {
+    let h = Harness::start(Via::RestTls { trusted: true }).await;
+    assert!(h.node_url().starts_with("https://"));
+    h.create_wallet_directly().await;
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+    h.open_app().await;
+    h.connect(&h.node_url(), Some(&admin)).await;
+    h.expect_node_page().await;
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_over_tls_untrusted_certificate_is_explained() {
+    let h = Harness::start(Via::RestTls { trusted: false }).await;
+    h.open_app().await;
+    h.connect(&h.node_url(), None).await;
+    h.wait_text(".error-title", "Could not reach the node").await;
+    h.wait_text(".error-advice", "accept the certificate").await;
+    h.finish().await;
+}

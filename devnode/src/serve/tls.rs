@@ -42,6 +42,15 @@ pub fn load_or_create(dir: &NodeDir) -> io::Result<TlsFiles> {
     Ok(files)
 }
 
+/// The SHA-256 of the certificate's public key (SubjectPublicKeyInfo), base64: what
+/// Chromium's --ignore-certificate-errors-spki-list takes to trust this one certificate.
+pub fn spki_sha256_base64(key_pem: &str) -> io::Result<String> {
+    use base64::Engine;
+    use sha2::Digest;
+    let key = KeyPair::from_pem(key_pem).map_err(io::Error::other)?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(rcgen::PublicKeyData::subject_public_key_info(&key))))
+}
+
 /// A rustls server config for the REST listener: HTTP/1.1 only, as lnd's (no ALPN).
 pub fn rest_config(files: &TlsFiles) -> io::Result<Arc<rustls::ServerConfig>> {
     let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut files.cert_pem.as_bytes()).collect::<Result<_, _>>()?;
