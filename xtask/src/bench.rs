@@ -90,7 +90,8 @@ async fn devnode_figures() -> Result {
     let getinfo = rest_throughput(&addr, "/v1/getinfo", &macaroon, 2000).await?;
     let getstate = rest_throughput(&addr, "/v1/state", &macaroon, 2000).await?;
 
-    println!("devnode:");
+    let profile = if cfg!(debug_assertions) { "debug build, as `cargo xtask` runs" } else { "release build" };
+    println!("devnode ({profile}):");
     println!("  first start (TLS cert generation, 4 listeners)  {:>8.1} ms", first_start.as_secs_f64() * 1e3);
     println!("  restart with a wallet                           {:>8.1} ms", restart.as_secs_f64() * 1e3);
     println!("  REST GetInfo, one keep-alive connection         {getinfo:>8.0} req/s (macaroon checked on each)");
