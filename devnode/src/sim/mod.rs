@@ -1,6 +1,7 @@
 //! The simulated world, free of sockets, files and async runtimes: what each lnd node
 //! knows and decides. Transports and persistence live in `serve`, `rpc` and `store`.
 
+pub mod aez;
 pub mod chain;
 pub mod macaroons;
 pub mod node;

@@ -1,15 +1,10 @@
-//! The cipher seed behind GenSeed/InitWallet, laid out as lnd's aezeed: 33 bytes
-//! (version 0, 23-byte ciphertext of internal version + birthday + 16 bytes of entropy,
-//! 5-byte salt, CRC-32C), spelt as 24 words of the BIP39 English list, 11 bits each,
-//! with lnd's error strings. The key is scrypt(passphrase or "aezeed", salt, N=32768, r=8, p=1)
-//! as in lnd.
-//!
-//! Known gap (noted on the devnode issue): lnd enciphers with AEZ; until AEZ is implemented
-//! the 23 bytes are an HMAC-SHA256 keystream XOR plus a 4-byte tag, so devnode's mnemonics
-//! round-trip in devnode but do not decode in lnd (or the other way round).
+//! lnd's aezeed cipher seed behind GenSeed/InitWallet: 33 bytes (version 0, the AEZ
+//! encryption of internal version + birthday + 16 bytes of entropy with a 4-byte
+//! authenticator, a 5-byte salt, CRC-32C), spelt as 24 words of the BIP39 English list,
+//! 11 bits each, with lnd's error strings. The key is scrypt(passphrase or "aezeed", salt,
+//! N=32768, r=8, p=1). A mnemonic from lnd restores in devnode and the other way round.
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use super::aez;
 
 /// Days are counted from the genesis block's timestamp (2009-01-03 18:15:05 UTC).
 const BITCOIN_GENESIS_UNIX: i64 = 1_231_006_505;
@@ -54,12 +49,8 @@ fn key(passphrase: &[u8], salt: &[u8; 5]) -> [u8; 32] {
     out
 }
 
-fn mac(key: &[u8; 32], label: &[u8], data: &[u8]) -> [u8; 32] {
-    let mut m = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
-    m.update(label);
-    m.update(data);
-    m.finalize().into_bytes().into()
-}
+/// The aezeed authenticator length (lnd's CipherTextExpansion is 4 bytes).
+const TAU: usize = 4;
 
 impl CipherSeed {
     pub fn new(entropy: [u8; 16], salt: [u8; 5], now_unix: i64) -> Self {
@@ -73,14 +64,10 @@ impl CipherSeed {
         plain[1..3].copy_from_slice(&self.birthday.to_be_bytes());
         plain[3..].copy_from_slice(&self.entropy);
         let k = key(passphrase, &self.salt);
-        let ad = ad(&self.salt);
-        let stream = mac(&k, b"stream", &ad);
+        let ct = aez::encrypt(&k, &[], &[&ad(&self.salt)], TAU, &plain).expect("23 bytes is AEZ-tiny");
         let mut out = [0u8; ENCIPHERED_LEN];
         out[0] = CIPHER_SEED_VERSION;
-        for i in 0..19 {
-            out[1 + i] = plain[i] ^ stream[i];
-        }
-        out[20..24].copy_from_slice(&mac(&k, &ad, &plain)[..4]);
+        out[1..24].copy_from_slice(&ct);
         out[24..29].copy_from_slice(&self.salt);
         let crc = crc32c::crc32c(&out[..29]);
         out[29..].copy_from_slice(&crc.to_be_bytes());
@@ -96,12 +83,7 @@ impl CipherSeed {
         }
         let salt: [u8; 5] = enciphered[24..29].try_into().expect("5 bytes");
         let k = key(passphrase, &salt);
-        let ad = ad(&salt);
-        let stream = mac(&k, b"stream", &ad);
-        let plain: Vec<u8> = (0..19).map(|i| enciphered[1 + i] ^ stream[i]).collect();
-        if mac(&k, &ad, &plain)[..4] != enciphered[20..24] {
-            return Err(SeedError::Passphrase);
-        }
+        let plain = aez::decrypt(&k, &[], &[&ad(&salt)], TAU, &enciphered[1..24]).map_err(|_| SeedError::Passphrase)?;
         Ok(CipherSeed {
             internal_version: plain[0],
             birthday: u16::from_be_bytes([plain[1], plain[2]]),
@@ -166,6 +148,33 @@ mod tests {
         assert_eq!(from_mnemonic(&parsed).unwrap(), bytes);
         // lnd's checksum covers the first 29 bytes: the vector's must verify.
         assert_eq!(crc32c::crc32c(&bytes[..29]).to_be_bytes(), bytes[29..]);
+    }
+
+    fn vector(line: &str) -> ([u8; 33], String) {
+        let (hex_part, words) = line.split_once(' ').unwrap();
+        (hex::decode(hex_part).unwrap().try_into().unwrap(), words.to_string())
+    }
+
+    /// lnd's own aezeed (v0.20.0-beta, production scrypt parameters), from
+    /// `vectors/aezeed_vectors_production_N32768.txt`: entropy 81b6…4cfd, salt "salt1".
+    #[test]
+    fn lnd_production_vectors_decipher_and_encipher() {
+        let entropy: [u8; 16] = hex::decode("81b637d86359e6960de795e41e0b4cfd").unwrap().try_into().unwrap();
+        let cases = [
+            (0u8, 0u16, "", "008f1522f99b4469f73033cd54cf1bf8e6fc52ebd98c4adb73616c7431ec92c0c7 above judge emerge veteran reform crunch system all snap please shoulder vault hurt city quarter cover enlist swear success suggest drink wagon enrich body"),
+            (0, 3365, "!very_safe_55345_password*", "00c4af6029da0ec758decd3fcbf5c0c6cfc4cbcf5bd7ec0473616c74311e8bc2c7 absorb century submit father path glove gloom super divert garden ice mirror wisdom grass dice kit ugly castle success suggest drink monster congress flight"),
+            (1, 5841, "", "007472188ae39052f8ea3f050f6eca03075fffb376ebfead73616c7431ef76cf00 about phone mail beyond decorate city together elevator agree kiwi raw alcohol invest zone soccer talent wrong high success suggest drink waste swamp theme"),
+            (1, 5841, "hunter2", "007415d5ce2fbca59d0e669d0f69b9e98fb35eabcaf7eda373616c7431a9533f03 about pass install ordinary wink fan injury smoke other kitten hover spread will quantum quality galaxy unit breeze success suggest drink start erupt there"),
+        ];
+        for (version, birthday, pass, line) in cases {
+            let (bytes, words) = vector(line);
+            let seed = CipherSeed { internal_version: version, birthday, entropy, salt: *b"salt1" };
+            assert_eq!(hex::encode(seed.encipher(pass.as_bytes())), hex::encode(bytes), "encipher {line}");
+            let parsed: Vec<String> = words.split(' ').map(String::from).collect();
+            assert_eq!(CipherSeed::decipher(&from_mnemonic(&parsed).unwrap(), pass.as_bytes()).unwrap(), seed);
+        }
+        let (bytes, _) = vector(cases[3].3);
+        assert_eq!(CipherSeed::decipher(&bytes, b"hunter3"), Err(SeedError::Passphrase));
     }
 
     #[test]
