@@ -3,6 +3,7 @@
 //! and gRPC-web, keeps an lnd-like data directory, and survives restarts.
 
 pub mod ledger;
+pub mod p2p;
 pub mod rpc;
 pub mod serve;
 pub mod sim;
@@ -126,6 +127,7 @@ async fn wait_active(rpc: &NodeRpc) -> io::Result<()> {
 pub struct Network {
     config: NetworkConfig,
     ledger: Arc<Ledger>,
+    switchboard: Arc<p2p::Switchboard>,
     nodes: tokio::sync::Mutex<HashMap<String, Running>>,
 }
 
@@ -133,7 +135,7 @@ impl Network {
     pub fn open(config: NetworkConfig) -> io::Result<Self> {
         std::fs::create_dir_all(&config.datadir)?;
         let ledger = Ledger::open(config.datadir.join("chain.json"))?;
-        Ok(Network { config, ledger, nodes: Default::default() })
+        Ok(Network { config, ledger, switchboard: Default::default(), nodes: Default::default() })
     }
 
     fn node_dir(&self, name: &str) -> NodeDir {
@@ -170,7 +172,8 @@ impl Network {
         let tls = serve::tls::load_or_create(&dir)?;
         let node = Node::start(spec.alias.clone(), spec.color.clone(), dir.load_wallet()?);
         let settings = NodeSettings { p2p_host: host.clone(), p2p_port: spec.ports.p2p, startup_step: self.config.startup_step };
-        let rpc = NodeRpc::new(node, Arc::clone(&self.ledger), dir.clone(), settings);
+        let rpc = NodeRpc::new(node, Arc::clone(&self.ledger), Arc::clone(&self.switchboard), dir.clone(), settings);
+        self.switchboard.listen(&format!("{host}:{}", spec.ports.p2p), &rpc);
         let opts = serve::ServeOptions { rest_tls: spec.rest_tls, restcors: spec.restcors.clone() };
         let listeners = serve::start(Arc::clone(&rpc), bound, &tls, opts)?;
         let handle = NodeHandle { spec, dir, host };
@@ -183,6 +186,9 @@ impl Network {
         let running = self.nodes.lock().await.remove(name)
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no running node {name}")))?;
         running.listeners.shutdown().await;
+        let p2p = format!("{}:{}", running.handle.host, running.handle.spec.ports.p2p);
+        self.switchboard.close(&p2p);
+        running.rpc.drop_all_peers();
         Ok(running.handle.spec)
     }
 
@@ -251,6 +257,13 @@ impl Network {
             self.mine(blocks)?;
         }
         Ok(txid)
+    }
+
+    /// A running node's `pubkey@host:port`, as GetInfo's uris give it.
+    pub async fn uri(&self, name: &str) -> Option<String> {
+        let nodes = self.nodes.lock().await;
+        let r = nodes.get(name)?;
+        Some(format!("{}@{}:{}", r.rpc.identity_pubkey(), r.handle.host, r.handle.spec.ports.p2p))
     }
 
     pub fn height(&self) -> u32 {

@@ -3,6 +3,7 @@
 //! rules and error strings are the same on all three.
 
 mod onchain;
+mod peers;
 mod services;
 
 use std::pin::Pin;
@@ -49,12 +50,16 @@ pub const GET_TRANSACTIONS: Rpc = Rpc { name: "/lnrpc.Lightning/GetTransactions"
 pub const SUBSCRIBE_TRANSACTIONS: Rpc = Rpc { name: "/lnrpc.Lightning/SubscribeTransactions", group: RpcGroup::Main, perms: &[("onchain", "read")] };
 pub const ESTIMATE_FEE: Rpc = Rpc { name: "/lnrpc.Lightning/EstimateFee", group: RpcGroup::Main, perms: &[("onchain", "read")] };
 
+pub const CONNECT_PEER: Rpc = Rpc { name: "/lnrpc.Lightning/ConnectPeer", group: RpcGroup::Main, perms: &[("peers", "write")] };
+pub const DISCONNECT_PEER: Rpc = Rpc { name: "/lnrpc.Lightning/DisconnectPeer", group: RpcGroup::Main, perms: &[("peers", "write")] };
+pub const LIST_PEERS: Rpc = Rpc { name: "/lnrpc.Lightning/ListPeers", group: RpcGroup::Main, perms: &[("peers", "read")] };
+pub const SUBSCRIBE_PEER_EVENTS: Rpc = Rpc { name: "/lnrpc.Lightning/SubscribePeerEvents", group: RpcGroup::Main, perms: &[("peers", "read")] };
 pub const LIST_ACCOUNTS: Rpc = Rpc { name: "/walletrpc.WalletKit/ListAccounts", group: RpcGroup::Main, perms: &[("onchain", "read")] };
 
 pub const ALL: &[&Rpc] = &[
     &GET_STATE, &SUBSCRIBE_STATE, &GEN_SEED, &INIT_WALLET, &UNLOCK_WALLET, &CHANGE_PASSWORD, &GET_INFO,
     &NEW_ADDRESS, &WALLET_BALANCE, &SEND_COINS, &LIST_UNSPENT, &GET_TRANSACTIONS, &SUBSCRIBE_TRANSACTIONS, &ESTIMATE_FEE,
-    &LIST_ACCOUNTS,
+    &LIST_ACCOUNTS, &CONNECT_PEER, &DISCONNECT_PEER, &LIST_PEERS, &SUBSCRIBE_PEER_EVENTS,
 ];
 
 /// Static facts about a node that its RPCs report.
@@ -74,6 +79,9 @@ pub struct NodeRpc {
     settings: NodeSettings,
     state: watch::Sender<WalletState>,
     rng: Mutex<StdRng>,
+    switchboard: Arc<crate::p2p::Switchboard>,
+    peers: Mutex<std::collections::BTreeMap<String, peers::Link>>,
+    peer_events: tokio::sync::broadcast::Sender<pb::PeerEvent>,
 }
 
 /// lnd returns its state, macaroon and wallet errors as plain Go errors: gRPC code Unknown.
@@ -121,14 +129,29 @@ const FEATURES: &[(u32, &str, bool)] = &[
     (2023, "script-enforced-lease", false),
 ];
 
+fn features() -> std::collections::HashMap<u32, pb::Feature> {
+    FEATURES.iter().map(|&(bit, name, required)| (bit, pb::Feature { name: name.into(), is_required: required, is_known: true })).collect()
+}
+
 pub const VERSION: &str = "0.20.0-beta commit=v0.20.0-beta";
 /// devnode is not built from an lnd commit; the field is filled as lnd fills it (40 hex digits).
 const COMMIT_HASH: &str = "0000000000000000000000000000000000000000";
 
 impl NodeRpc {
-    pub fn new(node: Node, ledger: Arc<Ledger>, dir: NodeDir, settings: NodeSettings) -> Arc<Self> {
+    pub fn new(node: Node, ledger: Arc<Ledger>, switchboard: Arc<crate::p2p::Switchboard>, dir: NodeDir, settings: NodeSettings) -> Arc<Self> {
         let (state, _) = watch::channel(node.state());
-        Arc::new(NodeRpc { node: Mutex::new(node), ledger, dir, settings, state, rng: Mutex::new(StdRng::from_entropy()) })
+        let (peer_events, _) = tokio::sync::broadcast::channel(256);
+        Arc::new(NodeRpc {
+            node: Mutex::new(node),
+            ledger,
+            dir,
+            settings,
+            state,
+            rng: Mutex::new(StdRng::from_entropy()),
+            switchboard,
+            peers: Mutex::new(Default::default()),
+            peer_events,
+        })
     }
 
     fn node(&self) -> std::sync::MutexGuard<'_, Node> {
@@ -270,7 +293,7 @@ impl NodeRpc {
             num_pending_channels: 0,
             num_active_channels: 0,
             num_inactive_channels: 0,
-            num_peers: 0,
+            num_peers: self.peer_count() as u32,
             block_height: info.block_height,
             block_hash: info.block_hash,
             best_header_timestamp: info.best_header_timestamp,
@@ -279,10 +302,7 @@ impl NodeRpc {
             testnet: false,
             chains: vec![pb::Chain { chain: "bitcoin".into(), network: crate::store::NETWORK.into() }],
             uris: vec![uri],
-            features: FEATURES
-                .iter()
-                .map(|&(bit, name, required)| (bit, pb::Feature { name: name.into(), is_required: required, is_known: true }))
-                .collect(),
+            features: features(),
             require_htlc_interceptor: false,
             store_final_htlc_resolutions: false,
         })

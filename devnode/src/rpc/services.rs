@@ -94,6 +94,23 @@ impl WalletUnlocker for Services {
 #[tonic::async_trait]
 impl Lightning for Services {
     type SubscribeTransactionsStream = RpcStream<pb::Transaction>;
+    type SubscribePeerEventsStream = RpcStream<pb::PeerEvent>;
+
+    async fn connect_peer(&self, req: Request<pb::ConnectPeerRequest>) -> Result<Response<pb::ConnectPeerResponse>, Status> {
+        self.0.connect_peer(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn disconnect_peer(&self, req: Request<pb::DisconnectPeerRequest>) -> Result<Response<pb::DisconnectPeerResponse>, Status> {
+        self.0.disconnect_peer(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn list_peers(&self, req: Request<pb::ListPeersRequest>) -> Result<Response<pb::ListPeersResponse>, Status> {
+        self.0.list_peers(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn subscribe_peer_events(&self, req: Request<pb::PeerEventSubscription>) -> Result<Response<Self::SubscribePeerEventsStream>, Status> {
+        self.0.subscribe_peer_events(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
 
     async fn get_info(&self, req: Request<pb::GetInfoRequest>) -> Result<Response<pb::GetInfoResponse>, Status> {
         self.0.get_info(req.metadata()).map(Response::new)

@@ -40,6 +40,10 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/v1/transactions/fee", "lnrpc.Lightning.EstimateFee"),
     ("GET", "/v1/utxos", "lnrpc.Lightning.ListUnspent"),
     ("GET", "/v2/wallet/accounts", "walletrpc.WalletKit.ListAccounts"),
+    ("POST", "/v1/peers", "lnrpc.Lightning.ConnectPeer"),
+    ("GET", "/v1/peers", "lnrpc.Lightning.ListPeers"),
+    ("DELETE", "/v1/peers/{pub_key}", "lnrpc.Lightning.DisconnectPeer"),
+    ("GET", "/v1/peers/subscribe", "lnrpc.Lightning.SubscribePeerEvents"),
 ];
 
 /// How a query parameter is read into the request message (grpc-gateway's
@@ -178,6 +182,13 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
             &[("AddrToAmount", Q::Map), ("target_conf", Q::Int), ("min_confs", Q::Int), ("spend_unconfirmed", Q::Bool), ("coin_selection_strategy", Q::Enum)],
             NodeRpc::estimate_fee,
         ))
+        .route("/v1/peers", get_query(&[("latest_error", Q::Bool)], NodeRpc::list_peers).merge(post_body(NodeRpc::connect_peer)))
+        .route("/v1/peers/subscribe", get(|State(rpc): State<Rpc>, h: HeaderMap| async move {
+            ndjson(rpc.subscribe_peer_events(&metadata(&h), Default::default())).await
+        }))
+        .route("/v1/peers/{pub_key}", axum::routing::delete(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path(pub_key): axum::extract::Path<String>| async move {
+            reply(rpc.disconnect_peer(&metadata(&h), lnrpc::lnrpc::DisconnectPeerRequest { pub_key }))
+        }))
         .route("/v2/wallet/accounts", get_query(&[("name", Q::Str), ("address_type", Q::Enum)], NodeRpc::list_accounts))
         .route("/v1/utxos", get_query(&[("min_confs", Q::Int), ("max_confs", Q::Int), ("account", Q::Str)], NodeRpc::list_unspent))
         .method_not_allowed_fallback(|| async { error(&Status::unimplemented("Method Not Allowed")) })
@@ -390,7 +401,7 @@ mod tests {
         let node = crate::sim::node::Node::start("t".into(), "#000000".into(), None);
         let settings = crate::rpc::NodeSettings { p2p_host: "127.0.0.1".into(), p2p_port: 9735, startup_step: std::time::Duration::from_millis(1) };
         let ledger = crate::ledger::Ledger::open(dir.path().join("chain.json")).unwrap();
-        let rpc = NodeRpc::new(node, ledger, crate::store::NodeDir::new(dir.path().into()), settings);
+        let rpc = NodeRpc::new(node, ledger, Default::default(), crate::store::NodeDir::new(dir.path().into()), settings);
         for (method, path, selector) in ROUTES {
             let req = axum::http::Request::builder().method(*method).uri(*path).body(Body::empty()).unwrap();
             let resp = router(Arc::clone(&rpc), vec![]).oneshot(req).await.unwrap();
