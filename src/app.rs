@@ -8,7 +8,7 @@ use leptos_router::path;
 
 use crate::components::ErrorView;
 use crate::lnd::WalletState;
-use crate::pages::{ConnectPage, NodePage, OnchainPage, WalletPage};
+use crate::pages::{ConnectPage, NodePage, OnchainPage, PeersPage, WalletPage};
 use crate::state::{Link, Prefs, Session};
 
 #[component]
@@ -52,6 +52,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/wallet") view=WalletPage/>
                 <Route path=path!("/") view=NodePage/>
                 <Route path=path!("/onchain") view=OnchainPage/>
+                <Route path=path!("/peers") view=PeersPage/>
             </Routes>
         </main>
     }
@@ -110,6 +111,7 @@ fn Nav() -> impl IntoView {
             <nav class="sections">
                 <A href="/" exact=true>"Node"</A>
                 <A href="/onchain">"On-chain"</A>
+                <A href="/peers">"Peers"</A>
             </nav>
         </Show>
     }

@@ -2,4 +2,5 @@
 
 pub mod address;
 pub mod amount;
+pub mod peer;
 pub mod wallet;

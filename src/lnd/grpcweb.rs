@@ -123,6 +123,22 @@ impl GrpcWeb {
         self.stream(pb::GetTransactionsRequest::default(), |c, r| async move { LightningClient::new(c).subscribe_transactions(r).await })
     }
 
+    pub async fn connect_peer(&self, req: pb::ConnectPeerRequest) -> Result<pb::ConnectPeerResponse, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).connect_peer(r).await }).await
+    }
+
+    pub async fn list_peers(&self) -> Result<pb::ListPeersResponse, LndError> {
+        self.unary(pb::ListPeersRequest::default(), |c, r| async move { LightningClient::new(c).list_peers(r).await }).await
+    }
+
+    pub async fn disconnect_peer(&self, req: pb::DisconnectPeerRequest) -> Result<pb::DisconnectPeerResponse, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).disconnect_peer(r).await }).await
+    }
+
+    pub fn subscribe_peer_events(&self) -> LndStream<pb::PeerEvent> {
+        self.stream(pb::PeerEventSubscription {}, |c, r| async move { LightningClient::new(c).subscribe_peer_events(r).await })
+    }
+
     pub async fn estimate_fee(&self, req: pb::EstimateFeeRequest) -> Result<pb::EstimateFeeResponse, LndError> {
         self.unary(req, |c, r| async move { LightningClient::new(c).estimate_fee(r).await }).await
     }

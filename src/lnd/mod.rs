@@ -191,6 +191,41 @@ mod client {
             }
         }
 
+        pub async fn connect_peer(&self, pubkey: &str, host: &str) -> Result<(), LndError> {
+            let req = pb::ConnectPeerRequest {
+                addr: Some(pb::LightningAddress { pubkey: pubkey.to_string(), host: host.to_string() }),
+                perm: false,
+                timeout: 30,
+            };
+            match &self.wire {
+                Wire::Rest(r) => r.unary::<pb::ConnectPeerResponse>(routes::connect_peer(&req)).await.map(drop),
+                Wire::GrpcWeb(g) => g.connect_peer(req).await.map(drop),
+            }
+        }
+
+        pub async fn list_peers(&self) -> Result<Vec<pb::Peer>, LndError> {
+            let resp: pb::ListPeersResponse = match &self.wire {
+                Wire::Rest(r) => r.unary(routes::list_peers()).await?,
+                Wire::GrpcWeb(g) => g.list_peers().await?,
+            };
+            Ok(resp.peers)
+        }
+
+        pub async fn disconnect_peer(&self, pubkey: &str) -> Result<(), LndError> {
+            match &self.wire {
+                Wire::Rest(r) => r.unary::<pb::DisconnectPeerResponse>(routes::disconnect_peer(pubkey)).await.map(drop),
+                Wire::GrpcWeb(g) => g.disconnect_peer(pb::DisconnectPeerRequest { pub_key: pubkey.to_string() }).await.map(drop),
+            }
+        }
+
+        /// Peers coming online and going offline.
+        pub fn subscribe_peer_events(&self) -> LndStream<pb::PeerEvent> {
+            match &self.wire {
+                Wire::Rest(r) => r.stream(routes::subscribe_peer_events()),
+                Wire::GrpcWeb(g) => g.subscribe_peer_events(),
+            }
+        }
+
         pub async fn estimate_fee(&self, address: &str, sats: i64, target_conf: i32) -> Result<pb::EstimateFeeResponse, LndError> {
             let req = pb::EstimateFeeRequest {
                 addr_to_amount: [(address.to_string(), sats)].into_iter().collect(),

@@ -3,9 +3,11 @@
 mod connect;
 mod node;
 mod onchain;
+mod peers;
 mod wallet;
 
 pub use connect::ConnectPage;
 pub use node::NodePage;
 pub use onchain::OnchainPage;
+pub use peers::PeersPage;
 pub use wallet::WalletPage;

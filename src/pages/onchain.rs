@@ -1,15 +1,13 @@
 //! On-chain funds: balance, receive (address and QR), send (checked, fee shown before
 //! confirming), transactions and UTXOs, kept current by lnd's transaction stream.
 
-use futures::StreamExt;
-use futures::future::{AbortHandle, Abortable};
 use leptos::prelude::*;
 
 use crate::components::{CopyButton, ErrorView, Qr};
 use crate::format::{amount, middle_ellipsis};
 use crate::input::amount::{Unit, parse};
 use crate::lnd::{LndError, pb};
-use crate::state::{Prefs, Session};
+use crate::state::{Prefs, Session, refresh_on};
 
 /// Fee choices, as confirmation targets in blocks; lnd estimates the rate for each.
 const TARGETS: &[(i32, &str)] = &[(1, "Fast (next block)"), (6, "Normal (about an hour)"), (144, "Slow (about a day)")];
@@ -21,23 +19,8 @@ fn ago_text(ts: i64) -> String {
 #[component]
 pub fn OnchainPage() -> impl IntoView {
     let session = Session::get();
-    let refresh = RwSignal::new(0u32);
-    // Every transaction the node reports (new or newly confirmed) refreshes the page's data;
-    // the stream ends when the page goes away.
-    Effect::new(move |_| {
-        let Some(lnd) = session.lnd.get() else { return };
-        let (abort, reg) = AbortHandle::new_pair();
-        leptos::task::spawn_local(async move {
-            let watch = async move {
-                let mut txs = lnd.subscribe_transactions();
-                while let Some(Ok(_)) = txs.next().await {
-                    refresh.update(|r| *r += 1);
-                }
-            };
-            let _ = Abortable::new(watch, reg).await;
-        });
-        on_cleanup(move || abort.abort());
-    });
+    // Every transaction the node reports (new or newly confirmed) reloads the page's data.
+    let refresh = refresh_on(|lnd| lnd.subscribe_transactions());
     let load = move || {
         refresh.track();
         session.lnd.get().ok_or(LndError::Disconnected)

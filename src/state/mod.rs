@@ -1,8 +1,10 @@
 //! What the whole app shares: the connection to the node and the node's wallet state,
 //! kept current by lnd's SubscribeState stream.
 
+mod live;
 mod prefs;
 mod session;
 
+pub use live::refresh_on;
 pub use prefs::Prefs;
 pub use session::{Link, Session};

@@ -200,6 +200,15 @@ impl Harness {
         (seed.cipher_seed_mnemonic, identity)
     }
 
+    /// Starts another node with a wallet; returns its `pubkey@host:port`.
+    pub async fn start_peer_node(&self, name: &str) -> String {
+        let mut spec = NodeSpec::new(name);
+        spec.rest_tls = false;
+        self.network.start_node(spec).await.expect("peer node");
+        self.network.create_wallet(name, b"password1").await.expect("peer wallet");
+        self.network.uri(name).await.expect("running")
+    }
+
     /// Fills the connect form and submits it.
     pub async fn connect(&self, url: &str, macaroon: Option<&str>) {
         if self.client.current_url().await.map(|u| !u.path().starts_with("/connect")).unwrap_or(true) {

@@ -133,6 +133,53 @@ async fn onchain_funds_over_grpc_web() {
     onchain_funds(Via::GrpcWeb).await;
 }
 
+/// Peers: a typo is caught before the node is asked; `pubkey@host:port` connects; the
+/// list follows lnd's peer events (including the peer's node going away); disconnect asks
+/// for confirmation.
+async fn peers(via: Via) {
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    let bob = h.start_peer_node("bob").await;
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+    h.open_app().await;
+    h.connect(&h.node_url(), Some(&admin)).await;
+    h.expect_node_page().await;
+    h.click("nav a[href='/peers']").await;
+    h.wait_text("#peers, .card p.muted", "No peers").await;
+
+    h.fill("input[name=peer-uri]", &bob.replace('@', "#")).await;
+    h.click("button[name=connect-peer]").await;
+    h.wait_text(".error-title", "pubkey@host:port").await;
+    h.fill("input[name=peer-uri]", &bob).await;
+    h.click("button[name=connect-peer]").await;
+    let bob_key = bob.split('@').next().expect("key");
+    h.wait_text("#peers li", "outbound").await;
+    assert!(h.find(&format!("li[data-pubkey='{bob_key}']")).await.text().await.is_ok());
+    h.screenshots("peers").await;
+
+    h.click("button[name=disconnect]").await;
+    h.click("button[name=confirm-disconnect]").await;
+    h.wait_text(".card p.muted", "No peers connected").await;
+
+    // Connected again, then bob's node stops: the list follows.
+    h.fill("input[name=peer-uri]", &bob).await;
+    h.click("button[name=connect-peer]").await;
+    h.wait_text("#peers li", "outbound").await;
+    h.network.stop_node("bob").await.expect("stop bob");
+    h.wait_text(".card p.muted", "No peers connected").await;
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peers_over_rest() {
+    peers(Via::Rest).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peers_over_grpc_web() {
+    peers(Via::GrpcWeb).await;
+}
+
 /// Failures a user meets at the door, each with its own message.
 async fn connection_failures(via: Via) {
     let h = Harness::start(via).await;

@@ -11,6 +11,7 @@ use serde::Serialize;
 pub enum Method {
     Get,
     Post,
+    Delete,
 }
 
 impl Method {
@@ -18,6 +19,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Delete => "DELETE",
         }
     }
 }
@@ -77,6 +79,23 @@ pub fn unlock_wallet(req: &pb::UnlockWalletRequest) -> Call {
 
 pub fn get_info() -> Call {
     Call::get("/v1/getinfo")
+}
+
+pub fn connect_peer(req: &pb::ConnectPeerRequest) -> Call {
+    Call::post("/v1/peers", req)
+}
+
+pub fn list_peers() -> Call {
+    Call::get("/v1/peers")
+}
+
+/// The public key travels as hex in the path.
+pub fn disconnect_peer(pub_key: &str) -> Call {
+    Call { method: Method::Delete, path: format!("/v1/peers/{}", query_value(pub_key)), body: None }
+}
+
+pub fn subscribe_peer_events() -> Call {
+    Call::get("/v1/peers/subscribe")
 }
 
 /// Query values: everything but unreserved characters percent-encoded.
@@ -140,6 +159,9 @@ mod tests {
             ("lnrpc.Lightning.GetTransactions", get_transactions()),
             ("lnrpc.Lightning.SubscribeTransactions", subscribe_transactions()),
             ("lnrpc.Lightning.EstimateFee", estimate_fee(&Default::default())),
+            ("lnrpc.Lightning.ConnectPeer", connect_peer(&Default::default())),
+            ("lnrpc.Lightning.ListPeers", list_peers()),
+            ("lnrpc.Lightning.SubscribePeerEvents", subscribe_peer_events()),
         ];
         for (selector, call) in calls {
             let path = call.path.split('?').next().unwrap();
@@ -183,6 +205,14 @@ mod tests {
 #[cfg(test)]
 mod onchain_tests {
     use super::*;
+
+    #[test]
+    fn disconnect_matches_lnd_route_with_the_key_in_the_path() {
+        let call = disconnect_peer("02aa");
+        assert_eq!((call.method, call.path.as_str()), (Method::Delete, "/v1/peers/02aa"));
+        let rules = lnrpc::rest_rules::for_selector("lnrpc.Lightning.DisconnectPeer");
+        assert_eq!((rules[0].method.as_str(), rules[0].path.as_str()), ("DELETE", "/v1/peers/{pub_key}"));
+    }
 
     #[test]
     fn utxos_always_ask_for_both_bounds() {
