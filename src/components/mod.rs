@@ -2,8 +2,10 @@
 
 mod copy;
 mod error_view;
+mod list_card;
 mod qr;
 
 pub use copy::CopyButton;
 pub use error_view::ErrorView;
+pub use list_card::ListCard;
 pub use qr::Qr;

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{CopyButton, ErrorView, Qr};
+use crate::components::{CopyButton, ErrorView, ListCard, Qr};
 use crate::format::{amount, middle_ellipsis};
 use crate::input::amount::{Unit, parse};
 use crate::lnd::{LndError, pb};
@@ -31,7 +31,11 @@ pub fn OnchainPage() -> impl IntoView {
     });
     let txs = LocalResource::new(move || {
         let lnd = load();
-        async move { lnd?.get_transactions().await }
+        async move {
+            let mut txs = lnd?.get_transactions().await?;
+            txs.sort_by_key(|t| std::cmp::Reverse(t.time_stamp));
+            Ok(txs)
+        }
     });
     let utxos = LocalResource::new(move || {
         let lnd = load();
@@ -313,67 +317,36 @@ fn SendCard(confirmed: Signal<i64>, network: LocalResource<Result<String, LndErr
 #[component]
 fn TransactionsCard(txs: LocalResource<Result<Vec<pb::Transaction>, LndError>>) -> impl IntoView {
     let unit = Prefs::get().unit;
-    view! {
-        <section class="card">
-            <h2>"Transactions"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || txs.get().map(|r| match r {
-                    Ok(list) if list.is_empty() => view! { <p class="muted">"No transactions yet."</p> }.into_any(),
-                    Ok(mut list) => {
-                        list.sort_by_key(|t| std::cmp::Reverse(t.time_stamp));
-                        view! {
-                            <ul class="rows" id="transactions">
-                                {list.into_iter().map(|t| {
-                                    let class = if t.amount < 0 { "amount out" } else { "amount in" };
-                                    let confs = if t.num_confirmations == 0 { "unconfirmed".to_string() } else { format!("{} conf", t.num_confirmations) };
-                                    view! {
-                                        <li data-txid=t.tx_hash.clone()>
-                                            <span class=class>{amount(t.amount, unit.get())}</span>
-                                            <span class="muted">{confs}</span>
-                                            <span class="muted">{ago_text(t.time_stamp)}</span>
-                                            <span class="mono small" title=t.tx_hash.clone()>{middle_ellipsis(&t.tx_hash, 8)}</span>
-                                            <span class="label">{t.label.clone()}</span>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any()
-                    }
-                    Err(e) => view! { <ErrorView error=e/> }.into_any(),
-                })}
-            </Transition>
-        </section>
-    }
+    let row = move |t: pb::Transaction| {
+        let class = if t.amount < 0 { "amount out" } else { "amount in" };
+        let confs = if t.num_confirmations == 0 { "unconfirmed".to_string() } else { format!("{} conf", t.num_confirmations) };
+        view! {
+            <li data-txid=t.tx_hash.clone()>
+                <span class=class>{amount(t.amount, unit.get())}</span>
+                <span class="muted">{confs}</span>
+                <span class="muted">{ago_text(t.time_stamp)}</span>
+                <span class="mono small" title=t.tx_hash.clone()>{middle_ellipsis(&t.tx_hash, 8)}</span>
+                <span class="label">{t.label.clone()}</span>
+            </li>
+        }
+    };
+    view! { <ListCard title="Transactions" empty="No transactions yet." id="transactions" items=txs row=row/> }
 }
 
 #[component]
 fn UtxoCard(utxos: LocalResource<Result<Vec<pb::Utxo>, LndError>>) -> impl IntoView {
     let unit = Prefs::get().unit;
-    view! {
-        <section class="card">
-            <h2>"Coins (UTXOs)"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || utxos.get().map(|r| match r {
-                    Ok(list) if list.is_empty() => view! { <p class="muted">"No coins."</p> }.into_any(),
-                    Ok(list) => view! {
-                        <ul class="rows" id="utxos">
-                            {list.into_iter().map(|u| {
-                                let point = u.outpoint.map(|o| format!("{}:{}", o.txid_str, o.output_index)).unwrap_or_default();
-                                let confs = if u.confirmations == 0 { "unconfirmed".to_string() } else { format!("{} conf", u.confirmations) };
-                                view! {
-                                    <li>
-                                        <span class="amount">{amount(u.amount_sat, unit.get())}</span>
-                                        <span class="muted">{confs}</span>
-                                        <span class="mono small" title=u.address.clone()>{middle_ellipsis(&u.address, 10)}</span>
-                                        <span class="mono small" title=point.clone()>{middle_ellipsis(&point, 8)}</span>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                    Err(e) => view! { <ErrorView error=e/> }.into_any(),
-                })}
-            </Transition>
-        </section>
-    }
+    let row = move |u: pb::Utxo| {
+        let point = u.outpoint.map(|o| format!("{}:{}", o.txid_str, o.output_index)).unwrap_or_default();
+        let confs = if u.confirmations == 0 { "unconfirmed".to_string() } else { format!("{} conf", u.confirmations) };
+        view! {
+            <li>
+                <span class="amount">{amount(u.amount_sat, unit.get())}</span>
+                <span class="muted">{confs}</span>
+                <span class="mono small" title=u.address.clone()>{middle_ellipsis(&u.address, 10)}</span>
+                <span class="mono small" title=point.clone()>{middle_ellipsis(&point, 8)}</span>
+            </li>
+        }
+    };
+    view! { <ListCard title="Coins (UTXOs)" empty="No coins." id="utxos" items=utxos row=row/> }
 }

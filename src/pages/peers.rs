@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{CopyButton, ErrorView};
+use crate::components::{CopyButton, ErrorView, ListCard};
 use crate::format::{count, middle_ellipsis};
 use crate::input::peer::{check_host, check_pubkey, parse_uri};
 use crate::lnd::{LndError, pb};
@@ -20,20 +20,8 @@ pub fn PeersPage() -> impl IntoView {
     });
     view! {
         <ConnectCard/>
-        <section class="card">
-            <h2>"Connected peers"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || peers.get().map(|r| match r {
-                    Ok(list) if list.is_empty() => view! { <p class="muted">"No peers connected."</p> }.into_any(),
-                    Ok(list) => view! {
-                        <ul class="rows peers" id="peers">
-                            {list.into_iter().map(|p| view! { <PeerRow peer=p/> }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                    Err(e) => view! { <ErrorView error=e/> }.into_any(),
-                })}
-            </Transition>
-        </section>
+        <ListCard title="Connected peers" empty="No peers connected." id="peers" class="rows peers" items=peers
+            row=|p: pb::Peer| view! { <PeerRow peer=p/> }/>
     }
 }
 

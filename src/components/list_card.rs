@@ -1,0 +1,34 @@
+use leptos::prelude::*;
+
+use super::ErrorView;
+use crate::lnd::LndError;
+
+/// A card listing what a resource loaded from the node: a loading line, the rows, a line
+/// for an empty list, or the error in words.
+#[component]
+pub fn ListCard<T, F, V>(
+    title: &'static str,
+    empty: &'static str,
+    id: &'static str,
+    #[prop(default = "rows")] class: &'static str,
+    items: LocalResource<Result<Vec<T>, LndError>>,
+    row: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(T) -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <section class="card">
+            <h2>{title}</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || items.get().map(|r| match r {
+                    Ok(list) if list.is_empty() => view! { <p class="muted">{empty}</p> }.into_any(),
+                    Ok(list) => view! { <ul class=class id=id>{list.into_iter().map(&row).collect_view()}</ul> }.into_any(),
+                    Err(e) => view! { <ErrorView error=e/> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
