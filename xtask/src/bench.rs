@@ -10,6 +10,8 @@ use crate::tools::{self, Result};
 pub fn run() -> Result {
     tools::build_app()?;
     bundle()?;
+    // The app in Chromium (benches/app.rs reuses the end-to-end harness).
+    tools::cargo(&["bench", "--profile", "dev", "--bench", "app"])?;
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     rt.block_on(devnode_figures())
 }
