@@ -9,6 +9,11 @@ pub mod lnrpc {
     include!(concat!(env!("OUT_DIR"), "/lnrpc.serde.rs"));
 }
 
+pub mod verrpc {
+    include!(concat!(env!("OUT_DIR"), "/verrpc.rs"));
+    include!(concat!(env!("OUT_DIR"), "/verrpc.serde.rs"));
+}
+
 pub mod walletrpc {
     include!(concat!(env!("OUT_DIR"), "/walletrpc.rs"));
     include!(concat!(env!("OUT_DIR"), "/walletrpc.serde.rs"));

@@ -10,7 +10,7 @@ import lightning from 'lightning';
 const {
   authenticatedLndGrpc, unauthenticatedLndGrpc,
   createChainAddress, createSeed, createWallet, getChainBalance, getChainTransactions,
-  getUtxos, getWalletInfo, getWalletStatus, sendToChainAddress, unlockWallet,
+  getUtxos, getWalletInfo, getWalletStatus, getWalletVersion, sendToChainAddress, unlockWallet,
 } = lightning;
 
 function env(name) {
@@ -62,6 +62,11 @@ test('a new wallet: status, seed, creation, then wallet info', async () => {
   assert.equal(info.version, '0.20.0-beta commit=v0.20.0-beta');
   assert.ok(info.uris[0].startsWith(`${info.public_key}@`));
   assert.ok(info.features.some((f) => f.type === 'payment_identifier' || f.bit === 14));
+
+  // lightning tells lnd releases apart by their commit hash.
+  const version = await getWalletVersion({lnd: authed});
+  assert.equal(version.version, '0.20.0-beta');
+  assert.ok(version.build_tags.includes('walletrpc'));
 
   await assert.rejects(createSeed({lnd}), 'the unlocker is gone once the wallet runs');
 });

@@ -54,12 +54,13 @@ pub const CONNECT_PEER: Rpc = Rpc { name: "/lnrpc.Lightning/ConnectPeer", group:
 pub const DISCONNECT_PEER: Rpc = Rpc { name: "/lnrpc.Lightning/DisconnectPeer", group: RpcGroup::Main, perms: &[("peers", "write")] };
 pub const LIST_PEERS: Rpc = Rpc { name: "/lnrpc.Lightning/ListPeers", group: RpcGroup::Main, perms: &[("peers", "read")] };
 pub const SUBSCRIBE_PEER_EVENTS: Rpc = Rpc { name: "/lnrpc.Lightning/SubscribePeerEvents", group: RpcGroup::Main, perms: &[("peers", "read")] };
+pub const GET_VERSION: Rpc = Rpc { name: "/verrpc.Versioner/GetVersion", group: RpcGroup::Main, perms: &[("info", "read")] };
 pub const LIST_ACCOUNTS: Rpc = Rpc { name: "/walletrpc.WalletKit/ListAccounts", group: RpcGroup::Main, perms: &[("onchain", "read")] };
 
 pub const ALL: &[&Rpc] = &[
     &GET_STATE, &SUBSCRIBE_STATE, &GEN_SEED, &INIT_WALLET, &UNLOCK_WALLET, &CHANGE_PASSWORD, &GET_INFO,
     &NEW_ADDRESS, &WALLET_BALANCE, &SEND_COINS, &LIST_UNSPENT, &GET_TRANSACTIONS, &SUBSCRIBE_TRANSACTIONS, &ESTIMATE_FEE,
-    &LIST_ACCOUNTS, &CONNECT_PEER, &DISCONNECT_PEER, &LIST_PEERS, &SUBSCRIBE_PEER_EVENTS,
+    &GET_VERSION, &LIST_ACCOUNTS, &CONNECT_PEER, &DISCONNECT_PEER, &LIST_PEERS, &SUBSCRIBE_PEER_EVENTS,
 ];
 
 /// Static facts about a node that its RPCs report.
@@ -134,8 +135,14 @@ fn features() -> std::collections::HashMap<u32, pb::Feature> {
 }
 
 pub const VERSION: &str = "0.20.0-beta commit=v0.20.0-beta";
-/// devnode is not built from an lnd commit; the field is filled as lnd fills it (40 hex digits).
-const COMMIT_HASH: &str = "0000000000000000000000000000000000000000";
+/// lnd v0.20.0-beta's release commit (as recorded by the npm `lightning` library, which
+/// tells lnd versions apart by it).
+const COMMIT_HASH: &str = "b9ea7070c20ad2ca8514a47d9b4d560a501f0487";
+/// The build tags of lnd's release builds (all sub-servers devnode may serve).
+const BUILD_TAGS: &[&str] = &[
+    "autopilotrpc", "signrpc", "walletrpc", "chainrpc", "invoicesrpc", "watchtowerrpc", "neutrinorpc", "monitoring",
+    "peersrpc", "kvdb_postgres", "kvdb_etcd", "kvdb_sqlite",
+];
 
 impl NodeRpc {
     pub fn new(node: Node, ledger: Arc<Ledger>, switchboard: Arc<crate::p2p::Switchboard>, dir: NodeDir, settings: NodeSettings) -> Arc<Self> {
@@ -263,6 +270,21 @@ impl NodeRpc {
         }
         self.started();
         Ok(())
+    }
+
+    pub fn get_version(&self, md: &MetadataMap, _req: lnrpc::verrpc::VersionRequest) -> Result<lnrpc::verrpc::Version, Status> {
+        self.authorize(md, &GET_VERSION)?;
+        Ok(lnrpc::verrpc::Version {
+            commit: "v0.20.0-beta".into(),
+            commit_hash: COMMIT_HASH.into(),
+            version: "0.20.0-beta".into(),
+            app_major: 0,
+            app_minor: 20,
+            app_patch: 0,
+            app_pre_release: "beta".into(),
+            build_tags: BUILD_TAGS.iter().map(|t| t.to_string()).collect(),
+            go_version: "go1.24.6".into(),
+        })
     }
 
     /// After an unlock, walk through lnd's start-up states, announcing each.

@@ -8,6 +8,7 @@ use pb::state_server::{State, StateServer};
 use pb::wallet_unlocker_server::{WalletUnlocker, WalletUnlockerServer};
 use lnrpc::walletrpc as wrpc;
 use wrpc::wallet_kit_server::{WalletKit, WalletKitServer};
+use lnrpc::verrpc::versioner_server::{Versioner, VersionerServer};
 use tonic::{Request, Response, Status};
 
 use super::{NodeRpc, RpcStream};
@@ -45,7 +46,15 @@ fn services(rpc: Arc<NodeRpc>) -> tonic::service::Routes {
     tonic::service::Routes::new(LightningServer::new(s.clone()))
         .add_service(WalletUnlockerServer::new(s.clone()))
         .add_service(WalletKitServer::new(s.clone()))
+        .add_service(VersionerServer::new(s.clone()))
         .add_service(StateServer::new(s))
+}
+
+#[tonic::async_trait]
+impl Versioner for Services {
+    async fn get_version(&self, req: Request<lnrpc::verrpc::VersionRequest>) -> Result<Response<lnrpc::verrpc::Version>, Status> {
+        self.0.get_version(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
 }
 
 #[tonic::async_trait]

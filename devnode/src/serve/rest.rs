@@ -40,6 +40,7 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/v1/transactions/fee", "lnrpc.Lightning.EstimateFee"),
     ("GET", "/v1/utxos", "lnrpc.Lightning.ListUnspent"),
     ("GET", "/v2/wallet/accounts", "walletrpc.WalletKit.ListAccounts"),
+    ("GET", "/v2/versioner/version", "verrpc.Versioner.GetVersion"),
     ("POST", "/v1/peers", "lnrpc.Lightning.ConnectPeer"),
     ("GET", "/v1/peers", "lnrpc.Lightning.ListPeers"),
     ("DELETE", "/v1/peers/{pub_key}", "lnrpc.Lightning.DisconnectPeer"),
@@ -182,6 +183,7 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
             &[("AddrToAmount", Q::Map), ("target_conf", Q::Int), ("min_confs", Q::Int), ("spend_unconfirmed", Q::Bool), ("coin_selection_strategy", Q::Enum)],
             NodeRpc::estimate_fee,
         ))
+        .route("/v2/versioner/version", get_query(&[], NodeRpc::get_version))
         .route("/v1/peers", get_query(&[("latest_error", Q::Bool)], NodeRpc::list_peers).merge(post_body(NodeRpc::connect_peer)))
         .route("/v1/peers/subscribe", get(|State(rpc): State<Rpc>, h: HeaderMap| async move {
             ndjson(rpc.subscribe_peer_events(&metadata(&h), Default::default())).await
