@@ -10,7 +10,8 @@ import lightning from 'lightning';
 const {
   authenticatedLndGrpc, unauthenticatedLndGrpc,
   createChainAddress, createSeed, createWallet, getChainBalance, getChainTransactions,
-  getUtxos, getWalletInfo, getWalletStatus, getWalletVersion, sendToChainAddress, unlockWallet,
+  getUtxos, getWalletInfo, getWalletStatus, getWalletVersion, sendToChainAddress, signMessage, unlockWallet,
+  verifyMessage,
 } = lightning;
 
 function env(name) {
@@ -67,6 +68,12 @@ test('a new wallet: status, seed, creation, then wallet info', async () => {
   const version = await getWalletVersion({lnd: authed});
   assert.equal(version.version, '0.20.0-beta');
   assert.ok(version.build_tags.includes('walletrpc'));
+
+  // Signed messages: lnd's zbase32 compact signatures, recovering the node's key.
+  const {signature} = await signMessage({lnd: authed, message: 'hello devnode'});
+  assert.match(signature, /^[ybndrfg8ejkmcpqxot1uwisza345h769]{104}$/);
+  const verified = await verifyMessage({lnd: authed, message: 'hello devnode', signature});
+  assert.equal(verified.signed_by, info.public_key);
 
   await assert.rejects(createSeed({lnd}), 'the unlocker is gone once the wallet runs');
 });

@@ -54,13 +54,15 @@ pub const CONNECT_PEER: Rpc = Rpc { name: "/lnrpc.Lightning/ConnectPeer", group:
 pub const DISCONNECT_PEER: Rpc = Rpc { name: "/lnrpc.Lightning/DisconnectPeer", group: RpcGroup::Main, perms: &[("peers", "write")] };
 pub const LIST_PEERS: Rpc = Rpc { name: "/lnrpc.Lightning/ListPeers", group: RpcGroup::Main, perms: &[("peers", "read")] };
 pub const SUBSCRIBE_PEER_EVENTS: Rpc = Rpc { name: "/lnrpc.Lightning/SubscribePeerEvents", group: RpcGroup::Main, perms: &[("peers", "read")] };
+pub const SIGN_MESSAGE: Rpc = Rpc { name: "/lnrpc.Lightning/SignMessage", group: RpcGroup::Main, perms: &[("message", "write")] };
+pub const VERIFY_MESSAGE: Rpc = Rpc { name: "/lnrpc.Lightning/VerifyMessage", group: RpcGroup::Main, perms: &[("message", "read")] };
 pub const GET_VERSION: Rpc = Rpc { name: "/verrpc.Versioner/GetVersion", group: RpcGroup::Main, perms: &[("info", "read")] };
 pub const LIST_ACCOUNTS: Rpc = Rpc { name: "/walletrpc.WalletKit/ListAccounts", group: RpcGroup::Main, perms: &[("onchain", "read")] };
 
 pub const ALL: &[&Rpc] = &[
     &GET_STATE, &SUBSCRIBE_STATE, &GEN_SEED, &INIT_WALLET, &UNLOCK_WALLET, &CHANGE_PASSWORD, &GET_INFO,
     &NEW_ADDRESS, &WALLET_BALANCE, &SEND_COINS, &LIST_UNSPENT, &GET_TRANSACTIONS, &SUBSCRIBE_TRANSACTIONS, &ESTIMATE_FEE,
-    &GET_VERSION, &LIST_ACCOUNTS, &CONNECT_PEER, &DISCONNECT_PEER, &LIST_PEERS, &SUBSCRIBE_PEER_EVENTS,
+    &SIGN_MESSAGE, &VERIFY_MESSAGE, &GET_VERSION, &LIST_ACCOUNTS, &CONNECT_PEER, &DISCONNECT_PEER, &LIST_PEERS, &SUBSCRIBE_PEER_EVENTS,
 ];
 
 /// Static facts about a node that its RPCs report.
@@ -270,6 +272,28 @@ impl NodeRpc {
         }
         self.started();
         Ok(())
+    }
+
+    pub fn sign_message(&self, md: &MetadataMap, req: pb::SignMessageRequest) -> Result<pb::SignMessageResponse, Status> {
+        self.authorize(md, &SIGN_MESSAGE)?;
+        if req.msg.is_empty() {
+            return Err(Status::unknown("need a message to sign"));
+        }
+        let signature = self.node().sign_message(&req.msg, req.single_hash).map_err(status)?;
+        Ok(pb::SignMessageResponse { signature })
+    }
+
+    /// lnd reports `valid` only for keys of nodes in its channel graph: here, this node
+    /// itself, until devnode keeps a graph.
+    pub fn verify_message(&self, md: &MetadataMap, req: pb::VerifyMessageRequest) -> Result<pb::VerifyMessageResponse, Status> {
+        self.authorize(md, &VERIFY_MESSAGE)?;
+        if req.msg.is_empty() {
+            return Err(Status::unknown("need a message to verify"));
+        }
+        let signer = crate::sim::message::recover(&req.msg, &req.signature)
+            .ok_or_else(|| Status::unknown("unable to recover public key from compact signature"))?;
+        let pubkey = signer.to_string();
+        Ok(pb::VerifyMessageResponse { valid: pubkey == self.identity_pubkey(), pubkey })
     }
 
     pub fn get_version(&self, md: &MetadataMap, _req: lnrpc::verrpc::VersionRequest) -> Result<lnrpc::verrpc::Version, Status> {

@@ -18,27 +18,40 @@ pub struct Services(pub Arc<NodeRpc>);
 
 /// Every lnd service devnode implements, as one router for the gRPC and gRPC-web listeners.
 /// Calls to anything else are answered as grpc-go answers them (clients such as the npm
-/// `lightning` library detect missing sub-servers by these messages).
+/// `lightning` library detect missing sub-servers and methods by these messages).
 pub fn grpc_routes(rpc: Arc<NodeRpc>) -> axum::Router {
-    services(rpc).into_axum_router().fallback(unknown_method)
+    services(rpc)
+        .into_axum_router()
+        .fallback(|| async { unimplemented_status() })
+        .layer(axum::middleware::from_fn(name_unimplemented))
 }
 
-/// grpc-go's status for an unknown service or method: code 12, trailers-only.
-async fn unknown_method(uri: http::Uri) -> http::Response<axum::body::Body> {
-    let path = uri.path().trim_start_matches('/');
-    let (service, method) = path.split_once('/').unwrap_or((path, ""));
-    let known = super::ALL.iter().any(|rpc| rpc.name.trim_start_matches('/').split('/').next() == Some(service));
-    let message = if known { format!("unknown method {method} for service {service}") } else { format!("unknown service {service}") };
-    let encoded: String = message
-        .bytes()
-        .map(|b| if (0x20..0x7f).contains(&b) && b != b'%' { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect();
+/// A trailers-only Unimplemented status (code 12).
+fn unimplemented_status() -> http::Response<axum::body::Body> {
     http::Response::builder()
         .header("content-type", "application/grpc")
         .header("grpc-status", "12")
-        .header("grpc-message", encoded)
         .body(axum::body::Body::empty())
         .expect("valid response")
+}
+
+/// grpc-go's wording for an unknown service or method, added to tonic's bare code 12
+/// (devnode's own RPCs never answer Unimplemented).
+async fn name_unimplemented(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let path = req.uri().path().trim_start_matches('/').to_string();
+    let mut resp = next.run(req).await;
+    let headers = resp.headers_mut();
+    if headers.get("grpc-status").is_some_and(|s| s == "12") && !headers.contains_key("grpc-message") {
+        let (service, method) = path.split_once('/').unwrap_or((&path, ""));
+        let known = super::ALL.iter().any(|rpc| rpc.name.trim_start_matches('/').split('/').next() == Some(service));
+        let message = if known { format!("unknown method {method} for service {service}") } else { format!("unknown service {service}") };
+        let encoded: String = message
+            .bytes()
+            .map(|b| if (0x20..0x7f).contains(&b) && b != b'%' { (b as char).to_string() } else { format!("%{b:02X}") })
+            .collect();
+        headers.insert("grpc-message", http::HeaderValue::from_str(&encoded).expect("ascii"));
+    }
+    resp
 }
 
 fn services(rpc: Arc<NodeRpc>) -> tonic::service::Routes {
@@ -105,6 +118,14 @@ impl Lightning for Services {
     type SubscribeTransactionsStream = RpcStream<pb::Transaction>;
     type SubscribePeerEventsStream = RpcStream<pb::PeerEvent>;
 
+    async fn sign_message(&self, req: Request<pb::SignMessageRequest>) -> Result<Response<pb::SignMessageResponse>, Status> {
+        self.0.sign_message(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn verify_message(&self, req: Request<pb::VerifyMessageRequest>) -> Result<Response<pb::VerifyMessageResponse>, Status> {
+        self.0.verify_message(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
     async fn connect_peer(&self, req: Request<pb::ConnectPeerRequest>) -> Result<Response<pb::ConnectPeerResponse>, Status> {
         self.0.connect_peer(req.metadata(), req.get_ref().clone()).map(Response::new)
     }
@@ -157,10 +178,22 @@ impl Lightning for Services {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tower::ServiceExt;
 
     async fn status_of(path: &str) -> (String, String) {
-        let resp = unknown_method(path.parse().unwrap()).await;
-        let h = |k: &str| resp.headers().get(k).unwrap().to_str().unwrap().to_string();
+        let dir = tempfile::tempdir().unwrap();
+        let node = crate::sim::node::Node::start("t".into(), "#000000".into(), None);
+        let settings = crate::rpc::NodeSettings { p2p_host: "127.0.0.1".into(), p2p_port: 9735, startup_step: std::time::Duration::from_millis(1) };
+        let ledger = crate::ledger::Ledger::open(dir.path().join("chain.json")).unwrap();
+        let rpc = NodeRpc::new(node, ledger, Default::default(), crate::store::NodeDir::new(dir.path().into()), settings);
+        let req = http::Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("content-type", "application/grpc")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let resp = grpc_routes(rpc).oneshot(req).await.unwrap();
+        let h = |k: &str| resp.headers().get(k).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
         (h("grpc-status"), h("grpc-message"))
     }
 

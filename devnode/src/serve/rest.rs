@@ -41,6 +41,8 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/v1/utxos", "lnrpc.Lightning.ListUnspent"),
     ("GET", "/v2/wallet/accounts", "walletrpc.WalletKit.ListAccounts"),
     ("GET", "/v2/versioner/version", "verrpc.Versioner.GetVersion"),
+    ("POST", "/v1/signmessage", "lnrpc.Lightning.SignMessage"),
+    ("POST", "/v1/verifymessage", "lnrpc.Lightning.VerifyMessage"),
     ("POST", "/v1/peers", "lnrpc.Lightning.ConnectPeer"),
     ("GET", "/v1/peers", "lnrpc.Lightning.ListPeers"),
     ("DELETE", "/v1/peers/{pub_key}", "lnrpc.Lightning.DisconnectPeer"),
@@ -184,6 +186,8 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
             NodeRpc::estimate_fee,
         ))
         .route("/v2/versioner/version", get_query(&[], NodeRpc::get_version))
+        .route("/v1/signmessage", post_body(NodeRpc::sign_message))
+        .route("/v1/verifymessage", post_body(NodeRpc::verify_message))
         .route("/v1/peers", get_query(&[("latest_error", Q::Bool)], NodeRpc::list_peers).merge(post_body(NodeRpc::connect_peer)))
         .route("/v1/peers/subscribe", get(|State(rpc): State<Rpc>, h: HeaderMap| async move {
             ndjson(rpc.subscribe_peer_events(&metadata(&h), Default::default())).await

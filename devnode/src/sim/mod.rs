@@ -4,6 +4,7 @@
 pub mod aez;
 pub mod chain;
 pub mod macaroons;
+pub mod message;
 pub mod node;
 pub mod onchain;
 pub mod seed;

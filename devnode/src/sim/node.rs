@@ -235,6 +235,12 @@ impl Node {
         Some(self.state)
     }
 
+    /// SignMessage with the node key.
+    pub fn sign_message(&self, msg: &[u8], single_hash: bool) -> Result<String, NodeError> {
+        let keys = self.keys.as_ref().ok_or(NodeError::Locked)?;
+        Ok(super::message::sign(&keys.identity, msg, single_hash))
+    }
+
     pub fn info(&self, chain: &Chain) -> Info {
         let tip = chain.tip();
         Info {
