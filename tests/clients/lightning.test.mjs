@@ -10,7 +10,7 @@ import lightning from 'lightning';
 const {
   authenticatedLndGrpc, unauthenticatedLndGrpc,
   createChainAddress, createSeed, createWallet, getChainBalance, getChainTransactions,
-  getUtxos, getWalletInfo, getWalletStatus, getWalletVersion, sendToChainAddress, signMessage, unlockWallet,
+  getUtxos, getWalletInfo, grantAccess, getWalletStatus, getWalletVersion, sendToChainAddress, signMessage, unlockWallet,
   verifyMessage,
 } = lightning;
 
@@ -74,6 +74,12 @@ test('a new wallet: status, seed, creation, then wallet info', async () => {
   assert.match(signature, /^[ybndrfg8ejkmcpqxot1uwisza345h769]{104}$/);
   const verified = await verifyMessage({lnd: authed, message: 'hello devnode', signature});
   assert.equal(verified.signed_by, info.public_key);
+
+  // A macaroon baked for one permission allows that and nothing else.
+  const granted = await grantAccess({lnd: authed, is_ok_to_get_wallet_info: true});
+  const limited = authenticatedLndGrpc({cert, macaroon: granted.macaroon, socket}).lnd;
+  assert.equal((await getWalletInfo({lnd: limited})).public_key, info.public_key);
+  await assert.rejects(getChainBalance({lnd: limited}), (err) => /permission denied/.test(JSON.stringify(err)));
 
   await assert.rejects(createSeed({lnd}), 'the unlocker is gone once the wallet runs');
 });

@@ -56,13 +56,14 @@ pub const LIST_PEERS: Rpc = Rpc { name: "/lnrpc.Lightning/ListPeers", group: Rpc
 pub const SUBSCRIBE_PEER_EVENTS: Rpc = Rpc { name: "/lnrpc.Lightning/SubscribePeerEvents", group: RpcGroup::Main, perms: &[("peers", "read")] };
 pub const SIGN_MESSAGE: Rpc = Rpc { name: "/lnrpc.Lightning/SignMessage", group: RpcGroup::Main, perms: &[("message", "write")] };
 pub const VERIFY_MESSAGE: Rpc = Rpc { name: "/lnrpc.Lightning/VerifyMessage", group: RpcGroup::Main, perms: &[("message", "read")] };
+pub const BAKE_MACAROON: Rpc = Rpc { name: "/lnrpc.Lightning/BakeMacaroon", group: RpcGroup::Main, perms: &[("macaroon", "generate")] };
 pub const GET_VERSION: Rpc = Rpc { name: "/verrpc.Versioner/GetVersion", group: RpcGroup::Main, perms: &[("info", "read")] };
 pub const LIST_ACCOUNTS: Rpc = Rpc { name: "/walletrpc.WalletKit/ListAccounts", group: RpcGroup::Main, perms: &[("onchain", "read")] };
 
 pub const ALL: &[&Rpc] = &[
     &GET_STATE, &SUBSCRIBE_STATE, &GEN_SEED, &INIT_WALLET, &UNLOCK_WALLET, &CHANGE_PASSWORD, &GET_INFO,
     &NEW_ADDRESS, &WALLET_BALANCE, &SEND_COINS, &LIST_UNSPENT, &GET_TRANSACTIONS, &SUBSCRIBE_TRANSACTIONS, &ESTIMATE_FEE,
-    &SIGN_MESSAGE, &VERIFY_MESSAGE, &GET_VERSION, &LIST_ACCOUNTS, &CONNECT_PEER, &DISCONNECT_PEER, &LIST_PEERS, &SUBSCRIBE_PEER_EVENTS,
+    &SIGN_MESSAGE, &VERIFY_MESSAGE, &BAKE_MACAROON, &GET_VERSION, &LIST_ACCOUNTS, &CONNECT_PEER, &DISCONNECT_PEER, &LIST_PEERS, &SUBSCRIBE_PEER_EVENTS,
 ];
 
 /// Static facts about a node that its RPCs report.
@@ -176,7 +177,7 @@ impl NodeRpc {
             return Ok(());
         }
         let values: Vec<&str> = md.get_all("macaroon").iter().map(|v| v.to_str().unwrap_or("")).collect();
-        node.check_macaroon(&values, rpc.perms, now()).map_err(status)
+        node.check_macaroon(&values, rpc.perms, rpc.name, now()).map_err(status)
     }
 
     pub fn identity_pubkey(&self) -> String {
@@ -294,6 +295,14 @@ impl NodeRpc {
             .ok_or_else(|| Status::unknown("unable to recover public key from compact signature"))?;
         let pubkey = signer.to_string();
         Ok(pb::VerifyMessageResponse { valid: pubkey == self.identity_pubkey(), pubkey })
+    }
+
+    pub fn bake_macaroon(&self, md: &MetadataMap, req: pb::BakeMacaroonRequest) -> Result<pb::BakeMacaroonResponse, Status> {
+        self.authorize(md, &BAKE_MACAROON)?;
+        let perms: Vec<(String, String)> = req.permissions.into_iter().map(|p| (p.entity, p.action)).collect();
+        let mut rng = self.rng.lock().expect("rng lock");
+        let mac = self.node().bake_macaroon(&perms, req.root_key_id, &mut *rng).map_err(status)?;
+        Ok(pb::BakeMacaroonResponse { macaroon: hex::encode(mac) })
     }
 
     pub fn get_version(&self, md: &MetadataMap, _req: lnrpc::verrpc::VersionRequest) -> Result<lnrpc::verrpc::Version, Status> {

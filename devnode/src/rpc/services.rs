@@ -126,6 +126,10 @@ impl Lightning for Services {
         self.0.verify_message(req.metadata(), req.get_ref().clone()).map(Response::new)
     }
 
+    async fn bake_macaroon(&self, req: Request<pb::BakeMacaroonRequest>) -> Result<Response<pb::BakeMacaroonResponse>, Status> {
+        self.0.bake_macaroon(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
     async fn connect_peer(&self, req: Request<pb::ConnectPeerRequest>) -> Result<Response<pb::ConnectPeerResponse>, Status> {
         self.0.connect_peer(req.metadata(), req.get_ref().clone()).map(Response::new)
     }

@@ -42,6 +42,7 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/v2/wallet/accounts", "walletrpc.WalletKit.ListAccounts"),
     ("GET", "/v2/versioner/version", "verrpc.Versioner.GetVersion"),
     ("POST", "/v1/signmessage", "lnrpc.Lightning.SignMessage"),
+    ("POST", "/v1/macaroon", "lnrpc.Lightning.BakeMacaroon"),
     ("POST", "/v1/verifymessage", "lnrpc.Lightning.VerifyMessage"),
     ("POST", "/v1/peers", "lnrpc.Lightning.ConnectPeer"),
     ("GET", "/v1/peers", "lnrpc.Lightning.ListPeers"),
@@ -187,6 +188,7 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
         ))
         .route("/v2/versioner/version", get_query(&[], NodeRpc::get_version))
         .route("/v1/signmessage", post_body(NodeRpc::sign_message))
+        .route("/v1/macaroon", post_body(NodeRpc::bake_macaroon))
         .route("/v1/verifymessage", post_body(NodeRpc::verify_message))
         .route("/v1/peers", get_query(&[("latest_error", Q::Bool)], NodeRpc::list_peers).merge(post_body(NodeRpc::connect_peer)))
         .route("/v1/peers/subscribe", get(|State(rpc): State<Rpc>, h: HeaderMap| async move {

@@ -94,9 +94,13 @@ fn derived_key(root_key: &[u8]) -> [u8; 32] {
     hmac(b"macaroons-key-generator", root_key)
 }
 
+/// The entities and actions lnd knows (`uri` takes a full RPC name as its action).
+pub const ENTITIES: &[&str] = &["onchain", "offchain", "address", "message", "peers", "info", "invoices", "signer", "macaroon", "uri"];
+pub const ACTIONS: &[&str] = &["read", "write", "generate"];
+
 /// Groups permissions per entity in bakery's canonical order (entities sorted, actions sorted).
-fn canonical_ops(perms: &[Permission]) -> Vec<Op> {
-    let mut sorted: Vec<Permission> = perms.to_vec();
+fn canonical_ops(perms: &[(&str, &str)]) -> Vec<Op> {
+    let mut sorted: Vec<(&str, &str)> = perms.to_vec();
     sorted.sort();
     sorted.dedup();
     let mut ops: Vec<Op> = Vec::new();
@@ -111,7 +115,7 @@ fn canonical_ops(perms: &[Permission]) -> Vec<Op> {
 
 impl Macaroon {
     /// Bakes a macaroon as lnd does: id = 0x03 || MacaroonId{nonce, storage id, ops}.
-    pub fn bake(root_key: &[u8], root_key_id: &[u8], nonce: [u8; 16], perms: &[Permission]) -> Self {
+    pub fn bake(root_key: &[u8], root_key_id: &[u8], nonce: [u8; 16], perms: &[(&str, &str)]) -> Self {
         let id = MacaroonId { nonce: nonce.to_vec(), storage_id: root_key_id.to_vec(), ops: canonical_ops(perms) };
         let mut identifier = vec![ID_VERSION];
         identifier.extend(id.encode_to_vec());
@@ -195,8 +199,9 @@ impl Macaroon {
     }
 
     /// Verifies the HMAC chain and caveats, then that the macaroon grants every permission
-    /// in `required`. `now` is the unix time used for `time-before` caveats.
-    pub fn verify(&self, root_key: &[u8], required: &[Permission], now: i64) -> Result<(), MacaroonError> {
+    /// in `required`, or names the RPC itself (`uri:/lnrpc.Lightning/GetInfo`). `now` is the
+    /// unix time used for `time-before` caveats.
+    pub fn verify(&self, root_key: &[u8], required: &[Permission], rpc: &str, now: i64) -> Result<(), MacaroonError> {
         let mut sig = hmac(&derived_key(root_key), &self.identifier);
         for cav in &self.caveats {
             sig = hmac(&sig, cav);
@@ -209,7 +214,8 @@ impl Macaroon {
         }
         let ops = self.decode_id()?.ops;
         let granted = |(e, a): &Permission| ops.iter().any(|op| op.entity == *e && op.actions.iter().any(|x| x == a));
-        if required.iter().all(granted) { Ok(()) } else { Err(MacaroonError::PermissionDenied) }
+        let by_uri = ops.iter().any(|op| op.entity == "uri" && op.actions.iter().any(|a| a == rpc));
+        if by_uri || required.iter().all(granted) { Ok(()) } else { Err(MacaroonError::PermissionDenied) }
     }
 }
 
@@ -305,17 +311,20 @@ mod tests {
         assert_eq!(hex::encode(mac.signature), VECTOR_CAVEAT_SIG);
         let back = Macaroon::deserialize(&mac.serialize()).unwrap();
         assert_eq!(back, mac);
-        assert_eq!(back.verify(&root(), &[("info", "read")], 1_800_000_000), Ok(()));
-        assert!(matches!(back.verify(&root(), &[("info", "read")], 1_900_000_000), Err(MacaroonError::Caveat(..))));
+        assert_eq!(back.verify(&root(), &[("info", "read")], "", 1_800_000_000), Ok(()));
+        assert!(matches!(back.verify(&root(), &[("info", "read")], "", 1_900_000_000), Err(MacaroonError::Caveat(..))));
     }
 
     #[test]
     fn wrong_root_key_and_missing_permission_fail_as_lnd_does() {
         let ro = Macaroon::bake(&root(), DEFAULT_ROOT_KEY_ID, nonce(), READONLY);
-        assert_eq!(ro.verify(&[7u8; 32], &[("info", "read")], 0).unwrap_err().to_string(),
+        assert_eq!(ro.verify(&[7u8; 32], &[("info", "read")], "", 0).unwrap_err().to_string(),
             "verification failed: signature mismatch after caveat verification");
-        assert_eq!(ro.verify(&root(), &[("offchain", "write")], 0).unwrap_err().to_string(), "permission denied");
-        assert_eq!(ro.verify(&root(), &[("offchain", "read")], 0), Ok(()));
+        assert_eq!(ro.verify(&root(), &[("offchain", "write")], "", 0).unwrap_err().to_string(), "permission denied");
+        assert_eq!(ro.verify(&root(), &[("offchain", "read")], "", 0), Ok(()));
+        let by_uri = Macaroon::bake(&root(), DEFAULT_ROOT_KEY_ID, nonce(), &[("uri", "/lnrpc.Lightning/GetInfo")]);
+        assert_eq!(by_uri.verify(&root(), &[("info", "read")], "/lnrpc.Lightning/GetInfo", 0), Ok(()));
+        assert_eq!(by_uri.verify(&root(), &[("info", "read")], "/lnrpc.Lightning/ListPeers", 0), Err(MacaroonError::PermissionDenied));
     }
 
     #[test]
@@ -325,6 +334,6 @@ mod tests {
         assert!(Macaroon::deserialize(&[]).is_err());
         let mut forged = Macaroon::deserialize(&bytes).unwrap();
         forged.identifier[5] ^= 1;
-        assert_eq!(forged.verify(&root(), &[], 0), Err(MacaroonError::SignatureMismatch));
+        assert_eq!(forged.verify(&root(), &[], "", 0), Err(MacaroonError::SignatureMismatch));
     }
 }

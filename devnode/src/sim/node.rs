@@ -143,16 +143,15 @@ impl Node {
 
     /// lnd's macaroon check: exactly one hex value in the `macaroon` metadata, a valid chain
     /// under the node's root key, and every permission the RPC needs.
-    pub fn check_macaroon(&self, values: &[&str], required: &[Permission], now: i64) -> Result<(), NodeError> {
+    pub fn check_macaroon(&self, values: &[&str], required: &[Permission], rpc: &str, now: i64) -> Result<(), NodeError> {
         let [value] = values else { return Err(NodeError::MacaroonCount(values.len())) };
         let raw = hex::decode(value).map_err(|e| NodeError::MacaroonEncoding(format!("encoding/hex: {e}")))?;
         let mac = Macaroon::deserialize(&raw)?;
         let key = self.keys.as_ref().ok_or(NodeError::Locked)?;
         let id = mac.root_key_id()?;
-        if id != macaroons::DEFAULT_ROOT_KEY_ID {
-            return Err(MacaroonError::UnknownRootKey(String::from_utf8_lossy(&id).into_owned()).into());
-        }
-        mac.verify(&key.macaroon_root_key, required, now)?;
+        let root = root_key_for(&key.macaroon_root_key, &id)
+            .ok_or_else(|| MacaroonError::UnknownRootKey(String::from_utf8_lossy(&id).into_owned()))?;
+        mac.verify(&root, required, rpc, now)?;
         Ok(())
     }
 
@@ -235,6 +234,26 @@ impl Node {
         Some(self.state)
     }
 
+    /// BakeMacaroon: a macaroon with exactly `perms`, under root key `root_key_id`.
+    pub fn bake_macaroon(&self, perms: &[(String, String)], root_key_id: u64, rng: &mut impl RngCore) -> Result<Vec<u8>, NodeError> {
+        let keys = self.keys.as_ref().ok_or(NodeError::Locked)?;
+        if perms.is_empty() {
+            return Err(NodeError::Invalid("permission list cannot be empty. specify at least one action/entity pair".into()));
+        }
+        for (entity, action) in perms {
+            if !macaroons::ENTITIES.contains(&entity.as_str()) {
+                return Err(NodeError::Invalid(format!("invalid permission entity. supported entities are {:?}", macaroons::ENTITIES)));
+            }
+            if entity != "uri" && !macaroons::ACTIONS.contains(&action.as_str()) {
+                return Err(NodeError::Invalid(format!("invalid permission action. supported actions are {:?}", macaroons::ACTIONS)));
+            }
+        }
+        let id = root_key_id.to_string();
+        let root = root_key_for(&keys.macaroon_root_key, id.as_bytes()).expect("numeric ids always have a key");
+        let pairs: Vec<(&str, &str)> = perms.iter().map(|(e, a)| (e.as_str(), a.as_str())).collect();
+        Ok(Macaroon::bake(&root, id.as_bytes(), random(rng), &pairs).serialize())
+    }
+
     /// SignMessage with the node key.
     pub fn sign_message(&self, msg: &[u8], single_hash: bool) -> Result<String, NodeError> {
         let keys = self.keys.as_ref().ok_or(NodeError::Locked)?;
@@ -254,6 +273,20 @@ impl Node {
             synced_to_graph: self.state == WalletState::ServerActive,
         }
     }
+}
+
+/// lnd keeps one root key per numeric id (id 0 bakes the default macaroons); devnode derives
+/// the others from the wallet's root key, so they survive restarts without a key store.
+fn root_key_for(root: &[u8; 32], id: &[u8]) -> Option<[u8; 32]> {
+    if id == macaroons::DEFAULT_ROOT_KEY_ID {
+        return Some(*root);
+    }
+    std::str::from_utf8(id).ok()?.parse::<u64>().ok()?;
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(root).expect("any key length");
+    mac.update(b"devnode macaroon root key ");
+    mac.update(id);
+    Some(mac.finalize().into_bytes().into())
 }
 
 fn random<const N: usize>(rng: &mut impl RngCore) -> [u8; N] {
@@ -330,6 +363,22 @@ mod tests {
     }
 
     #[test]
+    fn baked_macaroons_grant_exactly_what_was_asked() {
+        let (mut node, _) = created();
+        node.advance();
+        node.advance();
+        let perms = vec![("info".to_string(), "read".to_string())];
+        for root_key_id in [0, 42] {
+            let mac = hex::encode(node.bake_macaroon(&perms, root_key_id, &mut rng()).unwrap());
+            assert_eq!(node.check_macaroon(&[mac.as_str()], &[("info", "read")], "", 0), Ok(()));
+            assert_eq!(node.check_macaroon(&[mac.as_str()], &[("onchain", "read")], "", 0), Err(NodeError::Macaroon(MacaroonError::PermissionDenied)));
+        }
+        assert!(node.bake_macaroon(&[], 0, &mut rng()).unwrap_err().to_string().contains("cannot be empty"));
+        let bad = vec![("wallet".to_string(), "read".to_string())];
+        assert!(node.bake_macaroon(&bad, 0, &mut rng()).unwrap_err().to_string().contains("invalid permission entity"));
+    }
+
+    #[test]
     fn wallet_rules_and_errors() {
         let (mut node, _) = created();
         assert_eq!(node.gen_seed(b"", b"", &mut rng(), 0).unwrap_err(), NodeError::WalletExists);
@@ -351,15 +400,15 @@ mod tests {
         let admin = hex::encode(&macs.admin);
         let readonly = hex::encode(&macs.readonly);
         let info = [("info", "read")];
-        assert_eq!(node.check_macaroon(&[admin.as_str()], &info, 0), Ok(()));
-        assert_eq!(node.check_macaroon(&[], &info, 0).unwrap_err().to_string(), "expected 1 macaroon, got 0");
-        assert_eq!(node.check_macaroon(&[readonly.as_str()], &[("offchain", "write")], 0).unwrap_err().to_string(), "permission denied");
-        assert!(node.check_macaroon(&["zz"], &info, 0).is_err());
+        assert_eq!(node.check_macaroon(&[admin.as_str()], &info, "", 0), Ok(()));
+        assert_eq!(node.check_macaroon(&[], &info, "", 0).unwrap_err().to_string(), "expected 1 macaroon, got 0");
+        assert_eq!(node.check_macaroon(&[readonly.as_str()], &[("offchain", "write")], "", 0).unwrap_err().to_string(), "permission denied");
+        assert!(node.check_macaroon(&["zz"], &info, "", 0).is_err());
 
         // A new root key invalidates every macaroon baked before.
         let fresh = node.change_password(b"password1", b"password2", true, &mut StdRng::seed_from_u64(8)).unwrap();
-        assert_eq!(node.check_macaroon(&[admin.as_str()], &info, 0).unwrap_err().to_string(),
+        assert_eq!(node.check_macaroon(&[admin.as_str()], &info, "", 0).unwrap_err().to_string(),
             "verification failed: signature mismatch after caveat verification");
-        assert_eq!(node.check_macaroon(&[hex::encode(&fresh.admin).as_str()], &info, 0), Ok(()));
+        assert_eq!(node.check_macaroon(&[hex::encode(&fresh.admin).as_str()], &info, "", 0), Ok(()));
     }
 }
