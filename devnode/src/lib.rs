@@ -259,6 +259,25 @@ impl Network {
         Ok(txid)
     }
 
+    /// Each running node's name, REST address and `pubkey@host:port`.
+    pub async fn node_summaries(&self) -> Vec<(String, String, String)> {
+        let nodes = self.nodes.lock().await;
+        let mut out: Vec<_> = nodes
+            .values()
+            .map(|r| {
+                let key = r.rpc.identity_pubkey();
+                let uri = if key.is_empty() {
+                    "(wallet not created or locked)".to_string()
+                } else {
+                    format!("{key}@{}:{}", r.handle.host, r.handle.spec.ports.p2p)
+                };
+                (r.handle.spec.name.clone(), r.handle.rest_url(), uri)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     /// A running node's `pubkey@host:port`, as GetInfo's uris give it.
     pub async fn uri(&self, name: &str) -> Option<String> {
         let nodes = self.nodes.lock().await;

@@ -2,8 +2,9 @@
 //!
 //! ```text
 //! devnode [--datadir DIR] [--host ADDR] [--restcors ORIGIN]... [--no-rest-tls]
-//!         [--node NAME[:REST:GRPC:GRPCWEB:P2P]]... [--mine-every SECONDS]
+//!         [--node NAME[:REST:GRPC:GRPCWEB:P2P]]... [--mine-every SECONDS] [--control HOST:PORT]
 //! ```
+//! `--control` serves a page (and form endpoints) with a faucet and a miner.
 //! Without `--node` it runs one node, `alice`, on lnd's default ports (REST 8080,
 //! gRPC 10009, p2p 9735) with gRPC-web on 8081.
 
@@ -18,10 +19,11 @@ struct Args {
     rest_tls: bool,
     nodes: Vec<NodeSpec>,
     mine_every: Option<u64>,
+    control: Option<String>,
 }
 
 fn usage(msg: &str) -> ! {
-    eprintln!("devnode: {msg}\nusage: devnode [--datadir DIR] [--host ADDR] [--restcors ORIGIN]... [--no-rest-tls] [--node NAME[:REST:GRPC:GRPCWEB:P2P]]... [--mine-every SECONDS]");
+    eprintln!("devnode: {msg}\nusage: devnode [--datadir DIR] [--host ADDR] [--restcors ORIGIN]... [--no-rest-tls] [--node NAME[:REST:GRPC:GRPCWEB:P2P]]... [--mine-every SECONDS] [--control HOST:PORT]");
     std::process::exit(2)
 }
 
@@ -38,7 +40,7 @@ fn parse_node(s: &str) -> NodeSpec {
 }
 
 fn parse() -> Args {
-    let mut a = Args { datadir: "devnode-data".into(), host: "127.0.0.1".into(), restcors: vec![], rest_tls: true, nodes: vec![], mine_every: None };
+    let mut a = Args { datadir: "devnode-data".into(), host: "127.0.0.1".into(), restcors: vec![], rest_tls: true, nodes: vec![], mine_every: None, control: None };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| usage(&format!("{flag} needs a value")));
@@ -48,6 +50,7 @@ fn parse() -> Args {
             "--restcors" => a.restcors.push(value()),
             "--no-rest-tls" => a.rest_tls = false,
             "--node" => a.nodes.push(parse_node(&value())),
+            "--control" => a.control = Some(value()),
             "--mine-every" => a.mine_every = Some(value().parse().unwrap_or_else(|_| usage("--mine-every takes seconds"))),
             "-h" | "--help" => usage("help"),
             other => usage(&format!("unknown option {other}")),
@@ -64,7 +67,7 @@ async fn main() -> std::io::Result<()> {
     let args = parse();
     let mut config = NetworkConfig::new(&args.datadir);
     config.host = args.host.clone();
-    let network = Network::open(config)?;
+    let network = std::sync::Arc::new(Network::open(config)?);
     for mut spec in args.nodes {
         spec.rest_tls = args.rest_tls;
         spec.restcors = args.restcors.clone();
@@ -76,6 +79,11 @@ async fn main() -> std::io::Result<()> {
         println!("  data      {}", node.dir.root.display());
         println!("  TLS cert  {}", node.dir.tls_cert().display());
         println!("  macaroon  {} (after the wallet is created)", node.dir.macaroon("admin").display());
+    }
+    if let Some(addr) = args.control {
+        let listener = tokio::net::TcpListener::bind(&addr).await?;
+        println!("control page: http://{}", listener.local_addr()?);
+        tokio::spawn(devnode::serve::control::serve(std::sync::Arc::clone(&network), listener));
     }
     if let Some(secs) = args.mine_every {
         let every = Duration::from_secs(secs.max(1));

@@ -6,6 +6,8 @@ use std::time::Duration;
 use crate::tools::{self, Result};
 
 const APP: &str = "127.0.0.1:8000";
+/// devnode's control page: the faucet and the miner.
+const CONTROL: &str = "127.0.0.1:8090";
 /// A block every so often, so the chain visibly moves.
 const BLOCK_EVERY: Duration = Duration::from_secs(30);
 
@@ -35,7 +37,9 @@ pub fn run(args: &[String]) -> Result {
         }
         let app = serve_app(APP).await?;
         let origin = format!("http://{app}");
-        let network = devnode::Network::open(devnode::NetworkConfig::new(&dir)).map_err(|e| e.to_string())?;
+        let network = std::sync::Arc::new(devnode::Network::open(devnode::NetworkConfig::new(&dir)).map_err(|e| e.to_string())?);
+        let control = tokio::net::TcpListener::bind(CONTROL).await.map_err(|e| format!("{CONTROL}: {e}"))?;
+        tokio::spawn(devnode::serve::control::serve(std::sync::Arc::clone(&network), control));
         let mut spec = devnode::NodeSpec::new("alice");
         spec.ports = devnode::Ports { rest: 8080, grpc: 10009, grpcweb: 8081, p2p: 9735 };
         // Plain HTTP on loopback, so no certificate needs trusting for the demo; a real lnd
@@ -52,6 +56,7 @@ pub fn run(args: &[String]) -> Result {
         println!("  connect:   REST {}   or   gRPC-web {}", alice.rest_url(), alice.grpcweb_url());
         println!("  macaroon:  not needed to create the wallet; afterwards {}", alice.dir.macaroon("admin").display());
         println!("  gRPC/TLS:  {} (cert {})", alice.grpc_addr(), alice.dir.tls_cert().display());
+        println!("  faucet:    http://{CONTROL} (send coins to an address from the app's Receive card, mine blocks)");
         println!("A block is mined every {} s. Ctrl-C stops the demo.", BLOCK_EVERY.as_secs());
         loop {
             tokio::select! {
