@@ -87,7 +87,11 @@ where
     loop {
         let (tcp, _peer): (_, SocketAddr) = match listener.accept().await {
             Ok(c) => c,
-            Err(_) => continue,
+            Err(_) => {
+                // Out of file descriptors or similar: back off rather than spin.
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
         };
         let _ = tcp.set_nodelay(true);
         let svc = TowerToHyperService::new(service.clone());
