@@ -1,10 +1,16 @@
 use leptos::prelude::*;
 
-use super::ErrorView;
+use super::{ErrorView, VirtualList};
 use crate::lnd::LndError;
 
-/// A card listing what a resource loaded from the node: a loading line, the rows, a line
-/// for an empty list, or the error in words.
+/// Longer lists than this render only the rows in view.
+const VIRTUAL_AFTER: usize = 200;
+/// A virtual list's row height (single-line rows) and viewport.
+const ROW_PX: f64 = 44.0;
+const VIEWPORT_PX: f64 = 560.0;
+
+/// A card listing what a resource loaded from the node: a loading line, the rows (only those
+/// in view when there are many), a line for an empty list, or the error in words.
 #[component]
 pub fn ListCard<T, F, V>(
     title: &'static str,
@@ -16,7 +22,7 @@ pub fn ListCard<T, F, V>(
 ) -> impl IntoView
 where
     T: Clone + Send + Sync + 'static,
-    F: Fn(T) -> V + Send + Sync + 'static,
+    F: Fn(T) -> V + Send + Sync + Clone + 'static,
     V: IntoView + 'static,
 {
     view! {
@@ -25,6 +31,9 @@ where
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || items.get().map(|r| match r {
                     Ok(list) if list.is_empty() => view! { <p class="muted">{empty}</p> }.into_any(),
+                    Ok(list) if list.len() > VIRTUAL_AFTER => view! {
+                        <VirtualList items=list row_px=ROW_PX height_px=VIEWPORT_PX id=id class=format!("{class} single-line") row=row.clone()/>
+                    }.into_any(),
                     Ok(list) => view! { <ul class=class id=id>{list.into_iter().map(&row).collect_view()}</ul> }.into_any(),
                     Err(e) => view! { <ErrorView error=e/> }.into_any(),
                 })}

@@ -4,8 +4,10 @@ mod copy;
 mod error_view;
 mod list_card;
 mod qr;
+mod virtual_list;
 
 pub use copy::CopyButton;
 pub use error_view::ErrorView;
 pub use list_card::ListCard;
 pub use qr::Qr;
+pub use virtual_list::VirtualList;

@@ -279,3 +279,34 @@ async fn rest_over_tls_untrusted_certificate_is_explained() {
     h.wait_text(".error-advice", "accept the certificate").await;
     h.finish().await;
 }
+
+/// A wallet with a thousand transactions: the list renders a screenful, not a thousand rows,
+/// and scrolling brings the rest into view.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_transaction_lists_render_only_what_is_in_view() {
+    let h = Harness::start(Via::Rest).await;
+    h.create_wallet_directly().await;
+    let address = h.network.rpc("alice").await.expect("running").control_new_address().expect("address");
+    for _ in 0..1_000 {
+        h.network.fund(&address, 1_000).expect("faucet");
+    }
+    h.network.mine(1).expect("mine");
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+    h.open_app().await;
+    h.connect(&h.node_url(), Some(&admin)).await;
+    h.expect_node_page().await;
+    h.click("nav a[href='/onchain']").await;
+    h.find(".virtual[data-rows='1000']").await;
+    const RENDERED: &str = "return document.querySelectorAll('#transactions li').length";
+    let first_row = "return document.querySelector('#transactions li').dataset.txid";
+    let top = h.run_js(first_row).await;
+    assert!(h.run_js(RENDERED).await.parse::<usize>().unwrap() < 60, "only rows near the view are in the page");
+    h.run_js("const v = document.querySelector('.virtual'); v.scrollTop = v.scrollHeight; return 'ok'").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while h.run_js(first_row).await == top {
+        assert!(std::time::Instant::now() < deadline, "scrolling did not bring other rows into view");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(h.run_js(RENDERED).await.parse::<usize>().unwrap() < 60);
+    h.finish().await;
+}

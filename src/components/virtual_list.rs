@@ -1,0 +1,46 @@
+use leptos::prelude::*;
+
+/// Rows rendered beyond the visible window on each side, so fast scrolling shows no gaps.
+const OVERSCAN: usize = 8;
+
+/// A list that renders only the rows in view (plus a margin): thousands of items stay as
+/// cheap as a screenful. Every row has the same height, `row_px`.
+#[component]
+pub fn VirtualList<T, F, V>(
+    items: Vec<T>,
+    row_px: f64,
+    height_px: f64,
+    id: &'static str,
+    #[prop(into)] class: String,
+    row: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(T) -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let total = items.len();
+    let items = StoredValue::new(items);
+    let (scroll_top, set_scroll_top) = signal(0.0f64);
+    let window = move || {
+        let first = ((scroll_top.get() / row_px) as usize).saturating_sub(OVERSCAN);
+        let count = (height_px / row_px).ceil() as usize + 2 * OVERSCAN;
+        (first, (first + count).min(total))
+    };
+    view! {
+        <div class="virtual" style:max-height=format!("{height_px}px") data-rows=total
+            on:scroll=move |ev| set_scroll_top.set(event_target::<web_sys::Element>(&ev).scroll_top() as f64)>
+            <div style:height=format!("{}px", total as f64 * row_px) style:position="relative">
+                {move || {
+                    let (first, last) = window();
+                    let visible: Vec<T> = items.with_value(|all| all[first..last].to_vec());
+                    view! {
+                        <ul class=class.clone() id=id style:position="absolute" style:top=format!("{}px", first as f64 * row_px) style:width="100%">
+                            {visible.into_iter().map(&row).collect_view()}
+                        </ul>
+                    }
+                }}
+            </div>
+        </div>
+    }
+}
