@@ -36,7 +36,8 @@ async fn main() {
     h.expect_node_page().await;
     let start = Instant::now();
     h.click("nav a[href='/onchain']").await;
-    let want = format!("return document.querySelectorAll('#transactions li').length == {TRANSACTIONS}");
+    // Long lists render only the rows in view: done when the list knows all rows and shows some.
+    let want = format!("return !!document.querySelector(\".virtual[data-rows='{TRANSACTIONS}'] #transactions li\")");
     while h.run_js(&want).await != "true" {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
@@ -46,5 +47,5 @@ async fn main() {
     println!("app (release build, headless Chromium):");
     println!("  cold start, empty profile, to first screen      {cold:>8.0} ms");
     println!("  warm start from the service worker's cache      {warm:>8.0} ms");
-    println!("  on-chain page with {TRANSACTIONS} transactions, click to list {:>6.0} ms (fetch, decode, render)", list.as_secs_f64() * 1e3);
+    println!("  on-chain page with {TRANSACTIONS} transactions, click to list {:>6.0} ms (fetch, decode, render the rows in view)", list.as_secs_f64() * 1e3);
 }
