@@ -5,6 +5,16 @@ use leptos::prelude::*;
 use crate::lnd::{Lnd, LndStream};
 use crate::state::Session;
 
+/// Runs `task` until the current reactive owner is cleaned up (the component unmounts or
+/// the effect re-runs); dropping it cancels any request it has open.
+pub fn spawn_scoped(task: impl std::future::Future<Output = ()> + 'static) {
+    let (abort, reg) = AbortHandle::new_pair();
+    leptos::task::spawn_local(async move {
+        let _ = Abortable::new(task, reg).await;
+    });
+    on_cleanup(move || abort.abort());
+}
+
 /// A counter that goes up on every message of one of lnd's event streams, for as long as
 /// the calling component lives (the stream is cancelled on unmount or reconnect). Resources
 /// that track it reload whenever the node reports a change.
@@ -14,16 +24,11 @@ pub fn refresh_on<T: 'static>(open: impl Fn(&Lnd) -> LndStream<T> + 'static) -> 
     Effect::new(move |_| {
         let Some(lnd) = session.lnd.get() else { return };
         let mut events = open(&lnd);
-        let (abort, reg) = AbortHandle::new_pair();
-        leptos::task::spawn_local(async move {
-            let watch = async move {
-                while let Some(Ok(_)) = events.next().await {
-                    set_count.update(|c| *c += 1);
-                }
-            };
-            let _ = Abortable::new(watch, reg).await;
+        spawn_scoped(async move {
+            while let Some(Ok(_)) = events.next().await {
+                set_count.update(|c| *c += 1);
+            }
         });
-        on_cleanup(move || abort.abort());
     });
     count
 }

@@ -5,6 +5,6 @@ mod live;
 mod prefs;
 mod session;
 
-pub use live::refresh_on;
+pub use live::{refresh_on, spawn_scoped};
 pub use prefs::Prefs;
 pub use session::{Link, Session};

@@ -1,7 +1,6 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use futures::future::{AbortHandle, Abortable};
 use leptos::prelude::*;
 
 use crate::lnd::{Lnd, LndError, WalletState};
@@ -30,11 +29,7 @@ impl Session {
         // connection (or a disconnect) stops the previous watcher.
         Effect::new(move |_| {
             let Some(lnd) = session.lnd.get() else { return };
-            let (abort, registration) = AbortHandle::new_pair();
-            leptos::task::spawn_local(async move {
-                let _ = Abortable::new(session.watch(lnd), registration).await;
-            });
-            on_cleanup(move || abort.abort());
+            super::spawn_scoped(session.watch(lnd));
         });
         session
     }

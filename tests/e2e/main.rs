@@ -191,7 +191,7 @@ async fn connection_failures(via: Via) {
     h.wait_text(".error-title", "This node needs a macaroon").await;
 
     // A macaroon baked by some other node.
-    let foreign = hex_of(&Macaroon::bake(&[9; 32], b"0", [1; 16], ADMIN).serialize());
+    let foreign = hex::encode(Macaroon::bake(&[9; 32], b"0", [1; 16], ADMIN).serialize());
     h.connect(&h.node_url(), Some(&foreign)).await;
     h.wait_text(".error-title", "The node rejected the macaroon").await;
 
@@ -204,10 +204,6 @@ async fn connection_failures(via: Via) {
     h.connect(&h.node_url(), Some(&admin)).await;
     h.expect_node_page().await;
     h.finish().await;
-}
-
-fn hex_of(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -181,7 +181,7 @@ impl NodeRpc {
     }
 
     pub fn identity_pubkey(&self) -> String {
-        self.ledger.read(|chain| self.node().info(chain).identity_pubkey)
+        self.node().identity_pubkey()
     }
 
     /// The wallet state as it changes (for tests and control tools).

@@ -260,12 +260,17 @@ impl Node {
         Ok(super::message::sign(&keys.identity, msg, single_hash))
     }
 
+    /// The node key, hex; empty while the wallet is locked or absent.
+    pub fn identity_pubkey(&self) -> String {
+        self.keys.as_ref().map(|k| k.identity_pubkey().to_string()).unwrap_or_default()
+    }
+
     pub fn info(&self, chain: &Chain) -> Info {
         let tip = chain.tip();
         Info {
             alias: self.alias.clone(),
             color: self.color.clone(),
-            identity_pubkey: self.keys.as_ref().map(|k| k.identity_pubkey().to_string()).unwrap_or_default(),
+            identity_pubkey: self.identity_pubkey(),
             block_height: tip.height,
             block_hash: tip.hash.clone(),
             best_header_timestamp: tip.time,
