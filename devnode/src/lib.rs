@@ -116,6 +116,10 @@ struct Running {
     handle: NodeHandle,
 }
 
+fn rpc_error(s: tonic::Status) -> io::Error {
+    io::Error::other(s.message().to_string())
+}
+
 async fn wait_active(rpc: &NodeRpc) -> io::Result<()> {
     let mut states = rpc.watch_state();
     while *states.borrow_and_update() != sim::node::WalletState::ServerActive {
@@ -188,7 +192,7 @@ impl Network {
         running.listeners.shutdown().await;
         let p2p = format!("{}:{}", running.handle.host, running.handle.spec.ports.p2p);
         self.switchboard.close(&p2p);
-        running.rpc.drop_all_peers();
+        running.rpc.shutdown();
         Ok(running.handle.spec)
     }
 
@@ -257,6 +261,57 @@ impl Network {
             self.mine(blocks)?;
         }
         Ok(txid)
+    }
+
+    fn admin(&self, handle: &NodeHandle) -> io::Result<tonic::metadata::MetadataMap> {
+        let mut md = tonic::metadata::MetadataMap::new();
+        let mac = handle.macaroon_hex("admin")?;
+        md.insert("macaroon", mac.parse().map_err(io::Error::other)?);
+        Ok(md)
+    }
+
+    /// A running node's RPC and its admin credentials, for the control operations below
+    /// (they go through the same RPCs a client calls).
+    async fn as_admin(&self, name: &str) -> io::Result<(Arc<NodeRpc>, tonic::metadata::MetadataMap)> {
+        let nodes = self.nodes.lock().await;
+        let r = nodes.get(name).ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no running node {name}")))?;
+        Ok((Arc::clone(&r.rpc), self.admin(&r.handle)?))
+    }
+
+    /// Connects `from` to `to` as ConnectPeer with `to`'s `pubkey@host:port` would.
+    pub async fn connect(&self, from: &str, to: &str) -> io::Result<()> {
+        use lnrpc::lnrpc as pb;
+        let (rpc, md) = self.as_admin(from).await?;
+        let uri = self.uri(to).await.ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no running node {to}")))?;
+        let (pubkey, host) = uri.split_once('@').expect("uri has a host");
+        if rpc.list_peers(&md, Default::default()).map_err(rpc_error)?.peers.iter().any(|p| p.pub_key == pubkey) {
+            return Ok(());
+        }
+        let addr = pb::LightningAddress { pubkey: pubkey.into(), host: host.into() };
+        rpc.connect_peer(&md, pb::ConnectPeerRequest { addr: Some(addr), ..Default::default() }).map_err(rpc_error)?;
+        Ok(())
+    }
+
+    /// Opens a channel from `from` to `to` (connecting first), funded from `from`'s
+    /// wallet, and mines the blocks that make it open. Returns the channel point.
+    pub async fn open_channel(&self, from: &str, to: &str, sats: i64, push_sat: i64) -> io::Result<String> {
+        use lnrpc::lnrpc as pb;
+        self.connect(from, to).await?;
+        let (rpc, md) = self.as_admin(from).await?;
+        let (peer, _) = self.as_admin(to).await?;
+        let req = pb::OpenChannelRequest {
+            node_pubkey: hex::decode(peer.identity_pubkey()).map_err(io::Error::other)?,
+            local_funding_amount: sats,
+            push_sat,
+            ..Default::default()
+        };
+        let cp = rpc.open_channel_sync(&md, req).map_err(rpc_error)?;
+        let point = rpc::chan_point_string(&cp).map_err(rpc_error)?;
+        self.mine(sim::channels::FUNDING_CONFS)?;
+        for node in [&rpc, &peer] {
+            node.sync_channels();
+        }
+        Ok(point)
     }
 
     /// Each running node's name, REST address and `pubkey@host:port`.

@@ -4,6 +4,7 @@
 //! <node dir>/tls.cert, tls.key
 //! <node dir>/data/chain/bitcoin/regtest/{admin,readonly,invoice}.macaroon
 //! <node dir>/data/chain/bitcoin/regtest/wallet.db      (the sealed wallet, JSON)
+//! <node dir>/data/graph/regtest/channel.db            (the channel database, JSON)
 //! <node dir>/devnode.json                              (ports, so a restart keeps its addresses)
 //! <network dir>/chain.json                             (the shared simulated chain)
 //! ```
@@ -46,6 +47,11 @@ impl NodeDir {
 
     fn wallet(&self) -> PathBuf {
         self.chain_dir().join("wallet.db")
+    }
+
+    /// lnd's channel database: deleting it loses the channels but not the wallet.
+    pub fn channel_db(&self) -> PathBuf {
+        self.root.join("data/graph").join(NETWORK).join("channel.db")
     }
 
     pub fn config(&self) -> PathBuf {

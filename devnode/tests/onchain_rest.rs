@@ -4,50 +4,17 @@
 
 use std::time::Duration;
 
-use devnode::{Network, NetworkConfig, NodeSpec};
+use devnode::Network;
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-struct Rest {
-    addr: String,
-    macaroon: String,
-}
+mod common;
 
-impl Rest {
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut s = tokio::net::TcpStream::connect(&self.addr).await.unwrap();
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nGrpc-Metadata-macaroon: {}\r\nContent-Length: {}\r\n\r\n{body}",
-            self.macaroon,
-            body.len()
-        );
-        s.write_all(req.as_bytes()).await.unwrap();
-        let mut raw = String::new();
-        s.read_to_string(&mut raw).await.unwrap();
-        let status = raw[9..12].parse().unwrap();
-        let json = raw.split("\r\n\r\n").nth(1).unwrap_or("");
-        (status, serde_json::from_str(json).unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let (status, v) = self.call("GET", path, None).await;
-        assert_eq!(status, 200, "{path}: {v}");
-        v
-    }
-}
+use common::Rest;
 
 async fn network() -> (Network, tempfile::TempDir, Rest) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = NetworkConfig::new(dir.path());
-    config.startup_step = Duration::from_millis(1);
-    let network = Network::open(config).unwrap();
-    let mut spec = NodeSpec::new("alice");
-    spec.rest_tls = false;
-    let node = network.start_node(spec).await.unwrap();
-    let macaroon = network.create_wallet("alice", b"password1").await.unwrap();
-    let rest = Rest { addr: format!("127.0.0.1:{}", node.spec.ports.rest), macaroon };
-    (network, dir, rest)
+    let (network, dir, mut rests) = common::network(&["alice"]).await;
+    (network, dir, rests.remove(0))
 }
 
 #[tokio::test]

@@ -8,7 +8,8 @@ import {readFileSync} from 'node:fs';
 import lightning from 'lightning';
 
 const {
-  authenticatedLndGrpc, unauthenticatedLndGrpc,
+  addPeer, authenticatedLndGrpc, closeChannel, getChannelBalance, getChannels, getClosedChannels, getPendingChannels,
+  openChannel, unauthenticatedLndGrpc,
   createChainAddress, createSeed, createWallet, getChainBalance, getChainTransactions,
   getUtxos, getWalletInfo, grantAccess, getWalletStatus, getWalletVersion, sendToChainAddress, signMessage, unlockWallet,
   verifyMessage,
@@ -22,6 +23,12 @@ function env(name) {
 
 const cert = env('DEVNODE_CERT');
 const socket = env('DEVNODE_GRPC');
+
+// devnode's control API: blocks come from outside the node, as from a miner.
+async function mine(blocks) {
+  const res = await fetch(`${env('DEVNODE_CONTROL')}/mine`, {method: 'POST', body: new URLSearchParams({blocks}), redirect: 'manual'});
+  assert.equal(res.status, 303);
+}
 
 async function until(what, check) {
   const deadline = Date.now() + 20_000;
@@ -135,4 +142,48 @@ test('on-chain: addresses, balance, UTXOs, a send and its history', async () => 
   assert.equal(tx.tokens, tx.fee);
   assert.equal(tx.is_outgoing, true);
   assert.match(tx.transaction, /^02000000/);
+});
+
+test('channels: a peer, a channel opened, confirmed, listed, balanced and closed', async () => {
+  const alice = authenticatedLndGrpc({
+    cert: env('DEVNODE_ALICE_CERT'), macaroon: env('DEVNODE_ALICE_MACAROON'), socket: env('DEVNODE_ALICE_GRPC'),
+  }).lnd;
+  const carol = authenticatedLndGrpc({cert, macaroon: readFileSync(env('DEVNODE_MACAROON_FILE')).toString('base64'), socket}).lnd;
+  // The on-chain test left alice's change unconfirmed; funding needs a confirmed input.
+  await mine(1);
+  const {public_key: carolKey, uris} = await getWalletInfo({lnd: carol});
+  await addPeer({lnd: alice, public_key: carolKey, socket: uris[0].split('@')[1]});
+
+  const opened = await openChannel({lnd: alice, local_tokens: 250_000, partner_public_key: carolKey, give_tokens: 5_000});
+  assert.match(opened.transaction_id, /^[0-9a-f]{64}$/);
+  const {pending_channels} = await getPendingChannels({lnd: alice});
+  assert.equal(pending_channels.length, 1);
+  assert.equal(pending_channels[0].is_opening, true);
+  assert.equal(pending_channels[0].transaction_id, opened.transaction_id);
+
+  await mine(3);
+  const {channels} = await until('the channel opens', async () => {
+    const r = await getChannels({lnd: alice});
+    return r.channels.length ? r : null;
+  });
+  assert.equal(channels[0].capacity, 250_000);
+  // 250,000 − 2,810 commitment fee − 2 × 330 anchors − 5,000 given.
+  assert.equal(channels[0].local_balance, 241_530);
+  assert.equal(channels[0].remote_balance, 5_000);
+  assert.equal(channels[0].is_active, true);
+  assert.equal(channels[0].partner_public_key, carolKey);
+  assert.equal((await getChannels({lnd: carol})).channels[0].local_balance, 5_000);
+  const balance = await getChannelBalance({lnd: alice});
+  assert.equal(balance.channel_balance, 241_530);
+
+  const closing = await closeChannel({lnd: alice, transaction_id: opened.transaction_id, transaction_vout: opened.transaction_vout, tokens_per_vbyte: 2});
+  assert.match(closing.transaction_id, /^[0-9a-f]{64}$/);
+  await mine(1);
+  const {channels: closed} = await until('the close confirms', async () => {
+    const r = await getClosedChannels({lnd: alice});
+    return r.channels.length ? r : null;
+  });
+  assert.equal(closed[0].is_cooperative_close, true);
+  assert.equal(closed[0].close_transaction_id, closing.transaction_id);
+  assert.equal(closed[0].partner_public_key, carolKey);
 });

@@ -4,7 +4,8 @@
 //!   target, trunk and wasm-bindgen-cli at pinned versions, npm packages from the lockfile).
 //! - `build`: the release build of the app into `dist/`.
 //! - `demo`: builds, starts a devnode network and serves the app.
-//! - `test`: every test: native, conformance, in-browser and end-to-end.
+//! - `test`: every test: native, conformance, in-browser and end-to-end. `test SUITE` runs
+//!   one suite while working on it (native, web, clients, e2e).
 //! - `bench`: prints size and speed figures.
 
 mod bench;
@@ -18,7 +19,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("setup") => tools::setup(),
         Some("build") => tools::setup().and_then(|_| tools::build_app()),
-        Some("test") => tools::setup().and_then(|_| test()),
+        Some("test") => tools::setup().and_then(|_| test(args.get(1).map(String::as_str))),
         Some("demo") => tools::setup().and_then(|_| demo::run(&args[1..])),
         Some("bench") => tools::setup().and_then(|_| bench::run()),
         _ => {
@@ -35,18 +36,36 @@ fn main() -> ExitCode {
     }
 }
 
-fn test() -> tools::Result {
-    tools::build_app()?;
+fn test(only: Option<&str>) -> tools::Result {
+    const SUITES: &[&str] = &["native", "web", "clients", "e2e"];
+    if let Some(s) = only.filter(|s| !SUITES.contains(s)) {
+        return Err(format!("unknown test suite {s}; one of {}", SUITES.join(", ")));
+    }
+    let run = |suite: &str| only.is_none_or(|s| s == suite);
+    if run("e2e") {
+        tools::build_app()?;
+    }
     // Unit, conformance and devnode tests (everything native but the browser suites).
-    tools::cargo(&["test", "--workspace", "--exclude", "lightdeck"])?;
-    tools::cargo(&["test", "-p", "lightdeck", "--lib", "--bins"])?;
+    if run("native") {
+        tools::cargo(&["test", "--workspace", "--exclude", "lightdeck"])?;
+        tools::cargo(&["test", "-p", "lightdeck", "--lib", "--bins"])?;
+    }
     // Against a live devnode: the node client in the browser, and a third-party lnd client.
-    tools::with_test_network(|env| {
-        tools::cargo_env(&["test", "--target", "wasm32-unknown-unknown", "--test", "web"], env)?;
-        tools::run_env("node", &["--test", "tests/clients/"], env)
-    })?;
+    if run("web") || run("clients") {
+        tools::with_test_network(|env| {
+            if run("web") {
+                tools::cargo_env(&["test", "--target", "wasm32-unknown-unknown", "--test", "web"], env)?;
+            }
+            if run("clients") {
+                tools::run_env("node", &["--test", "tests/clients/"], env)?;
+            }
+            Ok(())
+        })?;
+    }
     // The built app in Chromium, one browser at a time (2 cores).
-    tools::cargo(&["test", "-p", "lightdeck", "--test", "e2e", "--", "--test-threads=1"])?;
-    println!("xtask: all test suites passed");
+    if run("e2e") {
+        tools::cargo(&["test", "-p", "lightdeck", "--test", "e2e", "--", "--test-threads=1"])?;
+    }
+    println!("xtask: {} passed", only.map_or("all test suites".to_string(), |s| format!("the {s} suite")));
     Ok(())
 }

@@ -124,7 +124,7 @@ pub fn with_test_network(f: impl FnOnce(&[(String, String)]) -> Result) -> Resul
     let _ = std::fs::remove_dir_all(&dir);
     let (network, env) = rt.block_on(async {
         let err = |e: std::io::Error| e.to_string();
-        let network = devnode::Network::open(devnode::NetworkConfig::new(&dir)).map_err(err)?;
+        let network = std::sync::Arc::new(devnode::Network::open(devnode::NetworkConfig::new(&dir)).map_err(err)?);
         let start = |name: &str, cors: &str| {
             let mut spec = devnode::NodeSpec::new(name);
             spec.rest_tls = false;
@@ -142,6 +142,9 @@ pub fn with_test_network(f: impl FnOnce(&[(String, String)]) -> Result) -> Resul
             use base64::Engine;
             n.tls_cert_pem().map(|pem| base64::engine::general_purpose::STANDARD.encode(pem)).map_err(err)
         };
+        let control = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(err)?;
+        let control_url = format!("http://{}", control.local_addr().map_err(err)?);
+        tokio::spawn(devnode::serve::control::serve(std::sync::Arc::clone(&network), control));
         let foreign = devnode::sim::macaroons::Macaroon::bake(&[7; 32], b"0", [7; 16], devnode::sim::macaroons::ADMIN);
         let pairs = [
             ("LIGHTDECK_TEST_REST", alice.rest_url()),
@@ -157,6 +160,8 @@ pub fn with_test_network(f: impl FnOnce(&[(String, String)]) -> Result) -> Resul
             ("DEVNODE_ALICE_MACAROON", macaroon.clone()),
             ("DEVNODE_LOCKED_GRPC", bob.grpc_addr()),
             ("DEVNODE_LOCKED_CERT", cert(&bob)?),
+            ("DEVNODE_CONTROL", control_url),
+            ("DEVNODE_ALICE_URI", network.uri("alice").await.expect("running")),
             ("DEVNODE_FOREIGN_MACAROON", hex::encode(foreign.serialize())),
             ("WASM_BINDGEN_TEST_TIMEOUT", "90".to_string()),
             // The runner's default cross-origin isolation (COEP) blocks the no-cors probe the

@@ -2,6 +2,7 @@
 //! then the call. Every transport (gRPC, gRPC-web, REST) goes through these methods, so the
 //! rules and error strings are the same on all three.
 
+mod channels;
 mod onchain;
 mod peers;
 mod services;
@@ -16,6 +17,7 @@ use rand::{SeedableRng, rngs::StdRng};
 use tokio::sync::watch;
 use tonic::{Status, metadata::MetadataMap};
 
+pub use channels::chan_point_string;
 pub use services::{grpc_routes, Services};
 
 use crate::ledger::{Ledger, now};
@@ -54,6 +56,14 @@ pub const CONNECT_PEER: Rpc = Rpc { name: "/lnrpc.Lightning/ConnectPeer", group:
 pub const DISCONNECT_PEER: Rpc = Rpc { name: "/lnrpc.Lightning/DisconnectPeer", group: RpcGroup::Main, perms: &[("peers", "write")] };
 pub const LIST_PEERS: Rpc = Rpc { name: "/lnrpc.Lightning/ListPeers", group: RpcGroup::Main, perms: &[("peers", "read")] };
 pub const SUBSCRIBE_PEER_EVENTS: Rpc = Rpc { name: "/lnrpc.Lightning/SubscribePeerEvents", group: RpcGroup::Main, perms: &[("peers", "read")] };
+pub const OPEN_CHANNEL: Rpc = Rpc { name: "/lnrpc.Lightning/OpenChannel", group: RpcGroup::Main, perms: &[("onchain", "write"), ("offchain", "write")] };
+pub const OPEN_CHANNEL_SYNC: Rpc = Rpc { name: "/lnrpc.Lightning/OpenChannelSync", group: RpcGroup::Main, perms: &[("onchain", "write"), ("offchain", "write")] };
+pub const CLOSE_CHANNEL: Rpc = Rpc { name: "/lnrpc.Lightning/CloseChannel", group: RpcGroup::Main, perms: &[("onchain", "write"), ("offchain", "write")] };
+pub const LIST_CHANNELS: Rpc = Rpc { name: "/lnrpc.Lightning/ListChannels", group: RpcGroup::Main, perms: &[("offchain", "read")] };
+pub const PENDING_CHANNELS: Rpc = Rpc { name: "/lnrpc.Lightning/PendingChannels", group: RpcGroup::Main, perms: &[("offchain", "read")] };
+pub const CLOSED_CHANNELS: Rpc = Rpc { name: "/lnrpc.Lightning/ClosedChannels", group: RpcGroup::Main, perms: &[("offchain", "read")] };
+pub const CHANNEL_BALANCE: Rpc = Rpc { name: "/lnrpc.Lightning/ChannelBalance", group: RpcGroup::Main, perms: &[("offchain", "read")] };
+pub const SUBSCRIBE_CHANNEL_EVENTS: Rpc = Rpc { name: "/lnrpc.Lightning/SubscribeChannelEvents", group: RpcGroup::Main, perms: &[("offchain", "read")] };
 pub const SIGN_MESSAGE: Rpc = Rpc { name: "/lnrpc.Lightning/SignMessage", group: RpcGroup::Main, perms: &[("message", "write")] };
 pub const VERIFY_MESSAGE: Rpc = Rpc { name: "/lnrpc.Lightning/VerifyMessage", group: RpcGroup::Main, perms: &[("message", "read")] };
 pub const BAKE_MACAROON: Rpc = Rpc { name: "/lnrpc.Lightning/BakeMacaroon", group: RpcGroup::Main, perms: &[("macaroon", "generate")] };
@@ -64,6 +74,8 @@ pub const ALL: &[&Rpc] = &[
     &GET_STATE, &SUBSCRIBE_STATE, &GEN_SEED, &INIT_WALLET, &UNLOCK_WALLET, &CHANGE_PASSWORD, &GET_INFO,
     &NEW_ADDRESS, &WALLET_BALANCE, &SEND_COINS, &LIST_UNSPENT, &GET_TRANSACTIONS, &SUBSCRIBE_TRANSACTIONS, &ESTIMATE_FEE,
     &SIGN_MESSAGE, &VERIFY_MESSAGE, &BAKE_MACAROON, &GET_VERSION, &LIST_ACCOUNTS, &CONNECT_PEER, &DISCONNECT_PEER, &LIST_PEERS, &SUBSCRIBE_PEER_EVENTS,
+    &OPEN_CHANNEL, &OPEN_CHANNEL_SYNC, &CLOSE_CHANNEL, &LIST_CHANNELS, &PENDING_CHANNELS, &CLOSED_CHANNELS, &CHANNEL_BALANCE,
+    &SUBSCRIBE_CHANNEL_EVENTS,
 ];
 
 /// Static facts about a node that its RPCs report.
@@ -86,6 +98,10 @@ pub struct NodeRpc {
     switchboard: Arc<crate::p2p::Switchboard>,
     peers: Mutex<std::collections::BTreeMap<String, peers::Link>>,
     peer_events: tokio::sync::broadcast::Sender<pb::PeerEvent>,
+    channels: Mutex<crate::sim::channels::ChannelDb>,
+    chan_events: tokio::sync::broadcast::Sender<pb::ChannelEventUpdate>,
+    /// The task following the chain for this node's channels.
+    watcher: Mutex<Option<tokio::task::AbortHandle>>,
 }
 
 /// lnd returns its state, macaroon and wallet errors as plain Go errors: gRPC code Unknown.
@@ -151,6 +167,7 @@ impl NodeRpc {
     pub fn new(node: Node, ledger: Arc<Ledger>, switchboard: Arc<crate::p2p::Switchboard>, dir: NodeDir, settings: NodeSettings) -> Arc<Self> {
         let (state, _) = watch::channel(node.state());
         let (peer_events, _) = tokio::sync::broadcast::channel(256);
+        let (chan_events, _) = tokio::sync::broadcast::channel(1024);
         Arc::new(NodeRpc {
             node: Mutex::new(node),
             ledger,
@@ -161,6 +178,9 @@ impl NodeRpc {
             switchboard,
             peers: Mutex::new(Default::default()),
             peer_events,
+            channels: Mutex::new(Default::default()),
+            chan_events,
+            watcher: Mutex::new(None),
         })
     }
 
@@ -328,9 +348,31 @@ impl NodeRpc {
             loop {
                 tokio::time::sleep(this.settings.startup_step).await;
                 let Some(next) = this.node().advance() else { break };
+                if next == WalletState::ServerActive {
+                    this.server_started();
+                }
                 this.state.send_replace(next);
             }
         });
+    }
+
+    /// lnd's server start: the channel database opens, the chain is caught up with, and
+    /// the peers of our channels are reconnected (lnd keeps them as persistent peers).
+    fn server_started(self: &Arc<Self>) {
+        if let Err(e) = self.load_channels() {
+            eprintln!("devnode: loading channels: {}", e.message());
+        }
+        self.sync_channels();
+        self.watch_chain();
+        for peer in self.channel_peers() {
+            self.reconnect(&peer);
+        }
+    }
+
+    /// The node went away: it stops following the chain and its peers see it go.
+    pub fn shutdown(self: &Arc<Self>) {
+        self.stop_watching();
+        self.drop_all_peers();
     }
 
     // lnd still fills the deprecated `testnet` and `chains[].chain` fields.
@@ -339,15 +381,16 @@ impl NodeRpc {
         self.authorize(md, &GET_INFO)?;
         let info = self.ledger.read(|chain| self.node().info(chain));
         let uri = format!("{}@{}:{}", info.identity_pubkey, self.settings.p2p_host, self.settings.p2p_port);
+        let counts = self.channel_counts();
         Ok(pb::GetInfoResponse {
             version: VERSION.into(),
             commit_hash: COMMIT_HASH.into(),
             identity_pubkey: info.identity_pubkey,
             alias: info.alias,
             color: info.color,
-            num_pending_channels: 0,
-            num_active_channels: 0,
-            num_inactive_channels: 0,
+            num_pending_channels: counts.0,
+            num_active_channels: counts.1,
+            num_inactive_channels: counts.2,
             num_peers: self.peer_count() as u32,
             block_height: info.block_height,
             block_hash: info.block_hash,

@@ -31,12 +31,14 @@ impl NodeRpc {
     fn link(&self, pubkey: &str, link: Link) {
         self.peers.lock().expect("peers lock").insert(pubkey.to_string(), link);
         let _ = self.peer_events.send(event(pubkey, pb::peer_event::EventType::PeerOnline));
+        self.peer_changed(pubkey, true);
     }
 
     fn unlink(&self, pubkey: &str) -> bool {
         let was = self.peers.lock().expect("peers lock").remove(pubkey).is_some();
         if was {
             let _ = self.peer_events.send(event(pubkey, pb::peer_event::EventType::PeerOffline));
+            self.peer_changed(pubkey, false);
         }
         was
     }
@@ -71,6 +73,17 @@ impl NodeRpc {
         self.link(&pubkey, Link { address: addr.host.clone(), inbound: false, since: now });
         remote.link(&me, Link { address: self.p2p_address(), inbound: true, since: now });
         Ok(pb::ConnectPeerResponse { status: format!("connection to {pubkey}@{} initiated", addr.host) })
+    }
+
+    /// Reconnects to a channel peer if it is up (lnd's persistent peers).
+    pub(super) fn reconnect(&self, pubkey: &str) {
+        if self.peers.lock().expect("peers lock").contains_key(pubkey) {
+            return;
+        }
+        let Some(remote) = self.switchboard.find(pubkey).filter(|r| r.current_state() == WalletState::ServerActive) else { return };
+        let now = std::time::Instant::now();
+        self.link(pubkey, Link { address: remote.p2p_address(), inbound: false, since: now });
+        remote.link(&self.identity_pubkey(), Link { address: self.p2p_address(), inbound: true, since: now });
     }
 
     pub fn list_peers(&self, md: &MetadataMap, _req: pb::ListPeersRequest) -> Result<pb::ListPeersResponse, Status> {
@@ -119,7 +132,7 @@ impl NodeRpc {
     }
 
     /// The node went away: every peer sees it go offline.
-    pub fn drop_all_peers(self: &Arc<Self>) {
+    pub(super) fn drop_all_peers(self: &Arc<Self>) {
         let me = self.identity_pubkey();
         let peers: Vec<String> = self.peers.lock().expect("peers lock").keys().cloned().collect();
         for pubkey in peers {

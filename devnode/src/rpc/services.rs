@@ -117,6 +117,41 @@ impl WalletUnlocker for Services {
 impl Lightning for Services {
     type SubscribeTransactionsStream = RpcStream<pb::Transaction>;
     type SubscribePeerEventsStream = RpcStream<pb::PeerEvent>;
+    type SubscribeChannelEventsStream = RpcStream<pb::ChannelEventUpdate>;
+    type OpenChannelStream = RpcStream<pb::OpenStatusUpdate>;
+    type CloseChannelStream = RpcStream<pb::CloseStatusUpdate>;
+
+    async fn open_channel_sync(&self, req: Request<pb::OpenChannelRequest>) -> Result<Response<pb::ChannelPoint>, Status> {
+        self.0.open_channel_sync(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn open_channel(&self, req: Request<pb::OpenChannelRequest>) -> Result<Response<Self::OpenChannelStream>, Status> {
+        self.0.open_channel(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn close_channel(&self, req: Request<pb::CloseChannelRequest>) -> Result<Response<Self::CloseChannelStream>, Status> {
+        self.0.close_channel(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn list_channels(&self, req: Request<pb::ListChannelsRequest>) -> Result<Response<pb::ListChannelsResponse>, Status> {
+        self.0.list_channels(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn pending_channels(&self, req: Request<pb::PendingChannelsRequest>) -> Result<Response<pb::PendingChannelsResponse>, Status> {
+        self.0.pending_channels(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn closed_channels(&self, req: Request<pb::ClosedChannelsRequest>) -> Result<Response<pb::ClosedChannelsResponse>, Status> {
+        self.0.closed_channels(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn channel_balance(&self, req: Request<pb::ChannelBalanceRequest>) -> Result<Response<pb::ChannelBalanceResponse>, Status> {
+        self.0.channel_balance(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn subscribe_channel_events(&self, req: Request<pb::ChannelEventSubscription>) -> Result<Response<Self::SubscribeChannelEventsStream>, Status> {
+        self.0.subscribe_channel_events(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
 
     async fn sign_message(&self, req: Request<pb::SignMessageRequest>) -> Result<Response<pb::SignMessageResponse>, Status> {
         self.0.sign_message(req.metadata(), req.get_ref().clone()).map(Response::new)
@@ -204,6 +239,6 @@ mod tests {
     #[tokio::test]
     async fn unknown_services_and_methods_answer_as_grpc_go() {
         assert_eq!(status_of("/routerrpc.Router/SendPaymentV2").await, ("12".into(), "unknown service routerrpc.Router".into()));
-        assert_eq!(status_of("/lnrpc.Lightning/ListChannels").await, ("12".into(), "unknown method ListChannels for service lnrpc.Lightning".into()));
+        assert_eq!(status_of("/lnrpc.Lightning/AbandonChannel").await, ("12".into(), "unknown method AbandonChannel for service lnrpc.Lightning".into()));
     }
 }

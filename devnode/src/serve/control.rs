@@ -19,6 +19,15 @@ struct Fund {
 }
 
 #[derive(Deserialize)]
+struct OpenChannel {
+    from: String,
+    to: String,
+    sats: i64,
+    #[serde(default)]
+    push: i64,
+}
+
+#[derive(Deserialize)]
 struct Mine {
     blocks: u32,
 }
@@ -49,7 +58,7 @@ code{{word-break:break-all}}.note{{color:#4cd39b}}</style>\
 <h1>devnode control</h1>{}<p>Chain height: {}</p><ul>{nodes}</ul>\
 <form method=post action=fund><h2>Faucet</h2><label>Address <input name=address size=50 required></label><br>\
 <label>Amount (sat) <input name=sats type=number min=1 value=1000000></label><br><button>Send coins</button></form>\
-<form method=post action=mine><h2>Miner</h2><label>Blocks <input name=blocks type=number min=1 max=1000 value=6></label> <button>Mine</button></form>",
+<form method=post action=channel><h2>Channel</h2><label>From node <input name=from required></label> <label>to node <input name=to required></label><br><label>Capacity (sat) <input name=sats type=number min=20000 value=1000000></label> <label>Push (sat) <input name=push type=number min=0 value=0></label><br><button>Open and confirm</button></form><form method=post action=mine><h2>Miner</h2><label>Blocks <input name=blocks type=number min=1 max=1000 value=6></label> <button>Mine</button></form>",
         note.unwrap_or_default(),
         net.height()
     ))
@@ -69,6 +78,12 @@ pub fn router(network: Arc<Network>) -> Router {
         .route("/fund", post(|State(net): State<Arc<Network>>, Form(f): Form<Fund>| async move {
             match net.fund(&f.address, f.sats) {
                 Ok(txid) => back(&format!("sent {} sat in {txid} (mine a block to confirm)", f.sats)),
+                Err(e) => back(&format!("error: {e}")),
+            }
+        }))
+        .route("/channel", post(|State(net): State<Arc<Network>>, Form(c): Form<OpenChannel>| async move {
+            match net.open_channel(&c.from, &c.to, c.sats, c.push).await {
+                Ok(point) => back(&format!("opened {point} from {} to {}", c.from, c.to)),
                 Err(e) => back(&format!("error: {e}")),
             }
         }))

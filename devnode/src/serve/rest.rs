@@ -48,6 +48,14 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/v1/peers", "lnrpc.Lightning.ListPeers"),
     ("DELETE", "/v1/peers/{pub_key}", "lnrpc.Lightning.DisconnectPeer"),
     ("GET", "/v1/peers/subscribe", "lnrpc.Lightning.SubscribePeerEvents"),
+    ("POST", "/v1/channels", "lnrpc.Lightning.OpenChannelSync"),
+    ("GET", "/v1/channels", "lnrpc.Lightning.ListChannels"),
+    ("POST", "/v1/channels/stream", "lnrpc.Lightning.OpenChannel"),
+    ("DELETE", "/v1/channels/{channel_point.funding_txid_str}/{channel_point.output_index}", "lnrpc.Lightning.CloseChannel"),
+    ("GET", "/v1/channels/pending", "lnrpc.Lightning.PendingChannels"),
+    ("GET", "/v1/channels/closed", "lnrpc.Lightning.ClosedChannels"),
+    ("GET", "/v1/channels/subscribe", "lnrpc.Lightning.SubscribeChannelEvents"),
+    ("GET", "/v1/balance/channels", "lnrpc.Lightning.ChannelBalance"),
 ];
 
 /// How a query parameter is read into the request message (grpc-gateway's
@@ -199,10 +207,48 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
         }))
         .route("/v2/wallet/accounts", get_query(&[("name", Q::Str), ("address_type", Q::Enum)], NodeRpc::list_accounts))
         .route("/v1/utxos", get_query(&[("min_confs", Q::Int), ("max_confs", Q::Int), ("account", Q::Str)], NodeRpc::list_unspent))
+        .route("/v1/channels", get_query(
+            &[("active_only", Q::Bool), ("inactive_only", Q::Bool), ("public_only", Q::Bool), ("private_only", Q::Bool), ("peer", Q::Bytes), ("peer_alias_lookup", Q::Bool)],
+            NodeRpc::list_channels,
+        ).merge(post_body(NodeRpc::open_channel_sync)))
+        .route("/v1/channels/stream", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+            match body(&b) { Ok(req) => ndjson(rpc.open_channel(&metadata(&h), req)).await, Err(e) => e }
+        }))
+        .route("/v1/channels/pending", get_query(&[("include_raw_tx", Q::Bool)], NodeRpc::pending_channels))
+        .route("/v1/channels/closed", get_query(
+            &[("cooperative", Q::Bool), ("local_force", Q::Bool), ("remote_force", Q::Bool), ("breach", Q::Bool), ("funding_canceled", Q::Bool), ("abandoned", Q::Bool)],
+            NodeRpc::closed_channels,
+        ))
+        .route("/v1/channels/subscribe", get(|State(rpc): State<Rpc>, h: HeaderMap| async move {
+            ndjson(rpc.subscribe_channel_events(&metadata(&h), Default::default())).await
+        }))
+        .route("/v1/channels/{txid}/{index}", axum::routing::delete(close_channel))
+        .route("/v1/balance/channels", get_query(&[], NodeRpc::channel_balance))
         .method_not_allowed_fallback(|| async { error(&Status::unimplemented("Method Not Allowed")) })
         .fallback(|| async { error(&Status::not_found("Not Found")) })
         .layer(middleware::from_fn_with_state(Arc::new(restcors), allow_cors))
         .with_state(rpc)
+}
+
+/// CloseChannel: the channel point from the path (display-order txid), the rest from the
+/// query string.
+async fn close_channel(State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri, axum::extract::Path((txid, index)): axum::extract::Path<(String, String)>) -> Response {
+    const FIELDS: &[(&str, Q)] = &[
+        ("force", Q::Bool), ("target_conf", Q::Int), ("sat_per_byte", Q::Int), ("delivery_address", Q::Str),
+        ("sat_per_vbyte", Q::Int), ("max_fee_per_vbyte", Q::Int), ("no_wait", Q::Bool),
+    ];
+    let mut req: lnrpc::lnrpc::CloseChannelRequest = match query_message(uri.query(), FIELDS) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let Ok(output_index) = index.parse::<u32>() else {
+        return error(&Status::invalid_argument(format!("type mismatch, parameter: channel_point.output_index, error: strconv.ParseUint: parsing {index:?}: invalid syntax")));
+    };
+    req.channel_point = Some(lnrpc::lnrpc::ChannelPoint {
+        funding_txid: Some(lnrpc::lnrpc::channel_point::FundingTxid::FundingTxidStr(txid)),
+        output_index,
+    });
+    ndjson(rpc.close_channel(&metadata(&h), req)).await
 }
 
 /// grpc-gateway's `runtime.Bytes`: standard base64, then URL-safe, both padded.

@@ -2,7 +2,7 @@
 //! real Bitcoin transactions (serialized and hashed as Bitcoin does, witnesses left empty
 //! since nothing here verifies scripts), so txids and raw hex look as they do on regtest.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use bitcoin::absolute::LockTime;
 use bitcoin::consensus::encode::serialize_hex;
@@ -73,8 +73,9 @@ pub struct Chain {
     txs: Vec<Tx>,
     #[serde(skip)]
     index: HashMap<String, usize>,
+    /// Spent outpoint → the spending transaction's id.
     #[serde(skip)]
-    spent: HashSet<(String, u32)>,
+    spent: HashMap<(String, u32), String>,
 }
 
 impl Default for Chain {
@@ -83,7 +84,7 @@ impl Default for Chain {
             headers: vec![Header { height: 0, hash: REGTEST_GENESIS.into(), time: GENESIS_TIME, txids: vec![] }],
             txs: Vec::new(),
             index: HashMap::new(),
-            spent: HashSet::new(),
+            spent: HashMap::new(),
         }
     }
 }
@@ -96,7 +97,7 @@ impl Chain {
     /// Rebuilds the lookup tables after loading from disk.
     pub fn reindex(mut self) -> Self {
         self.index = self.txs.iter().enumerate().map(|(i, t)| (t.txid.clone(), i)).collect();
-        self.spent = self.txs.iter().flat_map(|t| t.inputs.iter().cloned()).collect();
+        self.spent = self.txs.iter().flat_map(|t| t.inputs.iter().map(|i| (i.clone(), t.txid.clone()))).collect();
         self
     }
 
@@ -121,7 +122,20 @@ impl Chain {
     }
 
     pub fn is_spent(&self, txid: &str, vout: u32) -> bool {
-        self.spent.contains(&(txid.to_string(), vout))
+        self.spent.contains_key(&(txid.to_string(), vout))
+    }
+
+    /// The transaction spending an outpoint, confirmed or in the mempool.
+    pub fn spender(&self, txid: &str, vout: u32) -> Option<&Tx> {
+        self.spent.get(&(txid.to_string(), vout)).and_then(|id| self.tx(id))
+    }
+
+    /// A confirmed transaction's short channel id parts: (height, index in its block).
+    /// Index 0 is the coinbase, which the simulated blocks leave implicit.
+    pub fn position(&self, txid: &str) -> Option<(u32, u32)> {
+        let height = self.tx(txid)?.height?;
+        let index = self.header(height)?.txids.iter().position(|t| t == txid)?;
+        Some((height, index as u32 + 1))
     }
 
     /// Mines `n` blocks at `now` (never before the tip's time); the first takes the mempool.
@@ -199,7 +213,7 @@ impl Chain {
             label: label.to_string(),
             height: None,
         };
-        self.spent.extend(inputs.iter().cloned());
+        self.spent.extend(inputs.iter().map(|i| (i.clone(), record.txid.clone())));
         self.index.insert(record.txid.clone(), self.txs.len());
         self.txs.push(record.clone());
         Ok((record.clone(), ChainEvent::Tx(record.txid)))

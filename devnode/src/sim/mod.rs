@@ -3,6 +3,7 @@
 
 pub mod aez;
 pub mod chain;
+pub mod channels;
 pub mod macaroons;
 pub mod message;
 pub mod node;
