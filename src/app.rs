@@ -8,7 +8,7 @@ use leptos_router::path;
 
 use crate::components::ErrorView;
 use crate::lnd::WalletState;
-use crate::pages::{ConnectPage, NodePage, OnchainPage, PeersPage, WalletPage};
+use crate::pages::{ChannelsPage, ConnectPage, NodePage, OnchainPage, PeersPage, WalletPage};
 use crate::state::{Link, Prefs, Session};
 
 #[component]
@@ -53,6 +53,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/") view=NodePage/>
                 <Route path=path!("/onchain") view=OnchainPage/>
                 <Route path=path!("/peers") view=PeersPage/>
+                <Route path=path!("/channels") view=ChannelsPage/>
             </Routes>
         </main>
     }
@@ -112,6 +113,7 @@ fn Nav() -> impl IntoView {
                 <A href="/" exact=true>"Node"</A>
                 <A href="/onchain">"On-chain"</A>
                 <A href="/peers">"Peers"</A>
+                <A href="/channels">"Channels"</A>
             </nav>
         </Show>
     }

@@ -4,10 +4,12 @@ mod copy;
 mod error_view;
 mod list_card;
 mod qr;
+mod unit_toggle;
 mod virtual_list;
 
 pub use copy::CopyButton;
 pub use error_view::ErrorView;
 pub use list_card::ListCard;
 pub use qr::Qr;
+pub use unit_toggle::UnitToggle;
 pub use virtual_list::VirtualList;

@@ -45,6 +45,17 @@ pub fn middle_ellipsis(s: &str, keep: usize) -> String {
     format!("{head}…{tail}")
 }
 
+/// A transaction id from lnd's `bytes` fields (internal byte order) as people and block
+/// explorers show it: the bytes reversed, in hex.
+pub fn txid_from_bytes(bytes: &[u8]) -> String {
+    bytes.iter().rev().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A short channel id as operators read it: funding block × transaction index × output.
+pub fn short_channel_id(id: u64) -> String {
+    format!("{}x{}x{}", id >> 40, (id >> 16) & 0xff_ffff, id & 0xffff)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,6 +84,16 @@ mod tests {
         assert_eq!(ago(0, 7200), "2 h ago");
         assert_eq!(ago(0, 3 * 86_400), "3 days ago");
         assert_eq!(ago(200, 100), "just now", "a clock ahead of ours is not the future");
+    }
+
+    #[test]
+    fn txids_from_lnd_bytes_are_reversed() {
+        assert_eq!(txid_from_bytes(&[0x01, 0x02, 0xab]), "ab0201");
+    }
+
+    #[test]
+    fn short_channel_ids_split_into_block_tx_output() {
+        assert_eq!(short_channel_id((700_000u64 << 40) | (1_234 << 16) | 1), "700000x1234x1");
     }
 
     #[test]

@@ -2,5 +2,6 @@
 
 pub mod address;
 pub mod amount;
+pub mod channel;
 pub mod peer;
 pub mod wallet;

@@ -142,4 +142,32 @@ impl GrpcWeb {
     pub async fn estimate_fee(&self, req: pb::EstimateFeeRequest) -> Result<pb::EstimateFeeResponse, LndError> {
         self.unary(req, |c, r| async move { LightningClient::new(c).estimate_fee(r).await }).await
     }
+
+    pub async fn channel_balance(&self) -> Result<pb::ChannelBalanceResponse, LndError> {
+        self.unary(pb::ChannelBalanceRequest {}, |c, r| async move { LightningClient::new(c).channel_balance(r).await }).await
+    }
+
+    pub async fn list_channels(&self) -> Result<pb::ListChannelsResponse, LndError> {
+        self.unary(pb::ListChannelsRequest::default(), |c, r| async move { LightningClient::new(c).list_channels(r).await }).await
+    }
+
+    pub async fn pending_channels(&self) -> Result<pb::PendingChannelsResponse, LndError> {
+        self.unary(pb::PendingChannelsRequest::default(), |c, r| async move { LightningClient::new(c).pending_channels(r).await }).await
+    }
+
+    pub async fn closed_channels(&self) -> Result<pb::ClosedChannelsResponse, LndError> {
+        self.unary(pb::ClosedChannelsRequest::default(), |c, r| async move { LightningClient::new(c).closed_channels(r).await }).await
+    }
+
+    pub fn subscribe_channel_events(&self) -> LndStream<pb::ChannelEventUpdate> {
+        self.stream(pb::ChannelEventSubscription {}, |c, r| async move { LightningClient::new(c).subscribe_channel_events(r).await })
+    }
+
+    pub fn open_channel(&self, req: pb::OpenChannelRequest) -> LndStream<pb::OpenStatusUpdate> {
+        self.stream(req, |c, r| async move { LightningClient::new(c).open_channel(r).await })
+    }
+
+    pub fn close_channel(&self, req: pb::CloseChannelRequest) -> LndStream<pb::CloseStatusUpdate> {
+        self.stream(req, |c, r| async move { LightningClient::new(c).close_channel(r).await })
+    }
 }

@@ -237,5 +237,68 @@ mod client {
                 Wire::GrpcWeb(g) => g.estimate_fee(req).await,
             }
         }
+
+        pub async fn channel_balance(&self) -> Result<pb::ChannelBalanceResponse, LndError> {
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::channel_balance()).await,
+                Wire::GrpcWeb(g) => g.channel_balance().await,
+            }
+        }
+
+        pub async fn list_channels(&self) -> Result<Vec<pb::Channel>, LndError> {
+            let resp: pb::ListChannelsResponse = match &self.wire {
+                Wire::Rest(r) => r.unary(routes::list_channels()).await?,
+                Wire::GrpcWeb(g) => g.list_channels().await?,
+            };
+            Ok(resp.channels)
+        }
+
+        pub async fn pending_channels(&self) -> Result<pb::PendingChannelsResponse, LndError> {
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::pending_channels()).await,
+                Wire::GrpcWeb(g) => g.pending_channels().await,
+            }
+        }
+
+        pub async fn closed_channels(&self) -> Result<Vec<pb::ChannelCloseSummary>, LndError> {
+            let resp: pb::ClosedChannelsResponse = match &self.wire {
+                Wire::Rest(r) => r.unary(routes::closed_channels()).await?,
+                Wire::GrpcWeb(g) => g.closed_channels().await?,
+            };
+            Ok(resp.channels)
+        }
+
+        /// Channels opening, opening, going active or inactive, closing and resolved.
+        pub fn subscribe_channel_events(&self) -> LndStream<pb::ChannelEventUpdate> {
+            match &self.wire {
+                Wire::Rest(r) => r.stream(routes::subscribe_channel_events()),
+                Wire::GrpcWeb(g) => g.subscribe_channel_events(),
+            }
+        }
+
+        /// The funding flow as it happens: pending (funding published), then open.
+        pub fn open_channel(&self, req: pb::OpenChannelRequest) -> LndStream<pb::OpenStatusUpdate> {
+            match &self.wire {
+                Wire::Rest(r) => r.stream(routes::open_channel(&req)),
+                Wire::GrpcWeb(g) => g.open_channel(req),
+            }
+        }
+
+        /// A close as it happens: the closing transaction published, then confirmed.
+        pub fn close_channel(&self, txid: &str, output_index: u32, force: bool, sat_per_vbyte: u64) -> LndStream<pb::CloseStatusUpdate> {
+            let req = pb::CloseChannelRequest {
+                channel_point: Some(pb::ChannelPoint {
+                    funding_txid: Some(pb::channel_point::FundingTxid::FundingTxidStr(txid.to_string())),
+                    output_index,
+                }),
+                force,
+                sat_per_vbyte: if force { 0 } else { sat_per_vbyte },
+                ..Default::default()
+            };
+            match &self.wire {
+                Wire::Rest(r) => r.stream(routes::close_channel(txid, output_index, &req)),
+                Wire::GrpcWeb(g) => g.close_channel(req),
+            }
+        }
     }
 }

@@ -3,9 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::components::{CopyButton, ErrorView, ListCard, Qr};
+use crate::components::{CopyButton, ErrorView, ListCard, Qr, UnitToggle};
 use crate::format::{amount, middle_ellipsis};
-use crate::input::amount::{Unit, parse};
+use crate::input::amount::parse;
 use crate::lnd::{LndError, pb};
 use crate::state::{Prefs, Session, refresh_on};
 
@@ -55,17 +55,6 @@ pub fn OnchainPage() -> impl IntoView {
         </div>
         <TransactionsCard txs=txs/>
         <UtxoCard utxos=utxos/>
-    }
-}
-
-#[component]
-fn UnitToggle() -> impl IntoView {
-    let unit = Prefs::get().unit;
-    view! {
-        <button type="button" class="copy" name="unit" title="Show amounts in sat or BTC"
-            on:click=move |_| unit.update(|u| *u = if *u == Unit::Sat { Unit::Btc } else { Unit::Sat })>
-            {move || if unit.get() == Unit::Sat { "Show BTC" } else { "Show sat" }}
-        </button>
     }
 }
 

@@ -233,10 +233,14 @@ impl Harness {
         loop {
             let el = self.find(css).await;
             let enabled = el.is_enabled().await.unwrap_or(false);
-            if enabled && el.click().await.is_ok() {
+            let clicked = if enabled { el.click().await } else { Ok(()) };
+            if enabled && clicked.is_ok() {
                 return;
             }
-            assert!(Instant::now() < deadline, "{css} never became clickable");
+            // The sticky top bar can cover an element scrolled to the top edge.
+            let arg = serde_json::to_value(&el).expect("element reference");
+            let _ = self.client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg]).await;
+            assert!(Instant::now() < deadline, "{css} never became clickable: {clicked:?}");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

@@ -180,6 +180,72 @@ async fn peers_over_grpc_web() {
     peers(Via::GrpcWeb).await;
 }
 
+/// Channels: a size lnd would refuse is caught first; a channel to a pasted
+/// `pubkey@host:port` goes from pending to open as blocks are mined, with its liquidity
+/// shown; a cooperative close and a force close (with its time-lock warning) follow the
+/// CloseChannel stream into the closed list.
+async fn channels(via: Via) {
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    h.network.fund_node("alice", 2_000_000, 1).await.expect("fund alice");
+    let bob = h.start_peer_node("bob").await;
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+    h.open_app().await;
+    h.connect(&h.node_url(), Some(&admin)).await;
+    h.expect_node_page().await;
+    h.click("nav a[href='/channels']").await;
+    h.wait_text("#channels, .card p.muted", "No open channels").await;
+
+    h.find("select[name=channel-peer]").await.select_by_value("other").await.expect("choose another node");
+    h.fill("input[name=channel-uri]", &bob).await;
+    h.fill("input[name=channel-amount]", "19000").await;
+    h.click("button[name=open-channel]").await;
+    h.wait_text(".error-title", "at least 20,000 sat").await;
+    h.fill("input[name=channel-amount]", "500000").await;
+    h.fill("input[name=channel-push]", "10000").await;
+    h.click("button[name=open-channel]").await;
+    h.wait_text("#open-progress", "Funding transaction published").await;
+    h.wait_text("#pending-channels li", "3 confirmations to go").await;
+    h.screenshots("channel-opening").await;
+    h.network.mine(3).expect("mine");
+    h.wait_text("#open-progress", "Channel open").await;
+    // 500,000 − 2,810 commitment fee − 660 anchors − 10,000 given.
+    h.wait_text("#channels li", "486,530 sat").await;
+    h.wait_text("#channel-balance", "486,530 sat").await;
+    h.wait_text("#channels li", "active").await;
+    h.run_js("window.scrollTo(0, 0); return ''").await;
+    h.screenshots("channels").await;
+
+    h.click("button[name=close-channel]").await;
+    h.click("button[name=confirm-close]").await;
+    h.wait_text("#pending-channels li", "Closing").await;
+    h.network.mine(1).expect("mine");
+    h.wait_text("#closed-channels li", "Closed cooperatively").await;
+
+    h.network.open_channel("alice", "bob", 300_000, 0).await.expect("second channel");
+    h.wait_text("#channels li", "296,530 sat").await;
+    h.click("button[name=force-close-channel]").await;
+    h.wait_text(".close-controls .warning", "144 blocks").await;
+    h.click("button[name=confirm-force-close]").await;
+    h.wait_text("#pending-channels li", "Closing").await;
+    h.network.mine(1).expect("mine");
+    h.wait_text("#pending-channels li", "locked for 143 more blocks").await;
+    h.wait_text("#closed-channels li", "Force closed by you").await;
+    h.run_js("document.querySelector('#pending-channels').scrollIntoView(); return ''").await;
+    h.screenshots("channels-closed").await;
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channels_over_rest() {
+    channels(Via::Rest).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channels_over_grpc_web() {
+    channels(Via::GrpcWeb).await;
+}
+
 /// Failures a user meets at the door, each with its own message.
 async fn connection_failures(via: Via) {
     let h = Harness::start(via).await;

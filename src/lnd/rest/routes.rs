@@ -98,6 +98,43 @@ pub fn subscribe_peer_events() -> Call {
     Call::get("/v1/peers/subscribe")
 }
 
+pub fn channel_balance() -> Call {
+    Call::get("/v1/balance/channels")
+}
+
+pub fn list_channels() -> Call {
+    Call::get("/v1/channels")
+}
+
+pub fn pending_channels() -> Call {
+    Call::get("/v1/channels/pending")
+}
+
+pub fn closed_channels() -> Call {
+    Call::get("/v1/channels/closed")
+}
+
+pub fn subscribe_channel_events() -> Call {
+    Call::get("/v1/channels/subscribe")
+}
+
+/// OpenChannel's stream; the peer's key is bytes, so base64 in the body.
+pub fn open_channel(req: &pb::OpenChannelRequest) -> Call {
+    Call::post("/v1/channels/stream", req)
+}
+
+/// The channel point goes in the path with the txid in display order (lnd's
+/// `funding_txid_str`); the fee and `force` in the query.
+pub fn close_channel(txid: &str, output_index: u32, req: &pb::CloseChannelRequest) -> Call {
+    let mut q = vec![format!("force={}", req.force)];
+    if req.sat_per_vbyte != 0 {
+        q.push(format!("sat_per_vbyte={}", req.sat_per_vbyte));
+    } else if req.target_conf != 0 {
+        q.push(format!("target_conf={}", req.target_conf));
+    }
+    Call { method: Method::Delete, path: format!("/v1/channels/{}/{output_index}?{}", query_value(txid), q.join("&")), body: None }
+}
+
 /// Query values: everything but unreserved characters percent-encoded.
 fn query_value(v: &str) -> String {
     v.bytes()
@@ -162,6 +199,12 @@ mod tests {
             ("lnrpc.Lightning.ConnectPeer", connect_peer(&Default::default())),
             ("lnrpc.Lightning.ListPeers", list_peers()),
             ("lnrpc.Lightning.SubscribePeerEvents", subscribe_peer_events()),
+            ("lnrpc.Lightning.ChannelBalance", channel_balance()),
+            ("lnrpc.Lightning.ListChannels", list_channels()),
+            ("lnrpc.Lightning.PendingChannels", pending_channels()),
+            ("lnrpc.Lightning.ClosedChannels", closed_channels()),
+            ("lnrpc.Lightning.SubscribeChannelEvents", subscribe_channel_events()),
+            ("lnrpc.Lightning.OpenChannel", open_channel(&Default::default())),
         ];
         for (selector, call) in calls {
             let path = call.path.split('?').next().unwrap();
@@ -229,5 +272,31 @@ mod onchain_tests {
         };
         assert_eq!(estimate_fee(&req).path, "/v1/transactions/fee?AddrToAmount[bcrt1qxyz]=5000&target_conf=6");
         assert_eq!(new_address(&pb::NewAddressRequest { r#type: 4, account: String::new() }).path, "/v1/newaddress?type=TAPROOT_PUBKEY");
+    }
+}
+
+#[cfg(test)]
+mod channel_tests {
+    use super::*;
+
+    #[test]
+    fn close_puts_the_display_txid_in_lnds_path() {
+        let txid = "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b";
+        let req = pb::CloseChannelRequest { force: false, sat_per_vbyte: 3, ..Default::default() };
+        let call = close_channel(txid, 1, &req);
+        assert_eq!((call.method, call.path.as_str()), (Method::Delete, format!("/v1/channels/{txid}/1?force=false&sat_per_vbyte=3").as_str()));
+        let rules = lnrpc::rest_rules::for_selector("lnrpc.Lightning.CloseChannel");
+        assert_eq!(rules[0].path, "/v1/channels/{channel_point.funding_txid_str}/{channel_point.output_index}");
+        let force = close_channel(txid, 0, &pb::CloseChannelRequest { force: true, ..Default::default() });
+        assert!(force.path.ends_with("/0?force=true"), "a force close carries no fee: lnd refuses one");
+    }
+
+    #[test]
+    fn open_sends_the_key_as_base64_and_amounts_as_lnd_json() {
+        let req = pb::OpenChannelRequest { node_pubkey: vec![2; 33], local_funding_amount: 250_000, push_sat: 5, ..Default::default() };
+        let body: serde_json::Value = serde_json::from_str(open_channel(&req).body.as_deref().unwrap()).unwrap();
+        assert_eq!(body["node_pubkey"], "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIC");
+        assert_eq!(body["local_funding_amount"], "250000");
+        assert_eq!(body["push_sat"], "5");
     }
 }

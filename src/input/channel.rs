@@ -1,0 +1,42 @@
+//! Opening a channel: the amounts lnd will accept, checked before anything is asked of it.
+
+use super::amount::Unit;
+use crate::format::amount;
+
+/// lnd's smallest channel (`funding.MinChanFundingSize`).
+pub const MIN_CHANNEL: i64 = 20_000;
+/// lnd's largest channel unless both peers allow wumbo channels.
+pub const MAX_CHANNEL: i64 = 16_777_215;
+
+/// Checks a channel's size and the amount given to the peer against lnd's limits and the
+/// confirmed on-chain balance that will fund it.
+pub fn check_open(capacity: i64, push: i64, confirmed: i64, unit: Unit) -> Result<(), String> {
+    if capacity < MIN_CHANNEL {
+        return Err(format!("A channel holds at least {}", amount(MIN_CHANNEL, unit)));
+    }
+    if capacity > MAX_CHANNEL {
+        return Err(format!("A channel holds at most {} unless both nodes allow large channels", amount(MAX_CHANNEL, unit)));
+    }
+    if capacity > confirmed {
+        return Err(format!("Your confirmed on-chain balance is {}; the channel and its funding fee must fit in it", amount(confirmed.max(0), unit)));
+    }
+    if push < 0 || push >= capacity {
+        return Err("The amount given to the peer must be less than the channel's size".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_follow_lnds_limits_and_the_balance() {
+        assert!(check_open(20_000, 0, 1_000_000, Unit::Sat).is_ok());
+        assert_eq!(check_open(19_999, 0, 1_000_000, Unit::Sat).unwrap_err(), "A channel holds at least 20,000 sat");
+        assert!(check_open(MAX_CHANNEL + 1, 0, i64::MAX, Unit::Btc).unwrap_err().contains("at most 0.16777215 BTC"));
+        assert!(check_open(500_000, 0, 400_000, Unit::Sat).unwrap_err().contains("400,000 sat"));
+        assert!(check_open(500_000, 500_000, 1_000_000, Unit::Sat).is_err(), "giving everything away is refused");
+        assert!(check_open(500_000, 499_999, 1_000_000, Unit::Sat).is_ok());
+    }
+}
