@@ -2,7 +2,7 @@ use std::{env, path::PathBuf};
 
 use prost::Message;
 
-const PROTOS: &[&str] = &["lightning.proto", "walletunlocker.proto", "stateservice.proto", "walletrpc/walletkit.proto", "verrpc/verrpc.proto"];
+const PROTOS: &[&str] = &["lightning.proto", "walletunlocker.proto", "stateservice.proto", "walletrpc/walletkit.proto", "verrpc/verrpc.proto", "routerrpc/router.proto", "invoicesrpc/invoices.proto"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=lnrpc");
@@ -27,6 +27,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if env::var_os("CARGO_FEATURE_CLIENT_JSON").is_some() {
         json.ignore_unknown_fields().ignore_unknown_enum_variants();
     }
-    json.build(&[".lnrpc", ".walletrpc", ".verrpc"])?;
+    json.build(&[".lnrpc", ".walletrpc", ".verrpc", ".routerrpc", ".invoicesrpc"])?;
     Ok(())
 }

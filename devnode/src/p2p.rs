@@ -3,13 +3,20 @@
 //! protocol (which devnode does not speak).
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, Weak};
 
-use crate::rpc::NodeRpc;
+use crate::rpc::{Held, NodeRpc};
 
 #[derive(Default)]
 pub struct Switchboard {
     listeners: Mutex<HashMap<String, Weak<NodeRpc>>>,
+    /// Held while an HTLC moves along a route, so routes see consistent balances.
+    pub switch: Mutex<()>,
+    /// HTLCs waiting at hold invoices, by payment hash.
+    pub held: Mutex<HashMap<String, Held>>,
+    /// HTLC attempt ids, unique across the network as lnd's are per node.
+    pub attempts: AtomicU64,
 }
 
 /// "localhost:9735" and "127.0.0.1:9735" are the same listener; a missing port is lnd's
@@ -36,6 +43,11 @@ impl Switchboard {
     pub fn find(&self, pubkey: &str) -> Option<Arc<NodeRpc>> {
         let listeners: Vec<Arc<NodeRpc>> = self.listeners.lock().expect("switchboard lock").values().filter_map(Weak::upgrade).collect();
         listeners.into_iter().find(|n| n.identity_pubkey() == pubkey)
+    }
+
+    /// Every running node.
+    pub fn running(&self) -> Vec<Arc<NodeRpc>> {
+        self.listeners.lock().expect("switchboard lock").values().filter_map(Weak::upgrade).collect()
     }
 
     pub fn dial(&self, host: &str) -> Option<Arc<NodeRpc>> {

@@ -19,4 +19,14 @@ pub mod walletrpc {
     include!(concat!(env!("OUT_DIR"), "/walletrpc.serde.rs"));
 }
 
+pub mod routerrpc {
+    include!(concat!(env!("OUT_DIR"), "/routerrpc.rs"));
+    include!(concat!(env!("OUT_DIR"), "/routerrpc.serde.rs"));
+}
+
+pub mod invoicesrpc {
+    include!(concat!(env!("OUT_DIR"), "/invoicesrpc.rs"));
+    include!(concat!(env!("OUT_DIR"), "/invoicesrpc.serde.rs"));
+}
+
 pub mod rest_rules;

@@ -10,7 +10,7 @@ use prost_types::{
     ServiceDescriptorProto,
 };
 
-const OURS: &[&str] = &["lightning.proto", "walletunlocker.proto", "stateservice.proto", "walletrpc/walletkit.proto", "verrpc/verrpc.proto"];
+const OURS: &[&str] = &["lightning.proto", "walletunlocker.proto", "stateservice.proto", "walletrpc/walletkit.proto", "verrpc/verrpc.proto", "routerrpc/router.proto", "invoicesrpc/invoices.proto"];
 
 fn lnd_protos() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -138,6 +138,30 @@ impl NodeRpc {
         crate::store::write_json(&self.dir.channel_db(), db).map_err(io_status)
     }
 
+    /// Saves the channel database soon: payments and invoices change it many times a
+    /// second, so their changes are written in batches (and at shutdown).
+    pub(super) fn persist_later(&self) {
+        use std::sync::atomic::Ordering;
+        if self.save_pending.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let weak = self.this.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            if let Some(this) = weak.upgrade() {
+                this.save_now();
+            }
+        });
+    }
+
+    fn save_now(&self) {
+        self.save_pending.store(false, std::sync::atomic::Ordering::Release);
+        let db = self.channels().clone();
+        if let Err(e) = self.save_channels(&db) {
+            eprintln!("devnode: saving channels: {}", e.message());
+        }
+    }
+
     fn emit(&self, e: pb::ChannelEventUpdate) {
         let _ = self.chan_events.send(e);
     }
@@ -275,6 +299,9 @@ impl NodeRpc {
     pub(super) fn stop_watching(&self) {
         if let Some(task) = self.watcher.lock().expect("watcher lock").take() {
             task.abort();
+        }
+        if self.save_pending.load(std::sync::atomic::Ordering::Acquire) {
+            self.save_now();
         }
     }
 

@@ -3,7 +3,9 @@
 //! rules and error strings are the same on all three.
 
 mod channels;
+mod invoices;
 mod onchain;
+mod payments;
 mod peers;
 mod services;
 
@@ -18,6 +20,7 @@ use tokio::sync::watch;
 use tonic::{Status, metadata::MetadataMap};
 
 pub use channels::chan_point_string;
+pub use payments::Held;
 pub use services::{grpc_routes, Services};
 
 use crate::ledger::{Ledger, now};
@@ -64,6 +67,24 @@ pub const PENDING_CHANNELS: Rpc = Rpc { name: "/lnrpc.Lightning/PendingChannels"
 pub const CLOSED_CHANNELS: Rpc = Rpc { name: "/lnrpc.Lightning/ClosedChannels", group: RpcGroup::Main, perms: &[("offchain", "read")] };
 pub const CHANNEL_BALANCE: Rpc = Rpc { name: "/lnrpc.Lightning/ChannelBalance", group: RpcGroup::Main, perms: &[("offchain", "read")] };
 pub const SUBSCRIBE_CHANNEL_EVENTS: Rpc = Rpc { name: "/lnrpc.Lightning/SubscribeChannelEvents", group: RpcGroup::Main, perms: &[("offchain", "read")] };
+pub const ADD_INVOICE: Rpc = Rpc { name: "/lnrpc.Lightning/AddInvoice", group: RpcGroup::Main, perms: &[("invoices", "write")] };
+pub const LOOKUP_INVOICE: Rpc = Rpc { name: "/lnrpc.Lightning/LookupInvoice", group: RpcGroup::Main, perms: &[("invoices", "read")] };
+pub const LIST_INVOICES: Rpc = Rpc { name: "/lnrpc.Lightning/ListInvoices", group: RpcGroup::Main, perms: &[("invoices", "read")] };
+pub const SUBSCRIBE_INVOICES: Rpc = Rpc { name: "/lnrpc.Lightning/SubscribeInvoices", group: RpcGroup::Main, perms: &[("invoices", "read")] };
+pub const DECODE_PAY_REQ: Rpc = Rpc { name: "/lnrpc.Lightning/DecodePayReq", group: RpcGroup::Main, perms: &[("offchain", "read")] };
+pub const LIST_PAYMENTS: Rpc = Rpc { name: "/lnrpc.Lightning/ListPayments", group: RpcGroup::Main, perms: &[("offchain", "read")] };
+pub const SEND_PAYMENT_SYNC: Rpc = Rpc { name: "/lnrpc.Lightning/SendPaymentSync", group: RpcGroup::Main, perms: &[("offchain", "write")] };
+pub const SEND_TO_ROUTE_SYNC: Rpc = Rpc { name: "/lnrpc.Lightning/SendToRouteSync", group: RpcGroup::Main, perms: &[("offchain", "write")] };
+pub const QUERY_ROUTES: Rpc = Rpc { name: "/lnrpc.Lightning/QueryRoutes", group: RpcGroup::Main, perms: &[("info", "read")] };
+pub const SEND_PAYMENT_V2: Rpc = Rpc { name: "/routerrpc.Router/SendPaymentV2", group: RpcGroup::Main, perms: &[("offchain", "write")] };
+pub const TRACK_PAYMENT_V2: Rpc = Rpc { name: "/routerrpc.Router/TrackPaymentV2", group: RpcGroup::Main, perms: &[("offchain", "read")] };
+pub const SEND_TO_ROUTE_V2: Rpc = Rpc { name: "/routerrpc.Router/SendToRouteV2", group: RpcGroup::Main, perms: &[("offchain", "write")] };
+pub const BUILD_ROUTE: Rpc = Rpc { name: "/routerrpc.Router/BuildRoute", group: RpcGroup::Main, perms: &[("offchain", "read")] };
+pub const ADD_HOLD_INVOICE: Rpc = Rpc { name: "/invoicesrpc.Invoices/AddHoldInvoice", group: RpcGroup::Main, perms: &[("invoices", "write")] };
+pub const SETTLE_INVOICE: Rpc = Rpc { name: "/invoicesrpc.Invoices/SettleInvoice", group: RpcGroup::Main, perms: &[("invoices", "write")] };
+pub const CANCEL_INVOICE: Rpc = Rpc { name: "/invoicesrpc.Invoices/CancelInvoice", group: RpcGroup::Main, perms: &[("invoices", "write")] };
+pub const SUBSCRIBE_SINGLE_INVOICE: Rpc = Rpc { name: "/invoicesrpc.Invoices/SubscribeSingleInvoice", group: RpcGroup::Main, perms: &[("invoices", "read")] };
+pub const LOOKUP_INVOICE_V2: Rpc = Rpc { name: "/invoicesrpc.Invoices/LookupInvoiceV2", group: RpcGroup::Main, perms: &[("invoices", "read")] };
 pub const SIGN_MESSAGE: Rpc = Rpc { name: "/lnrpc.Lightning/SignMessage", group: RpcGroup::Main, perms: &[("message", "write")] };
 pub const VERIFY_MESSAGE: Rpc = Rpc { name: "/lnrpc.Lightning/VerifyMessage", group: RpcGroup::Main, perms: &[("message", "read")] };
 pub const BAKE_MACAROON: Rpc = Rpc { name: "/lnrpc.Lightning/BakeMacaroon", group: RpcGroup::Main, perms: &[("macaroon", "generate")] };
@@ -75,7 +96,9 @@ pub const ALL: &[&Rpc] = &[
     &NEW_ADDRESS, &WALLET_BALANCE, &SEND_COINS, &LIST_UNSPENT, &GET_TRANSACTIONS, &SUBSCRIBE_TRANSACTIONS, &ESTIMATE_FEE,
     &SIGN_MESSAGE, &VERIFY_MESSAGE, &BAKE_MACAROON, &GET_VERSION, &LIST_ACCOUNTS, &CONNECT_PEER, &DISCONNECT_PEER, &LIST_PEERS, &SUBSCRIBE_PEER_EVENTS,
     &OPEN_CHANNEL, &OPEN_CHANNEL_SYNC, &CLOSE_CHANNEL, &LIST_CHANNELS, &PENDING_CHANNELS, &CLOSED_CHANNELS, &CHANNEL_BALANCE,
-    &SUBSCRIBE_CHANNEL_EVENTS,
+    &SUBSCRIBE_CHANNEL_EVENTS, &ADD_INVOICE, &LOOKUP_INVOICE, &LIST_INVOICES, &SUBSCRIBE_INVOICES, &DECODE_PAY_REQ, &LIST_PAYMENTS,
+    &SEND_PAYMENT_SYNC, &SEND_TO_ROUTE_SYNC, &QUERY_ROUTES, &SEND_PAYMENT_V2, &TRACK_PAYMENT_V2, &SEND_TO_ROUTE_V2, &BUILD_ROUTE,
+    &ADD_HOLD_INVOICE, &SETTLE_INVOICE, &CANCEL_INVOICE, &SUBSCRIBE_SINGLE_INVOICE, &LOOKUP_INVOICE_V2,
 ];
 
 /// Static facts about a node that its RPCs report.
@@ -102,6 +125,29 @@ pub struct NodeRpc {
     chan_events: tokio::sync::broadcast::Sender<pb::ChannelEventUpdate>,
     /// The task following the chain for this node's channels.
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
+    invoice_events: tokio::sync::broadcast::Sender<pb::Invoice>,
+    payment_events: tokio::sync::broadcast::Sender<pb::Payment>,
+    /// A save of the channel database is scheduled (payments save in batches).
+    save_pending: std::sync::atomic::AtomicBool,
+    this: std::sync::Weak<NodeRpc>,
+}
+
+/// A stream's items up to and including the first that `last` accepts, then its end: the
+/// end comes at once, not when the next item would have arrived.
+pub(crate) fn through<S, T, F>(items: S, last: F) -> impl Stream<Item = T> + Send + 'static
+where
+    S: Stream<Item = T> + Send + Unpin + 'static,
+    T: Send + 'static,
+    F: Fn(&T) -> bool + Send + 'static,
+{
+    futures::stream::unfold((items, last, false), |(mut items, last, ended)| async move {
+        if ended {
+            return None;
+        }
+        let item = futures::StreamExt::next(&mut items).await?;
+        let done = last(&item);
+        Some((item, (items, last, done)))
+    })
 }
 
 /// lnd returns its state, macaroon and wallet errors as plain Go errors: gRPC code Unknown.
@@ -168,7 +214,9 @@ impl NodeRpc {
         let (state, _) = watch::channel(node.state());
         let (peer_events, _) = tokio::sync::broadcast::channel(256);
         let (chan_events, _) = tokio::sync::broadcast::channel(1024);
-        Arc::new(NodeRpc {
+        let (invoice_events, _) = tokio::sync::broadcast::channel(4096);
+        let (payment_events, _) = tokio::sync::broadcast::channel(4096);
+        Arc::new_cyclic(|this| NodeRpc {
             node: Mutex::new(node),
             ledger,
             dir,
@@ -181,6 +229,10 @@ impl NodeRpc {
             channels: Mutex::new(Default::default()),
             chan_events,
             watcher: Mutex::new(None),
+            invoice_events,
+            payment_events,
+            save_pending: Default::default(),
+            this: this.clone(),
         })
     }
 

@@ -9,6 +9,10 @@ use pb::wallet_unlocker_server::{WalletUnlocker, WalletUnlockerServer};
 use lnrpc::walletrpc as wrpc;
 use wrpc::wallet_kit_server::{WalletKit, WalletKitServer};
 use lnrpc::verrpc::versioner_server::{Versioner, VersionerServer};
+use lnrpc::routerrpc as rrpc;
+use rrpc::router_server::{Router, RouterServer};
+use lnrpc::invoicesrpc as irpc;
+use irpc::invoices_server::{Invoices, InvoicesServer};
 use tonic::{Request, Response, Status};
 
 use super::{NodeRpc, RpcStream};
@@ -60,6 +64,8 @@ fn services(rpc: Arc<NodeRpc>) -> tonic::service::Routes {
         .add_service(WalletUnlockerServer::new(s.clone()))
         .add_service(WalletKitServer::new(s.clone()))
         .add_service(VersionerServer::new(s.clone()))
+        .add_service(RouterServer::new(s.clone()))
+        .add_service(InvoicesServer::new(s.clone()))
         .add_service(StateServer::new(s))
 }
 
@@ -67,6 +73,54 @@ fn services(rpc: Arc<NodeRpc>) -> tonic::service::Routes {
 impl Versioner for Services {
     async fn get_version(&self, req: Request<lnrpc::verrpc::VersionRequest>) -> Result<Response<lnrpc::verrpc::Version>, Status> {
         self.0.get_version(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+}
+
+#[tonic::async_trait]
+impl Router for Services {
+    type SendPaymentV2Stream = RpcStream<pb::Payment>;
+    type TrackPaymentV2Stream = RpcStream<pb::Payment>;
+
+    async fn send_payment_v2(&self, req: Request<rrpc::SendPaymentRequest>) -> Result<Response<Self::SendPaymentV2Stream>, Status> {
+        self.0.send_payment_v2(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn track_payment_v2(&self, req: Request<rrpc::TrackPaymentRequest>) -> Result<Response<Self::TrackPaymentV2Stream>, Status> {
+        self.0.track_payment_v2(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn send_to_route_v2(&self, req: Request<rrpc::SendToRouteRequest>) -> Result<Response<pb::HtlcAttempt>, Status> {
+        let (md, _, msg) = req.into_parts();
+        self.0.send_to_route_v2(md, msg).await.map(Response::new)
+    }
+
+    async fn build_route(&self, req: Request<rrpc::BuildRouteRequest>) -> Result<Response<rrpc::BuildRouteResponse>, Status> {
+        self.0.build_route(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+}
+
+#[tonic::async_trait]
+impl Invoices for Services {
+    type SubscribeSingleInvoiceStream = RpcStream<pb::Invoice>;
+
+    async fn subscribe_single_invoice(&self, req: Request<irpc::SubscribeSingleInvoiceRequest>) -> Result<Response<Self::SubscribeSingleInvoiceStream>, Status> {
+        self.0.subscribe_single_invoice(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn cancel_invoice(&self, req: Request<irpc::CancelInvoiceMsg>) -> Result<Response<irpc::CancelInvoiceResp>, Status> {
+        self.0.cancel_invoice(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn add_hold_invoice(&self, req: Request<irpc::AddHoldInvoiceRequest>) -> Result<Response<irpc::AddHoldInvoiceResp>, Status> {
+        self.0.add_hold_invoice(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn settle_invoice(&self, req: Request<irpc::SettleInvoiceMsg>) -> Result<Response<irpc::SettleInvoiceResp>, Status> {
+        self.0.settle_invoice(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn lookup_invoice_v2(&self, req: Request<irpc::LookupInvoiceMsg>) -> Result<Response<pb::Invoice>, Status> {
+        self.0.lookup_invoice_v2(req.metadata(), req.get_ref().clone()).map(Response::new)
     }
 }
 
@@ -120,6 +174,45 @@ impl Lightning for Services {
     type SubscribeChannelEventsStream = RpcStream<pb::ChannelEventUpdate>;
     type OpenChannelStream = RpcStream<pb::OpenStatusUpdate>;
     type CloseChannelStream = RpcStream<pb::CloseStatusUpdate>;
+    type SubscribeInvoicesStream = RpcStream<pb::Invoice>;
+
+    async fn send_payment_sync(&self, req: Request<pb::SendRequest>) -> Result<Response<pb::SendResponse>, Status> {
+        let (md, _, msg) = req.into_parts();
+        self.0.send_payment_sync(md, msg).await.map(Response::new)
+    }
+
+    async fn send_to_route_sync(&self, req: Request<pb::SendToRouteRequest>) -> Result<Response<pb::SendResponse>, Status> {
+        let (md, _, msg) = req.into_parts();
+        self.0.send_to_route_sync(md, msg).await.map(Response::new)
+    }
+
+    async fn add_invoice(&self, req: Request<pb::Invoice>) -> Result<Response<pb::AddInvoiceResponse>, Status> {
+        self.0.add_invoice(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn list_invoices(&self, req: Request<pb::ListInvoiceRequest>) -> Result<Response<pb::ListInvoiceResponse>, Status> {
+        self.0.list_invoices(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn lookup_invoice(&self, req: Request<pb::PaymentHash>) -> Result<Response<pb::Invoice>, Status> {
+        self.0.lookup_invoice(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn subscribe_invoices(&self, req: Request<pb::InvoiceSubscription>) -> Result<Response<Self::SubscribeInvoicesStream>, Status> {
+        self.0.subscribe_invoices(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn decode_pay_req(&self, req: Request<pb::PayReqString>) -> Result<Response<pb::PayReq>, Status> {
+        self.0.decode_pay_req(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn list_payments(&self, req: Request<pb::ListPaymentsRequest>) -> Result<Response<pb::ListPaymentsResponse>, Status> {
+        self.0.list_payments(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn query_routes(&self, req: Request<pb::QueryRoutesRequest>) -> Result<Response<pb::QueryRoutesResponse>, Status> {
+        self.0.query_routes(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
 
     async fn open_channel_sync(&self, req: Request<pb::OpenChannelRequest>) -> Result<Response<pb::ChannelPoint>, Status> {
         self.0.open_channel_sync(req.metadata(), req.get_ref().clone()).map(Response::new)
@@ -238,7 +331,7 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_services_and_methods_answer_as_grpc_go() {
-        assert_eq!(status_of("/routerrpc.Router/SendPaymentV2").await, ("12".into(), "unknown service routerrpc.Router".into()));
+        assert_eq!(status_of("/chainrpc.ChainNotifier/RegisterBlockEpochNtfn").await, ("12".into(), "unknown service chainrpc.ChainNotifier".into()));
         assert_eq!(status_of("/lnrpc.Lightning/AbandonChannel").await, ("12".into(), "unknown method AbandonChannel for service lnrpc.Lightning".into()));
     }
 }

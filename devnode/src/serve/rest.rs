@@ -56,6 +56,25 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/v1/channels/closed", "lnrpc.Lightning.ClosedChannels"),
     ("GET", "/v1/channels/subscribe", "lnrpc.Lightning.SubscribeChannelEvents"),
     ("GET", "/v1/balance/channels", "lnrpc.Lightning.ChannelBalance"),
+    ("POST", "/v1/invoices", "lnrpc.Lightning.AddInvoice"),
+    ("GET", "/v1/invoices", "lnrpc.Lightning.ListInvoices"),
+    ("GET", "/v1/invoice/{r_hash_str}", "lnrpc.Lightning.LookupInvoice"),
+    ("GET", "/v1/invoices/subscribe", "lnrpc.Lightning.SubscribeInvoices"),
+    ("GET", "/v1/payreq/{pay_req}", "lnrpc.Lightning.DecodePayReq"),
+    ("GET", "/v1/payments", "lnrpc.Lightning.ListPayments"),
+    ("POST", "/v1/channels/transactions", "lnrpc.Lightning.SendPaymentSync"),
+    ("POST", "/v1/channels/transactions/route", "lnrpc.Lightning.SendToRouteSync"),
+    ("GET", "/v1/graph/routes/{pub_key}/{amt}", "lnrpc.Lightning.QueryRoutes"),
+    ("POST", "/v1/graph/routes/{pub_key}/{amt}", "lnrpc.Lightning.QueryRoutes"),
+    ("POST", "/v2/router/send", "routerrpc.Router.SendPaymentV2"),
+    ("GET", "/v2/router/track/{payment_hash}", "routerrpc.Router.TrackPaymentV2"),
+    ("POST", "/v2/router/route/send", "routerrpc.Router.SendToRouteV2"),
+    ("POST", "/v2/router/route", "routerrpc.Router.BuildRoute"),
+    ("POST", "/v2/invoices/hodl", "invoicesrpc.Invoices.AddHoldInvoice"),
+    ("POST", "/v2/invoices/settle", "invoicesrpc.Invoices.SettleInvoice"),
+    ("POST", "/v2/invoices/cancel", "invoicesrpc.Invoices.CancelInvoice"),
+    ("GET", "/v2/invoices/subscribe/{r_hash}", "invoicesrpc.Invoices.SubscribeSingleInvoice"),
+    ("GET", "/v2/invoices/lookup", "invoicesrpc.Invoices.LookupInvoiceV2"),
 ];
 
 /// How a query parameter is read into the request message (grpc-gateway's
@@ -224,10 +243,116 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
         }))
         .route("/v1/channels/{txid}/{index}", axum::routing::delete(close_channel))
         .route("/v1/balance/channels", get_query(&[], NodeRpc::channel_balance))
+        .route("/v1/invoices", get_query(
+            &[("pending_only", Q::Bool), ("index_offset", Q::Int), ("num_max_invoices", Q::Int), ("reversed", Q::Bool), ("creation_date_start", Q::Int), ("creation_date_end", Q::Int)],
+            NodeRpc::list_invoices,
+        ).merge(post_body(NodeRpc::add_invoice)))
+        .route("/v1/invoice/{r_hash_str}", get(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path(r_hash_str): axum::extract::Path<String>| async move {
+            #[allow(deprecated)]
+            let req = lnrpc::lnrpc::PaymentHash { r_hash_str, r_hash: vec![] };
+            reply(rpc.lookup_invoice(&metadata(&h), req))
+        }))
+        .route("/v1/invoices/subscribe", get(|State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri| async move {
+            match query_message(uri.query(), &[("add_index", Q::Int), ("settle_index", Q::Int)]) {
+                Ok(req) => ndjson(rpc.subscribe_invoices(&metadata(&h), req)).await,
+                Err(e) => e,
+            }
+        }))
+        .route("/v1/payreq/{pay_req}", get(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path(pay_req): axum::extract::Path<String>| async move {
+            reply(rpc.decode_pay_req(&metadata(&h), lnrpc::lnrpc::PayReqString { pay_req }))
+        }))
+        .route("/v1/payments", get_query(
+            &[("include_incomplete", Q::Bool), ("index_offset", Q::Int), ("max_payments", Q::Int), ("reversed", Q::Bool), ("count_total_payments", Q::Bool)],
+            NodeRpc::list_payments,
+        ))
+        .route("/v1/channels/transactions", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+            match body(&b) { Ok(req) => reply(rpc.send_payment_sync(metadata(&h), req).await), Err(e) => e }
+        }))
+        .route("/v1/channels/transactions/route", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+            match body(&b) { Ok(req) => reply(rpc.send_to_route_sync(metadata(&h), req).await), Err(e) => e }
+        }))
+        .route("/v1/graph/routes/{pub_key}/{amt}", get(query_routes_get).post(query_routes_post))
+        .route("/v2/router/send", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+            match body(&b) { Ok(req) => ndjson(rpc.send_payment_v2(&metadata(&h), req)).await, Err(e) => e }
+        }))
+        .route("/v2/router/track/{payment_hash}", get(|State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri, axum::extract::Path(hash): axum::extract::Path<String>| async move {
+            let Some(payment_hash) = gateway_bytes(&hash) else {
+                return error(&Status::invalid_argument(format!("type mismatch, parameter: payment_hash, error: illegal base64 data at input byte 0")));
+            };
+            let no_inflight = uri.query().is_some_and(|q| form_urlencoded(q).iter().any(|(k, v)| (k == "no_inflight_updates" || k == "noInflightUpdates") && v == "true"));
+            let req = lnrpc::routerrpc::TrackPaymentRequest { payment_hash, no_inflight_updates: no_inflight };
+            ndjson(rpc.track_payment_v2(&metadata(&h), req)).await
+        }))
+        .route("/v2/router/route/send", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+            match body(&b) { Ok(req) => reply(rpc.send_to_route_v2(metadata(&h), req).await), Err(e) => e }
+        }))
+        .route("/v2/router/route", post_body(NodeRpc::build_route))
+        .route("/v2/invoices/hodl", post_body(NodeRpc::add_hold_invoice))
+        .route("/v2/invoices/settle", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+            match body(&b) { Ok(req) => reply(rpc.settle_invoice(&metadata(&h), req)), Err(e) => e }
+        }))
+        .route("/v2/invoices/cancel", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+            match body(&b) { Ok(req) => reply(rpc.cancel_invoice(&metadata(&h), req)), Err(e) => e }
+        }))
+        .route("/v2/invoices/subscribe/{r_hash}", get(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path(hash): axum::extract::Path<String>| async move {
+            let Some(r_hash) = gateway_bytes(&hash) else {
+                return error(&Status::invalid_argument("type mismatch, parameter: r_hash, error: illegal base64 data at input byte 0"));
+            };
+            ndjson(rpc.subscribe_single_invoice(&metadata(&h), lnrpc::invoicesrpc::SubscribeSingleInvoiceRequest { r_hash })).await
+        }))
+        .route("/v2/invoices/lookup", get(|State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri| async move {
+            // The oneof's members are query parameters of their own.
+            let q = form_urlencoded(uri.query().unwrap_or(""));
+            let field = |name: &str| q.iter().find(|(k, _)| k == name).and_then(|(_, v)| gateway_bytes(v));
+            use lnrpc::invoicesrpc::lookup_invoice_msg::InvoiceRef;
+            let invoice_ref = field("payment_hash").map(InvoiceRef::PaymentHash).or_else(|| field("payment_addr").map(InvoiceRef::PaymentAddr));
+            reply(rpc.lookup_invoice_v2(&metadata(&h), lnrpc::invoicesrpc::LookupInvoiceMsg { invoice_ref, lookup_modifier: 0 }))
+        }))
         .method_not_allowed_fallback(|| async { error(&Status::unimplemented("Method Not Allowed")) })
         .fallback(|| async { error(&Status::not_found("Not Found")) })
         .layer(middleware::from_fn_with_state(Arc::new(restcors), allow_cors))
         .with_state(rpc)
+}
+
+const QUERY_ROUTES_FIELDS: &[(&str, Q)] = &[
+    ("final_cltv_delta", Q::Int), ("source_pub_key", Q::Str), ("use_mission_control", Q::Bool), ("cltv_limit", Q::Int),
+    ("outgoing_chan_id", Q::Str), ("last_hop_pubkey", Q::Bytes), ("time_pref", Q::Int), ("amt_msat", Q::Int),
+];
+
+/// QueryRoutes: the destination and amount from the path; the rest from the query string,
+/// with `fee_limit.fixed` / `fee_limit.percent` as grpc-gateway names nested fields.
+async fn query_routes_get(State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri, axum::extract::Path((pub_key, amt)): axum::extract::Path<(String, String)>) -> Response {
+    let mut req: lnrpc::lnrpc::QueryRoutesRequest = match query_message(uri.query(), QUERY_ROUTES_FIELDS) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    for (k, v) in form_urlencoded(uri.query().unwrap_or("")) {
+        use lnrpc::lnrpc::fee_limit::Limit;
+        let limit = match (k.as_str(), v.parse::<i64>()) {
+            ("fee_limit.fixed", Ok(n)) => Limit::Fixed(n),
+            ("fee_limit.fixed_msat", Ok(n)) => Limit::FixedMsat(n),
+            ("fee_limit.percent", Ok(n)) => Limit::Percent(n),
+            _ => continue,
+        };
+        req.fee_limit = Some(lnrpc::lnrpc::FeeLimit { limit: Some(limit) });
+    }
+    query_routes(rpc, h, req, pub_key, amt)
+}
+
+async fn query_routes_post(State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path((pub_key, amt)): axum::extract::Path<(String, String)>, b: Bytes) -> Response {
+    match body(&b) {
+        Ok(req) => query_routes(rpc, h, req, pub_key, amt),
+        Err(e) => e,
+    }
+}
+
+fn query_routes(rpc: Rpc, h: HeaderMap, mut req: lnrpc::lnrpc::QueryRoutesRequest, pub_key: String, amt: String) -> Response {
+    let Ok(amt) = amt.parse::<i64>() else {
+        return error(&Status::invalid_argument(format!("type mismatch, parameter: amt, error: strconv.ParseInt: parsing {amt:?}: invalid syntax")));
+    };
+    req.pub_key = pub_key;
+    req.amt = amt;
+    reply(rpc.query_routes(&metadata(&h), req))
 }
 
 /// CloseChannel: the channel point from the path (display-order txid), the rest from the

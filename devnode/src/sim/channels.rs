@@ -166,6 +166,17 @@ pub struct Channel {
     pub local_policy: Policy,
     pub remote_policy: Policy,
     pub memo: String,
+    /// HTLCs in flight (hold invoices waiting on the receiver).
+    #[serde(default)]
+    pub htlcs: Vec<Htlc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Htlc {
+    pub hash: String,
+    pub amount_msat: i64,
+    pub incoming: bool,
+    pub expiry: u32,
 }
 
 impl Channel {
@@ -228,6 +239,7 @@ pub fn new_channel(n: NewChannel<'_>) -> Channel {
         local_policy: Policy::default(),
         remote_policy: Policy::default(),
         memo: n.memo,
+        htlcs: Vec::new(),
     }
 }
 
@@ -252,10 +264,15 @@ pub enum Change {
     FullyResolved(String),
 }
 
+/// lnd's channel database: channels, and the invoices and payments that live beside them.
 #[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ChannelDb {
     pub channels: Vec<Channel>,
     pub closed: Vec<Closed>,
+    #[serde(default)]
+    pub invoices: super::invoices::InvoiceDb,
+    #[serde(default)]
+    pub payments: Vec<super::payments::Payment>,
 }
 
 /// A sweep this node must publish: the matured `to_local` output of a force close.
@@ -449,7 +466,7 @@ mod tests {
                 now: 1,
                 memo: String::new(),
             })],
-            closed: vec![],
+            ..Default::default()
         };
         (chain.clone(), side(true, BOB, payto(1), payto(2)), side(false, ALICE, payto(2), payto(1)))
     }

@@ -260,6 +260,11 @@ impl Node {
         Ok(super::message::sign(&keys.identity, msg, single_hash))
     }
 
+    /// The node's identity key (it signs invoices); none while locked.
+    pub fn identity_key(&self) -> Option<bitcoin::secp256k1::SecretKey> {
+        self.keys.as_ref().map(|k| k.identity)
+    }
+
     /// The node key, hex; empty while the wallet is locked or absent.
     pub fn identity_pubkey(&self) -> String {
         self.keys.as_ref().map(|k| k.identity_pubkey().to_string()).unwrap_or_default()

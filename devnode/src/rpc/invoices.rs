@@ -1,0 +1,396 @@
+//! Invoices: AddInvoice with a real BOLT 11 request signed by the node key, lookups, lnd's
+//! paging, the invoice streams (with SubscribeInvoices' index backlog), hold invoices
+//! (AddHoldInvoice, SettleInvoice, CancelInvoice, SubscribeSingleInvoice) and DecodePayReq.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use lnrpc::invoicesrpc as irpc;
+use lnrpc::lnrpc as pb;
+use tokio_stream::wrappers::BroadcastStream;
+use tonic::{Status, metadata::MetadataMap};
+
+use super::{
+    ADD_HOLD_INVOICE, ADD_INVOICE, CANCEL_INVOICE, DECODE_PAY_REQ, LIST_INVOICES, LOOKUP_INVOICE, LOOKUP_INVOICE_V2, NodeRpc, RpcStream,
+    SETTLE_INVOICE, SUBSCRIBE_INVOICES, SUBSCRIBE_SINGLE_INVOICE,
+};
+use crate::ledger::now;
+use bolt11::HintHop;
+use crate::sim::channels::Phase;
+use crate::sim::invoices::{self as sim, Invoice, InvoiceError, State, sha256_hex};
+
+fn invoice_status(e: InvoiceError) -> Status {
+    Status::unknown(e.to_string())
+}
+
+fn bytes(hex_str: &str) -> Vec<u8> {
+    hex::decode(hex_str).unwrap_or_default()
+}
+
+/// An invoice as lnd's Invoice message.
+#[allow(deprecated)]
+pub fn invoice_message(i: &Invoice) -> pb::Invoice {
+    let state = match i.state {
+        State::Open => pb::invoice::InvoiceState::Open,
+        State::Accepted => pb::invoice::InvoiceState::Accepted,
+        State::Settled => pb::invoice::InvoiceState::Settled,
+        State::Canceled => pb::invoice::InvoiceState::Canceled,
+    };
+    let decoded = bolt11::decode(&i.payment_request).ok();
+    let htlcs = if i.paid_msat > 0 || matches!(i.state, State::Accepted) {
+        let htlc_state = match i.state {
+            State::Settled => pb::InvoiceHtlcState::Settled,
+            State::Canceled => pb::InvoiceHtlcState::Canceled,
+            _ => pb::InvoiceHtlcState::Accepted,
+        };
+        vec![pb::InvoiceHtlc {
+            amt_msat: i.paid_msat.max(0) as u64,
+            accept_height: i.accept_height as i32,
+            accept_time: if i.settled_at > 0 { i.settled_at } else { i.created },
+            resolve_time: i.settled_at,
+            expiry_height: i.htlc_expiry as i32,
+            state: htlc_state as i32,
+            custom_records: i.custom_records.iter().map(|(k, v)| (*k, bytes(v))).collect(),
+            mpp_total_amt_msat: i.paid_msat.max(0) as u64,
+            ..Default::default()
+        }]
+    } else {
+        vec![]
+    };
+    pb::Invoice {
+        memo: i.memo.clone(),
+        r_preimage: i.preimage.as_deref().map(bytes).unwrap_or_default(),
+        r_hash: bytes(&i.hash),
+        value: i.value_msat / 1000,
+        value_msat: i.value_msat,
+        settled: i.state == State::Settled,
+        creation_date: i.created,
+        settle_date: i.settled_at,
+        payment_request: i.payment_request.clone(),
+        description_hash: vec![],
+        expiry: i.expiry,
+        fallback_addr: String::new(),
+        cltv_expiry: i.cltv_expiry,
+        route_hints: decoded.as_ref().map(|d| route_hints(&d.route_hints)).unwrap_or_default(),
+        private: i.private,
+        add_index: i.add_index,
+        settle_index: i.settle_index,
+        amt_paid: i.paid_msat / 1000,
+        amt_paid_sat: i.paid_msat / 1000,
+        amt_paid_msat: i.paid_msat,
+        state: state as i32,
+        htlcs,
+        features: invoice_features(),
+        is_keysend: i.keysend,
+        payment_addr: bytes(&i.payment_addr),
+        is_amp: false,
+        amp_invoice_state: Default::default(),
+        is_blinded: false,
+        blinded_path_config: None,
+    }
+}
+
+fn route_hints(hints: &[Vec<HintHop>]) -> Vec<pb::RouteHint> {
+    hints
+        .iter()
+        .map(|h| pb::RouteHint {
+            hop_hints: h
+                .iter()
+                .map(|hop| pb::HopHint {
+                    node_id: hop.node_id.clone(),
+                    chan_id: hop.chan_id,
+                    fee_base_msat: hop.fee_base_msat,
+                    fee_proportional_millionths: hop.fee_proportional_millionths,
+                    cltv_expiry_delta: hop.cltv_expiry_delta as u32,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The feature bits lnd puts in its invoices: var-onion, payment secret (both required)
+/// and multi-path (optional).
+fn invoice_features() -> std::collections::HashMap<u32, pb::Feature> {
+    [(9, "tlv-onion", true), (14, "payment-addr", true), (17, "multi-path", false)]
+        .into_iter()
+        .map(|(bit, name, required)| (bit, pb::Feature { name: name.into(), is_required: required, is_known: true }))
+        .collect()
+}
+
+fn feature_name(bit: u32) -> &'static str {
+    match bit & !1 {
+        8 => "tlv-onion",
+        14 => "payment-addr",
+        16 => "multi-path",
+        48 => "payment-metadata",
+        _ => "unknown",
+    }
+}
+
+/// What AddInvoice and AddHoldInvoice share.
+struct NewInvoice {
+    memo: String,
+    preimage: Option<Vec<u8>>,
+    hash: Option<Vec<u8>>,
+    value: i64,
+    value_msat: i64,
+    expiry: i64,
+    cltv_expiry: u64,
+    private: bool,
+    hold: bool,
+}
+
+impl NodeRpc {
+    fn emit_invoice(&self, i: &Invoice) {
+        let _ = self.invoice_events.send(invoice_message(i));
+    }
+
+    /// Route hints for a private invoice: our private channels, entered from the peer.
+    fn hints(&self) -> Vec<Vec<HintHop>> {
+        self.channels()
+            .channels
+            .iter()
+            .filter(|c| c.private && c.phase == Phase::Open)
+            .map(|c| {
+                vec![HintHop {
+                    node_id: c.remote_pubkey.clone(),
+                    chan_id: c.chan_id,
+                    fee_base_msat: c.remote_policy.base_fee_msat as u32,
+                    fee_proportional_millionths: c.remote_policy.fee_rate_ppm as u32,
+                    cltv_expiry_delta: c.remote_policy.time_lock_delta as u16,
+                }]
+            })
+            .collect()
+    }
+
+    fn create_invoice(&self, n: NewInvoice) -> Result<Invoice, Status> {
+        if n.value != 0 && n.value_msat != 0 {
+            return Err(Status::unknown("value and value_msat are mutually exclusive"));
+        }
+        let value_msat = if n.value_msat != 0 { n.value_msat } else { n.value * 1000 };
+        if value_msat < 0 {
+            return Err(Status::unknown("payment amount must not be negative"));
+        }
+        if n.memo.len() > sim::MAX_MEMO {
+            return Err(Status::unknown(format!("memo too large: {} bytes (maxlen={})", n.memo.len(), sim::MAX_MEMO)));
+        }
+        let mut rng_bytes = [0u8; 64];
+        rand::RngCore::fill_bytes(&mut *self.rng.lock().expect("rng lock"), &mut rng_bytes);
+        let preimage = match (&n.preimage, n.hold) {
+            (Some(p), _) if p.len() != 32 => return Err(Status::unknown(format!("payment preimage must be exactly 32 bytes, is {}", p.len()))),
+            (Some(p), _) => Some(p.clone()),
+            (None, true) => None,
+            (None, false) => Some(rng_bytes[..32].to_vec()),
+        };
+        let hash = match (&n.hash, &preimage) {
+            (Some(h), _) if h.len() != 32 => return Err(Status::unknown(format!("payment hash must be exactly 32 bytes, is {}", h.len()))),
+            (Some(h), _) => hex::encode(h),
+            (None, Some(p)) => sha256_hex(p),
+            (None, None) => return Err(Status::unknown("hash must be specified")),
+        };
+        let payment_addr: [u8; 32] = rng_bytes[32..].try_into().expect("32 bytes");
+        let created = now();
+        let expiry = if n.expiry == 0 { sim::DEFAULT_EXPIRY } else { n.expiry };
+        let cltv_expiry = if n.cltv_expiry == 0 { sim::DEFAULT_CLTV } else { n.cltv_expiry };
+        let key = self.node().identity_key().ok_or_else(|| Status::unknown("wallet locked, unlock it to enable full RPC access"))?;
+        let request = bolt11::Request {
+            destination: String::new(),
+            payment_hash: bytes(&hash).try_into().expect("32 bytes"),
+            payment_addr,
+            amount_msat: value_msat,
+            timestamp: created,
+            expiry,
+            description: n.memo.clone(),
+            description_hash: String::new(),
+            cltv_expiry,
+            route_hints: if n.private { self.hints() } else { vec![] },
+            features: vec![],
+            network: crate::store::NETWORK.into(),
+        };
+        let payment_request = bolt11::encode(&key, &request).map_err(Status::unknown)?;
+        let invoice = Invoice {
+            memo: n.memo,
+            preimage: preimage.map(hex::encode),
+            hash,
+            payment_addr: hex::encode(payment_addr),
+            value_msat,
+            created,
+            settled_at: 0,
+            expiry,
+            cltv_expiry,
+            private: n.private,
+            add_index: 0,
+            settle_index: 0,
+            paid_msat: 0,
+            state: State::Open,
+            payment_request,
+            hold: n.hold,
+            keysend: false,
+            accept_height: 0,
+            htlc_expiry: 0,
+            custom_records: Default::default(),
+        };
+        let added = self.channels().invoices.add(invoice).map_err(invoice_status)?;
+        self.persist_later();
+        self.emit_invoice(&added);
+        Ok(added)
+    }
+
+    pub fn add_invoice(&self, md: &MetadataMap, req: pb::Invoice) -> Result<pb::AddInvoiceResponse, Status> {
+        self.authorize(md, &ADD_INVOICE)?;
+        let inv = self.create_invoice(NewInvoice {
+            memo: req.memo,
+            preimage: (!req.r_preimage.is_empty()).then_some(req.r_preimage),
+            hash: None,
+            value: req.value,
+            value_msat: req.value_msat,
+            expiry: req.expiry,
+            cltv_expiry: req.cltv_expiry,
+            private: req.private,
+            hold: false,
+        })?;
+        Ok(pb::AddInvoiceResponse { r_hash: bytes(&inv.hash), payment_request: inv.payment_request, add_index: inv.add_index, payment_addr: bytes(&inv.payment_addr) })
+    }
+
+    pub fn add_hold_invoice(&self, md: &MetadataMap, req: irpc::AddHoldInvoiceRequest) -> Result<irpc::AddHoldInvoiceResp, Status> {
+        self.authorize(md, &ADD_HOLD_INVOICE)?;
+        let inv = self.create_invoice(NewInvoice {
+            memo: req.memo,
+            preimage: None,
+            hash: Some(req.hash),
+            value: req.value,
+            value_msat: req.value_msat,
+            expiry: req.expiry,
+            cltv_expiry: req.cltv_expiry,
+            private: req.private,
+            hold: true,
+        })?;
+        Ok(irpc::AddHoldInvoiceResp { payment_request: inv.payment_request, add_index: inv.add_index, payment_addr: bytes(&inv.payment_addr) })
+    }
+
+    fn find_invoice(&self, hash: &[u8]) -> Result<pb::Invoice, Status> {
+        if hash.len() != 32 {
+            return Err(Status::unknown(format!("payment hash must be exactly 32 bytes, is {}", hash.len())));
+        }
+        let db = self.channels();
+        db.invoices.get(&hex::encode(hash)).map(invoice_message).ok_or_else(|| Status::not_found("unable to locate invoice"))
+    }
+
+    #[allow(deprecated)]
+    pub fn lookup_invoice(&self, md: &MetadataMap, req: pb::PaymentHash) -> Result<pb::Invoice, Status> {
+        self.authorize(md, &LOOKUP_INVOICE)?;
+        let hash = if !req.r_hash.is_empty() {
+            req.r_hash
+        } else {
+            hex::decode(&req.r_hash_str).map_err(|e| Status::unknown(format!("unable to decode payment hash: {e}")))?
+        };
+        self.find_invoice(&hash)
+    }
+
+    pub fn lookup_invoice_v2(&self, md: &MetadataMap, req: irpc::LookupInvoiceMsg) -> Result<pb::Invoice, Status> {
+        use irpc::lookup_invoice_msg::InvoiceRef;
+        self.authorize(md, &LOOKUP_INVOICE_V2)?;
+        match req.invoice_ref {
+            Some(InvoiceRef::PaymentHash(h)) => self.find_invoice(&h),
+            Some(InvoiceRef::PaymentAddr(a)) => {
+                let db = self.channels();
+                db.invoices.invoices.iter().find(|i| bytes(&i.payment_addr) == a).map(invoice_message).ok_or_else(|| Status::not_found("unable to locate invoice"))
+            }
+            _ => Err(Status::unknown("invalid invoice reference")),
+        }
+    }
+
+    pub fn list_invoices(&self, md: &MetadataMap, req: pb::ListInvoiceRequest) -> Result<pb::ListInvoiceResponse, Status> {
+        self.authorize(md, &LIST_INVOICES)?;
+        let db = self.channels();
+        let page = db.invoices.page(req.pending_only, req.index_offset, req.num_max_invoices, req.reversed);
+        let first = page.first().map_or(0, |i| i.add_index);
+        let last = page.last().map_or(0, |i| i.add_index);
+        Ok(pb::ListInvoiceResponse { invoices: page.into_iter().map(invoice_message).collect(), first_index_offset: first, last_index_offset: last })
+    }
+
+    /// Added invoices after `add_index` and settled ones after `settle_index` (when set),
+    /// then every change as it happens.
+    pub fn subscribe_invoices(&self, md: &MetadataMap, req: pb::InvoiceSubscription) -> Result<RpcStream<pb::Invoice>, Status> {
+        self.authorize(md, &SUBSCRIBE_INVOICES)?;
+        let live = self.invoice_events.subscribe();
+        let backlog: Vec<pb::Invoice> = {
+            let db = self.channels();
+            let mut added: Vec<pb::Invoice> =
+                if req.add_index > 0 { db.invoices.invoices.iter().filter(|i| i.add_index > req.add_index).map(invoice_message).collect() } else { vec![] };
+            let mut settled: Vec<&Invoice> = if req.settle_index > 0 {
+                db.invoices.invoices.iter().filter(|i| i.state == State::Settled && i.settle_index > req.settle_index).collect()
+            } else {
+                vec![]
+            };
+            settled.sort_by_key(|i| i.settle_index);
+            added.extend(settled.into_iter().map(invoice_message));
+            added
+        };
+        let live = BroadcastStream::new(live).filter_map(|e| futures::future::ready(e.ok()));
+        Ok(Box::pin(futures::stream::iter(backlog).chain(live).map(Ok)))
+    }
+
+    /// The invoice's current state, then each change, until it is settled or canceled.
+    pub fn subscribe_single_invoice(&self, md: &MetadataMap, req: irpc::SubscribeSingleInvoiceRequest) -> Result<RpcStream<pb::Invoice>, Status> {
+        self.authorize(md, &SUBSCRIBE_SINGLE_INVOICE)?;
+        let live = self.invoice_events.subscribe();
+        let current = self.find_invoice(&req.r_hash)?;
+        let hash = req.r_hash.clone();
+        let done = |i: &pb::Invoice| matches!(pb::invoice::InvoiceState::try_from(i.state), Ok(pb::invoice::InvoiceState::Settled | pb::invoice::InvoiceState::Canceled));
+        if done(&current) {
+            return Ok(Box::pin(futures::stream::iter([Ok(current)])));
+        }
+        let updates = BroadcastStream::new(live).filter_map(move |e| futures::future::ready(e.ok().filter(|i| i.r_hash == hash)));
+        Ok(Box::pin(futures::stream::iter([current]).chain(super::through(Box::pin(updates), done)).map(Ok)))
+    }
+
+    pub fn settle_invoice(self: &Arc<Self>, md: &MetadataMap, req: irpc::SettleInvoiceMsg) -> Result<irpc::SettleInvoiceResp, Status> {
+        self.authorize(md, &SETTLE_INVOICE)?;
+        if req.preimage.len() != 32 {
+            return Err(Status::unknown(format!("preimage must be exactly 32 bytes, is {}", req.preimage.len())));
+        }
+        let settled = self.channels().invoices.settle(&req.preimage, now()).map_err(invoice_status)?;
+        self.persist_later();
+        self.emit_invoice(&settled);
+        self.resolve_held(&settled.hash, Some(&hex::encode(&req.preimage)));
+        Ok(irpc::SettleInvoiceResp {})
+    }
+
+    pub fn cancel_invoice(self: &Arc<Self>, md: &MetadataMap, req: irpc::CancelInvoiceMsg) -> Result<irpc::CancelInvoiceResp, Status> {
+        self.authorize(md, &CANCEL_INVOICE)?;
+        let canceled = self.channels().invoices.cancel(&hex::encode(&req.payment_hash)).map_err(invoice_status)?;
+        self.persist_later();
+        self.emit_invoice(&canceled);
+        self.resolve_held(&canceled.hash, None);
+        Ok(irpc::CancelInvoiceResp {})
+    }
+
+    pub fn decode_pay_req(&self, md: &MetadataMap, req: pb::PayReqString) -> Result<pb::PayReq, Status> {
+        self.authorize(md, &DECODE_PAY_REQ)?;
+        let r = bolt11::decode(&req.pay_req).map_err(|e| Status::unknown(format!("invalid payment request: {e}")))?;
+        if r.network != crate::store::NETWORK {
+            return Err(Status::unknown(format!("invoice not for current active network '{}'", crate::store::NETWORK)));
+        }
+        Ok(pb::PayReq {
+            destination: r.destination,
+            payment_hash: hex::encode(r.payment_hash),
+            num_satoshis: r.amount_msat / 1000,
+            timestamp: r.timestamp,
+            expiry: r.expiry,
+            description: r.description,
+            description_hash: r.description_hash,
+            fallback_addr: String::new(),
+            cltv_expiry: r.cltv_expiry as i64,
+            route_hints: route_hints(&r.route_hints),
+            payment_addr: r.payment_addr.to_vec(),
+            num_msat: r.amount_msat,
+            features: r
+                .features
+                .iter()
+                .map(|&bit| (bit, pb::Feature { name: feature_name(bit).into(), is_required: bit % 2 == 0, is_known: feature_name(bit) != "unknown" }))
+                .collect(),
+            blinded_paths: vec![],
+        })
+    }
+}

@@ -1,0 +1,808 @@
+//! Payments: HTLCs forwarded hop by hop over the channels of the running nodes (the
+//! "switch"), settled at once or held by a hold invoice until its receiver decides; lnd's
+//! payment lifecycle with attempts and failure reasons; SendPaymentV2/TrackPaymentV2,
+//! SendPaymentSync, keysend, QueryRoutes, BuildRoute, SendToRouteV2/SendToRouteSync and
+//! ListPayments.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use futures::StreamExt;
+use lnrpc::lnrpc as pb;
+use lnrpc::routerrpc as rrpc;
+use tokio_stream::wrappers::BroadcastStream;
+use tonic::{Status, metadata::MetadataMap};
+
+use super::{
+    BUILD_ROUTE, LIST_PAYMENTS, NodeRpc, QUERY_ROUTES, RpcStream, SEND_PAYMENT_SYNC, SEND_PAYMENT_V2, SEND_TO_ROUTE_SYNC, SEND_TO_ROUTE_V2,
+    TRACK_PAYMENT_V2,
+};
+use crate::ledger::now;
+use crate::sim::channels::{Htlc, Phase, Policy, reserve};
+use crate::sim::invoices::{Accepted, Invoice, State, sha256_hex};
+use crate::sim::payments::{self as sim, Attempt, Failure, HopFailure, Payment, Status as PayStatus};
+use crate::sim::routing::{self, Edge, Hop, Query, Route, RouteError};
+
+/// The custom record that carries a keysend payment's preimage.
+pub const KEYSEND_RECORD: u64 = 5_482_373_484;
+/// lnd's final CLTV delta when no invoice names one (`routing.MinCLTVDelta`).
+const DEFAULT_FINAL_CLTV: u32 = 18;
+/// Attempts before a payment gives up with "no route".
+const MAX_ATTEMPTS: usize = 10;
+
+/// An HTLC set waiting at a hold invoice: who pays, which attempt, along which nodes.
+pub struct Held {
+    source: String,
+    attempt_id: u64,
+    route: Route,
+}
+
+/// What became of an HTLC sent along a route.
+enum Forwarded {
+    Settled(String),
+    Held,
+    Failed(HopFailure, u32),
+}
+
+fn now_ns() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0)
+}
+
+fn route_message(r: &Route) -> pb::Route {
+    #[allow(deprecated)]
+    pb::Route {
+        total_time_lock: r.total_time_lock,
+        total_fees: r.total_fees_msat / 1000,
+        total_amt: r.total_amt_msat / 1000,
+        hops: r
+            .hops
+            .iter()
+            .map(|h| pb::Hop {
+                chan_id: h.chan_id,
+                chan_capacity: h.capacity,
+                amt_to_forward: h.amt_to_forward_msat / 1000,
+                fee: h.fee_msat / 1000,
+                expiry: h.expiry,
+                amt_to_forward_msat: h.amt_to_forward_msat,
+                fee_msat: h.fee_msat,
+                pub_key: h.pubkey.clone(),
+                tlv_payload: true,
+                ..Default::default()
+            })
+            .collect(),
+        total_fees_msat: r.total_fees_msat,
+        total_amt_msat: r.total_amt_msat,
+        first_hop_amount_msat: r.hops.first().map_or(0, |h| h.amt_to_forward_msat + h.fee_msat),
+        custom_channel_data: vec![],
+    }
+}
+
+fn route_from_message(r: &pb::Route) -> Route {
+    Route {
+        total_time_lock: r.total_time_lock,
+        total_amt_msat: r.total_amt_msat,
+        total_fees_msat: r.total_fees_msat,
+        hops: r
+            .hops
+            .iter()
+            .map(|h| Hop { chan_id: h.chan_id, capacity: 0, pubkey: h.pub_key.clone(), amt_to_forward_msat: h.amt_to_forward_msat, fee_msat: h.fee_msat, expiry: h.expiry })
+            .collect(),
+    }
+}
+
+fn status_code(s: PayStatus) -> pb::payment::PaymentStatus {
+    match s {
+        PayStatus::InFlight => pb::payment::PaymentStatus::InFlight,
+        PayStatus::Succeeded => pb::payment::PaymentStatus::Succeeded,
+        PayStatus::Failed => pb::payment::PaymentStatus::Failed,
+    }
+}
+
+fn attempt_message(a: &Attempt, height: u32) -> pb::HtlcAttempt {
+    let status = match a.status {
+        PayStatus::InFlight => pb::htlc_attempt::HtlcStatus::InFlight,
+        PayStatus::Succeeded => pb::htlc_attempt::HtlcStatus::Succeeded,
+        PayStatus::Failed => pb::htlc_attempt::HtlcStatus::Failed,
+    };
+    pb::HtlcAttempt {
+        attempt_id: a.id,
+        status: status as i32,
+        route: Some(route_message(&a.route)),
+        attempt_time_ns: a.attempt_ns,
+        resolve_time_ns: a.resolve_ns,
+        failure: a.failure.map(|(code, index)| {
+            let code = match code {
+                HopFailure::IncorrectOrUnknownPaymentDetails => pb::failure::FailureCode::IncorrectOrUnknownPaymentDetails,
+                HopFailure::TemporaryChannelFailure => pb::failure::FailureCode::TemporaryChannelFailure,
+                HopFailure::UnknownNextPeer => pb::failure::FailureCode::UnknownNextPeer,
+            };
+            pb::Failure { code: code as i32, failure_source_index: index, height, ..Default::default() }
+        }),
+        preimage: a.preimage.as_deref().and_then(|p| hex::decode(p).ok()).unwrap_or_default(),
+    }
+}
+
+#[allow(deprecated)]
+pub fn payment_message(p: &Payment, height: u32) -> pb::Payment {
+    let failure = match p.failure {
+        None => pb::PaymentFailureReason::FailureReasonNone,
+        Some(Failure::Timeout) => pb::PaymentFailureReason::FailureReasonTimeout,
+        Some(Failure::NoRoute) => pb::PaymentFailureReason::FailureReasonNoRoute,
+        Some(Failure::Error) => pb::PaymentFailureReason::FailureReasonError,
+        Some(Failure::IncorrectPaymentDetails) => pb::PaymentFailureReason::FailureReasonIncorrectPaymentDetails,
+        Some(Failure::InsufficientBalance) => pb::PaymentFailureReason::FailureReasonInsufficientBalance,
+        Some(Failure::Canceled) => pb::PaymentFailureReason::FailureReasonCanceled,
+    };
+    pb::Payment {
+        payment_hash: p.hash.clone(),
+        value: p.value_msat / 1000,
+        creation_date: p.created_ns / 1_000_000_000,
+        fee: p.fee_msat / 1000,
+        // lnd reports an all-zero preimage until the payment succeeds.
+        payment_preimage: p.preimage.clone().unwrap_or_else(|| "0".repeat(64)),
+        value_sat: p.value_msat / 1000,
+        value_msat: p.value_msat,
+        payment_request: p.payment_request.clone(),
+        status: status_code(p.status) as i32,
+        fee_sat: p.fee_msat / 1000,
+        fee_msat: p.fee_msat,
+        creation_time_ns: p.created_ns,
+        htlcs: p.attempts.iter().map(|a| attempt_message(a, height)).collect(),
+        payment_index: p.index,
+        failure_reason: failure as i32,
+        first_hop_custom_records: Default::default(),
+    }
+}
+
+/// What a payment is: from an invoice or spontaneous (keysend), already checked.
+struct PaySpec {
+    hash: String,
+    dest: String,
+    amount_msat: i64,
+    final_cltv: u32,
+    payment_addr: Option<[u8; 32]>,
+    payment_request: String,
+    fee_limit_msat: i64,
+    outgoing: Option<u64>,
+    last_hop: Option<String>,
+    records: BTreeMap<u64, Vec<u8>>,
+    hints: Vec<Vec<bolt11::HintHop>>,
+    allow_self: bool,
+}
+
+fn pubkey_hex(bytes: &[u8]) -> Result<String, Status> {
+    bitcoin::secp256k1::PublicKey::from_slice(bytes).map(|k| k.to_string()).map_err(|e| Status::unknown(format!("unable to parse pubkey: {e}")))
+}
+
+fn msat(sat: i64, msat: i64) -> Result<i64, Status> {
+    if sat != 0 && msat != 0 {
+        return Err(Status::unknown("sat and msat arguments are mutually exclusive"));
+    }
+    Ok(if msat != 0 { msat } else { sat * 1000 })
+}
+
+impl NodeRpc {
+    fn height(&self) -> u32 {
+        self.ledger.read(|c| c.tip().height)
+    }
+
+    fn emit_payment(&self, p: &Payment) {
+        let _ = self.payment_events.send(payment_message(p, self.height()));
+    }
+
+    /// Every usable channel direction in the network, as the router sees it from here: our
+    /// own spendable balances, the others' capacities; private channels only where they
+    /// touch us (ours, or the payee's through its route hints).
+    fn graph(&self, hints: &[Vec<bolt11::HintHop>], dest: &str) -> Vec<Edge> {
+        let me = self.identity_pubkey();
+        let mut edges = Vec::new();
+        for node in self.switchboard.running() {
+            let from = node.identity_pubkey();
+            if from.is_empty() {
+                continue;
+            }
+            let linked: HashSet<String> = node.peers.lock().expect("peers lock").keys().cloned().collect();
+            for c in node.channels().channels.iter().filter(|c| c.phase == Phase::Open && linked.contains(&c.remote_pubkey)) {
+                if c.private && from != me && c.remote_pubkey != me {
+                    continue;
+                }
+                let spendable = (from == me).then(|| (c.local_msat - reserve(c.capacity) * 1000).max(0));
+                edges.push(Edge { chan_id: c.chan_id, from: from.clone(), to: c.remote_pubkey.clone(), capacity: c.capacity, policy: c.local_policy, spendable_msat: spendable, private: c.private });
+            }
+        }
+        for hint in hints {
+            for (i, hop) in hint.iter().enumerate() {
+                let to = hint.get(i + 1).map_or(dest.to_string(), |next| next.node_id.clone());
+                if edges.iter().any(|e| e.chan_id == hop.chan_id && e.from == hop.node_id) {
+                    continue;
+                }
+                let policy = Policy {
+                    base_fee_msat: hop.fee_base_msat as i64,
+                    fee_rate_ppm: hop.fee_proportional_millionths as i64,
+                    time_lock_delta: hop.cltv_expiry_delta as u32,
+                    ..Policy::default()
+                };
+                edges.push(Edge { chan_id: hop.chan_id, from: hop.node_id.clone(), to, capacity: i64::MAX / 1000, policy, spendable_msat: None, private: true });
+            }
+        }
+        edges
+    }
+
+    /// The switch: adds the HTLC on every hop (each sender keeping its channel reserve),
+    /// hands it to the payee, then settles back or holds. Whole routes are handled under
+    /// the network's switch lock, so concurrent payments see consistent balances.
+    fn forward(&self, route: &Route, hash: &str, payment_addr: Option<[u8; 32]>, records: &BTreeMap<u64, Vec<u8>>, attempt_id: u64) -> Forwarded {
+        let _switch = self.switchboard.switch.lock().expect("switch lock");
+        let me = self.identity_pubkey();
+        let mut path: Vec<Arc<NodeRpc>> = Vec::new();
+        for (i, hop) in route.hops.iter().enumerate() {
+            match self.switchboard.find(&hop.pubkey) {
+                Some(n) => path.push(n),
+                None => return Forwarded::Failed(HopFailure::UnknownNextPeer, i as u32),
+            }
+        }
+        let nodes: Vec<&NodeRpc> = std::iter::once(self).chain(path.iter().map(|n| n.as_ref())).collect();
+        // Check every hop before touching any balance.
+        for (i, hop) in route.hops.iter().enumerate() {
+            let amount = hop.amt_to_forward_msat + hop.fee_msat;
+            let (from, to) = (nodes[i], nodes[i + 1]);
+            let linked = from.peers.lock().expect("peers lock").contains_key(&to.identity_pubkey());
+            let db = from.channels();
+            let ch = db.channels.iter().find(|c| c.chan_id == hop.chan_id && c.phase == Phase::Open && c.remote_pubkey == to.identity_pubkey());
+            match ch {
+                None => return Forwarded::Failed(HopFailure::UnknownNextPeer, i as u32),
+                Some(_) if !linked => return Forwarded::Failed(HopFailure::UnknownNextPeer, i as u32),
+                Some(c) if c.local_msat - amount < reserve(c.capacity) * 1000 => return Forwarded::Failed(HopFailure::TemporaryChannelFailure, i as u32),
+                Some(_) => {}
+            }
+        }
+        let last = route.hops.len() as u32;
+        let payee = nodes[last as usize];
+        let received = route.hops.last().map_or(0, |h| h.amt_to_forward_msat);
+        let expiry = route.hops.last().map_or(0, |h| h.expiry);
+        let outcome = payee.receive(hash, received, payment_addr, records, self.height(), expiry);
+        let Some(accepted) = outcome else { return Forwarded::Failed(HopFailure::IncorrectOrUnknownPaymentDetails, last) };
+        for (i, hop) in route.hops.iter().enumerate() {
+            move_htlc(nodes[i], nodes[i + 1], hop.chan_id, hop.amt_to_forward_msat + hop.fee_msat, hash, hop.expiry, Step::Add);
+        }
+        let result = match accepted {
+            Accepted::Settled { preimage } => {
+                for (i, hop) in route.hops.iter().enumerate() {
+                    move_htlc(nodes[i], nodes[i + 1], hop.chan_id, hop.amt_to_forward_msat + hop.fee_msat, hash, hop.expiry, Step::Settle);
+                }
+                Forwarded::Settled(preimage)
+            }
+            Accepted::Held => {
+                self.switchboard.held.lock().expect("held lock").insert(hash.to_string(), Held { source: me, attempt_id, route: route.clone() });
+                Forwarded::Held
+            }
+        };
+        for n in &nodes {
+            n.persist_later();
+        }
+        result
+    }
+
+    /// The payee's side of an arriving HTLC: an invoice (or a keysend) accepts it, or not.
+    fn receive(&self, hash: &str, amount_msat: i64, payment_addr: Option<[u8; 32]>, records: &BTreeMap<u64, Vec<u8>>, height: u32, expiry: u32) -> Option<Accepted> {
+        let mut db = self.channels();
+        if let Some(preimage) = records.get(&KEYSEND_RECORD) {
+            if sha256_hex(preimage) != hash || db.invoices.get(hash).is_some() {
+                return None;
+            }
+            let keysend = Invoice {
+                memo: String::new(),
+                preimage: Some(hex::encode(preimage)),
+                hash: hash.to_string(),
+                payment_addr: String::new(),
+                value_msat: 0,
+                created: now(),
+                settled_at: 0,
+                expiry: crate::sim::invoices::DEFAULT_EXPIRY,
+                cltv_expiry: DEFAULT_FINAL_CLTV as u64,
+                private: false,
+                add_index: 0,
+                settle_index: 0,
+                paid_msat: 0,
+                state: State::Open,
+                payment_request: String::new(),
+                hold: false,
+                keysend: true,
+                accept_height: height,
+                htlc_expiry: expiry,
+                custom_records: records.iter().map(|(k, v)| (*k, hex::encode(v))).collect(),
+            };
+            db.invoices.add(keysend).ok()?;
+        } else {
+            let inv = db.invoices.get(hash)?;
+            if payment_addr.is_some_and(|a| hex::encode(a) != inv.payment_addr) {
+                return None;
+            }
+        }
+        let (accepted, invoice) = db.invoices.accept(hash, amount_msat, height, expiry, now()).ok()?;
+        drop(db);
+        let _ = self.invoice_events.send(super::invoices::invoice_message(&invoice));
+        Some(accepted)
+    }
+
+    /// The receiver settled (with the preimage) or canceled a hold invoice: the HTLCs
+    /// along the route resolve, and the payer learns the outcome.
+    pub(super) fn resolve_held(&self, hash: &str, preimage: Option<&str>) {
+        let Some(held) = self.switchboard.held.lock().expect("held lock").remove(hash) else { return };
+        let _switch = self.switchboard.switch.lock().expect("switch lock");
+        let Some(source) = self.switchboard.find(&held.source) else { return };
+        let mut path: Vec<Arc<NodeRpc>> = vec![Arc::clone(&source)];
+        for hop in &held.route.hops {
+            match self.switchboard.find(&hop.pubkey) {
+                Some(n) => path.push(n),
+                None => return,
+            }
+        }
+        let step = if preimage.is_some() { Step::Settle } else { Step::Refund };
+        for (i, hop) in held.route.hops.iter().enumerate() {
+            move_htlc(&path[i], &path[i + 1], hop.chan_id, hop.amt_to_forward_msat + hop.fee_msat, hash, hop.expiry, step);
+        }
+        for n in &path {
+            n.persist_later();
+        }
+        drop(_switch);
+        let last = held.route.hops.len() as u32;
+        source.update_payment(hash, |p| match preimage {
+            Some(pre) => p.settle(held.attempt_id, pre, now_ns()),
+            None => {
+                p.fail_attempt(held.attempt_id, HopFailure::IncorrectOrUnknownPaymentDetails, last, now_ns());
+                p.fail(Failure::IncorrectPaymentDetails);
+            }
+        });
+    }
+
+    fn update_payment(&self, hash: &str, f: impl FnOnce(&mut Payment)) -> Option<Payment> {
+        let updated = {
+            let mut db = self.channels();
+            let p = db.payments.iter_mut().find(|p| p.hash == hash)?;
+            f(p);
+            p.clone()
+        };
+        self.persist_later();
+        self.emit_payment(&updated);
+        Some(updated)
+    }
+
+    /// lnd's payment lifecycle: register the payment (refusing a paid or in-flight hash),
+    /// then try routes until one settles or is held, the payee refuses, or none is left.
+    fn pay(&self, spec: PaySpec) -> Result<Payment, Status> {
+        let me = self.identity_pubkey();
+        if spec.dest == me && !spec.allow_self {
+            return Err(Status::unknown("no self-payments allowed"));
+        }
+        {
+            let mut db = self.channels();
+            let index = db.payments.iter().map(|p| p.index).max().unwrap_or(0) + 1;
+            match db.payments.iter_mut().find(|p| p.hash == spec.hash) {
+                Some(p) if p.status == PayStatus::Succeeded => return Err(Status::unknown("invoice is already paid")),
+                Some(p) if p.status == PayStatus::InFlight => return Err(Status::unknown("payment is in transition")),
+                Some(p) => {
+                    p.status = PayStatus::InFlight;
+                    p.failure = None;
+                }
+                None => db.payments.push(Payment {
+                    hash: spec.hash.clone(),
+                    preimage: None,
+                    value_msat: spec.amount_msat,
+                    fee_msat: 0,
+                    created_ns: now_ns(),
+                    payment_request: spec.payment_request.clone(),
+                    status: PayStatus::InFlight,
+                    index,
+                    attempts: vec![],
+                    failure: None,
+                    dest: spec.dest.clone(),
+                }),
+            }
+        }
+        let mut current = self.update_payment(&spec.hash, |_| {}).expect("just registered");
+        let edges = self.graph(&spec.hints, &spec.dest);
+        let height = self.height();
+        let mut query = Query {
+            source: me.clone(),
+            target: spec.dest.clone(),
+            amount_msat: spec.amount_msat,
+            final_cltv: spec.final_cltv,
+            fee_limit_msat: spec.fee_limit_msat,
+            outgoing_chan_id: spec.outgoing,
+            last_hop: spec.last_hop.clone(),
+            excluded: HashSet::new(),
+            max_hops: 0,
+        };
+        for _ in 0..MAX_ATTEMPTS {
+            let route = match routing::find_route(&edges, &query, height) {
+                Ok(r) => r,
+                Err(e) => {
+                    let why = if current.attempts.is_empty() && e == RouteError::InsufficientBalance { Failure::InsufficientBalance } else { Failure::NoRoute };
+                    return Ok(self.update_payment(&spec.hash, |p| p.fail(why)).expect("registered"));
+                }
+            };
+            let attempt_id = self.next_attempt();
+            current = self
+                .update_payment(&spec.hash, |p| {
+                    p.attempts.push(Attempt { id: attempt_id, status: PayStatus::InFlight, route: route.clone(), attempt_ns: now_ns(), resolve_ns: 0, failure: None, preimage: None })
+                })
+                .expect("registered");
+            match self.forward(&route, &spec.hash, spec.payment_addr, &spec.records, attempt_id) {
+                Forwarded::Settled(preimage) => return Ok(self.update_payment(&spec.hash, |p| p.settle(attempt_id, &preimage, now_ns())).expect("registered")),
+                Forwarded::Held => return Ok(current),
+                Forwarded::Failed(why, index) => {
+                    current = self
+                        .update_payment(&spec.hash, |p| {
+                            p.fail_attempt(attempt_id, why, index, now_ns());
+                            if why == HopFailure::IncorrectOrUnknownPaymentDetails {
+                                p.fail(Failure::IncorrectPaymentDetails);
+                            }
+                        })
+                        .expect("registered");
+                    if why == HopFailure::IncorrectOrUnknownPaymentDetails {
+                        return Ok(current);
+                    }
+                    // The hop that failed could not forward over its outgoing channel.
+                    let failed = &route.hops[index as usize];
+                    let from = if index == 0 { me.clone() } else { route.hops[index as usize - 1].pubkey.clone() };
+                    query.excluded.insert((from, failed.chan_id));
+                }
+            }
+        }
+        Ok(self.update_payment(&spec.hash, |p| p.fail(Failure::NoRoute)).expect("registered"))
+    }
+
+    fn next_attempt(&self) -> u64 {
+        self.switchboard.attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+    }
+
+    /// A payment request or a keysend, as both SendPaymentV2 and SendPaymentSync describe it.
+    #[allow(clippy::too_many_arguments)]
+    fn pay_spec(
+        &self,
+        payment_request: &str,
+        dest: &[u8],
+        amt_msat: i64,
+        payment_hash: &[u8],
+        final_cltv: i32,
+        records: BTreeMap<u64, Vec<u8>>,
+        payment_addr: &[u8],
+    ) -> Result<PaySpec, Status> {
+        if !payment_request.is_empty() {
+            let r = bolt11::decode(payment_request).map_err(|e| Status::unknown(format!("invalid payment request: {e}")))?;
+            if r.network != crate::store::NETWORK {
+                return Err(Status::unknown(format!("invoice not for current active network '{}'", crate::store::NETWORK)));
+            }
+            if r.timestamp + r.expiry < now() {
+                return Err(Status::unknown(format!("invoice expired. Valid until {}", time_text(r.timestamp + r.expiry))));
+            }
+            let amount_msat = match (r.amount_msat, amt_msat) {
+                (0, 0) => return Err(Status::unknown("amount must be specified when paying a zero amount invoice")),
+                (0, a) => a,
+                (_, a) if a != 0 => return Err(Status::unknown("amount must not be specified when paying a non-zero amount invoice")),
+                (a, _) => a,
+            };
+            return Ok(PaySpec {
+                hash: hex::encode(r.payment_hash),
+                dest: r.destination,
+                amount_msat,
+                final_cltv: r.cltv_expiry as u32,
+                payment_addr: Some(r.payment_addr),
+                payment_request: payment_request.trim().to_string(),
+                fee_limit_msat: 0,
+                outgoing: None,
+                last_hop: None,
+                records,
+                hints: r.route_hints,
+                allow_self: false,
+            });
+        }
+        let dest = pubkey_hex(dest)?;
+        if amt_msat <= 0 {
+            return Err(Status::unknown("amount must be greater than 0"));
+        }
+        if payment_hash.len() != 32 {
+            return Err(Status::unknown("payment hash must be exactly 32 bytes"));
+        }
+        Ok(PaySpec {
+            hash: hex::encode(payment_hash),
+            dest,
+            amount_msat: amt_msat,
+            final_cltv: if final_cltv > 0 { final_cltv as u32 } else { DEFAULT_FINAL_CLTV },
+            payment_addr: <[u8; 32]>::try_from(payment_addr).ok(),
+            payment_request: String::new(),
+            fee_limit_msat: 0,
+            outgoing: None,
+            last_hop: None,
+            records,
+            hints: vec![],
+            allow_self: false,
+        })
+    }
+
+    /// A payment's updates from now on, ending with its final state.
+    fn payment_updates(&self, hash: String, inflight: bool) -> impl futures::Stream<Item = pb::Payment> + Send + 'static {
+        let terminal = |p: &pb::Payment| p.status != pb::payment::PaymentStatus::InFlight as i32;
+        let updates = BroadcastStream::new(self.payment_events.subscribe())
+            .filter_map(move |e| futures::future::ready(e.ok().filter(|p| p.payment_hash == hash)))
+            .filter(move |p| futures::future::ready(inflight || terminal(p)));
+        super::through(Box::pin(updates), terminal)
+    }
+
+    pub fn send_payment_v2(self: &Arc<Self>, md: &MetadataMap, req: rrpc::SendPaymentRequest) -> Result<RpcStream<pb::Payment>, Status> {
+        self.authorize(md, &SEND_PAYMENT_V2)?;
+        if req.timeout_seconds <= 0 {
+            return Err(Status::unknown("timeout_seconds must be specified"));
+        }
+        let amt = msat(req.amt, req.amt_msat)?;
+        let mut spec = self.pay_spec(&req.payment_request, &req.dest, amt, &req.payment_hash, req.final_cltv_delta, req.dest_custom_records.into_iter().collect(), &req.payment_addr)?;
+        spec.fee_limit_msat = msat(req.fee_limit_sat, req.fee_limit_msat)?;
+        #[allow(deprecated)]
+        let outgoing = req.outgoing_chan_ids.first().copied().or((req.outgoing_chan_id != 0).then_some(req.outgoing_chan_id));
+        spec.outgoing = outgoing;
+        spec.last_hop = (!req.last_hop_pubkey.is_empty()).then(|| pubkey_hex(&req.last_hop_pubkey)).transpose()?;
+        spec.allow_self = req.allow_self_payment;
+        spec.hints.extend(req.route_hints.iter().map(|h| {
+            h.hop_hints
+                .iter()
+                .map(|hop| bolt11::HintHop {
+                    node_id: hop.node_id.clone(),
+                    chan_id: hop.chan_id,
+                    fee_base_msat: hop.fee_base_msat,
+                    fee_proportional_millionths: hop.fee_proportional_millionths,
+                    cltv_expiry_delta: hop.cltv_expiry_delta as u16,
+                })
+                .collect()
+        }));
+        let hash = spec.hash.clone();
+        let updates = self.payment_updates(hash, !req.no_inflight_updates);
+        self.pay(spec)?;
+        Ok(Box::pin(updates.map(Ok)))
+    }
+
+    pub fn track_payment_v2(&self, md: &MetadataMap, req: rrpc::TrackPaymentRequest) -> Result<RpcStream<pb::Payment>, Status> {
+        self.authorize(md, &TRACK_PAYMENT_V2)?;
+        let hash = hex::encode(&req.payment_hash);
+        let updates = self.payment_updates(hash.clone(), !req.no_inflight_updates);
+        let current = self.channels().payments.iter().find(|p| p.hash == hash).cloned().ok_or_else(|| Status::not_found("payment isn't initiated"))?;
+        let first = payment_message(&current, self.height());
+        if current.status != PayStatus::InFlight {
+            return Ok(Box::pin(futures::stream::iter([Ok(first)])));
+        }
+        let head = (!req.no_inflight_updates).then_some(first);
+        Ok(Box::pin(futures::stream::iter(head).chain(updates).map(Ok)))
+    }
+
+    /// Waits for a held payment's outcome when the call must answer with it.
+    async fn settled(self: &Arc<Self>, p: Payment) -> Payment {
+        if p.status != PayStatus::InFlight {
+            return p;
+        }
+        let mut updates = std::pin::pin!(self.payment_updates(p.hash.clone(), false));
+        let current = self.channels().payments.iter().find(|x| x.hash == p.hash).cloned().unwrap_or(p);
+        if current.status != PayStatus::InFlight {
+            return current;
+        }
+        updates.next().await;
+        self.channels().payments.iter().find(|x| x.hash == current.hash).cloned().unwrap_or(current)
+    }
+
+    fn send_response(&self, p: &Payment) -> pb::SendResponse {
+        let route = p.attempts.iter().find(|a| a.status == PayStatus::Succeeded).map(|a| route_message(&a.route));
+        pb::SendResponse {
+            payment_error: p.failure.map(|f| f.words().to_string()).unwrap_or_default(),
+            payment_preimage: p.preimage.as_deref().and_then(|x| hex::decode(x).ok()).unwrap_or_default(),
+            payment_route: route,
+            payment_hash: hex::decode(&p.hash).unwrap_or_default(),
+        }
+    }
+
+    #[allow(deprecated)]
+    pub async fn send_payment_sync(self: &Arc<Self>, md: MetadataMap, req: pb::SendRequest) -> Result<pb::SendResponse, Status> {
+        self.authorize(&md, &SEND_PAYMENT_SYNC)?;
+        let dest = if req.dest.is_empty() && !req.dest_string.is_empty() { hex::decode(&req.dest_string).unwrap_or_default() } else { req.dest.clone() };
+        let hash = if req.payment_hash.is_empty() && !req.payment_hash_string.is_empty() { hex::decode(&req.payment_hash_string).unwrap_or_default() } else { req.payment_hash.clone() };
+        let amt = msat(req.amt, req.amt_msat)?;
+        let mut spec = self.pay_spec(&req.payment_request, &dest, amt, &hash, req.final_cltv_delta, req.dest_custom_records.into_iter().collect(), &req.payment_addr)?;
+        spec.fee_limit_msat = fee_limit(req.fee_limit.as_ref(), spec.amount_msat);
+        spec.outgoing = (req.outgoing_chan_id != 0).then_some(req.outgoing_chan_id);
+        spec.last_hop = (!req.last_hop_pubkey.is_empty()).then(|| pubkey_hex(&req.last_hop_pubkey)).transpose()?;
+        spec.allow_self = req.allow_self_payment;
+        let p = self.pay(spec)?;
+        let done = self.settled(p).await;
+        Ok(self.send_response(&done))
+    }
+
+    pub fn list_payments(&self, md: &MetadataMap, req: pb::ListPaymentsRequest) -> Result<pb::ListPaymentsResponse, Status> {
+        self.authorize(md, &LIST_PAYMENTS)?;
+        let height = self.height();
+        let db = self.channels();
+        let page = sim::page(&db.payments, req.include_incomplete, req.index_offset, req.max_payments, req.reversed);
+        Ok(pb::ListPaymentsResponse {
+            first_index_offset: page.first().map_or(0, |p| p.index),
+            last_index_offset: page.last().map_or(0, |p| p.index),
+            total_num_payments: if req.count_total_payments { db.payments.len() as u64 } else { 0 },
+            payments: page.into_iter().map(|p| payment_message(p, height)).collect(),
+        })
+    }
+
+    #[allow(deprecated)]
+    pub fn query_routes(&self, md: &MetadataMap, req: pb::QueryRoutesRequest) -> Result<pb::QueryRoutesResponse, Status> {
+        self.authorize(md, &QUERY_ROUTES)?;
+        let target = pubkey_hex(&hex::decode(&req.pub_key).map_err(|e| Status::unknown(format!("unable to decode pubkey: {e}")))?)?;
+        let amount_msat = msat(req.amt, req.amt_msat)?;
+        if amount_msat <= 0 {
+            return Err(Status::unknown("amount must be greater than 0"));
+        }
+        let me = self.identity_pubkey();
+        let outgoing = req.outgoing_chan_ids.first().copied().or((req.outgoing_chan_id != 0).then_some(req.outgoing_chan_id));
+        let hints: Vec<Vec<bolt11::HintHop>> = req
+            .route_hints
+            .iter()
+            .map(|h| {
+                h.hop_hints
+                    .iter()
+                    .map(|hop| bolt11::HintHop {
+                        node_id: hop.node_id.clone(),
+                        chan_id: hop.chan_id,
+                        fee_base_msat: hop.fee_base_msat,
+                        fee_proportional_millionths: hop.fee_proportional_millionths,
+                        cltv_expiry_delta: hop.cltv_expiry_delta as u16,
+                    })
+                    .collect()
+            })
+            .collect();
+        let query = Query {
+            source: if req.source_pub_key.is_empty() { me } else { req.source_pub_key.clone() },
+            target: target.clone(),
+            amount_msat,
+            final_cltv: if req.final_cltv_delta > 0 { req.final_cltv_delta as u32 } else { DEFAULT_FINAL_CLTV },
+            fee_limit_msat: fee_limit(req.fee_limit.as_ref(), amount_msat),
+            outgoing_chan_id: outgoing,
+            last_hop: (!req.last_hop_pubkey.is_empty()).then(|| pubkey_hex(&req.last_hop_pubkey)).transpose()?,
+            excluded: HashSet::new(),
+            max_hops: 0,
+        };
+        let route = routing::find_route(&self.graph(&hints, &target), &query, self.height())
+            .map_err(|_| Status::unknown("unable to find a path to destination"))?;
+        Ok(pb::QueryRoutesResponse { routes: vec![route_message(&route)], success_prob: 1.0 })
+    }
+
+    pub fn build_route(&self, md: &MetadataMap, req: rrpc::BuildRouteRequest) -> Result<rrpc::BuildRouteResponse, Status> {
+        self.authorize(md, &BUILD_ROUTE)?;
+        let nodes = req.hop_pubkeys.iter().map(|k| pubkey_hex(k)).collect::<Result<Vec<_>, _>>()?;
+        let amount = if req.amt_msat > 0 { req.amt_msat } else { 1_000 };
+        let final_cltv = if req.final_cltv_delta > 0 { req.final_cltv_delta as u32 } else { DEFAULT_FINAL_CLTV };
+        let target = nodes.last().cloned().unwrap_or_default();
+        let outgoing = (req.outgoing_chan_id != 0).then_some(req.outgoing_chan_id);
+        let route = routing::build_route(&self.graph(&[], &target), &self.identity_pubkey(), &nodes, amount, final_cltv, outgoing, self.height())
+            .map_err(|_| Status::unknown("no matching outgoing channel available"))?;
+        let mut msg = route_message(&route);
+        if let (Some(last), true) = (msg.hops.last_mut(), req.payment_addr.len() == 32) {
+            last.mpp_record = Some(pb::MppRecord { payment_addr: req.payment_addr.clone(), total_amt_msat: amount });
+        }
+        Ok(rrpc::BuildRouteResponse { route: Some(msg) })
+    }
+
+    /// One HTLC along the caller's route, registered as a payment; answers when it resolves.
+    async fn send_to_route(self: &Arc<Self>, hash: Vec<u8>, route: Option<pb::Route>) -> Result<(Payment, u64), Status> {
+        let route = route.ok_or_else(|| Status::unknown("unable to send, no route provided"))?;
+        if hash.len() != 32 {
+            return Err(Status::unknown("payment hash must be exactly 32 bytes"));
+        }
+        if route.hops.is_empty() {
+            return Err(Status::unknown("route has no hops"));
+        }
+        let hash = hex::encode(hash);
+        let sim_route = route_from_message(&route);
+        let dest = sim_route.hops.last().map(|h| h.pubkey.clone()).unwrap_or_default();
+        let payment_addr = route.hops.last().and_then(|h| h.mpp_record.as_ref()).and_then(|m| <[u8; 32]>::try_from(m.payment_addr.as_slice()).ok());
+        let records: BTreeMap<u64, Vec<u8>> = route.hops.last().map(|h| h.custom_records.clone().into_iter().collect()).unwrap_or_default();
+        {
+            let mut db = self.channels();
+            let index = db.payments.iter().map(|p| p.index).max().unwrap_or(0) + 1;
+            match db.payments.iter_mut().find(|p| p.hash == hash) {
+                Some(p) if p.status == PayStatus::Succeeded => return Err(Status::unknown("invoice is already paid")),
+                Some(p) => p.status = PayStatus::InFlight,
+                None => db.payments.push(Payment {
+                    hash: hash.clone(),
+                    preimage: None,
+                    value_msat: sim_route.hops.last().map_or(0, |h| h.amt_to_forward_msat),
+                    fee_msat: 0,
+                    created_ns: now_ns(),
+                    payment_request: String::new(),
+                    status: PayStatus::InFlight,
+                    index,
+                    attempts: vec![],
+                    failure: None,
+                    dest,
+                }),
+            }
+        }
+        let attempt_id = self.next_attempt();
+        self.update_payment(&hash, |p| {
+            p.attempts.push(Attempt { id: attempt_id, status: PayStatus::InFlight, route: sim_route.clone(), attempt_ns: now_ns(), resolve_ns: 0, failure: None, preimage: None })
+        });
+        let p = match self.forward(&sim_route, &hash, payment_addr, &records, attempt_id) {
+            Forwarded::Settled(preimage) => self.update_payment(&hash, |p| p.settle(attempt_id, &preimage, now_ns())),
+            Forwarded::Held => self.channels().payments.iter().find(|p| p.hash == hash).cloned(),
+            Forwarded::Failed(why, index) => self.update_payment(&hash, |p| {
+                p.fail_attempt(attempt_id, why, index, now_ns());
+                p.fail(if why == HopFailure::IncorrectOrUnknownPaymentDetails { Failure::IncorrectPaymentDetails } else { Failure::NoRoute });
+            }),
+        }
+        .expect("registered");
+        Ok((self.settled(p).await, attempt_id))
+    }
+
+    pub async fn send_to_route_v2(self: &Arc<Self>, md: MetadataMap, req: rrpc::SendToRouteRequest) -> Result<pb::HtlcAttempt, Status> {
+        self.authorize(&md, &SEND_TO_ROUTE_V2)?;
+        let (p, attempt_id) = self.send_to_route(req.payment_hash, req.route).await?;
+        let attempt = p.attempts.iter().find(|a| a.id == attempt_id).expect("this attempt");
+        Ok(attempt_message(attempt, self.height()))
+    }
+
+    #[allow(deprecated)]
+    pub async fn send_to_route_sync(self: &Arc<Self>, md: MetadataMap, req: pb::SendToRouteRequest) -> Result<pb::SendResponse, Status> {
+        self.authorize(&md, &SEND_TO_ROUTE_SYNC)?;
+        let hash = if req.payment_hash.is_empty() { hex::decode(&req.payment_hash_string).unwrap_or_default() } else { req.payment_hash };
+        let (p, _) = self.send_to_route(hash, req.route).await?;
+        Ok(self.send_response(&p))
+    }
+}
+
+/// lnd's FeeLimit: a fixed amount or a percentage; none means no limit.
+fn fee_limit(limit: Option<&pb::FeeLimit>, amount_msat: i64) -> i64 {
+    use pb::fee_limit::Limit;
+    match limit.and_then(|l| l.limit) {
+        Some(Limit::Fixed(sat)) => sat * 1000,
+        Some(Limit::FixedMsat(m)) => m,
+        Some(Limit::Percent(p)) => amount_msat * p / 100,
+        None => i64::MAX,
+    }
+}
+
+fn time_text(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Step {
+    Add,
+    Settle,
+    Refund,
+}
+
+/// One hop's HTLC moving between `from` and `to` over `chan_id`, on both records.
+fn move_htlc(from: &NodeRpc, to: &NodeRpc, chan_id: u64, amount: i64, hash: &str, expiry: u32, step: Step) {
+    for (node, outgoing) in [(from, true), (to, false)] {
+        let mut db = node.channels();
+        let Some(c) = db.channels.iter_mut().find(|c| c.chan_id == chan_id) else { continue };
+        match (step, outgoing) {
+            (Step::Add, true) => c.local_msat -= amount,
+            (Step::Add, false) => c.remote_msat -= amount,
+            (Step::Settle, true) => c.remote_msat += amount,
+            (Step::Settle, false) => c.local_msat += amount,
+            (Step::Refund, true) => c.local_msat += amount,
+            (Step::Refund, false) => c.remote_msat += amount,
+        }
+        match step {
+            Step::Add => c.htlcs.push(Htlc { hash: hash.to_string(), amount_msat: amount, incoming: !outgoing, expiry }),
+            _ => {
+                c.htlcs.retain(|h| h.hash != hash);
+                c.updates += 1;
+                if step == Step::Settle {
+                    if outgoing {
+                        c.sent_msat += amount;
+                    } else {
+                        c.received_msat += amount;
+                    }
+                }
+            }
+        }
+    }
+}
