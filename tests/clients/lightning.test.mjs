@@ -5,10 +5,12 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
+import {createHash, randomBytes} from 'node:crypto';
 import lightning from 'lightning';
 
 const {
-  addPeer, authenticatedLndGrpc, closeChannel, getChannelBalance, getChannels, getClosedChannels, getPendingChannels,
+  addPeer, authenticatedLndGrpc, cancelHodlInvoice, closeChannel, createHodlInvoice, createInvoice, decodePaymentRequest,
+  getInvoice, getPayments, pay, settleHodlInvoice, subscribeToInvoice, subscribeToInvoices, getChannelBalance, getChannels, getClosedChannels, getPendingChannels,
   openChannel, unauthenticatedLndGrpc,
   createChainAddress, createSeed, createWallet, getChainBalance, getChainTransactions,
   getUtxos, getWalletInfo, grantAccess, getWalletStatus, getWalletVersion, sendToChainAddress, signMessage, unlockWallet,
@@ -186,4 +188,62 @@ test('channels: a peer, a channel opened, confirmed, listed, balanced and closed
   assert.equal(closed[0].is_cooperative_close, true);
   assert.equal(closed[0].close_transaction_id, closing.transaction_id);
   assert.equal(closed[0].partner_public_key, carolKey);
+});
+
+test('invoices and payments: create, subscribe, decode, pay; a hold invoice held then settled', async () => {
+  const alice = authenticatedLndGrpc({
+    cert: env('DEVNODE_ALICE_CERT'), macaroon: env('DEVNODE_ALICE_MACAROON'), socket: env('DEVNODE_ALICE_GRPC'),
+  }).lnd;
+  const carol = authenticatedLndGrpc({cert, macaroon: readFileSync(env('DEVNODE_MACAROON_FILE')).toString('base64'), socket}).lnd;
+  const {public_key: carolKey} = await getWalletInfo({lnd: carol});
+  await mine(1);
+  await openChannel({lnd: alice, local_tokens: 500_000, partner_public_key: carolKey});
+  await mine(3);
+  await until('the channel opens', async () => (await getChannels({lnd: alice})).channels.length === 1);
+
+  const sub = subscribeToInvoices({lnd: carol});
+  const seen = [];
+  sub.on('invoice_updated', (i) => seen.push(i));
+  const invoice = await createInvoice({lnd: carol, tokens: 12_345, description: 'tea'});
+  assert.match(invoice.request, /^lnbcrt123450n1/);
+  const decoded = await decodePaymentRequest({lnd: alice, request: invoice.request});
+  assert.equal(decoded.destination, carolKey);
+  assert.equal(decoded.tokens, 12_345);
+  assert.equal(decoded.description, 'tea');
+  assert.equal(decoded.id, invoice.id);
+
+  const paid = await pay({lnd: alice, request: invoice.request});
+  assert.equal(paid.tokens, 12_345);
+  assert.equal(paid.fee, 0, 'a direct channel charges no fee');
+  assert.equal(createHash('sha256').update(Buffer.from(paid.secret, 'hex')).digest('hex'), invoice.id);
+  const got = await getInvoice({lnd: carol, id: invoice.id});
+  assert.equal(got.is_confirmed, true);
+  assert.equal(got.received, 12_345);
+  await until('the stream saw it settle', async () => seen.some((i) => i.id === invoice.id && i.is_confirmed));
+  sub.removeAllListeners();
+  const {payments} = await getPayments({lnd: alice});
+  assert.ok(payments.some((p) => p.id === invoice.id && p.is_confirmed));
+
+  // A hold invoice: the payment waits until carol settles with the secret.
+  const secret = randomBytes(32);
+  const id = createHash('sha256').update(secret).digest('hex');
+  const hodl = await createHodlInvoice({lnd: carol, id, tokens: 2_000, description: 'held'});
+  const paying = pay({lnd: alice, request: hodl.request});
+  await until('carol holds the HTLC', async () => (await getInvoice({lnd: carol, id})).is_held);
+  await settleHodlInvoice({lnd: carol, secret: secret.toString('hex')});
+  const settled = await paying;
+  assert.equal(settled.secret, secret.toString('hex'));
+
+  // Another, canceled: the payer is told the payment details were refused.
+  const other = randomBytes(32);
+  const otherId = createHash('sha256').update(other).digest('hex');
+  const canceled = await createHodlInvoice({lnd: carol, id: otherId, tokens: 1_000});
+  const failing = pay({lnd: alice, request: canceled.request});
+  await until('carol holds the second HTLC', async () => (await getInvoice({lnd: carol, id: otherId})).is_held);
+  const single = subscribeToInvoice({lnd: carol, id: otherId});
+  const states = [];
+  single.on('invoice_updated', (i) => states.push(i));
+  await cancelHodlInvoice({lnd: carol, id: otherId});
+  await assert.rejects(failing, (err) => JSON.stringify(err).includes('PaymentRejectedByDestination'));
+  await until('the single-invoice stream saw the cancel', async () => states.some((i) => i.is_canceled));
 });
