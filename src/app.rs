@@ -8,7 +8,7 @@ use leptos_router::path;
 
 use crate::components::ErrorView;
 use crate::lnd::WalletState;
-use crate::pages::{ChannelsPage, ConnectPage, NodePage, OnchainPage, PeersPage, WalletPage};
+use crate::pages::{ChannelsPage, ConnectPage, InvoicesPage, PayPage, NodePage, OnchainPage, PeersPage, WalletPage};
 use crate::state::{Link, Prefs, Session};
 
 #[component]
@@ -54,6 +54,8 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/onchain") view=OnchainPage/>
                 <Route path=path!("/peers") view=PeersPage/>
                 <Route path=path!("/channels") view=ChannelsPage/>
+                <Route path=path!("/receive") view=InvoicesPage/>
+                <Route path=path!("/send") view=PayPage/>
             </Routes>
         </main>
     }
@@ -114,6 +116,8 @@ fn Nav() -> impl IntoView {
                 <A href="/onchain">"On-chain"</A>
                 <A href="/peers">"Peers"</A>
                 <A href="/channels">"Channels"</A>
+                <A href="/receive">"Receive"</A>
+                <A href="/send">"Send"</A>
             </nav>
         </Show>
     }

@@ -1,6 +1,7 @@
 //! Small views shared by pages.
 
 mod copy;
+mod download;
 mod error_view;
 mod list_card;
 mod qr;
@@ -8,6 +9,7 @@ mod unit_toggle;
 mod virtual_list;
 
 pub use copy::CopyButton;
+pub use download::DownloadButton;
 pub use error_view::ErrorView;
 pub use list_card::ListCard;
 pub use qr::Qr;

@@ -51,6 +51,17 @@ pub fn txid_from_bytes(bytes: &[u8]) -> String {
     bytes.iter().rev().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A span of seconds in its largest whole unit: "45 s", "12 min", "3 h", "2 days".
+pub fn duration(secs: i64) -> String {
+    let s = secs.max(0);
+    match s {
+        0..60 => format!("{s} s"),
+        60..3_600 => format!("{} min", s / 60),
+        3_600..172_800 => format!("{} h", s / 3_600),
+        _ => format!("{} days", s / 86_400),
+    }
+}
+
 /// A short channel id as operators read it: funding block × transaction index × output.
 pub fn short_channel_id(id: u64) -> String {
     format!("{}x{}x{}", id >> 40, (id >> 16) & 0xff_ffff, id & 0xffff)
@@ -89,6 +100,14 @@ mod tests {
     #[test]
     fn txids_from_lnd_bytes_are_reversed() {
         assert_eq!(txid_from_bytes(&[0x01, 0x02, 0xab]), "ab0201");
+    }
+
+    #[test]
+    fn durations_use_the_largest_unit() {
+        assert_eq!(duration(59), "59 s");
+        assert_eq!(duration(3_599), "59 min");
+        assert_eq!(duration(86_400), "24 h");
+        assert_eq!(duration(604_800), "7 days");
     }
 
     #[test]

@@ -3,5 +3,6 @@
 pub mod address;
 pub mod amount;
 pub mod channel;
+pub mod payment;
 pub mod peer;
 pub mod wallet;

@@ -4,6 +4,8 @@
 use futures::StreamExt;
 use lnrpc::lnrpc as pb;
 use pb::lightning_client::LightningClient;
+use lnrpc::invoicesrpc::{self as irpc, invoices_client::InvoicesClient};
+use lnrpc::routerrpc::{self as rrpc, router_client::RouterClient};
 use pb::state_client::StateClient;
 use pb::wallet_unlocker_client::WalletUnlockerClient;
 use tonic::metadata::MetadataValue;
@@ -169,5 +171,61 @@ impl GrpcWeb {
 
     pub fn close_channel(&self, req: pb::CloseChannelRequest) -> LndStream<pb::CloseStatusUpdate> {
         self.stream(req, |c, r| async move { LightningClient::new(c).close_channel(r).await })
+    }
+
+    pub async fn add_invoice(&self, req: pb::Invoice) -> Result<pb::AddInvoiceResponse, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).add_invoice(r).await }).await
+    }
+
+    pub async fn lookup_invoice(&self, req: pb::PaymentHash) -> Result<pb::Invoice, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).lookup_invoice(r).await }).await
+    }
+
+    pub async fn list_invoices(&self, req: pb::ListInvoiceRequest) -> Result<pb::ListInvoiceResponse, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).list_invoices(r).await }).await
+    }
+
+    pub fn subscribe_invoices(&self, req: pb::InvoiceSubscription) -> LndStream<pb::Invoice> {
+        self.stream(req, |c, r| async move { LightningClient::new(c).subscribe_invoices(r).await })
+    }
+
+    pub async fn decode_pay_req(&self, req: pb::PayReqString) -> Result<pb::PayReq, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).decode_pay_req(r).await }).await
+    }
+
+    pub async fn list_payments(&self, req: pb::ListPaymentsRequest) -> Result<pb::ListPaymentsResponse, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).list_payments(r).await }).await
+    }
+
+    pub async fn query_routes(&self, req: pb::QueryRoutesRequest) -> Result<pb::QueryRoutesResponse, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).query_routes(r).await }).await
+    }
+
+    pub fn send_payment_v2(&self, req: rrpc::SendPaymentRequest) -> LndStream<pb::Payment> {
+        self.stream(req, |c, r| async move { RouterClient::new(c).send_payment_v2(r).await })
+    }
+
+    pub fn track_payment_v2(&self, req: rrpc::TrackPaymentRequest) -> LndStream<pb::Payment> {
+        self.stream(req, |c, r| async move { RouterClient::new(c).track_payment_v2(r).await })
+    }
+
+    pub async fn send_to_route_v2(&self, req: rrpc::SendToRouteRequest) -> Result<pb::HtlcAttempt, LndError> {
+        self.unary(req, |c, r| async move { RouterClient::new(c).send_to_route_v2(r).await }).await
+    }
+
+    pub async fn add_hold_invoice(&self, req: irpc::AddHoldInvoiceRequest) -> Result<irpc::AddHoldInvoiceResp, LndError> {
+        self.unary(req, |c, r| async move { InvoicesClient::new(c).add_hold_invoice(r).await }).await
+    }
+
+    pub async fn settle_invoice(&self, req: irpc::SettleInvoiceMsg) -> Result<irpc::SettleInvoiceResp, LndError> {
+        self.unary(req, |c, r| async move { InvoicesClient::new(c).settle_invoice(r).await }).await
+    }
+
+    pub async fn cancel_invoice(&self, req: irpc::CancelInvoiceMsg) -> Result<irpc::CancelInvoiceResp, LndError> {
+        self.unary(req, |c, r| async move { InvoicesClient::new(c).cancel_invoice(r).await }).await
+    }
+
+    pub fn subscribe_single_invoice(&self, req: irpc::SubscribeSingleInvoiceRequest) -> LndStream<pb::Invoice> {
+        self.stream(req, |c, r| async move { InvoicesClient::new(c).subscribe_single_invoice(r).await })
     }
 }

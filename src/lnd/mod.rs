@@ -300,5 +300,111 @@ mod client {
                 Wire::GrpcWeb(g) => g.close_channel(req),
             }
         }
+
+        pub async fn add_invoice(&self, req: pb::Invoice) -> Result<pb::AddInvoiceResponse, LndError> {
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::add_invoice(&req)).await,
+                Wire::GrpcWeb(g) => g.add_invoice(req).await,
+            }
+        }
+
+        pub async fn lookup_invoice(&self, hash: &[u8]) -> Result<pb::Invoice, LndError> {
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::lookup_invoice(&hex::encode(hash))).await,
+                Wire::GrpcWeb(g) => g.lookup_invoice(pb::PaymentHash { r_hash: hash.to_vec(), ..Default::default() }).await,
+            }
+        }
+
+        pub async fn list_invoices(&self, req: pb::ListInvoiceRequest) -> Result<pb::ListInvoiceResponse, LndError> {
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::list_invoices(&req)).await,
+                Wire::GrpcWeb(g) => g.list_invoices(req).await,
+            }
+        }
+
+        /// Invoices added or settled after these indexes, then live.
+        pub fn subscribe_invoices(&self, add_index: u64, settle_index: u64) -> LndStream<pb::Invoice> {
+            let req = pb::InvoiceSubscription { add_index, settle_index };
+            match &self.wire {
+                Wire::Rest(r) => r.stream(routes::subscribe_invoices(&req)),
+                Wire::GrpcWeb(g) => g.subscribe_invoices(req),
+            }
+        }
+
+        pub async fn decode_pay_req(&self, pay_req: &str) -> Result<pb::PayReq, LndError> {
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::decode_pay_req(pay_req)).await,
+                Wire::GrpcWeb(g) => g.decode_pay_req(pb::PayReqString { pay_req: pay_req.to_string() }).await,
+            }
+        }
+
+        pub async fn list_payments(&self, req: pb::ListPaymentsRequest) -> Result<pb::ListPaymentsResponse, LndError> {
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::list_payments(&req)).await,
+                Wire::GrpcWeb(g) => g.list_payments(req).await,
+            }
+        }
+
+        pub async fn query_routes(&self, req: pb::QueryRoutesRequest) -> Result<pb::QueryRoutesResponse, LndError> {
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::query_routes(&req)).await,
+                Wire::GrpcWeb(g) => g.query_routes(req).await,
+            }
+        }
+
+        /// A payment as it happens: each attempt, then success or the failure reason.
+        pub fn send_payment_v2(&self, req: lnrpc::routerrpc::SendPaymentRequest) -> LndStream<pb::Payment> {
+            match &self.wire {
+                Wire::Rest(r) => r.stream(routes::send_payment_v2(&req)),
+                Wire::GrpcWeb(g) => g.send_payment_v2(req),
+            }
+        }
+
+        /// A payment already sent (e.g. before a reload): its state, then each change.
+        pub fn track_payment_v2(&self, hash: &[u8]) -> LndStream<pb::Payment> {
+            match &self.wire {
+                Wire::Rest(r) => r.stream(routes::track_payment_v2(hash)),
+                Wire::GrpcWeb(g) => g.track_payment_v2(lnrpc::routerrpc::TrackPaymentRequest { payment_hash: hash.to_vec(), no_inflight_updates: false }),
+            }
+        }
+
+        pub async fn send_to_route_v2(&self, hash: &[u8], route: pb::Route) -> Result<pb::HtlcAttempt, LndError> {
+            let req = lnrpc::routerrpc::SendToRouteRequest { payment_hash: hash.to_vec(), route: Some(route), ..Default::default() };
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::send_to_route_v2(&req)).await,
+                Wire::GrpcWeb(g) => g.send_to_route_v2(req).await,
+            }
+        }
+
+        pub async fn add_hold_invoice(&self, req: lnrpc::invoicesrpc::AddHoldInvoiceRequest) -> Result<lnrpc::invoicesrpc::AddHoldInvoiceResp, LndError> {
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::add_hold_invoice(&req)).await,
+                Wire::GrpcWeb(g) => g.add_hold_invoice(req).await,
+            }
+        }
+
+        pub async fn settle_invoice(&self, preimage: &[u8]) -> Result<(), LndError> {
+            let req = lnrpc::invoicesrpc::SettleInvoiceMsg { preimage: preimage.to_vec() };
+            match &self.wire {
+                Wire::Rest(r) => r.unary::<lnrpc::invoicesrpc::SettleInvoiceResp>(routes::settle_invoice(&req)).await.map(drop),
+                Wire::GrpcWeb(g) => g.settle_invoice(req).await.map(drop),
+            }
+        }
+
+        pub async fn cancel_invoice(&self, hash: &[u8]) -> Result<(), LndError> {
+            let req = lnrpc::invoicesrpc::CancelInvoiceMsg { payment_hash: hash.to_vec() };
+            match &self.wire {
+                Wire::Rest(r) => r.unary::<lnrpc::invoicesrpc::CancelInvoiceResp>(routes::cancel_invoice(&req)).await.map(drop),
+                Wire::GrpcWeb(g) => g.cancel_invoice(req).await.map(drop),
+            }
+        }
+
+        /// One invoice's state now and as it changes, until settled or canceled.
+        pub fn subscribe_single_invoice(&self, hash: &[u8]) -> LndStream<pb::Invoice> {
+            match &self.wire {
+                Wire::Rest(r) => r.stream(routes::subscribe_single_invoice(hash)),
+                Wire::GrpcWeb(g) => g.subscribe_single_invoice(lnrpc::invoicesrpc::SubscribeSingleInvoiceRequest { r_hash: hash.to_vec() }),
+            }
+        }
     }
 }

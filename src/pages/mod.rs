@@ -2,14 +2,18 @@
 
 mod channels;
 mod connect;
+mod invoices;
 mod node;
 mod onchain;
+mod pay;
 mod peers;
 mod wallet;
 
 pub use channels::ChannelsPage;
 pub use connect::ConnectPage;
+pub use invoices::InvoicesPage;
 pub use node::NodePage;
 pub use onchain::OnchainPage;
+pub use pay::PayPage;
 pub use peers::PeersPage;
 pub use wallet::WalletPage;

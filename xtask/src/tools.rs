@@ -9,8 +9,9 @@ pub type Result<T = ()> = std::result::Result<T, String>;
 pub const TRUNK: &str = "0.21.14";
 /// Must equal the wasm-bindgen version in Cargo.lock (pinned with `=` in Cargo.toml).
 pub const WASM_BINDGEN: &str = "0.2.130";
-/// Debian packages: Chromium and its driver for tests; OpenSSL headers for the WebDriver client.
-const APT: &[&str] = &["chromium", "chromium-driver", "libssl-dev", "pkg-config"];
+/// Debian packages: Chromium and its driver for tests; OpenSSL headers for the WebDriver
+/// client; clang to compile libsecp256k1 (under lightning-invoice) for wasm32.
+const APT: &[&str] = &["chromium", "chromium-driver", "libssl-dev", "pkg-config", "clang"];
 
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()

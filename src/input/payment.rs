@@ -1,0 +1,106 @@
+//! Payment requests checked in the browser before the node is asked: well formed, for the
+//! node's network, not expired; then compared with the node's own decoding.
+
+use lnrpc::lnrpc as pb;
+
+/// What this browser read from a payment request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    pub payment_hash: String,
+    pub destination: String,
+    pub amount_msat: i64,
+    pub expires_at: i64,
+    pub description: String,
+}
+
+/// lnd's network names as BOLT 11 prefixes name them.
+fn network_of(hrp_network: &str) -> &str {
+    match hrp_network {
+        "mainnet" => "mainnet",
+        other => other,
+    }
+}
+
+pub fn check_request(text: &str, node_network: &str, now: i64) -> Result<Checked, String> {
+    let text = text.trim();
+    let text = text.strip_prefix("lightning:").or_else(|| text.strip_prefix("LIGHTNING:")).unwrap_or(text);
+    if text.is_empty() {
+        return Err("Paste a payment request (it starts with lnbc, lntb or lnbcrt)".into());
+    }
+    let r = bolt11::decode(text).map_err(|e| format!("This is not a valid payment request: {e}"))?;
+    if !node_network.is_empty() && network_of(&r.network) != node_network {
+        return Err(format!("This request is for {}, but your node runs on {node_network}", r.network));
+    }
+    let expires_at = r.timestamp + r.expiry;
+    if expires_at <= now {
+        return Err(format!("This request expired {} ago; ask the receiver for a new one", crate::format::duration(now - expires_at)));
+    }
+    Ok(Checked { payment_hash: hex::encode(r.payment_hash), destination: r.destination, amount_msat: r.amount_msat, expires_at, description: r.description })
+}
+
+/// What differs between this browser's reading and the node's, if anything.
+pub fn compare(local: &Checked, node: &pb::PayReq) -> Option<String> {
+    let mut diffs = Vec::new();
+    if local.payment_hash != node.payment_hash {
+        diffs.push("payment hash");
+    }
+    if local.destination != node.destination {
+        diffs.push("destination");
+    }
+    if local.amount_msat != node.num_msat {
+        diffs.push("amount");
+    }
+    if local.expires_at != node.timestamp + node.expiry {
+        diffs.push("expiry");
+    }
+    if local.description != node.description {
+        diffs.push("description");
+    }
+    (!diffs.is_empty()).then(|| diffs.join(", "))
+}
+
+/// The default fee limit: 1% of the amount, at least 10 sat (small payments often pay a
+/// base fee of 1 sat per hop).
+pub fn default_fee_limit(sats: i64) -> i64 {
+    (sats / 100).max(10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vectors() -> Vec<serde_json::Value> {
+        serde_json::from_str(include_str!("../../tests/vectors/bolt11.json")).unwrap()
+    }
+
+    #[test]
+    fn spec_requests_are_read_and_checked() {
+        let v = &vectors()[1];
+        let text = v["invoice"].as_str().unwrap();
+        let ts = v["timestamp"].as_i64().unwrap();
+        let c = check_request(&format!("lightning:{text}"), "mainnet", ts + 10).unwrap();
+        assert_eq!(c.amount_msat, 250_000_000);
+        assert_eq!(c.description, "1 cup coffee");
+        assert!(check_request(text, "regtest", ts).unwrap_err().contains("your node runs on regtest"));
+        assert!(check_request(text, "mainnet", ts + 100_000).unwrap_err().contains("expired"));
+        assert!(check_request("lnbc1garbage", "mainnet", ts).unwrap_err().starts_with("This is not a valid payment request"));
+        for bad in vectors().iter().filter(|v| v["kind"] == "invalid") {
+            assert!(check_request(bad["invoice"].as_str().unwrap(), "", 0).is_err(), "{}", bad["title"]);
+        }
+    }
+
+    #[test]
+    fn a_node_reading_that_differs_is_flagged() {
+        let local = Checked { payment_hash: "aa".into(), destination: "02".into(), amount_msat: 5_000, expires_at: 100, description: "x".into() };
+        let node = pb::PayReq { payment_hash: "aa".into(), destination: "02".into(), num_msat: 5_000, timestamp: 40, expiry: 60, description: "x".into(), ..Default::default() };
+        assert_eq!(compare(&local, &node), None);
+        let other = pb::PayReq { num_msat: 50_000, destination: "03".into(), ..node };
+        assert_eq!(compare(&local, &other).as_deref(), Some("destination, amount"));
+    }
+
+    #[test]
+    fn fee_limits_default_to_one_percent_with_a_floor() {
+        assert_eq!(default_fee_limit(100), 10);
+        assert_eq!(default_fee_limit(250_000), 2_500);
+    }
+}

@@ -1,0 +1,405 @@
+//! Receiving: create an invoice (or a hold invoice whose preimage only this browser knows),
+//! show it as text and QR, and watch it get paid; the invoice list kept live by
+//! SubscribeInvoices, resumed from the last add and settle indexes after any break.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use leptos::prelude::*;
+
+use crate::components::{CopyButton, DownloadButton, ErrorView, Qr};
+use crate::format::{amount, middle_ellipsis};
+use crate::input::amount::parse;
+use crate::lnd::{Lnd, LndError, pb};
+use crate::state::{Prefs, Session, spawn_scoped};
+
+use pb::invoice::InvoiceState;
+
+/// Expiry choices, in seconds; lnd's default is a day.
+const EXPIRIES: &[(i64, &str)] = &[(3_600, "1 hour"), (86_400, "1 day"), (604_800, "1 week")];
+const PAGE: u64 = 100;
+
+fn state_of(i: &pb::Invoice) -> InvoiceState {
+    InvoiceState::try_from(i.state).unwrap_or(InvoiceState::Open)
+}
+
+fn state_words(i: &pb::Invoice) -> &'static str {
+    let expired = i.creation_date + i.expiry < (js_sys::Date::now() / 1000.0) as i64;
+    match state_of(i) {
+        InvoiceState::Settled => "Paid",
+        InvoiceState::Canceled => "Canceled",
+        InvoiceState::Accepted => "Held: settle or cancel",
+        InvoiceState::Open if expired => "Expired",
+        InvoiceState::Open => "Waiting for payment",
+    }
+}
+
+/// The invoices this page shows, newest first, merged with every update the node streams.
+#[derive(Clone, Copy)]
+struct Invoices {
+    list: RwSignal<Vec<pb::Invoice>>,
+    error: RwSignal<Option<LndError>>,
+    /// The oldest add index loaded, for paging back.
+    oldest: RwSignal<u64>,
+}
+
+impl Invoices {
+    fn merge(&self, inv: pb::Invoice) {
+        self.list.update(|list| match list.iter_mut().find(|i| i.add_index == inv.add_index) {
+            Some(old) => *old = inv,
+            None => {
+                let at = list.iter().position(|i| i.add_index < inv.add_index).unwrap_or(list.len());
+                list.insert(at, inv);
+            }
+        });
+    }
+
+    fn find(&self, hash: &[u8]) -> Option<pb::Invoice> {
+        self.list.with(|l| l.iter().find(|i| i.r_hash == hash).cloned())
+    }
+
+    /// Loads the newest page, then follows SubscribeInvoices; after a break, resumes from
+    /// the highest add and settle indexes seen, so the node replays what was missed.
+    async fn follow(self, lnd: Lnd) {
+        match lnd.list_invoices(pb::ListInvoiceRequest { num_max_invoices: PAGE, reversed: true, ..Default::default() }).await {
+            Ok(page) => {
+                self.oldest.set(page.first_index_offset);
+                for inv in page.invoices {
+                    self.merge(inv);
+                }
+                self.error.set(None);
+            }
+            Err(e) => self.error.set(Some(e)),
+        }
+        let mut pause = Duration::from_millis(500);
+        loop {
+            let (add, settle) = self.list.with_untracked(|l| {
+                (l.iter().map(|i| i.add_index).max().unwrap_or(0), l.iter().map(|i| i.settle_index).max().unwrap_or(0))
+            });
+            let mut updates = lnd.subscribe_invoices(add, settle);
+            while let Some(item) = updates.next().await {
+                match item {
+                    Ok(inv) => {
+                        self.merge(inv);
+                        pause = Duration::from_millis(500);
+                    }
+                    Err(_) => break,
+                }
+            }
+            drop(updates);
+            gloo_timers::future::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(8));
+        }
+    }
+}
+
+#[component]
+pub fn InvoicesPage() -> impl IntoView {
+    let session = Session::get();
+    let invoices = Invoices { list: RwSignal::new(Vec::new()), error: RwSignal::new(None), oldest: RwSignal::new(0) };
+    Effect::new(move |_| {
+        let Some(lnd) = session.lnd.get() else { return };
+        invoices.list.set(Vec::new());
+        spawn_scoped(invoices.follow(lnd));
+    });
+    view! {
+        <CreateCard invoices=invoices/>
+        <LookupCard/>
+        <ListCard invoices=invoices/>
+    }
+}
+
+/// A fresh preimage from the browser's cryptographic random source, and its SHA-256.
+fn new_preimage() -> Result<([u8; 32], [u8; 32]), LndError> {
+    use sha2::Digest;
+    let mut preimage = [0u8; 32];
+    let crypto = web_sys::window().and_then(|w| w.crypto().ok()).ok_or_else(|| LndError::Input("This browser offers no secure random numbers".into()))?;
+    crypto.get_random_values_with_u8_array(&mut preimage).map_err(|_| LndError::Input("This browser offers no secure random numbers".into()))?;
+    Ok((preimage, sha2::Sha256::digest(preimage).into()))
+}
+
+/// What was created: the request, its hash, and for a hold invoice the preimage (kept in
+/// this page's memory only).
+#[derive(Clone)]
+struct Created {
+    request: String,
+    hash: Vec<u8>,
+    preimage: Option<[u8; 32]>,
+}
+
+#[component]
+fn CreateCard(invoices: Invoices) -> impl IntoView {
+    let session = Session::get();
+    let unit = Prefs::get().unit;
+    let amount_text = RwSignal::new(String::new());
+    let memo = RwSignal::new(String::new());
+    let expiry = RwSignal::new(86_400i64);
+    let private = RwSignal::new(false);
+    let hold = RwSignal::new(false);
+    let problem: RwSignal<Option<String>> = RwSignal::new(None);
+    let created: RwSignal<Option<Created>> = RwSignal::new(None);
+
+    let create = Action::new_local(move |(sats, memo, expiry, private, hold): &(i64, String, i64, bool, bool)| {
+        let (sats, memo, expiry, private, hold) = (*sats, memo.clone(), *expiry, *private, *hold);
+        async move {
+            let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
+            let made = if hold {
+                let (preimage, hash) = new_preimage()?;
+                let req = lnrpc::invoicesrpc::AddHoldInvoiceRequest { memo, hash: hash.to_vec(), value: sats, expiry, private, ..Default::default() };
+                let resp = lnd.add_hold_invoice(req).await?;
+                Created { request: resp.payment_request, hash: hash.to_vec(), preimage: Some(preimage) }
+            } else {
+                let req = pb::Invoice { memo, value: sats, expiry, private, ..Default::default() };
+                let resp = lnd.add_invoice(req).await?;
+                Created { request: resp.payment_request, hash: resp.r_hash, preimage: None }
+            };
+            created.set(Some(made));
+            amount_text.set(String::new());
+            Ok::<(), LndError>(())
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = amount_text.get_untracked();
+        let sats = if text.trim().is_empty() { Ok(0) } else { parse(&text, unit.get_untracked()) };
+        let memo_text = memo.get_untracked();
+        match sats {
+            Err(e) => problem.set(Some(format!("Amount: {e}"))),
+            Ok(_) if memo_text.len() > 639 => problem.set(Some("The description is too long for a payment request (639 bytes at most)".into())),
+            Ok(sats) => {
+                problem.set(None);
+                create.dispatch_local((sats, memo_text, expiry.get_untracked(), private.get_untracked(), hold.get_untracked()));
+            }
+        }
+    };
+    view! {
+        <section class="card">
+            <h2>"Receive a payment"</h2>
+            <form class="stack" on:submit=submit autocomplete="off">
+                <div class="grid">
+                    <label>
+                        {move || format!("Amount ({})", unit.get().label())}
+                        <input type="text" inputmode="decimal" name="invoice-amount" placeholder="empty: any amount"
+                            prop:value=amount_text on:input=move |ev| amount_text.set(event_target_value(&ev))/>
+                    </label>
+                    <label>
+                        "Expires after"
+                        <select name="invoice-expiry" on:change=move |ev| expiry.set(event_target_value(&ev).parse().unwrap_or(86_400))>
+                            {EXPIRIES.iter().map(|&(secs, label)| view! { <option value=secs.to_string() selected=move || expiry.get() == secs>{label}</option> }).collect_view()}
+                        </select>
+                    </label>
+                </div>
+                <Show when=move || amount_text.get().trim().is_empty()>
+                    <p class="warning small">"With no amount, the payer chooses how much to pay: any amount, even 1 sat, settles it."</p>
+                </Show>
+                <label>
+                    "Description (shown to the payer)"
+                    <input type="text" name="invoice-memo" prop:value=memo on:input=move |ev| memo.set(event_target_value(&ev))/>
+                </label>
+                <label class="check">
+                    <input type="checkbox" name="invoice-private" prop:checked=private on:change=move |ev| private.set(event_target_checked(&ev))/>
+                    "Include hints for my private channels"
+                </label>
+                <label class="check">
+                    <input type="checkbox" name="invoice-hold" prop:checked=hold on:change=move |ev| hold.set(event_target_checked(&ev))/>
+                    "Hold invoice: I decide when to accept the payment (the secret stays in this browser)"
+                </label>
+                {move || problem.get().map(|p| view! { <ErrorView error=LndError::Input(p)/> })}
+                {move || create.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
+                <button type="submit" class="primary" name="create-invoice" disabled=create.pending()>"Create invoice"</button>
+            </form>
+            {move || created.get().map(|c| view! { <CreatedInvoice created=c invoices=invoices/> })}
+        </section>
+    }
+}
+
+#[component]
+fn CreatedInvoice(created: Created, invoices: Invoices) -> impl IntoView {
+    let hash = created.hash.clone();
+    let hash_hex = hex::encode(&hash);
+    let request = created.request.clone();
+    // QR codes are denser in upper case (alphanumeric mode); wallets accept both.
+    let uri = format!("lightning:{}", request.to_uppercase());
+    let live = {
+        let hash = hash.clone();
+        Signal::derive(move || invoices.find(&hash))
+    };
+    let status = move || live.get().map(|i| state_words(&i)).unwrap_or("Waiting for payment");
+    let paid = move || live.get().is_some_and(|i| state_of(&i) == InvoiceState::Settled);
+    view! {
+        <div class="stack created-invoice" id="created-invoice" data-hash=hash_hex.clone()>
+            <p class="big invoice-status" id="invoice-status" class:ok=paid>{status}</p>
+            <Qr data=Signal::derive(move || uri.clone()) label="QR code of the payment request"/>
+            <div class="row">
+                <span class="mono small request" id="invoice-request">{request.clone()}</span>
+                <CopyButton text=request/>
+            </div>
+            <p class="muted small">"Payment hash " <span class="mono">{middle_ellipsis(&hash_hex, 12)}</span> " " <CopyButton text=hash_hex.clone()/></p>
+            {created.preimage.map(|p| view! { <HoldControls hash=hash preimage=p/> })}
+        </div>
+    }
+}
+
+/// A hold invoice's life: waiting, held (settle or cancel, before lnd's deadline), done.
+#[component]
+fn HoldControls(hash: Vec<u8>, preimage: [u8; 32]) -> impl IntoView {
+    let session = Session::get();
+    let state: RwSignal<Option<pb::Invoice>> = RwSignal::new(None);
+    let stream_hash = hash.clone();
+    Effect::new(move |_| {
+        let Some(lnd) = session.lnd.get() else { return };
+        let mut updates = lnd.subscribe_single_invoice(&stream_hash);
+        spawn_scoped(async move {
+            while let Some(Ok(inv)) = updates.next().await {
+                state.set(Some(inv));
+            }
+        });
+    });
+    let hash = StoredValue::new(hash);
+    let decide = Action::new_local(move |settle: &bool| {
+        let settle = *settle;
+        async move {
+            let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
+            if settle { lnd.settle_invoice(&preimage).await } else { lnd.cancel_invoice(&hash.get_value()).await }
+        }
+    });
+    let held = move || state.get().is_some_and(|i| state_of(&i) == InvoiceState::Accepted);
+    let deadline = move || state.get().and_then(|i| i.htlcs.iter().map(|h| h.expiry_height).min()).filter(|h| *h > 0);
+    let filename = format!("preimage-{}.txt", &hex::encode(hash.get_value())[..16]);
+    view! {
+        <div class="stack hold">
+            <p class="small">
+                "This is a hold invoice. Its secret (preimage) exists only in this page: download it if you may settle later, "
+                "because without it the payment can only be canceled."
+            </p>
+            <DownloadButton name="download-preimage" filename=filename text=hex::encode(preimage) label="Download the preimage"/>
+            <Show when=held fallback=move || view! {
+                <p class="muted" id="hold-state">{move || state.get().map(|i| state_words(&i)).unwrap_or("Waiting for payment")}</p>
+            }>
+                <p id="hold-state">
+                    "Payment held. Settle to take it, or cancel to return it to the payer."
+                    {move || deadline().map(|h| format!(" lnd cancels it by itself before block {h}."))}
+                </p>
+                <div class="row">
+                    <button type="button" class="primary" name="settle-invoice" disabled=decide.pending() on:click=move |_| { decide.dispatch_local(true); }>"Settle"</button>
+                    <button type="button" class="danger" name="cancel-invoice" disabled=decide.pending() on:click=move |_| { decide.dispatch_local(false); }>"Cancel"</button>
+                </div>
+            </Show>
+            {move || decide.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
+        </div>
+    }
+}
+
+#[component]
+fn LookupCard() -> impl IntoView {
+    let session = Session::get();
+    let text = RwSignal::new(String::new());
+    let lookup = Action::new_local(move |hash: &Vec<u8>| {
+        let hash = hash.clone();
+        async move { session.lnd.get_untracked().ok_or(LndError::Disconnected)?.lookup_invoice(&hash).await }
+    });
+    let problem: RwSignal<Option<String>> = RwSignal::new(None);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match hex::decode(text.get_untracked().trim()) {
+            Ok(h) if h.len() == 32 => {
+                problem.set(None);
+                lookup.dispatch_local(h);
+            }
+            _ => problem.set(Some("A payment hash is 64 hexadecimal characters".into())),
+        }
+    };
+    view! {
+        <section class="card">
+            <h2>"Look up an invoice"</h2>
+            <form class="row" on:submit=submit>
+                <input type="text" name="lookup-hash" class="grow" spellcheck="false" placeholder="payment hash (hex)"
+                    prop:value=text on:input=move |ev| text.set(event_target_value(&ev))/>
+                <button type="submit" name="lookup-invoice" disabled=lookup.pending()>"Look up"</button>
+            </form>
+            {move || problem.get().map(|p| view! { <ErrorView error=LndError::Input(p)/> })}
+            {move || lookup.value().get().map(|r| match r {
+                Ok(inv) => view! { <InvoiceDetail invoice=inv/> }.into_any(),
+                Err(e) => view! { <ErrorView error=e/> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+/// Everything the creator knows of an invoice, the preimage included once it is settled.
+#[component]
+fn InvoiceDetail(invoice: pb::Invoice) -> impl IntoView {
+    let unit = Prefs::get().unit;
+    let preimage = (!invoice.r_preimage.is_empty() && state_of(&invoice) == InvoiceState::Settled).then(|| hex::encode(&invoice.r_preimage));
+    let (value, paid) = (invoice.value, invoice.amt_paid_sat);
+    view! {
+        <div class="kv-list" id="invoice-detail">
+            <div class="kv"><span class="k">"State"</span><span class="v">{state_words(&invoice)}</span><span></span></div>
+            <div class="kv"><span class="k">"Amount"</span><span class="v">{move || if value == 0 { "any".to_string() } else { amount(value, unit.get()) }}</span><span></span></div>
+            <div class="kv"><span class="k">"Paid"</span><span class="v">{move || amount(paid, unit.get())}</span><span></span></div>
+            <div class="kv"><span class="k">"Description"</span><span class="v">{invoice.memo.clone()}</span><span></span></div>
+            <div class="kv"><span class="k">"Hash"</span><span class="v mono small">{hex::encode(&invoice.r_hash)}</span><span></span></div>
+            {preimage.map(|p| view! {
+                <div class="kv"><span class="k">"Preimage"</span><span class="v mono small" id="invoice-preimage">{p.clone()}</span><CopyButton text=p/></div>
+            })}
+            <div class="kv"><span class="k">"Request"</span><span class="v mono small">{middle_ellipsis(&invoice.payment_request, 20)}</span><CopyButton text=invoice.payment_request.clone()/></div>
+        </div>
+    }
+}
+
+#[component]
+fn ListCard(invoices: Invoices) -> impl IntoView {
+    let session = Session::get();
+    let unit = Prefs::get().unit;
+    let search = RwSignal::new(String::new());
+    let older = Action::new_local(move |_: &()| async move {
+        let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
+        let offset = invoices.oldest.get_untracked();
+        let page = lnd.list_invoices(pb::ListInvoiceRequest { index_offset: offset, num_max_invoices: PAGE, reversed: true, ..Default::default() }).await?;
+        if !page.invoices.is_empty() {
+            invoices.oldest.set(page.first_index_offset);
+        }
+        for inv in page.invoices {
+            invoices.merge(inv);
+        }
+        Ok::<(), LndError>(())
+    });
+    let shown = move || {
+        let q = search.get().trim().to_lowercase();
+        invoices.list.with(|l| {
+            l.iter()
+                .filter(|i| q.is_empty() || i.memo.to_lowercase().contains(&q) || hex::encode(&i.r_hash).contains(&q) || i.payment_request.contains(&q))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <section class="card">
+            <div class="row spread">
+                <h2>"Invoices"</h2>
+                <input type="search" name="invoice-search" class="search" placeholder="Search description or hash"
+                    prop:value=search on:input=move |ev| search.set(event_target_value(&ev))/>
+            </div>
+            {move || invoices.error.get().map(|e| view! { <ErrorView error=e/> })}
+            <ul class="rows invoices" id="invoices">
+                <For each=shown key=|i| (i.add_index, i.state, i.settle_index) let:inv>
+                    <li data-hash=hex::encode(&inv.r_hash) data-state=state_words(&inv)>
+                        <span class="amount">{
+                            let v = inv.value;
+                            move || if v == 0 { "any amount".to_string() } else { amount(v, unit.get()) }
+                        }</span>
+                        <span class="label">{if inv.memo.is_empty() { "(no description)".to_string() } else { inv.memo.clone() }}</span>
+                        <span class=format!("state {}", state_words(&inv).split(':').next().unwrap_or("").to_lowercase().replace(' ', "-"))>{state_words(&inv)}</span>
+                        <span class="muted small">{crate::format::ago(inv.creation_date, (js_sys::Date::now() / 1000.0) as i64)}</span>
+                    </li>
+                </For>
+            </ul>
+            <Show when=move || invoices.list.with(Vec::is_empty)>
+                <p class="muted">"No invoices yet."</p>
+            </Show>
+            <Show when=move || { invoices.oldest.get() > 1 }>
+                <button type="button" name="older-invoices" disabled=older.pending() on:click=move |_| { older.dispatch_local(()); }>"Load older invoices"</button>
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,453 @@
+//! Sending: a payment request is decoded in the browser and by the node (and the two must
+//! agree) before anything can be paid; SendPaymentV2 shows each attempt and the result in
+//! words; a payment in flight survives a reload (TrackPaymentV2). Keysend, once or
+//! repeated, without an invoice. The payments history.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use leptos::prelude::*;
+
+use crate::components::{CopyButton, ErrorView, ListCard};
+use crate::format::{amount, count, middle_ellipsis};
+use crate::input::amount::parse;
+use crate::input::payment::{Checked, check_request, compare, default_fee_limit};
+use crate::input::peer::check_pubkey;
+use crate::lnd::{Lnd, LndError, pb};
+use crate::state::{Prefs, Session, spawn_scoped};
+
+use pb::payment::PaymentStatus;
+
+/// The payment this tab sent and has not seen finish, so a reload finds it again.
+const IN_FLIGHT_KEY: &str = "lightdeck.payment-in-flight";
+/// lnd's custom record for keysend's preimage, and the one wallets use for a message.
+const KEYSEND_RECORD: u64 = 5_482_373_484;
+const MESSAGE_RECORD: u64 = 34_349_334;
+const TIMEOUT_SECONDS: i32 = 60;
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+fn now() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+fn failure_words(reason: i32) -> &'static str {
+    use pb::PaymentFailureReason as R;
+    match R::try_from(reason) {
+        Ok(R::FailureReasonNoRoute) => "No route with enough capacity reaches the destination within your fee limit. Try a higher fee limit, or open a channel closer to the receiver.",
+        Ok(R::FailureReasonInsufficientBalance) => "Your channels do not hold enough outbound balance for this amount and its fees.",
+        Ok(R::FailureReasonIncorrectPaymentDetails) => "The receiver refused the payment: it does not know this invoice (already paid, canceled or expired) or the amount is wrong.",
+        Ok(R::FailureReasonTimeout) => "No attempt succeeded before the timeout.",
+        Ok(R::FailureReasonCanceled) => "The payment was canceled.",
+        _ => "lnd could not complete the payment.",
+    }
+}
+
+/// A payment's progress as people read it.
+#[component]
+fn PaymentProgress(payment: pb::Payment) -> impl IntoView {
+    let unit = Prefs::get().unit;
+    let status = PaymentStatus::try_from(payment.status).unwrap_or(PaymentStatus::InFlight);
+    let waiting = status == PaymentStatus::InFlight && payment.htlcs.iter().any(|h| h.status == pb::htlc_attempt::HtlcStatus::InFlight as i32);
+    let headline = match status {
+        PaymentStatus::Succeeded => "Paid".to_string(),
+        PaymentStatus::Failed => format!("Failed: {}", failure_words(payment.failure_reason)),
+        _ if waiting => "Waiting for the receiver (a hold invoice settles when the receiver decides)…".to_string(),
+        _ => "Sending…".to_string(),
+    };
+    let success = payment.htlcs.iter().find(|h| h.status == pb::htlc_attempt::HtlcStatus::Succeeded as i32).and_then(|h| h.route.clone());
+    let attempts: Vec<String> = payment
+        .htlcs
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let hops = h.route.as_ref().map_or(0, |r| r.hops.len());
+            let state = match pb::htlc_attempt::HtlcStatus::try_from(h.status) {
+                Ok(pb::htlc_attempt::HtlcStatus::Succeeded) => "succeeded".to_string(),
+                Ok(pb::htlc_attempt::HtlcStatus::Failed) => h.failure.as_ref().map_or("failed".to_string(), |f| {
+                    let code = pb::failure::FailureCode::try_from(f.code).map(|c| c.as_str_name().to_lowercase().replace('_', " ")).unwrap_or_default();
+                    format!("failed at hop {}: {code}", f.failure_source_index)
+                }),
+                _ => "in flight".to_string(),
+            };
+            format!("Attempt {} over {hops} hop{}: {state}", i + 1, if hops == 1 { "" } else { "s" })
+        })
+        .collect();
+    let fee = payment.fee_sat;
+    let preimage = (status == PaymentStatus::Succeeded).then(|| payment.payment_preimage.clone());
+    view! {
+        <div class="stack progress" id="payment-progress" data-status=status.as_str_name()>
+            <p class=if status == PaymentStatus::Failed { "payment-failed" } else { "" }><strong>{headline}</strong></p>
+            <ul class="small attempts">{attempts.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}</ul>
+            {preimage.map(|p| view! {
+                <p class="small">"Fee " {move || amount(fee, unit.get())}</p>
+                <p class="small">"Proof of payment (preimage) " <span class="mono" id="payment-preimage">{middle_ellipsis(&p, 12)}</span> " " <CopyButton text=p.clone()/></p>
+            })}
+            {success.map(|r| view! {
+                <p class="small muted">"Route: " {r.hops.iter().map(|h| middle_ellipsis(&h.pub_key, 6)).collect::<Vec<_>>().join(" → ")}</p>
+            })}
+        </div>
+    }
+}
+
+/// Follows a payment's stream into `shown`; forgets the in-flight marker once it ends.
+async fn follow(mut updates: crate::lnd::LndStream<pb::Payment>, shown: RwSignal<Option<pb::Payment>>, error: RwSignal<Option<LndError>>) {
+    while let Some(update) = updates.next().await {
+        match update {
+            Ok(p) => {
+                let done = p.status != PaymentStatus::InFlight as i32;
+                shown.set(Some(p));
+                if done {
+                    if let Some(s) = session_storage() {
+                        let _ = s.remove_item(IN_FLIGHT_KEY);
+                    }
+                    return;
+                }
+            }
+            Err(e) => {
+                error.set(Some(e));
+                return;
+            }
+        }
+    }
+}
+
+#[component]
+pub fn PayPage() -> impl IntoView {
+    let session = Session::get();
+    let history_refresh = RwSignal::new(0u32);
+    let history = LocalResource::new(move || {
+        history_refresh.track();
+        let lnd = session.lnd.get();
+        async move {
+            let req = pb::ListPaymentsRequest { include_incomplete: true, reversed: true, max_payments: 100, ..Default::default() };
+            let mut list = lnd.ok_or(LndError::Disconnected)?.list_payments(req).await?.payments;
+            list.reverse();
+            Ok(list)
+        }
+    });
+    view! {
+        <PayCard history_refresh=history_refresh/>
+        <KeysendCard history_refresh=history_refresh/>
+        <ListCard title="Payments" empty="No payments yet." id="payments" class="rows payments" items=history
+            row=|p: pb::Payment| view! { <PaymentRow payment=p/> }/>
+    }
+}
+
+#[component]
+fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
+    let session = Session::get();
+    let unit = Prefs::get().unit;
+    let request = RwSignal::new(String::new());
+    let amount_text = RwSignal::new(String::new());
+    let fee_text = RwSignal::new(String::new());
+    let problem: RwSignal<Option<String>> = RwSignal::new(None);
+    let shown: RwSignal<Option<pb::Payment>> = RwSignal::new(None);
+    let stream_error: RwSignal<Option<LndError>> = RwSignal::new(None);
+
+    // A payment this tab started before a reload: find it again.
+    Effect::new(move |_| {
+        let Some(lnd) = session.lnd.get() else { return };
+        let Some(hash) = session_storage().and_then(|s| s.get_item(IN_FLIGHT_KEY).ok().flatten()).and_then(|h| hex::decode(h).ok()) else { return };
+        spawn_scoped(follow(lnd.track_payment_v2(&hash), shown, stream_error));
+    });
+
+    let decode = Action::new_local(move |text: &String| {
+        let text = text.trim().to_string();
+        async move {
+            let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
+            let network = lnd.get_info().await?.chains.first().map(|c| c.network.clone()).unwrap_or_default();
+            let local = check_request(&text, &network, now()).map_err(LndError::Input)?;
+            let node = lnd.decode_pay_req(&text).await?;
+            let mismatch = compare(&local, &node);
+            Ok::<(Checked, pb::PayReq, Option<String>), LndError>((local, node, mismatch))
+        }
+    });
+    let decoded = Signal::derive(move || decode.value().get().and_then(Result::ok));
+
+    let pay = Action::new_local(move |(text, amt, fee_limit): &(String, i64, i64)| {
+        let (text, amt, fee_limit) = (text.clone(), *amt, *fee_limit);
+        async move {
+            let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
+            let req = lnrpc::routerrpc::SendPaymentRequest {
+                payment_request: text,
+                amt,
+                fee_limit_sat: fee_limit,
+                timeout_seconds: TIMEOUT_SECONDS,
+                ..Default::default()
+            };
+            if let (Some(s), Some((c, _, _))) = (session_storage(), decoded.get_untracked()) {
+                let _ = s.set_item(IN_FLIGHT_KEY, &c.payment_hash);
+            }
+            stream_error.set(None);
+            follow(lnd.send_payment_v2(req), shown, stream_error).await;
+            history_refresh.update(|n| *n += 1);
+            Ok::<(), LndError>(())
+        }
+    });
+
+    let on_decode = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        shown.set(None);
+        problem.set(None);
+        decode.dispatch_local(request.get_untracked());
+    };
+    let on_pay = move |_| {
+        let Some((local, _, mismatch)) = decoded.get_untracked() else { return };
+        if mismatch.is_some() {
+            return;
+        }
+        let u = unit.get_untracked();
+        let amt = if local.amount_msat == 0 {
+            match parse(&amount_text.get_untracked(), u) {
+                Ok(a) => a,
+                Err(e) => return problem.set(Some(format!("Amount: {e}"))),
+            }
+        } else {
+            0
+        };
+        let sats = if amt > 0 { amt } else { local.amount_msat / 1000 };
+        let fee_limit = if fee_text.get_untracked().trim().is_empty() {
+            default_fee_limit(sats)
+        } else {
+            match parse(&fee_text.get_untracked(), u) {
+                Ok(f) => f,
+                Err(e) => return problem.set(Some(format!("Fee limit: {e}"))),
+            }
+        };
+        if local.expires_at <= now() {
+            return problem.set(Some("This payment request has expired; ask the receiver for a new one".into()));
+        }
+        problem.set(None);
+        pay.dispatch_local((request.get_untracked().trim().to_string(), amt, fee_limit));
+    };
+    let paying = move || pay.pending().get() || shown.get().is_some_and(|p| p.status == PaymentStatus::InFlight as i32);
+
+    view! {
+        <section class="card">
+            <h2>"Pay an invoice"</h2>
+            <form class="stack" on:submit=on_decode autocomplete="off">
+                <label>
+                    "Payment request"
+                    <textarea name="pay-request" rows="3" spellcheck="false" placeholder="lnbc…"
+                        prop:value=request on:input=move |ev| { request.set(event_target_value(&ev)); decode.value().set(None); }></textarea>
+                </label>
+                <button type="submit" name="decode-request" disabled=decode.pending()>"Check"</button>
+            </form>
+            {move || decode.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
+            {move || decoded.get().map(|(local, node, mismatch)| {
+                let zero = local.amount_msat == 0;
+                let left = local.expires_at - now();
+                view! {
+                    <div class="stack decoded" id="decoded-request">
+                        {mismatch.map(|m| view! { <ErrorView error=LndError::Input(format!("The node and this browser read this request differently ({m}). Do not pay it."))/> })}
+                        <div class="kv"><span class="k">"To"</span><span class="v mono small" id="pay-destination" title=node.destination.clone()>{middle_ellipsis(&node.destination, 12)}</span><span></span></div>
+                        <div class="kv"><span class="k">"Amount"</span><span class="v" id="pay-amount">{move || if zero { "any amount (you choose)".to_string() } else { amount(local.amount_msat / 1000, unit.get()) }}</span><span></span></div>
+                        <div class="kv"><span class="k">"Description"</span><span class="v" id="pay-description">{node.description.clone()}</span><span></span></div>
+                        <div class="kv"><span class="k">"Expires"</span><span class="v">{format!("in {}", crate::format::duration(left))}</span><span></span></div>
+                        <Show when=move || zero>
+                            <label>
+                                {move || format!("Amount to pay ({})", unit.get().label())}
+                                <input type="text" inputmode="decimal" name="pay-amount" prop:value=amount_text on:input=move |ev| amount_text.set(event_target_value(&ev))/>
+                            </label>
+                        </Show>
+                        <label>
+                            {move || format!("Fee limit ({}; default 1%, at least 10 sat)", unit.get().label())}
+                            <input type="text" inputmode="decimal" name="pay-fee-limit" prop:value=fee_text on:input=move |ev| fee_text.set(event_target_value(&ev))/>
+                        </label>
+                    </div>
+                }
+            })}
+            {move || problem.get().map(|p| view! { <ErrorView error=LndError::Input(p)/> })}
+            {move || pay.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
+            {move || stream_error.get().map(|e| view! { <ErrorView error=e/> })}
+            <Show when=move || decoded.get().is_some_and(|(_, _, m)| m.is_none())>
+                <button type="button" class="primary" name="pay" disabled=paying on:click=on_pay>
+                    {move || if paying() { "Paying…" } else { "Pay" }}
+                </button>
+            </Show>
+            {move || shown.get().map(|p| view! { <PaymentProgress payment=p/> })}
+        </section>
+    }
+}
+
+/// One keysend: a fresh preimage, its hash, and the message as a custom record.
+fn keysend_request(dest: &[u8], sats: i64, message: &str) -> Result<lnrpc::routerrpc::SendPaymentRequest, LndError> {
+    use sha2::Digest;
+    let mut preimage = [0u8; 32];
+    let crypto = web_sys::window().and_then(|w| w.crypto().ok()).ok_or_else(|| LndError::Input("This browser offers no secure random numbers".into()))?;
+    crypto.get_random_values_with_u8_array(&mut preimage).map_err(|_| LndError::Input("This browser offers no secure random numbers".into()))?;
+    let mut records = std::collections::HashMap::new();
+    records.insert(KEYSEND_RECORD, preimage.to_vec());
+    if !message.is_empty() {
+        records.insert(MESSAGE_RECORD, message.as_bytes().to_vec());
+    }
+    Ok(lnrpc::routerrpc::SendPaymentRequest {
+        dest: dest.to_vec(),
+        amt: sats,
+        payment_hash: sha2::Sha256::digest(preimage).to_vec(),
+        dest_custom_records: records,
+        fee_limit_sat: default_fee_limit(sats),
+        timeout_seconds: TIMEOUT_SECONDS,
+        ..Default::default()
+    })
+}
+
+/// Where a series of keysends stands.
+#[derive(Clone, Copy, PartialEq)]
+enum Series {
+    Idle,
+    Running,
+    Paused,
+}
+
+#[component]
+fn KeysendCard(history_refresh: RwSignal<u32>) -> impl IntoView {
+    let session = Session::get();
+    let unit = Prefs::get().unit;
+    let dest = RwSignal::new(String::new());
+    let amount_text = RwSignal::new(String::new());
+    let message = RwSignal::new(String::new());
+    let repeat = RwSignal::new(false);
+    let every = RwSignal::new("10".to_string());
+    let minutes = RwSignal::new("1".to_string());
+    let problem: RwSignal<Option<String>> = RwSignal::new(None);
+    let series = RwSignal::new(Series::Idle);
+    let sent = RwSignal::new(0u32);
+    let failed = RwSignal::new(0u32);
+    let total = RwSignal::new(0u32);
+    let last: RwSignal<Option<pb::Payment>> = RwSignal::new(None);
+    let error: RwSignal<Option<LndError>> = RwSignal::new(None);
+
+    let run = move |lnd: Lnd, key: Vec<u8>, sats: i64, text: String, count: u32, pause: Duration| async move {
+        for i in 0..count {
+            while series.get_untracked() == Series::Paused {
+                gloo_timers::future::sleep(Duration::from_millis(200)).await;
+            }
+            if series.get_untracked() == Series::Idle {
+                break;
+            }
+            match keysend_request(&key, sats, &text) {
+                Ok(req) => {
+                    let shown = RwSignal::new(None);
+                    follow(lnd.send_payment_v2(req), shown, error).await;
+                    let ok = shown.get_untracked().is_some_and(|p: pb::Payment| p.status == PaymentStatus::Succeeded as i32);
+                    if ok { sent.update(|n| *n += 1) } else { failed.update(|n| *n += 1) }
+                    last.set(shown.get_untracked());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            history_refresh.update(|n| *n += 1);
+            if i + 1 < count {
+                gloo_timers::future::sleep(pause).await;
+            }
+        }
+        series.set(Series::Idle);
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let checked = (|| {
+            let key = check_pubkey(&dest.get_untracked())?;
+            let sats = parse(&amount_text.get_untracked(), unit.get_untracked()).map_err(|e| format!("Amount: {e}"))?;
+            let (count, pause) = if repeat.get_untracked() {
+                let secs: u64 = every.get_untracked().trim().parse().ok().filter(|s| *s >= 1).ok_or("Repeat every: a whole number of seconds, at least 1")?;
+                let mins: u64 = minutes.get_untracked().trim().parse().ok().filter(|m| *m >= 1).ok_or("For: a whole number of minutes, at least 1")?;
+                (((mins * 60) / secs).max(1) as u32, Duration::from_secs(secs))
+            } else {
+                (1, Duration::ZERO)
+            };
+            Ok::<_, String>((hex::decode(key).expect("checked hex"), sats, count, pause))
+        })();
+        let Some(lnd) = session.lnd.get_untracked() else { return };
+        match checked {
+            Ok((key, sats, count, pause)) => {
+                problem.set(None);
+                error.set(None);
+                sent.set(0);
+                failed.set(0);
+                total.set(count);
+                series.set(Series::Running);
+                spawn_scoped(run(lnd, key, sats, message.get_untracked(), count, pause));
+            }
+            Err(e) => problem.set(Some(e)),
+        }
+    };
+    view! {
+        <section class="card">
+            <h2>"Send without an invoice (keysend)"</h2>
+            <form class="stack" on:submit=submit autocomplete="off">
+                <label>
+                    "Node public key"
+                    <input type="text" name="keysend-dest" spellcheck="false" prop:value=dest on:input=move |ev| dest.set(event_target_value(&ev))/>
+                </label>
+                <div class="grid">
+                    <label>
+                        {move || format!("Amount ({})", unit.get().label())}
+                        <input type="text" inputmode="decimal" name="keysend-amount" prop:value=amount_text on:input=move |ev| amount_text.set(event_target_value(&ev))/>
+                    </label>
+                    <label>
+                        "Message (optional)"
+                        <input type="text" name="keysend-message" prop:value=message on:input=move |ev| message.set(event_target_value(&ev))/>
+                    </label>
+                </div>
+                <label class="check">
+                    <input type="checkbox" name="keysend-repeat" prop:checked=repeat on:change=move |ev| repeat.set(event_target_checked(&ev))/>
+                    "Repeat (a stream of payments while this page is open)"
+                </label>
+                <Show when=move || repeat.get()>
+                    <div class="grid">
+                        <label>"Every (seconds)" <input type="text" inputmode="numeric" name="keysend-every" prop:value=every on:input=move |ev| every.set(event_target_value(&ev))/></label>
+                        <label>"For (minutes)" <input type="text" inputmode="numeric" name="keysend-minutes" prop:value=minutes on:input=move |ev| minutes.set(event_target_value(&ev))/></label>
+                    </div>
+                </Show>
+                {move || problem.get().map(|p| view! { <ErrorView error=LndError::Input(p)/> })}
+                {move || error.get().map(|e| view! { <ErrorView error=e/> })}
+                <Show when=move || series.get() == Series::Idle fallback=move || view! {
+                    <div class="row">
+                        <Show when=move || series.get() == Series::Running fallback=move || view! {
+                            <button type="button" name="keysend-resume" on:click=move |_| series.set(Series::Running)>"Resume"</button>
+                        }>
+                            <button type="button" name="keysend-pause" on:click=move |_| series.set(Series::Paused)>"Pause"</button>
+                        </Show>
+                        <button type="button" class="danger" name="keysend-stop" on:click=move |_| series.set(Series::Idle)>"Stop"</button>
+                    </div>
+                }>
+                    <button type="submit" class="primary" name="keysend">"Send"</button>
+                </Show>
+            </form>
+            <Show when=move || { total.get() > 0 }>
+                <p class="progress" id="keysend-progress" role="status">
+                    {move || format!("{} of {} sent", count(sent.get() as u64), count(total.get() as u64))}
+                    {move || (failed.get() > 0).then(|| format!(", {} failed", failed.get()))}
+                    {move || match series.get() { Series::Paused => " (paused)", Series::Running => "…", Series::Idle => "" }}
+                </p>
+            </Show>
+            {move || last.get().filter(|p| p.status == PaymentStatus::Failed as i32).map(|p| view! { <PaymentProgress payment=p/> })}
+        </section>
+    }
+}
+
+#[component]
+fn PaymentRow(payment: pb::Payment) -> impl IntoView {
+    let unit = Prefs::get().unit;
+    let status = PaymentStatus::try_from(payment.status).unwrap_or(PaymentStatus::InFlight);
+    let words = match status {
+        PaymentStatus::Succeeded => "paid",
+        PaymentStatus::Failed => "failed",
+        _ => "in flight",
+    };
+    let hops = payment.htlcs.iter().find(|h| h.status == pb::htlc_attempt::HtlcStatus::Succeeded as i32).and_then(|h| h.route.as_ref()).map_or(0, |r| r.hops.len());
+    let (value, fee) = (payment.value_sat, payment.fee_sat);
+    let preimage = (status == PaymentStatus::Succeeded).then(|| payment.payment_preimage.clone());
+    view! {
+        <li data-hash=payment.payment_hash.clone() data-status=words>
+            <span class="amount out">{move || amount(value, unit.get())}</span>
+            <span class=format!("state {}", words.replace(' ', "-"))>{words}</span>
+            <span class="muted small">"fee " {move || amount(fee, unit.get())} {(hops > 0).then(|| format!(" · {hops} hop{}", if hops == 1 { "" } else { "s" }))}</span>
+            <span class="muted small">{crate::format::ago(payment.creation_time_ns / 1_000_000_000, now())}</span>
+            <span>{preimage.map(|p| view! { <CopyButton text=p label="Copy preimage"/> })}</span>
+        </li>
+    }
+}
