@@ -314,6 +314,38 @@ impl Network {
         Ok(point)
     }
 
+    /// Has a node create an invoice (AddInvoice); returns the payment request.
+    pub async fn add_invoice(&self, name: &str, sats: i64, memo: &str) -> io::Result<String> {
+        let (rpc, md) = self.as_admin(name).await?;
+        let req = lnrpc::lnrpc::Invoice { value: sats, memo: memo.into(), ..Default::default() };
+        Ok(rpc.add_invoice(&md, req).map_err(rpc_error)?.payment_request)
+    }
+
+    /// Has a node create a hold invoice for `hash`; returns the payment request.
+    pub async fn add_hold_invoice(&self, name: &str, hash: &[u8], sats: i64, memo: &str) -> io::Result<String> {
+        let (rpc, md) = self.as_admin(name).await?;
+        let req = lnrpc::invoicesrpc::AddHoldInvoiceRequest { hash: hash.to_vec(), value: sats, memo: memo.into(), ..Default::default() };
+        Ok(rpc.add_hold_invoice(&md, req).map_err(rpc_error)?.payment_request)
+    }
+
+    /// Settles (with the preimage) or, given none, cancels a node's hold invoice.
+    pub async fn resolve_hold_invoice(&self, name: &str, hash: &[u8], preimage: Option<&[u8]>) -> io::Result<()> {
+        let (rpc, md) = self.as_admin(name).await?;
+        match preimage {
+            Some(p) => rpc.settle_invoice(&md, lnrpc::invoicesrpc::SettleInvoiceMsg { preimage: p.to_vec() }).map(drop),
+            None => rpc.cancel_invoice(&md, lnrpc::invoicesrpc::CancelInvoiceMsg { payment_hash: hash.to_vec() }).map(drop),
+        }
+        .map_err(rpc_error)
+    }
+
+    /// Has a node pay a request (SendPaymentSync, with no fee limit); answers when the
+    /// payment is resolved, with lnd's `payment_error` (empty on success).
+    pub async fn pay(&self, name: &str, request: &str) -> io::Result<String> {
+        let (rpc, md) = self.as_admin(name).await?;
+        let req = lnrpc::lnrpc::SendRequest { payment_request: request.into(), ..Default::default() };
+        Ok(rpc.send_payment_sync(md, req).await.map_err(rpc_error)?.payment_error)
+    }
+
     /// Each running node's name, REST address and `pubkey@host:port`.
     pub async fn node_summaries(&self) -> Vec<(String, String, String)> {
         let nodes = self.nodes.lock().await;

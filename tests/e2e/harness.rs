@@ -21,7 +21,7 @@ pub enum Via {
 }
 
 pub struct Harness {
-    pub network: Network,
+    pub network: std::sync::Arc<Network>,
     pub node: NodeHandle,
     pub app_origin: String,
     app_host: Option<tokio::sync::oneshot::Sender<()>>,
@@ -124,7 +124,7 @@ impl Harness {
             Via::GrpcWeb => "grpc-web",
             Via::RestTls { .. } => "rest-tls",
         };
-        Harness { network, node, app_origin, app_host: Some(app_host), via, client, driver, _dir: dir, label }
+        Harness { network: std::sync::Arc::new(network), node, app_origin, app_host: Some(app_host), via, client, driver, _dir: dir, label }
     }
 
     pub fn node_url(&self) -> String {

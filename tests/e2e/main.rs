@@ -246,6 +246,113 @@ async fn channels_over_grpc_web() {
     channels(Via::GrpcWeb).await;
 }
 
+/// Lightning payments with bob played by the test: an invoice created in the app and paid
+/// by bob turns "Paid"; bob's invoice decoded, then paid from the app; a hold invoice held
+/// then settled, another canceled; paying bob's hold invoice waits for him; keysend; a
+/// payment with no route says why.
+async fn payments(via: Via) {
+    use sha2::{Digest, Sha256};
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    h.network.fund_node("alice", 3_000_000, 1).await.expect("fund alice");
+    let bob = h.start_peer_node("bob").await;
+    let bob_key = bob.split('@').next().expect("key").to_string();
+    h.network.open_channel("alice", "bob", 1_000_000, 300_000).await.expect("channel");
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+    h.open_app().await;
+    h.connect(&h.node_url(), Some(&admin)).await;
+    h.expect_node_page().await;
+
+    // Receive: bob pays what the app asked for.
+    h.click("nav a[href='/receive']").await;
+    h.fill("input[name=invoice-amount]", "5000").await;
+    h.fill("input[name=invoice-memo]", "e2e <b>coffee</b>").await;
+    h.click("button[name=create-invoice]").await;
+    h.wait_text("#invoice-request", "lnbcrt50u1").await;
+    h.wait_text("#invoice-status", "Waiting for payment").await;
+    let request = h.find("#invoice-request").await.text().await.expect("request");
+    assert_eq!(h.network.pay("bob", &request).await.expect("bob pays"), "");
+    h.wait_text("#invoice-status", "Paid").await;
+    h.wait_text("#invoices li", "e2e <b>coffee</b>").await;
+    h.screenshots("receive").await;
+
+    // A hold invoice: held until the app settles it; another canceled.
+    for settle in [true, false] {
+        h.click("input[name=invoice-hold]").await;
+        h.fill("input[name=invoice-amount]", "2000").await;
+        h.click("button[name=create-invoice]").await;
+        h.wait_text("#hold-state", "Waiting for payment").await;
+        let request = h.find("#invoice-request").await.text().await.expect("request");
+        let network = std::sync::Arc::clone(&h.network);
+        let paying = tokio::spawn(async move { network.pay("bob", &request).await });
+        h.wait_text("#hold-state", "Payment held").await;
+        if settle {
+            h.screenshots("hold-invoice").await;
+            h.click("button[name=settle-invoice]").await;
+            h.wait_text("#invoice-status", "Paid").await;
+            assert_eq!(paying.await.expect("task").expect("pay"), "");
+        } else {
+            h.click("button[name=cancel-invoice]").await;
+            h.wait_text("#invoice-status", "Canceled").await;
+            assert_eq!(paying.await.expect("task").expect("pay"), "incorrect_payment_details");
+        }
+        h.click("input[name=invoice-hold]").await;
+    }
+
+    // Send: decoded before paying, then paid; the history shows it.
+    let bobs = h.network.add_invoice("bob", 3_000, "bob's <i>tea</i>").await.expect("bob's invoice");
+    h.click("nav a[href='/send']").await;
+    h.fill("textarea[name=pay-request]", &bobs).await;
+    h.click("button[name=decode-request]").await;
+    h.wait_text("#pay-description", "bob's <i>tea</i>").await;
+    h.wait_text("#pay-amount", "3,000 sat").await;
+    h.wait_text("#pay-destination", &bob_key[..12]).await;
+    h.screenshots("send-decoded").await;
+    h.click("button[name=pay]").await;
+    h.wait_text("#payment-progress", "Paid").await;
+    h.wait_text("#payments li", "paid").await;
+
+    // Paying bob's hold invoice waits for bob.
+    let preimage = [42u8; 32];
+    let hash = Sha256::digest(preimage).to_vec();
+    let held = h.network.add_hold_invoice("bob", &hash, 1_500, "held by bob").await.expect("hold invoice");
+    h.fill("textarea[name=pay-request]", &held).await;
+    h.click("button[name=decode-request]").await;
+    h.wait_text("#pay-description", "held by bob").await;
+    h.click("button[name=pay]").await;
+    h.wait_text("#payment-progress", "Waiting for the receiver").await;
+    h.network.resolve_hold_invoice("bob", &hash, Some(&preimage)).await.expect("settle");
+    h.wait_text("#payment-progress", "Paid").await;
+
+    // Keysend with a message.
+    h.fill("input[name=keysend-dest]", &bob_key).await;
+    h.fill("input[name=keysend-amount]", "1000").await;
+    h.fill("input[name=keysend-message]", "hi bob").await;
+    h.click("button[name=keysend]").await;
+    h.wait_text("#keysend-progress", "1 of 1 sent").await;
+
+    // No route to a node without channels.
+    h.start_peer_node("carol").await;
+    let carols = h.network.add_invoice("carol", 1_000, "unreachable").await.expect("carol's invoice");
+    h.fill("textarea[name=pay-request]", &carols).await;
+    h.click("button[name=decode-request]").await;
+    h.wait_text("#pay-description", "unreachable").await;
+    h.click("button[name=pay]").await;
+    h.wait_text("#payment-progress", "No route").await;
+    h.screenshots("send-failed").await;
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payments_over_rest() {
+    payments(Via::Rest).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payments_over_grpc_web() {
+    payments(Via::GrpcWeb).await;
+}
+
 /// Failures a user meets at the door, each with its own message.
 async fn connection_failures(via: Via) {
     let h = Harness::start(via).await;
