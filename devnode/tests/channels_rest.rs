@@ -133,3 +133,46 @@ async fn open_close_and_force_close_as_lnd() {
     assert_ne!(alice.get("/v1/balance/blockchain").await["confirmed_balance"], "0");
     assert_eq!(count(&bob.get("/v1/channels").await, "channels"), 1, "the peer still has it");
 }
+
+#[tokio::test]
+async fn backups_export_verify_and_restore_after_losing_the_channel_database() {
+    let (network, dir, nodes) = common::network(&["alice", "bob"]).await;
+    let (alice, bob) = (&nodes[0], &nodes[1]);
+    network.fund_node("alice", 2_000_000, 1).await.unwrap();
+    let point = network.open_channel("alice", "bob", 400_000, 50_000).await.unwrap();
+
+    let all = alice.get("/v1/channels/backup").await;
+    let multi = all["multi_chan_backup"]["multi_chan_backup"].as_str().unwrap().to_string();
+    assert_eq!(all["single_chan_backups"]["chan_backups"].as_array().unwrap().len(), 1);
+    let on_disk = std::fs::read(dir.path().join("alice/data/chain/bitcoin/regtest/channel.backup")).unwrap();
+    assert!(on_disk.len() > 45, "channel.backup holds the packed Multi");
+    let (status, verified) = alice.call("POST", "/v1/channels/backup/verify", Some(json!({"multi_chan_backup": {"multi_chan_backup": multi}}))).await;
+    assert_eq!(status, 200, "{verified}");
+    assert_eq!(verified["chan_points"][0], point);
+    let (_, refused) = bob.call("POST", "/v1/channels/backup/verify", Some(json!({"multi_chan_backup": {"multi_chan_backup": multi}}))).await;
+    assert!(refused["message"].as_str().unwrap().starts_with("invalid multi channel backup"), "{refused}");
+    let one = alice.get(&format!("/v1/channels/backup/{}", point.replace(':', "/"))).await;
+    let (_, v) = alice.call("POST", "/v1/channels/backup/verify", Some(json!({"single_chan_backups": {"chan_backups": [one]}}))).await;
+    assert_eq!(v["chan_points"][0], point);
+
+    // The channel database is lost; the wallet is not.
+    network.stop_node("alice").await.unwrap();
+    std::fs::remove_file(dir.path().join("alice/data/graph/regtest/channel.db")).unwrap();
+    network.start_node(devnode::NodeSpec { rest_tls: false, ..devnode::NodeSpec::new("alice") }).await.unwrap();
+    network.unlock_wallet("alice", b"password1").await.unwrap();
+    assert_eq!(count(&alice.get("/v1/channels").await, "channels"), 0);
+    let before = alice.get("/v1/balance/blockchain").await["confirmed_balance"].as_str().unwrap().parse::<i64>().unwrap();
+
+    let (status, restored) = alice.call("POST", "/v1/channels/backup/restore", Some(json!({"multi_chan_backup": multi}))).await;
+    assert_eq!((status, restored["num_restored"].as_i64()), (200, Some(1)), "{restored}");
+    let waiting = alice.get("/v1/channels/pending").await;
+    assert_eq!(waiting["waiting_close_channels"][0]["channel"]["channel_point"], point);
+    network.mine(1).unwrap();
+    eventually("the recovered channel to close", async || {
+        alice.get("/v1/channels/closed").await["channels"][0]["close_type"] == "REMOTE_FORCE_CLOSE"
+    })
+    .await;
+    let after = alice.get("/v1/balance/blockchain").await["confirmed_balance"].as_str().unwrap().parse::<i64>().unwrap();
+    assert_eq!(after - before, 400_000 - 2_810 - 660 - 50_000, "alice's side came back on-chain");
+    eventually("bob's funds time-locked", async || count(&bob.get("/v1/channels/pending").await, "pending_force_closing_channels") == 1).await;
+}

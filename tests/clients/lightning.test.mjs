@@ -10,7 +10,7 @@ import lightning from 'lightning';
 
 const {
   addPeer, authenticatedLndGrpc, cancelHodlInvoice, closeChannel, createHodlInvoice, createInvoice, decodePaymentRequest,
-  getInvoice, getPayments, pay, settleHodlInvoice, subscribeToInvoice, subscribeToInvoices, getChannelBalance, getChannels, getClosedChannels, getPendingChannels,
+  getBackups, getInvoice, getPayments, pay, verifyBackups, settleHodlInvoice, subscribeToInvoice, subscribeToInvoices, getChannelBalance, getChannels, getClosedChannels, getPendingChannels,
   openChannel, unauthenticatedLndGrpc,
   createChainAddress, createSeed, createWallet, getChainBalance, getChainTransactions,
   getUtxos, getWalletInfo, grantAccess, getWalletStatus, getWalletVersion, sendToChainAddress, signMessage, unlockWallet,
@@ -177,6 +177,13 @@ test('channels: a peer, a channel opened, confirmed, listed, balanced and closed
   assert.equal((await getChannels({lnd: carol})).channels[0].local_balance, 5_000);
   const balance = await getChannelBalance({lnd: alice});
   assert.equal(balance.channel_balance, 241_530);
+
+  const backups = await getBackups({lnd: alice});
+  assert.equal(backups.channels.length, 1);
+  assert.equal(backups.channels[0].transaction_id, opened.transaction_id);
+  const channelsBackedUp = backups.channels.map((c) => ({transaction_id: c.transaction_id, transaction_vout: c.transaction_vout}));
+  const check = await verifyBackups({lnd: alice, backup: backups.backup, channels: channelsBackedUp});
+  assert.equal(check.is_valid, true);
 
   const closing = await closeChannel({lnd: alice, transaction_id: opened.transaction_id, transaction_vout: opened.transaction_vout, tokens_per_vbyte: 2});
   assert.match(closing.transaction_id, /^[0-9a-f]{64}$/);

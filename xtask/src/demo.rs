@@ -25,6 +25,44 @@ pub async fn serve_app(addr: &str) -> Result<SocketAddr> {
     Ok(bound)
 }
 
+/// The rest of the network, as a new node operator meets it.
+struct World {
+    bob: String,
+    carol: String,
+    invoice: String,
+}
+
+/// Funded peers with channels among them (bob → carol → shop) and a shop issuing invoices.
+/// With `--keep`, the nodes come back locked and are unlocked instead.
+async fn outside_world(network: &devnode::Network, origin: &str) -> Result<World> {
+    let err = |e: std::io::Error| e.to_string();
+    const PASSWORD: &[u8] = b"password1";
+    let mut fresh = false;
+    for name in ["bob", "carol", "shop"] {
+        let mut spec = devnode::NodeSpec::new(name);
+        spec.rest_tls = false;
+        spec.restcors = vec![origin.to_string()];
+        let node = network.start_node(spec).await.map_err(|e| format!("starting {name}: {e}"))?;
+        if node.dir.macaroon("admin").exists() {
+            network.unlock_wallet(name, PASSWORD).await.map_err(err)?;
+        } else {
+            create_wallet(network, name, PASSWORD).await?;
+            network.fund_node(name, 20_000_000, 1).await.map_err(err)?;
+            fresh = true;
+        }
+    }
+    if fresh {
+        network.open_channel("bob", "carol", 5_000_000, 2_000_000).await.map_err(err)?;
+        network.open_channel("carol", "shop", 5_000_000, 1_000_000).await.map_err(err)?;
+    }
+    let uri = |name: &'static str| async move { network.uri(name).await.unwrap_or_default() };
+    Ok(World {
+        bob: uri("bob").await,
+        carol: uri("carol").await,
+        invoice: network.add_invoice("shop", 25_000, "A coffee at the demo shop").await.map_err(err)?,
+    })
+}
+
 pub fn run(args: &[String]) -> Result {
     let keep = args.iter().any(|a| a == "--keep");
     tools::build_app()?;
@@ -47,7 +85,10 @@ pub fn run(args: &[String]) -> Result {
         spec.rest_tls = false;
         spec.restcors = vec![origin.clone()];
         let alice = network.start_node(spec).await.map_err(|e| format!("starting devnode: {e}"))?;
-        network.mine(101).map_err(|e| e.to_string())?;
+        if network.height() < 101 {
+            network.mine(101).map_err(|e| e.to_string())?;
+        }
+        let world = outside_world(&network, &origin).await?;
 
         println!();
         println!("Lightdeck demo");
@@ -57,6 +98,10 @@ pub fn run(args: &[String]) -> Result {
         println!("  macaroon:  not needed to create the wallet; afterwards {}", alice.dir.macaroon("admin").display());
         println!("  gRPC/TLS:  {} (cert {})", alice.grpc_addr(), alice.dir.tls_cert().display());
         println!("  faucet:    http://{CONTROL} (send coins to an address from the app's Receive card, mine blocks)");
+        println!("  peers:     bob {}", world.bob);
+        println!("             carol {} (bob → carol → shop have channels)", world.carol);
+        println!("  shop:      an invoice to pay once alice has a channel to bob:");
+        println!("             {}", world.invoice);
         println!("A block is mined every {} s. Ctrl-C stops the demo.", BLOCK_EVERY.as_secs());
         loop {
             tokio::select! {

@@ -135,7 +135,9 @@ impl NodeRpc {
     }
 
     fn save_channels(&self, db: &ChannelDb) -> Result<(), Status> {
-        crate::store::write_json(&self.dir.channel_db(), db).map_err(io_status)
+        crate::store::write_json(&self.dir.channel_db(), db).map_err(io_status)?;
+        self.write_backup_file();
+        Ok(())
     }
 
     /// Saves the channel database soon: payments and invoices change it many times a
@@ -154,7 +156,7 @@ impl NodeRpc {
         });
     }
 
-    fn save_now(&self) {
+    pub(super) fn save_now(&self) {
         self.save_pending.store(false, std::sync::atomic::Ordering::Release);
         let db = self.channels().clone();
         if let Err(e) = self.save_channels(&db) {
@@ -221,7 +223,7 @@ impl NodeRpc {
     }
 
     /// Turns what the chain did to the channels into channel events.
-    fn announce(&self, changes: &[Change]) {
+    pub(super) fn announce(&self, changes: &[Change]) {
         for change in changes {
             let e = match change {
                 Change::Opened(cp) => {

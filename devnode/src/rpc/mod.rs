@@ -2,6 +2,7 @@
 //! then the call. Every transport (gRPC, gRPC-web, REST) goes through these methods, so the
 //! rules and error strings are the same on all three.
 
+mod backups;
 mod channels;
 mod invoices;
 mod onchain;
@@ -85,6 +86,11 @@ pub const SETTLE_INVOICE: Rpc = Rpc { name: "/invoicesrpc.Invoices/SettleInvoice
 pub const CANCEL_INVOICE: Rpc = Rpc { name: "/invoicesrpc.Invoices/CancelInvoice", group: RpcGroup::Main, perms: &[("invoices", "write")] };
 pub const SUBSCRIBE_SINGLE_INVOICE: Rpc = Rpc { name: "/invoicesrpc.Invoices/SubscribeSingleInvoice", group: RpcGroup::Main, perms: &[("invoices", "read")] };
 pub const LOOKUP_INVOICE_V2: Rpc = Rpc { name: "/invoicesrpc.Invoices/LookupInvoiceV2", group: RpcGroup::Main, perms: &[("invoices", "read")] };
+pub const EXPORT_CHANNEL_BACKUP: Rpc = Rpc { name: "/lnrpc.Lightning/ExportChannelBackup", group: RpcGroup::Main, perms: &[("offchain", "read")] };
+pub const EXPORT_ALL_CHANNEL_BACKUPS: Rpc = Rpc { name: "/lnrpc.Lightning/ExportAllChannelBackups", group: RpcGroup::Main, perms: &[("offchain", "read")] };
+pub const VERIFY_CHAN_BACKUP: Rpc = Rpc { name: "/lnrpc.Lightning/VerifyChanBackup", group: RpcGroup::Main, perms: &[("offchain", "read")] };
+pub const RESTORE_CHANNEL_BACKUPS: Rpc = Rpc { name: "/lnrpc.Lightning/RestoreChannelBackups", group: RpcGroup::Main, perms: &[("offchain", "write")] };
+pub const SUBSCRIBE_CHANNEL_BACKUPS: Rpc = Rpc { name: "/lnrpc.Lightning/SubscribeChannelBackups", group: RpcGroup::Main, perms: &[("offchain", "read")] };
 pub const SIGN_MESSAGE: Rpc = Rpc { name: "/lnrpc.Lightning/SignMessage", group: RpcGroup::Main, perms: &[("message", "write")] };
 pub const VERIFY_MESSAGE: Rpc = Rpc { name: "/lnrpc.Lightning/VerifyMessage", group: RpcGroup::Main, perms: &[("message", "read")] };
 pub const BAKE_MACAROON: Rpc = Rpc { name: "/lnrpc.Lightning/BakeMacaroon", group: RpcGroup::Main, perms: &[("macaroon", "generate")] };
@@ -99,6 +105,7 @@ pub const ALL: &[&Rpc] = &[
     &SUBSCRIBE_CHANNEL_EVENTS, &ADD_INVOICE, &LOOKUP_INVOICE, &LIST_INVOICES, &SUBSCRIBE_INVOICES, &DECODE_PAY_REQ, &LIST_PAYMENTS,
     &SEND_PAYMENT_SYNC, &SEND_TO_ROUTE_SYNC, &QUERY_ROUTES, &SEND_PAYMENT_V2, &TRACK_PAYMENT_V2, &SEND_TO_ROUTE_V2, &BUILD_ROUTE,
     &ADD_HOLD_INVOICE, &SETTLE_INVOICE, &CANCEL_INVOICE, &SUBSCRIBE_SINGLE_INVOICE, &LOOKUP_INVOICE_V2,
+    &EXPORT_CHANNEL_BACKUP, &EXPORT_ALL_CHANNEL_BACKUPS, &VERIFY_CHAN_BACKUP, &RESTORE_CHANNEL_BACKUPS, &SUBSCRIBE_CHANNEL_BACKUPS,
 ];
 
 /// Static facts about a node that its RPCs report.

@@ -24,7 +24,7 @@ fn event(pubkey: &str, kind: pb::peer_event::EventType) -> pb::PeerEvent {
 }
 
 impl NodeRpc {
-    fn p2p_address(&self) -> String {
+    pub(super) fn p2p_address(&self) -> String {
         format!("{}:{}", self.settings.p2p_host, self.settings.p2p_port)
     }
 

@@ -175,6 +175,27 @@ impl Lightning for Services {
     type OpenChannelStream = RpcStream<pb::OpenStatusUpdate>;
     type CloseChannelStream = RpcStream<pb::CloseStatusUpdate>;
     type SubscribeInvoicesStream = RpcStream<pb::Invoice>;
+    type SubscribeChannelBackupsStream = RpcStream<pb::ChanBackupSnapshot>;
+
+    async fn export_channel_backup(&self, req: Request<pb::ExportChannelBackupRequest>) -> Result<Response<pb::ChannelBackup>, Status> {
+        self.0.export_channel_backup(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn export_all_channel_backups(&self, req: Request<pb::ChanBackupExportRequest>) -> Result<Response<pb::ChanBackupSnapshot>, Status> {
+        self.0.export_all_channel_backups(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn verify_chan_backup(&self, req: Request<pb::ChanBackupSnapshot>) -> Result<Response<pb::VerifyChanBackupResponse>, Status> {
+        self.0.verify_chan_backup(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn restore_channel_backups(&self, req: Request<pb::RestoreChanBackupRequest>) -> Result<Response<pb::RestoreBackupResponse>, Status> {
+        self.0.restore_channel_backups(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn subscribe_channel_backups(&self, req: Request<pb::ChannelBackupSubscription>) -> Result<Response<Self::SubscribeChannelBackupsStream>, Status> {
+        self.0.subscribe_channel_backups(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
 
     async fn send_payment_sync(&self, req: Request<pb::SendRequest>) -> Result<Response<pb::SendResponse>, Status> {
         let (md, _, msg) = req.into_parts();

@@ -75,6 +75,11 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("POST", "/v2/invoices/cancel", "invoicesrpc.Invoices.CancelInvoice"),
     ("GET", "/v2/invoices/subscribe/{r_hash}", "invoicesrpc.Invoices.SubscribeSingleInvoice"),
     ("GET", "/v2/invoices/lookup", "invoicesrpc.Invoices.LookupInvoiceV2"),
+    ("GET", "/v1/channels/backup/{chan_point.funding_txid_str}/{chan_point.output_index}", "lnrpc.Lightning.ExportChannelBackup"),
+    ("GET", "/v1/channels/backup", "lnrpc.Lightning.ExportAllChannelBackups"),
+    ("POST", "/v1/channels/backup/verify", "lnrpc.Lightning.VerifyChanBackup"),
+    ("POST", "/v1/channels/backup/restore", "lnrpc.Lightning.RestoreChannelBackups"),
+    ("GET", "/v1/channels/backup/subscribe", "lnrpc.Lightning.SubscribeChannelBackups"),
 ];
 
 /// How a query parameter is read into the request message (grpc-gateway's
@@ -243,6 +248,21 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
         }))
         .route("/v1/channels/{txid}/{index}", axum::routing::delete(close_channel))
         .route("/v1/balance/channels", get_query(&[], NodeRpc::channel_balance))
+        .route("/v1/channels/backup", get_query(&[], NodeRpc::export_all_channel_backups))
+        .route("/v1/channels/backup/verify", post_body(NodeRpc::verify_chan_backup))
+        .route("/v1/channels/backup/restore", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+            match body(&b) { Ok(req) => reply(rpc.restore_channel_backups(&metadata(&h), req)), Err(e) => e }
+        }))
+        .route("/v1/channels/backup/subscribe", get(|State(rpc): State<Rpc>, h: HeaderMap| async move {
+            ndjson(rpc.subscribe_channel_backups(&metadata(&h), Default::default())).await
+        }))
+        .route("/v1/channels/backup/{txid}/{index}", get(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path((txid, index)): axum::extract::Path<(String, String)>| async move {
+            let Ok(output_index) = index.parse::<u32>() else {
+                return error(&Status::invalid_argument(format!("type mismatch, parameter: chan_point.output_index, error: strconv.ParseUint: parsing {index:?}: invalid syntax")));
+            };
+            let chan_point = lnrpc::lnrpc::ChannelPoint { funding_txid: Some(lnrpc::lnrpc::channel_point::FundingTxid::FundingTxidStr(txid)), output_index };
+            reply(rpc.export_channel_backup(&metadata(&h), lnrpc::lnrpc::ExportChannelBackupRequest { chan_point: Some(chan_point) }))
+        }))
         .route("/v1/invoices", get_query(
             &[("pending_only", Q::Bool), ("index_offset", Q::Int), ("num_max_invoices", Q::Int), ("reversed", Q::Bool), ("creation_date_start", Q::Int), ("creation_date_end", Q::Int)],
             NodeRpc::list_invoices,

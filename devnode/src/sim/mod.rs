@@ -2,6 +2,7 @@
 //! knows and decides. Transports and persistence live in `serve`, `rpc` and `store`.
 
 pub mod aez;
+pub mod backup;
 pub mod chain;
 pub mod channels;
 pub mod macaroons;

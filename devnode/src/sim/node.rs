@@ -265,6 +265,11 @@ impl Node {
         self.keys.as_ref().map(|k| k.identity)
     }
 
+    /// The key channel backups are encrypted with; none while locked.
+    pub fn backup_key(&self) -> Option<[u8; 32]> {
+        self.keys.as_ref().map(|k| k.backup_key())
+    }
+
     /// The node key, hex; empty while the wallet is locked or absent.
     pub fn identity_pubkey(&self) -> String {
         self.keys.as_ref().map(|k| k.identity_pubkey().to_string()).unwrap_or_default()

@@ -102,6 +102,16 @@ impl Keys {
         Issued { kind, change, index, address: address.to_string(), script_hex: address.script_pubkey().to_hex_string() }
     }
 
+    /// lnd's channel backup key: SHA-256 of the base encryption key, m/1017'/1'/7'/0/0
+    /// (key family 7) on test networks.
+    pub fn backup_key(&self) -> [u8; 32] {
+        use sha2::Digest;
+        let secp = Secp256k1::new();
+        let path: DerivationPath = "m/1017'/1'/7'/0/0".parse().expect("static path");
+        let key = self.master.derive_priv(&secp, &path).expect("derivable").private_key;
+        sha2::Sha256::digest(key.public_key(&secp).serialize()).into()
+    }
+
     pub fn identity_pubkey(&self) -> PublicKey {
         self.identity.public_key(&Secp256k1::new())
     }
@@ -170,6 +180,14 @@ mod tests {
         assert_eq!(a.identity_pubkey(), b.identity_pubkey());
         assert_ne!(a.identity_pubkey(), c.identity_pubkey());
         assert_eq!(a.identity_pubkey().serialize().len(), 33);
+    }
+
+    /// `vectors/scb_key_derivation_vectors.txt`: entropy 81b6…4cfd on a test network.
+    #[test]
+    fn keys_match_lnds_derivation_vectors() {
+        let keys = Keys::new(hex::decode("81b637d86359e6960de795e41e0b4cfd").unwrap().try_into().unwrap(), [0; 32]);
+        assert_eq!(keys.identity_pubkey().to_string(), "0226594d21c0862a11168ab07cdbc15e7c7af5ee561b741259e311f1614f4df3b7");
+        assert_eq!(hex::encode(keys.backup_key()), "9cc977ee6f42122e496ec5f49fbad18ae42266aecc94b989ec45fbd4ac956d9b");
     }
 
     #[test]

@@ -1,0 +1,234 @@
+//! Static channel backups: export (one channel or all, also kept as `channel.backup` in the
+//! data directory), verify (decrypts with this node's key and parses), restore (recovered
+//! channel shells whose peers force close, returning the funds on-chain) and the stream of
+//! snapshots after every open and close.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use lnrpc::lnrpc as pb;
+use tokio_stream::wrappers::BroadcastStream;
+use tonic::{Status, metadata::MetadataMap};
+
+use super::channels::{chan_point_string, txid_bytes};
+use super::{EXPORT_ALL_CHANNEL_BACKUPS, EXPORT_CHANNEL_BACKUP, NodeRpc, RESTORE_CHANNEL_BACKUPS, RpcStream, SUBSCRIBE_CHANNEL_BACKUPS, VERIFY_CHAN_BACKUP};
+use crate::ledger::now;
+use crate::sim::backup::{self, Single};
+use crate::sim::chain::REGTEST_GENESIS;
+use crate::sim::channels::{self as sim, Channel, Phase};
+
+fn chan_point_message(cp: &str) -> pb::ChannelPoint {
+    let (txid, index) = cp.rsplit_once(':').unwrap_or((cp, "0"));
+    pb::ChannelPoint { funding_txid: Some(pb::channel_point::FundingTxid::FundingTxidBytes(txid_bytes(txid))), output_index: index.parse().unwrap_or(0) }
+}
+
+fn chain_hash() -> [u8; 32] {
+    let mut h: [u8; 32] = hex::decode(REGTEST_GENESIS).expect("hex").try_into().expect("32 bytes");
+    h.reverse();
+    h
+}
+
+impl NodeRpc {
+    fn backup_key(&self) -> Result<[u8; 32], Status> {
+        self.node().backup_key().ok_or_else(|| Status::unknown("wallet locked, unlock it to enable full RPC access"))
+    }
+
+    fn nonce(&self) -> [u8; 24] {
+        let mut n = [0u8; 24];
+        rand::RngCore::fill_bytes(&mut *self.rng.lock().expect("rng lock"), &mut n);
+        n
+    }
+
+    /// The Single of a channel: its peer, where the peer listens, its funding output.
+    fn single(&self, ch: &Channel) -> Single {
+        let address = self
+            .peers
+            .lock()
+            .expect("peers lock")
+            .get(&ch.remote_pubkey)
+            .filter(|l| !l.inbound)
+            .map(|l| l.address.clone())
+            .or_else(|| self.switchboard.find(&ch.remote_pubkey).map(|r| r.p2p_address()));
+        Single {
+            initiator: ch.initiator,
+            chain_hash: chain_hash(),
+            txid: txid_bytes(&ch.funding_txid).try_into().unwrap_or([0; 32]),
+            output_index: ch.output_index,
+            short_channel_id: ch.chan_id,
+            remote_pubkey: hex::decode(&ch.remote_pubkey).ok().and_then(|k| k.try_into().ok()).unwrap_or([0; 33]),
+            addresses: address.into_iter().collect(),
+            capacity: ch.capacity as u64,
+            csv_delay: ch.csv_delay as u16,
+        }
+    }
+
+    /// The channels lnd backs up: those opening or open.
+    fn backed_up(&self) -> Vec<Channel> {
+        self.channels().channels.iter().filter(|c| matches!(c.phase, Phase::PendingOpen | Phase::Open)).cloned().collect()
+    }
+
+    fn snapshot(&self) -> Result<pb::ChanBackupSnapshot, Status> {
+        let key = self.backup_key()?;
+        let channels = self.backed_up();
+        let singles: Vec<Single> = channels.iter().map(|c| self.single(c)).collect();
+        let chan_backups = channels
+            .iter()
+            .zip(&singles)
+            .map(|(c, s)| pb::ChannelBackup { chan_point: Some(chan_point_message(&c.chan_point())), chan_backup: backup::encrypt(&key, self.nonce(), &s.serialize()) })
+            .collect();
+        Ok(pb::ChanBackupSnapshot {
+            single_chan_backups: Some(pb::ChannelBackups { chan_backups }),
+            multi_chan_backup: Some(pb::MultiChanBackup {
+                chan_points: channels.iter().map(|c| chan_point_message(&c.chan_point())).collect(),
+                multi_chan_backup: backup::encrypt(&key, self.nonce(), &backup::serialize_multi(&singles)),
+            }),
+        })
+    }
+
+    /// lnd keeps the packed Multi as `channel.backup` beside the wallet, rewritten on every
+    /// change of the channel set.
+    pub(super) fn write_backup_file(&self) {
+        let Ok(snapshot) = self.snapshot() else { return };
+        let packed = snapshot.multi_chan_backup.map(|m| m.multi_chan_backup).unwrap_or_default();
+        if let Err(e) = crate::store::write_private(&self.dir.chain_dir().join("channel.backup"), &packed) {
+            eprintln!("devnode: writing channel.backup: {e}");
+        }
+    }
+
+    pub fn export_channel_backup(&self, md: &MetadataMap, req: pb::ExportChannelBackupRequest) -> Result<pb::ChannelBackup, Status> {
+        self.authorize(md, &EXPORT_CHANNEL_BACKUP)?;
+        let cp = chan_point_string(req.chan_point.as_ref().ok_or_else(|| Status::unknown("chan_point must be set"))?)?;
+        let ch = self.backed_up().into_iter().find(|c| c.chan_point() == cp).ok_or_else(|| Status::unknown(format!("unable to find target channel: {cp}")))?;
+        let key = self.backup_key()?;
+        Ok(pb::ChannelBackup { chan_point: Some(chan_point_message(&cp)), chan_backup: backup::encrypt(&key, self.nonce(), &self.single(&ch).serialize()) })
+    }
+
+    pub fn export_all_channel_backups(&self, md: &MetadataMap, _req: pb::ChanBackupExportRequest) -> Result<pb::ChanBackupSnapshot, Status> {
+        self.authorize(md, &EXPORT_ALL_CHANNEL_BACKUPS)?;
+        self.snapshot()
+    }
+
+    /// lnd's check: exactly one of single or multi; it decrypts with our key and parses.
+    pub fn verify_chan_backup(&self, md: &MetadataMap, req: pb::ChanBackupSnapshot) -> Result<pb::VerifyChanBackupResponse, Status> {
+        self.authorize(md, &VERIFY_CHAN_BACKUP)?;
+        let key = self.backup_key()?;
+        let singles = req.single_chan_backups.map(|s| s.chan_backups).unwrap_or_default();
+        let multi = req.multi_chan_backup.map(|m| m.multi_chan_backup).filter(|m| !m.is_empty());
+        let chan_points = match (multi, singles.as_slice()) {
+            (Some(_), [_, ..]) => return Err(Status::unknown("either multi or single channel backup must be specified, not both")),
+            (None, []) => return Err(Status::unknown("either multi or single channel backup must be specified")),
+            (Some(packed), []) => {
+                let plain = backup::decrypt(&key, &packed).map_err(|e| Status::unknown(format!("invalid multi channel backup: {e}")))?;
+                backup::deserialize_multi(&plain).map_err(|e| Status::unknown(format!("invalid multi channel backup: {e}")))?.iter().map(Single::chan_point).collect()
+            }
+            (None, [one]) => {
+                let plain = backup::decrypt(&key, &one.chan_backup).map_err(|e| Status::unknown(format!("invalid single channel backup: {e}")))?;
+                vec![backup::deserialize_single(&plain).map_err(|e| Status::unknown(format!("invalid single channel backup: {e}")))?.chan_point()]
+            }
+            (None, _) => return Err(Status::unknown("only one single channel backup can be verified at a time")),
+        };
+        Ok(pb::VerifyChanBackupResponse { chan_points })
+    }
+
+    /// Restores channels from a backup: each becomes a recovered shell waiting for its
+    /// peer, which (as with lnd's data-loss protection) force closes on reconnection.
+    pub fn restore_channel_backups(self: &Arc<Self>, md: &MetadataMap, req: pb::RestoreChanBackupRequest) -> Result<pb::RestoreBackupResponse, Status> {
+        use pb::restore_chan_backup_request::Backup;
+        self.authorize(md, &RESTORE_CHANNEL_BACKUPS)?;
+        let key = self.backup_key()?;
+        let singles: Vec<Single> = match req.backup {
+            Some(Backup::MultiChanBackup(packed)) => {
+                let plain = backup::decrypt(&key, &packed).map_err(|e| Status::unknown(format!("unable to unpack chan backup: {e}")))?;
+                backup::deserialize_multi(&plain).map_err(|e| Status::unknown(format!("unable to unpack chan backup: {e}")))?
+            }
+            Some(Backup::ChanBackups(list)) => list
+                .chan_backups
+                .iter()
+                .map(|b| backup::decrypt(&key, &b.chan_backup).and_then(|p| backup::deserialize_single(&p)))
+                .collect::<Result<_, _>>()
+                .map_err(|e| Status::unknown(format!("unable to unpack single backups: {e}")))?,
+            None => return Err(Status::unknown("backup must be specified")),
+        };
+        let mut restored = 0;
+        for s in &singles {
+            let cp = s.chan_point();
+            if self.channels().find(&cp).is_some() || self.channels().closed.iter().any(|c| c.channel.chan_point() == cp) {
+                continue;
+            }
+            let (txid, _) = cp.rsplit_once(':').expect("txid:index");
+            let mut shell = sim::new_channel(sim::NewChannel {
+                funding_txid: txid,
+                output_index: s.output_index,
+                remote_pubkey: &hex::encode(s.remote_pubkey),
+                capacity: s.capacity as i64,
+                push_sat: 0,
+                initiator: s.initiator,
+                private: false,
+                local_payout: sim::PayTo { address: String::new(), script_hex: String::new() },
+                remote_payout: sim::PayTo { address: String::new(), script_hex: String::new() },
+                now: now(),
+                memo: String::new(),
+            });
+            // A shell knows no balances: they are whatever the peer's commitment pays.
+            shell.local_msat = 0;
+            shell.remote_msat = 0;
+            shell.chan_id = s.short_channel_id;
+            shell.csv_delay = s.csv_delay as u32;
+            shell.phase = Phase::WaitingClose { closing_txid: String::new(), local_initiated: false };
+            self.channels().channels.push(shell);
+            restored += 1;
+        }
+        self.save_now();
+        for s in &singles {
+            let peer = hex::encode(s.remote_pubkey);
+            self.reconnect(&peer);
+            self.request_force_close(&peer, &s.chan_point());
+        }
+        Ok(pb::RestoreBackupResponse { num_restored: restored })
+    }
+
+    /// The data-loss protection exchange: the peer learns we lost our state, closes with
+    /// its own commitment, and tells us where our funds go.
+    fn request_force_close(&self, peer: &str, cp: &str) {
+        let Some(remote) = self.switchboard.find(peer) else { return };
+        if !remote.peers.lock().expect("peers lock").contains_key(&self.identity_pubkey()) {
+            return;
+        }
+        let Some(theirs) = remote.channels().find(cp).cloned().filter(|c| c.phase == Phase::Open) else { return };
+        let me = remote.identity_pubkey();
+        let (outputs, fee) = sim::force_close_outputs(&theirs, &me);
+        let submitted = remote.ledger.write(|chain| {
+            let (tx, event) = chain.submit(&[(theirs.funding_txid.clone(), theirs.output_index)], outputs, fee, "", now()).map_err(|e| Status::unknown(e.to_string()))?;
+            if let Some(c) = remote.channels().find_mut(cp) {
+                c.phase = Phase::WaitingClose { closing_txid: tx.txid.clone(), local_initiated: true };
+            }
+            if let Some(c) = self.channels().find_mut(cp) {
+                c.local_payout = theirs.remote_payout.clone();
+                c.local_msat = theirs.remote_msat;
+                c.remote_msat = theirs.local_msat;
+                c.phase = Phase::WaitingClose { closing_txid: tx.txid.clone(), local_initiated: false };
+            }
+            Ok::<_, Status>((tx.txid, vec![event]))
+        });
+        if submitted.is_ok() {
+            remote.announce(&[sim::Change::Closing(cp.to_string())]);
+            self.save_now();
+            remote.save_now();
+        }
+    }
+
+    /// A fresh snapshot after every channel that starts opening, opens or closes.
+    pub fn subscribe_channel_backups(self: &Arc<Self>, md: &MetadataMap, _req: pb::ChannelBackupSubscription) -> Result<RpcStream<pb::ChanBackupSnapshot>, Status> {
+        use pb::channel_event_update::UpdateType;
+        self.authorize(md, &SUBSCRIBE_CHANNEL_BACKUPS)?;
+        let this = Arc::clone(self);
+        let changes = BroadcastStream::new(self.chan_events.subscribe()).filter_map(move |e| {
+            let changed = matches!(
+                e.as_ref().ok().and_then(|e| UpdateType::try_from(e.r#type).ok()),
+                Some(UpdateType::PendingOpenChannel | UpdateType::OpenChannel | UpdateType::ClosedChannel)
+            );
+            futures::future::ready(if changed { Some(this.snapshot()) } else { None })
+        });
+        Ok(Box::pin(changes))
+    }
+}

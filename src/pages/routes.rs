@@ -1,0 +1,265 @@
+//! Routes: see the route lnd would take to a node for an amount (hops, fees, time-lock),
+//! pay an invoice along exactly that route, and move liquidity between two of your own
+//! channels with a circular payment to yourself.
+
+use futures::StreamExt;
+use leptos::prelude::*;
+
+use crate::components::{CopyButton, ErrorView};
+use crate::format::{amount, middle_ellipsis, short_channel_id};
+use crate::input::amount::parse;
+use crate::lnd::{LndError, pb};
+use crate::state::{Prefs, Session};
+
+#[component]
+pub fn RoutesPage() -> impl IntoView {
+    view! {
+        <RouteCard/>
+        <RebalanceCard/>
+    }
+}
+
+/// A route's hops, fees and time-lock.
+#[component]
+fn RouteView(route: pb::Route) -> impl IntoView {
+    let unit = Prefs::get().unit;
+    let (fees, total) = (route.total_fees_msat / 1000, route.total_amt_msat / 1000);
+    view! {
+        <div class="stack" id="route">
+            <ol class="rows hops">
+                {route.hops.iter().map(|h| {
+                    let (fwd, fee) = (h.amt_to_forward_msat / 1000, h.fee_msat);
+                    view! {
+                        <li>
+                            <span class="mono small" title=h.pub_key.clone()>{middle_ellipsis(&h.pub_key, 8)}</span>
+                            <span class="muted small">"via " {short_channel_id(h.chan_id)}</span>
+                            <span class="small">"forwards " {move || amount(fwd, unit.get())}</span>
+                            <span class="muted small">{format!("fee {} msat · expiry {}", crate::format::count(fee.max(0) as u64), h.expiry)}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+            <p class="small" id="route-summary">
+                {move || format!("{} hop{}, fees {}, total {}, time-lock until block {}",
+                    route.hops.len(), if route.hops.len() == 1 { "" } else { "s" }, amount(fees, unit.get()), amount(total, unit.get()), route.total_time_lock)}
+            </p>
+        </div>
+    }
+}
+
+#[component]
+fn RouteCard() -> impl IntoView {
+    let session = Session::get();
+    let request = RwSignal::new(String::new());
+    let problem: RwSignal<Option<String>> = RwSignal::new(None);
+    // The invoice, as the node reads it, and the route found for it.
+    let find = Action::new_local(move |text: &String| {
+        let text = text.trim().to_string();
+        async move {
+            let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
+            let req = lnd.decode_pay_req(&text).await?;
+            if req.num_msat == 0 {
+                return Err(LndError::Input("Routes are found for an amount: this request has none".into()));
+            }
+            let query = pb::QueryRoutesRequest { pub_key: req.destination.clone(), amt: req.num_satoshis, final_cltv_delta: req.cltv_expiry as i32, ..Default::default() };
+            let route = lnd.query_routes(query).await?.routes.into_iter().next().ok_or_else(|| LndError::Input("lnd found no route".into()))?;
+            Ok::<(pb::PayReq, pb::Route), LndError>((req, route))
+        }
+    });
+    let send = Action::new_local(move |(req, route): &(pb::PayReq, pb::Route)| {
+        let (req, mut route) = (req.clone(), route.clone());
+        async move {
+            let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
+            // The payee checks the invoice's payment secret, carried in the last hop.
+            if let Some(last) = route.hops.last_mut() {
+                last.mpp_record = Some(pb::MppRecord { payment_addr: req.payment_addr.clone(), total_amt_msat: req.num_msat });
+            }
+            let hash = hex::decode(&req.payment_hash).map_err(|_| LndError::Input("The payment hash is not hex".into()))?;
+            lnd.send_to_route_v2(&hash, route).await
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if request.get_untracked().trim().is_empty() {
+            return problem.set(Some("Paste a payment request".into()));
+        }
+        problem.set(None);
+        send.value().set(None);
+        find.dispatch_local(request.get_untracked());
+    };
+    view! {
+        <section class="card">
+            <h2>"Pay along a chosen route"</h2>
+            <form class="stack" on:submit=submit autocomplete="off">
+                <label>
+                    "Payment request"
+                    <textarea name="route-request" rows="2" spellcheck="false" prop:value=request on:input=move |ev| request.set(event_target_value(&ev))></textarea>
+                </label>
+                <button type="submit" name="find-route" disabled=find.pending()>"Find a route"</button>
+            </form>
+            {move || problem.get().map(|p| view! { <ErrorView error=LndError::Input(p)/> })}
+            {move || find.value().get().map(|r| match r {
+                Ok((req, route)) => {
+                    let chosen = StoredValue::new((req, route.clone()));
+                    view! {
+                        <RouteView route=route/>
+                        <button type="button" class="primary" name="pay-route" disabled=move || send.pending().get() || send.value().get().is_some()
+                            on:click=move |_| { send.dispatch_local(chosen.get_value()); }>"Pay along this route"</button>
+                    }.into_any()
+                }
+                Err(e) => view! { <ErrorView error=e/> }.into_any(),
+            })}
+            {move || send.value().get().map(|r| match r {
+                Ok(attempt) if attempt.status == pb::htlc_attempt::HtlcStatus::Succeeded as i32 => {
+                    let pre = hex::encode(&attempt.preimage);
+                    view! { <p class="progress" id="route-result">"Paid. Preimage " <span class="mono small">{middle_ellipsis(&pre, 12)}</span> " " <CopyButton text=pre/></p> }.into_any()
+                }
+                Ok(attempt) => {
+                    let why = attempt.failure.as_ref().and_then(|f| pb::failure::FailureCode::try_from(f.code).ok()).map(|c| c.as_str_name().to_lowercase().replace('_', " ")).unwrap_or_default();
+                    let at = attempt.failure.as_ref().map_or(0, |f| f.failure_source_index);
+                    view! { <ErrorView error=LndError::Input(format!("The route failed at hop {at}: {why}. Find a new route and try again."))/> }.into_any()
+                }
+                Err(e) => view! { <ErrorView error=e/> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+/// What a rebalance changed: the two channels' local balances before and after.
+#[derive(Clone)]
+struct Moved {
+    before: (i64, i64),
+    after: (i64, i64),
+    fee: i64,
+}
+
+fn local_of(channels: &[pb::Channel], id: u64) -> i64 {
+    channels.iter().find(|c| c.chan_id == id).map_or(0, |c| c.local_balance)
+}
+
+#[component]
+fn RebalanceCard() -> impl IntoView {
+    let session = Session::get();
+    let unit = Prefs::get().unit;
+    let refresh = RwSignal::new(0u32);
+    let channels = LocalResource::new(move || {
+        refresh.track();
+        let lnd = session.lnd.get();
+        async move { lnd.ok_or(LndError::Disconnected)?.list_channels().await }
+    });
+    let out_id = RwSignal::new(0u64);
+    let in_id = RwSignal::new(0u64);
+    let amount_text = RwSignal::new(String::new());
+    let fee_text = RwSignal::new(String::new());
+    let problem: RwSignal<Option<String>> = RwSignal::new(None);
+
+    let rebalance = Action::new_local(move |(out, inn, sats, max_fee): &(pb::Channel, pb::Channel, i64, i64)| {
+        let (out, inn, sats, max_fee) = (out.clone(), inn.clone(), *sats, *max_fee);
+        async move {
+            let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
+            let before = (out.local_balance, inn.local_balance);
+            let invoice = lnd.add_invoice(pb::Invoice { value: sats, memo: "Lightdeck rebalance".into(), expiry: 600, ..Default::default() }).await?;
+            let req = lnrpc::routerrpc::SendPaymentRequest {
+                payment_request: invoice.payment_request,
+                fee_limit_sat: max_fee,
+                timeout_seconds: 60,
+                allow_self_payment: true,
+                outgoing_chan_ids: vec![out.chan_id],
+                last_hop_pubkey: hex::decode(&inn.remote_pubkey).unwrap_or_default(),
+                ..Default::default()
+            };
+            let mut updates = lnd.send_payment_v2(req);
+            let mut last = None;
+            while let Some(u) = updates.next().await {
+                last = Some(u?);
+            }
+            let p = last.ok_or(LndError::Disconnected)?;
+            if p.status != pb::payment::PaymentStatus::Succeeded as i32 {
+                let why = match pb::PaymentFailureReason::try_from(p.failure_reason) {
+                    Ok(pb::PaymentFailureReason::FailureReasonNoRoute) => "No circular route within the maximum fee: raise the fee, lower the amount, or pick other channels.",
+                    Ok(pb::PaymentFailureReason::FailureReasonInsufficientBalance) => "The outgoing channel does not hold enough for this amount and its fees.",
+                    _ => "lnd could not complete the rebalance.",
+                };
+                return Err(LndError::Input(why.into()));
+            }
+            let now = lnd.list_channels().await?;
+            refresh.update(|n| *n += 1);
+            Ok(Moved { before, after: (local_of(&now, out.chan_id), local_of(&now, inn.chan_id)), fee: p.fee_sat })
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let list = channels.get_untracked().and_then(Result::ok).unwrap_or_default();
+        let u = unit.get_untracked();
+        let checked = (|| {
+            let out = list.iter().find(|c| c.chan_id == out_id.get_untracked()).cloned().ok_or("Choose the channel to move liquidity out of")?;
+            let inn = list.iter().find(|c| c.chan_id == in_id.get_untracked()).cloned().ok_or("Choose the channel to move liquidity into")?;
+            if out.chan_id == inn.chan_id || out.remote_pubkey == inn.remote_pubkey {
+                return Err("Pick two channels with different peers".to_string());
+            }
+            let sats = parse(&amount_text.get_untracked(), u).map_err(|e| format!("Amount: {e}"))?;
+            if sats > out.local_balance {
+                return Err(format!("The outgoing channel holds only {} on your side", amount(out.local_balance, u)));
+            }
+            let max_fee = if fee_text.get_untracked().trim().is_empty() { (sats / 1000).max(10) } else { parse(&fee_text.get_untracked(), u).map_err(|e| format!("Maximum fee: {e}"))? };
+            Ok((out, inn, sats, max_fee))
+        })();
+        match checked {
+            Ok(args) => {
+                problem.set(None);
+                rebalance.dispatch_local(args);
+            }
+            Err(e) => problem.set(Some(e)),
+        }
+    };
+    let options = move |selected: RwSignal<u64>| {
+        channels.get().and_then(Result::ok).unwrap_or_default().into_iter().map(move |c| {
+            let label = format!("{} · {} · {} on your side", middle_ellipsis(&c.remote_pubkey, 6), short_channel_id(c.chan_id), amount(c.local_balance, unit.get_untracked()));
+            let id = c.chan_id;
+            view! { <option value=id.to_string() selected=move || selected.get() == id>{label}</option> }
+        }).collect_view()
+    };
+    view! {
+        <section class="card">
+            <h2>"Rebalance between two channels"</h2>
+            <p class="muted small">"A payment to yourself: out through one channel, around the network, and back in through another. You pay the routing fees; your total balance stays the same."</p>
+            <form class="stack" on:submit=submit autocomplete="off">
+                <label>
+                    "Out of (has too much on your side)"
+                    <select name="rebalance-out" on:change=move |ev| out_id.set(event_target_value(&ev).parse().unwrap_or(0))>
+                        <option value="0">"Choose a channel…"</option>
+                        {move || options(out_id)}
+                    </select>
+                </label>
+                <label>
+                    "Into (needs more on your side)"
+                    <select name="rebalance-in" on:change=move |ev| in_id.set(event_target_value(&ev).parse().unwrap_or(0))>
+                        <option value="0">"Choose a channel…"</option>
+                        {move || options(in_id)}
+                    </select>
+                </label>
+                <div class="grid">
+                    <label>
+                        {move || format!("Amount ({})", unit.get().label())}
+                        <input type="text" inputmode="decimal" name="rebalance-amount" prop:value=amount_text on:input=move |ev| amount_text.set(event_target_value(&ev))/>
+                    </label>
+                    <label>
+                        {move || format!("Maximum fee ({}, default 0.1%, at least 10 sat)", unit.get().label())}
+                        <input type="text" inputmode="decimal" name="rebalance-fee" prop:value=fee_text on:input=move |ev| fee_text.set(event_target_value(&ev))/>
+                    </label>
+                </div>
+                {move || problem.get().map(|p| view! { <ErrorView error=LndError::Input(p)/> })}
+                {move || rebalance.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
+                <button type="submit" class="primary" name="rebalance" disabled=rebalance.pending()>
+                    {move || if rebalance.pending().get() { "Rebalancing…" } else { "Rebalance" }}
+                </button>
+            </form>
+            {move || rebalance.value().get().and_then(Result::ok).map(|m| view! {
+                <p class="progress" id="rebalance-result">
+                    {move || format!("Moved. Out: {} → {}. In: {} → {}. Fee paid: {}.",
+                        amount(m.before.0, unit.get()), amount(m.after.0, unit.get()), amount(m.before.1, unit.get()), amount(m.after.1, unit.get()), amount(m.fee, unit.get()))}
+                </p>
+            })}
+        </section>
+    }
+}
