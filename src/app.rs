@@ -8,7 +8,7 @@ use leptos_router::path;
 
 use crate::components::ErrorView;
 use crate::lnd::WalletState;
-use crate::pages::{ChannelsPage, ConnectPage, InvoicesPage, PayPage, NodePage, OnchainPage, PeersPage, WalletPage};
+use crate::pages::{ChannelsPage, ConnectPage, InvoicesPage, PayPage, RoutesPage, NodePage, OnchainPage, PeersPage, WalletPage};
 use crate::state::{Link, Prefs, Session};
 
 #[component]
@@ -56,6 +56,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/channels") view=ChannelsPage/>
                 <Route path=path!("/receive") view=InvoicesPage/>
                 <Route path=path!("/send") view=PayPage/>
+                <Route path=path!("/routes") view=RoutesPage/>
             </Routes>
         </main>
     }
@@ -118,6 +119,7 @@ fn Nav() -> impl IntoView {
                 <A href="/channels">"Channels"</A>
                 <A href="/receive">"Receive"</A>
                 <A href="/send">"Send"</A>
+                <A href="/routes">"Routes"</A>
             </nav>
         </Show>
     }

@@ -271,8 +271,8 @@ impl Network {
     }
 
     /// A running node's RPC and its admin credentials, for the control operations below
-    /// (they go through the same RPCs a client calls).
-    async fn as_admin(&self, name: &str) -> io::Result<(Arc<NodeRpc>, tonic::metadata::MetadataMap)> {
+    /// (they go through the same RPCs a client calls) and for benchmarks.
+    pub async fn as_admin(&self, name: &str) -> io::Result<(Arc<NodeRpc>, tonic::metadata::MetadataMap)> {
         let nodes = self.nodes.lock().await;
         let r = nodes.get(name).ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no running node {name}")))?;
         Ok((Arc::clone(&r.rpc), self.admin(&r.handle)?))

@@ -163,6 +163,9 @@ async fn invoices_and_payments_as_lnd() {
     let after = (local_balance(alice, &to_bob).await, local_balance(alice, &from_carol).await);
     assert_eq!(after.0, before.0 - 50_000 - fee, "left through bob");
     assert_eq!(after.1, before.1 + 50_000, "came back from carol");
+    let direct = alice.get(&format!("/v1/graph/routes/{carol_key}/1000?outgoing_chan_ids={}&final_cltv_delta=40", from_carol.as_str().unwrap())).await;
+    assert_eq!(direct["routes"][0]["hops"].as_array().unwrap().len(), 1, "{direct}");
+    assert_eq!(direct["routes"][0]["hops"][0]["chan_id"], from_carol);
     let (_, refused) = alice.call("POST", "/v2/router/send", Some(json!({"dest": b64(&hex::decode(&alice_key).unwrap()), "amt": "10", "payment_hash": b64(&[3; 32]), "timeout_seconds": 5}))).await;
     assert_eq!(refused["error"]["message"], "no self-payments allowed");
 

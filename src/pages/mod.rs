@@ -7,6 +7,7 @@ mod node;
 mod onchain;
 mod pay;
 mod peers;
+mod routes;
 mod wallet;
 
 pub use channels::ChannelsPage;
@@ -16,4 +17,5 @@ pub use node::NodePage;
 pub use onchain::OnchainPage;
 pub use pay::PayPage;
 pub use peers::PeersPage;
+pub use routes::RoutesPage;
 pub use wallet::WalletPage;

@@ -353,6 +353,59 @@ async fn payments_over_grpc_web() {
     payments(Via::GrpcWeb).await;
 }
 
+/// Routes: bob and carol played by the test around alice (alice → bob → carol → alice). A
+/// route to carol is shown hop by hop and paid along; then liquidity moves from alice's
+/// channel with bob to her channel with carol with a circular payment.
+async fn routes_and_rebalance(via: Via) {
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    for name in ["alice"] {
+        h.network.fund_node(name, 3_000_000, 1).await.expect("fund");
+    }
+    h.start_peer_node("bob").await;
+    h.start_peer_node("carol").await;
+    for name in ["bob", "carol"] {
+        h.network.fund_node(name, 3_000_000, 1).await.expect("fund");
+    }
+    h.network.open_channel("alice", "bob", 1_000_000, 0).await.expect("alice → bob");
+    h.network.open_channel("bob", "carol", 1_000_000, 0).await.expect("bob → carol");
+    h.network.open_channel("carol", "alice", 1_000_000, 0).await.expect("carol → alice");
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+    h.open_app().await;
+    h.connect(&h.node_url(), Some(&admin)).await;
+    h.expect_node_page().await;
+    h.click("nav a[href='/routes']").await;
+
+    let invoice = h.network.add_invoice("carol", 2_000, "by route").await.expect("carol's invoice");
+    h.fill("textarea[name=route-request]", &invoice).await;
+    h.click("button[name=find-route]").await;
+    h.wait_text("#route-summary", "2 hops").await;
+    h.screenshots("route").await;
+    h.click("button[name=pay-route]").await;
+    h.wait_text("#route-result", "Paid").await;
+
+    // Alice's channels in the order lnd lists them: with bob, then with carol.
+    h.find("select[name=rebalance-out] option:nth-child(2)").await;
+    h.find("select[name=rebalance-out]").await.select_by_index(1).await.expect("out of bob's channel");
+    h.find("select[name=rebalance-in]").await.select_by_index(2).await.expect("into carol's channel");
+    h.fill("input[name=rebalance-amount]", "50000").await;
+    h.click("button[name=rebalance]").await;
+    h.wait_text("#rebalance-result", "Moved").await;
+    h.wait_text("#rebalance-result", "In: 0 sat → 50,000 sat").await;
+    h.screenshots("rebalance").await;
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routes_and_rebalance_over_rest() {
+    routes_and_rebalance(Via::Rest).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routes_and_rebalance_over_grpc_web() {
+    routes_and_rebalance(Via::GrpcWeb).await;
+}
+
 /// Failures a user meets at the door, each with its own message.
 async fn connection_failures(via: Via) {
     let h = Harness::start(via).await;

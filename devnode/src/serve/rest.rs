@@ -96,6 +96,8 @@ enum Q {
     Bytes,
     /// `map<string, int64>`: `Name[key]=value`.
     Map,
+    /// A repeated field: each occurrence adds an element.
+    List,
 }
 
 const TX_QUERY: &[(&str, Q)] = &[("start_height", Q::Int), ("end_height", Q::Int), ("account", Q::Str), ("index_offset", Q::Int), ("max_transactions", Q::Int)];
@@ -141,6 +143,12 @@ fn query_message<T: DeserializeOwned>(query: Option<&str>, fields: &[(&str, Q)])
                 use base64::Engine;
                 let bytes = gateway_bytes(&value).ok_or_else(|| mismatch(&key, "illegal base64 data"))?;
                 Value::String(base64::engine::general_purpose::STANDARD.encode(bytes))
+            }
+            Q::List => {
+                if let Value::Array(items) = obj.entry(field.to_string()).or_insert_with(|| Value::Array(vec![])) {
+                    items.push(Value::String(value));
+                }
+                continue;
             }
             Q::Map => {
                 let entry = obj.entry(field.to_string()).or_insert_with(|| Value::Object(Map::new()));
@@ -336,7 +344,7 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
 
 const QUERY_ROUTES_FIELDS: &[(&str, Q)] = &[
     ("final_cltv_delta", Q::Int), ("source_pub_key", Q::Str), ("use_mission_control", Q::Bool), ("cltv_limit", Q::Int),
-    ("outgoing_chan_id", Q::Str), ("last_hop_pubkey", Q::Bytes), ("time_pref", Q::Int), ("amt_msat", Q::Int),
+    ("outgoing_chan_id", Q::Str), ("outgoing_chan_ids", Q::List), ("last_hop_pubkey", Q::Bytes), ("time_pref", Q::Int), ("amt_msat", Q::Int),
 ];
 
 /// QueryRoutes: the destination and amount from the path; the rest from the query string,

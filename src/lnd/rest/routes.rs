@@ -174,6 +174,9 @@ pub fn list_payments(req: &pb::ListPaymentsRequest) -> Call {
 /// Destination and amount in the path; an outgoing channel and a last hop in the query.
 pub fn query_routes(req: &pb::QueryRoutesRequest) -> Call {
     let mut q = Vec::new();
+    if req.final_cltv_delta != 0 {
+        q.push(format!("final_cltv_delta={}", req.final_cltv_delta));
+    }
     if let Some(id) = req.outgoing_chan_ids.first() {
         q.push(format!("outgoing_chan_ids={id}"));
     }
@@ -397,6 +400,12 @@ mod channel_tests {
         assert_eq!(rules[0].path, "/v1/channels/{channel_point.funding_txid_str}/{channel_point.output_index}");
         let force = close_channel(txid, 0, &pb::CloseChannelRequest { force: true, ..Default::default() });
         assert!(force.path.ends_with("/0?force=true"), "a force close carries no fee: lnd refuses one");
+    }
+
+    #[test]
+    fn route_queries_carry_the_invoices_final_cltv_and_constraints() {
+        let req = pb::QueryRoutesRequest { pub_key: "02ab".into(), amt: 2_000, final_cltv_delta: 80, outgoing_chan_ids: vec![7], last_hop_pubkey: vec![3; 2], ..Default::default() };
+        assert_eq!(query_routes(&req).path, "/v1/graph/routes/02ab/2000?final_cltv_delta=80&outgoing_chan_ids=7&last_hop_pubkey=AwM=");
     }
 
     #[test]
