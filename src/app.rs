@@ -8,12 +8,13 @@ use leptos_router::path;
 
 use crate::components::ErrorView;
 use crate::lnd::WalletState;
-use crate::pages::{ChannelsPage, ConnectPage, InvoicesPage, PayPage, RoutesPage, NodePage, OnchainPage, PeersPage, WalletPage};
+use crate::pages::{BackupsPage, ChannelsPage, ConnectPage, InvoicesPage, PayPage, RoutesPage, NodePage, OnchainPage, PeersPage, WalletPage};
 use crate::state::{Link, Prefs, Session};
 
 #[component]
 pub fn App() -> impl IntoView {
-    Session::provide();
+    let session = Session::provide();
+    crate::state::Backups::provide(session);
     Prefs::provide();
     view! {
         <Router>
@@ -57,6 +58,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/receive") view=InvoicesPage/>
                 <Route path=path!("/send") view=PayPage/>
                 <Route path=path!("/routes") view=RoutesPage/>
+                <Route path=path!("/backups") view=BackupsPage/>
             </Routes>
         </main>
     }
@@ -120,6 +122,7 @@ fn Nav() -> impl IntoView {
                 <A href="/receive">"Receive"</A>
                 <A href="/send">"Send"</A>
                 <A href="/routes">"Routes"</A>
+                <A href="/backups">"Backups"</A>
             </nav>
         </Show>
     }

@@ -9,7 +9,7 @@ mod unit_toggle;
 mod virtual_list;
 
 pub use copy::CopyButton;
-pub use download::DownloadButton;
+pub use download::{DownloadButton, download, read_bytes, read_chosen_file};
 pub use error_view::ErrorView;
 pub use list_card::ListCard;
 pub use qr::Qr;

@@ -228,4 +228,20 @@ impl GrpcWeb {
     pub fn subscribe_single_invoice(&self, req: irpc::SubscribeSingleInvoiceRequest) -> LndStream<pb::Invoice> {
         self.stream(req, |c, r| async move { InvoicesClient::new(c).subscribe_single_invoice(r).await })
     }
+
+    pub async fn export_all_channel_backups(&self) -> Result<pb::ChanBackupSnapshot, LndError> {
+        self.unary(pb::ChanBackupExportRequest {}, |c, r| async move { LightningClient::new(c).export_all_channel_backups(r).await }).await
+    }
+
+    pub async fn verify_chan_backup(&self, req: pb::ChanBackupSnapshot) -> Result<pb::VerifyChanBackupResponse, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).verify_chan_backup(r).await }).await
+    }
+
+    pub async fn restore_channel_backups(&self, req: pb::RestoreChanBackupRequest) -> Result<pb::RestoreBackupResponse, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).restore_channel_backups(r).await }).await
+    }
+
+    pub fn subscribe_channel_backups(&self) -> LndStream<pb::ChanBackupSnapshot> {
+        self.stream(pb::ChannelBackupSubscription {}, |c, r| async move { LightningClient::new(c).subscribe_channel_backups(r).await })
+    }
 }

@@ -406,5 +406,40 @@ mod client {
                 Wire::GrpcWeb(g) => g.subscribe_single_invoice(lnrpc::invoicesrpc::SubscribeSingleInvoiceRequest { r_hash: hash.to_vec() }),
             }
         }
+
+        /// Every channel's backup, one by one and as one packed file.
+        pub async fn export_all_channel_backups(&self) -> Result<pb::ChanBackupSnapshot, LndError> {
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::export_all_channel_backups()).await,
+                Wire::GrpcWeb(g) => g.export_all_channel_backups().await,
+            }
+        }
+
+        /// Checks a packed backup file against this node's key; returns the channels in it.
+        pub async fn verify_chan_backup(&self, multi: Vec<u8>) -> Result<Vec<String>, LndError> {
+            let req = pb::ChanBackupSnapshot { multi_chan_backup: Some(pb::MultiChanBackup { multi_chan_backup: multi, chan_points: vec![] }), single_chan_backups: None };
+            let resp = match &self.wire {
+                Wire::Rest(r) => r.unary::<pb::VerifyChanBackupResponse>(routes::verify_chan_backup(&req)).await?,
+                Wire::GrpcWeb(g) => g.verify_chan_backup(req).await?,
+            };
+            Ok(resp.chan_points)
+        }
+
+        pub async fn restore_channel_backups(&self, multi: Vec<u8>) -> Result<u32, LndError> {
+            let req = pb::RestoreChanBackupRequest { backup: Some(pb::restore_chan_backup_request::Backup::MultiChanBackup(multi)) };
+            let resp = match &self.wire {
+                Wire::Rest(r) => r.unary::<pb::RestoreBackupResponse>(routes::restore_channel_backups(&req)).await?,
+                Wire::GrpcWeb(g) => g.restore_channel_backups(req).await?,
+            };
+            Ok(resp.num_restored)
+        }
+
+        /// A new snapshot after every channel change.
+        pub fn subscribe_channel_backups(&self) -> LndStream<pb::ChanBackupSnapshot> {
+            match &self.wire {
+                Wire::Rest(r) => r.stream(routes::subscribe_channel_backups()),
+                Wire::GrpcWeb(g) => g.subscribe_channel_backups(),
+            }
+        }
     }
 }

@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::components::ErrorView;
 use crate::lnd::endpoint::parse_lndconnect;
@@ -59,10 +58,7 @@ async fn connect(form: Form) -> Result<(Lnd, WalletState), LndError> {
 }
 
 async fn read_file(file: web_sys::File) -> Result<Macaroon, LndError> {
-    let buf = JsFuture::from(file.array_buffer())
-        .await
-        .map_err(|_| LndError::Input("Could not read that file; choose it again".into()))?;
-    Macaroon::from_bytes(js_sys::Uint8Array::new(&buf).to_vec())
+    Macaroon::from_bytes(crate::components::read_bytes(file).await?)
 }
 
 #[component]

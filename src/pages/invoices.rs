@@ -272,7 +272,7 @@ fn HoldControls(hash: Vec<u8>, preimage: [u8; 32]) -> impl IntoView {
                 "This is a hold invoice. Its secret (preimage) exists only in this page: download it if you may settle later, "
                 "because without it the payment can only be canceled."
             </p>
-            <DownloadButton name="download-preimage" filename=filename text=hex::encode(preimage) label="Download the preimage"/>
+            <DownloadButton name="download-preimage" filename=filename data=hex::encode(preimage).into_bytes() label="Download the preimage"/>
             <Show when=held fallback=move || view! {
                 <p class="muted" id="hold-state">{move || state.get().map(|i| state_words(&i)).unwrap_or("Waiting for payment")}</p>
             }>

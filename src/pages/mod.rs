@@ -1,5 +1,6 @@
 //! One module per route.
 
+mod backups;
 mod channels;
 mod connect;
 mod invoices;
@@ -10,6 +11,7 @@ mod peers;
 mod routes;
 mod wallet;
 
+pub use backups::BackupsPage;
 pub use channels::ChannelsPage;
 pub use connect::ConnectPage;
 pub use invoices::InvoicesPage;

@@ -56,12 +56,17 @@ fn Starting(state: WalletState) -> impl IntoView {
 }
 
 /// Sends InitWallet and switches the session to the admin macaroon lnd returns.
-async fn init_wallet(session: Session, mnemonic: Vec<String>, aezeed_passphrase: String, password: String) -> Result<(), LndError> {
+async fn init_wallet(session: Session, mnemonic: Vec<String>, aezeed_passphrase: String, password: String, backup: Option<Vec<u8>>) -> Result<(), LndError> {
     let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
     let req = pb::InitWalletRequest {
         wallet_password: password.into_bytes(),
         cipher_seed_mnemonic: mnemonic,
         aezeed_passphrase: aezeed_passphrase.into_bytes(),
+        // lnd restores these channels once the wallet is up.
+        channel_backups: backup.map(|multi| pb::ChanBackupSnapshot {
+            multi_chan_backup: Some(pb::MultiChanBackup { multi_chan_backup: multi, chan_points: vec![] }),
+            single_chan_backups: None,
+        }),
         ..Default::default()
     };
     let admin = lnd.init_wallet(req).await?;
@@ -133,7 +138,7 @@ fn CreateWallet() -> impl IntoView {
     let create = Action::new_local(move |(pass, pw): &(String, String)| {
         let (pass, pw) = (pass.clone(), pw.clone());
         async move {
-            init_wallet(session, words.get_untracked(), pass, pw).await?;
+            init_wallet(session, words.get_untracked(), pass, pw, None).await?;
             // The node has the seed now; drop this page's copies.
             words.set(Vec::new());
             password.set(String::new());
@@ -259,10 +264,12 @@ fn RestoreWallet() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let repeat = RwSignal::new(String::new());
     let input_error: RwSignal<Option<LndError>> = RwSignal::new(None);
+    let backup: RwSignal<Option<Result<Vec<u8>, LndError>>> = RwSignal::new(None);
     let restore = Action::new_local(move |(mnemonic, pass, pw): &(Vec<String>, String, String)| {
         let (mnemonic, pass, pw) = (mnemonic.clone(), pass.clone(), pw.clone());
+        let file = backup.get_untracked().and_then(Result::ok);
         async move {
-            init_wallet(session, mnemonic, pass, pw).await?;
+            init_wallet(session, mnemonic, pass, pw, file).await?;
             words.set(String::new());
             Ok::<(), LndError>(())
         }
@@ -291,6 +298,11 @@ fn RestoreWallet() -> impl IntoView {
                 <input type="password" autocomplete="off" prop:value=passphrase on:input=move |ev| passphrase.set(event_target_value(&ev))/>
             </label>
             <PasswordFields password=password repeat=repeat/>
+            <label>
+                "Channel backup file (optional): lnd asks your old peers to close those channels and return your funds"
+                <input type="file" name="restore-backup-file" on:change=crate::components::read_chosen_file(backup)/>
+            </label>
+            {move || backup.get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
             {move || input_error.get().map(|e| view! { <ErrorView error=e/> })}
             {move || restore.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
             <button type="submit" class="primary" name="restore" disabled=restore.pending()>"Restore wallet"</button>

@@ -1,10 +1,12 @@
 //! What the whole app shares: the connection to the node and the node's wallet state,
 //! kept current by lnd's SubscribeState stream.
 
+mod backups;
 mod live;
 mod prefs;
 mod session;
 
+pub use backups::{Backups, packed};
 pub use live::{refresh_on, spawn_scoped};
 pub use prefs::Prefs;
 pub use session::{Link, Session};

@@ -406,6 +406,68 @@ async fn routes_and_rebalance_over_grpc_web() {
     routes_and_rebalance(Via::GrpcWeb).await;
 }
 
+/// Channel backups on a node operator's bad day: the app exports and checks a backup; the
+/// node loses its channel database (stop, delete `channel.db`, restart, unlock); the app
+/// shows no channels, restores from the backup file, and the channel closes by the peer,
+/// returning alice's share on-chain.
+async fn backup_and_restore(via: Via) {
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    h.network.fund_node("alice", 2_000_000, 1).await.expect("fund");
+    h.start_peer_node("bob").await;
+    h.network.open_channel("alice", "bob", 500_000, 0).await.expect("channel");
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+    h.open_app().await;
+    h.connect(&h.node_url(), Some(&admin)).await;
+    h.expect_node_page().await;
+
+    h.click("nav a[href='/backups']").await;
+    h.click("button[name=export-backups]").await;
+    h.wait_text("#backup-export", "Backup of 1 channel").await;
+    h.screenshots("backups").await;
+    // The file a user would have downloaded: lnd's packed Multi, as the node exports it.
+    let (rpc, md) = h.network.as_admin("alice").await.expect("alice");
+    let snapshot = rpc.export_all_channel_backups(&md, Default::default()).expect("export");
+    let file = h.node.dir.root.join("../channel.backup");
+    std::fs::write(&file, snapshot.multi_chan_backup.expect("multi").multi_chan_backup).expect("backup file");
+    let path = file.canonicalize().expect("path").display().to_string();
+    h.find("input[name=verify-file]").await.send_keys(&path).await.expect("choose file");
+    h.click("button[name=verify-backup]").await;
+    h.wait_text("#verify-result", "covering 1 channel").await;
+
+    // The channel database is lost.
+    h.network.stop_node("alice").await.expect("stop");
+    std::fs::remove_file(h.node.dir.root.join("data/graph/regtest/channel.db")).expect("delete channel.db");
+    h.network.start_node(h.node.spec.clone()).await.expect("start");
+    h.network.unlock_wallet("alice", b"password1").await.expect("unlock");
+    h.click("nav a[href='/channels']").await;
+    h.wait_text("#channels, .card p.muted", "No open channels").await;
+
+    h.click("nav a[href='/backups']").await;
+    h.find("input[name=restore-file]").await.send_keys(&path).await.expect("choose file");
+    h.click("input[name=restore-confirm]").await;
+    h.click("button[name=restore-backup]").await;
+    h.wait_text("#restore-result", "1 channel restored").await;
+    h.click("#restore-result a").await;
+    h.wait_text("#pending-channels li", "Closing").await;
+    h.network.mine(1).expect("mine");
+    h.wait_text("#closed-channels li", "Force closed by the peer").await;
+    // 500,000 − 2,810 commitment fee − 660 anchors.
+    h.wait_text("#closed-channels li", "496,530 sat").await;
+    h.screenshots("restored").await;
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_and_restore_over_rest() {
+    backup_and_restore(Via::Rest).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_and_restore_over_grpc_web() {
+    backup_and_restore(Via::GrpcWeb).await;
+}
+
 /// Failures a user meets at the door, each with its own message.
 async fn connection_failures(via: Via) {
     let h = Harness::start(via).await;

@@ -149,8 +149,35 @@ impl NodeRpc {
                 .map_err(|e| Status::unknown(format!("unable to unpack single backups: {e}")))?,
             None => return Err(Status::unknown("backup must be specified")),
         };
+        Ok(pb::RestoreBackupResponse { num_restored: self.restore_singles(&singles) })
+    }
+
+    /// InitWallet's or UnlockWallet's `channel_backups`, restored once the server is up, as
+    /// lnd does.
+    pub(super) fn restore_snapshot(self: &Arc<Self>, snapshot: pb::ChanBackupSnapshot) {
+        let Ok(key) = self.backup_key() else { return };
+        let multi = snapshot.multi_chan_backup.map(|m| m.multi_chan_backup).filter(|m| !m.is_empty());
+        let singles: Result<Vec<Single>, _> = match multi {
+            Some(packed) => backup::decrypt(&key, &packed).and_then(|p| backup::deserialize_multi(&p)),
+            None => snapshot
+                .single_chan_backups
+                .map(|s| s.chan_backups)
+                .unwrap_or_default()
+                .iter()
+                .map(|b| backup::decrypt(&key, &b.chan_backup).and_then(|p| backup::deserialize_single(&p)))
+                .collect(),
+        };
+        match singles {
+            Ok(singles) => {
+                self.restore_singles(&singles);
+            }
+            Err(e) => eprintln!("devnode: the wallet's channel backup could not be restored: {e}"),
+        }
+    }
+
+    fn restore_singles(self: &Arc<Self>, singles: &[Single]) -> u32 {
         let mut restored = 0;
-        for s in &singles {
+        for s in singles {
             let cp = s.chan_point();
             if self.channels().find(&cp).is_some() || self.channels().closed.iter().any(|c| c.channel.chan_point() == cp) {
                 continue;
@@ -179,12 +206,12 @@ impl NodeRpc {
             restored += 1;
         }
         self.save_now();
-        for s in &singles {
+        for s in singles {
             let peer = hex::encode(s.remote_pubkey);
             self.reconnect(&peer);
             self.request_force_close(&peer, &s.chan_point());
         }
-        Ok(pb::RestoreBackupResponse { num_restored: restored })
+        restored
     }
 
     /// The data-loss protection exchange: the peer learns we lost our state, closes with

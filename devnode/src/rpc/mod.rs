@@ -137,6 +137,8 @@ pub struct NodeRpc {
     /// A save of the channel database is scheduled (payments save in batches).
     save_pending: std::sync::atomic::AtomicBool,
     this: std::sync::Weak<NodeRpc>,
+    /// Channel backups given with InitWallet/UnlockWallet, restored once the server is up.
+    pending_restore: Mutex<Option<pb::ChanBackupSnapshot>>,
 }
 
 /// A stream's items up to and including the first that `last` accepts, then its end: the
@@ -240,6 +242,7 @@ impl NodeRpc {
             payment_events,
             save_pending: Default::default(),
             this: this.clone(),
+            pending_restore: Mutex::new(None),
         })
     }
 
@@ -300,6 +303,7 @@ impl NodeRpc {
 
     pub async fn init_wallet(self: &Arc<Self>, md: MetadataMap, req: pb::InitWalletRequest) -> Result<pb::InitWalletResponse, Status> {
         self.authorize(&md, &INIT_WALLET)?;
+        let backups = req.channel_backups.clone();
         let init = node::InitWallet {
             password: req.wallet_password,
             mnemonic: req.cipher_seed_mnemonic,
@@ -317,14 +321,17 @@ impl NodeRpc {
             Ok(macs)
         })
         .await?;
+        *self.pending_restore.lock().expect("restore lock") = backups;
         self.unlocked(&macs, req.stateless_init)?;
         Ok(pb::InitWalletResponse { admin_macaroon: macs.admin })
     }
 
     pub async fn unlock_wallet(self: &Arc<Self>, md: MetadataMap, req: pb::UnlockWalletRequest) -> Result<pb::UnlockWalletResponse, Status> {
         self.authorize(&md, &UNLOCK_WALLET)?;
+        let backups = req.channel_backups.clone();
         let this = Arc::clone(self);
         blocking(move || this.node().unlock(&req.wallet_password).map_err(status)).await?;
+        *self.pending_restore.lock().expect("restore lock") = backups;
         self.started();
         Ok(pb::UnlockWalletResponse {})
     }
@@ -425,6 +432,10 @@ impl NodeRpc {
         self.watch_chain();
         for peer in self.channel_peers() {
             self.reconnect(&peer);
+        }
+        let restore = self.pending_restore.lock().expect("restore lock").take();
+        if let Some(snapshot) = restore {
+            self.restore_snapshot(snapshot);
         }
     }
 

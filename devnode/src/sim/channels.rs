@@ -334,7 +334,7 @@ impl ChannelDb {
             if let Phase::WaitingClose { local_initiated, .. } = ch.phase {
                 let close = Closed { close_height, ..classify(ch, spender, me, local_initiated) };
                 changes.push(Change::Closed(cp.clone()));
-                if close.close_type == CloseType::LocalForce {
+                if close.close_type == CloseType::LocalForce && close.time_locked_balance > 0 {
                     ch.phase = Phase::ForceClosing { closing_txid: spender.txid.clone(), close_height, sweep_txid: None };
                 } else {
                     closed_now.push(cp.clone());
@@ -376,14 +376,18 @@ impl ChannelDb {
 fn classify(ch: &Channel, tx: &Tx, me: &str, closer: bool) -> Closed {
     let cp = ch.chan_point();
     let pays = |p: &PayTo| tx.outputs.iter().find(|o| o.script_hex == p.script_hex).map_or(0, |o| o.value);
-    let ours_delayed = to_local_output(&cp, me, ch.csv_delay);
-    let theirs_delayed = to_local_output(&cp, &ch.remote_pubkey, ch.csv_delay);
-    let (close_type, settled, locked) = if let Some(o) = tx.outputs.iter().find(|o| o.script_hex == ours_delayed.script_hex) {
-        (CloseType::LocalForce, 0, o.value)
-    } else if tx.outputs.iter().any(|o| o.script_hex == theirs_delayed.script_hex) {
-        (CloseType::RemoteForce, pays(&ch.local_payout), 0)
-    } else {
-        (CloseType::Cooperative, pays(&ch.local_payout), 0)
+    let has = |p: &PayTo| tx.outputs.iter().find(|o| o.script_hex == p.script_hex).map(|o| o.value);
+    let ours_delayed = has(&to_local_output(&cp, me, ch.csv_delay));
+    let theirs_delayed = has(&to_local_output(&cp, &ch.remote_pubkey, ch.csv_delay));
+    // A commitment always carries both anchors, even when one side's balance is too small
+    // for an output of its own.
+    let commitment = has(&anchor_output(me)).is_some();
+    let (close_type, settled, locked) = match (ours_delayed, theirs_delayed) {
+        (Some(value), _) => (CloseType::LocalForce, 0, value),
+        (None, Some(_)) => (CloseType::RemoteForce, pays(&ch.local_payout), 0),
+        (None, None) if commitment && closer => (CloseType::LocalForce, 0, 0),
+        (None, None) if commitment => (CloseType::RemoteForce, pays(&ch.local_payout), 0),
+        (None, None) => (CloseType::Cooperative, pays(&ch.local_payout), 0),
     };
     let local_initiated = match close_type {
         CloseType::LocalForce => true,
@@ -519,6 +523,26 @@ mod tests {
         assert!(alice.closed[0].local_initiated);
         assert!(!bob.closed[0].local_initiated);
         assert_eq!(bob.closed[0].settled_balance, 20_000);
+    }
+
+    #[test]
+    fn a_force_close_by_a_peer_with_nothing_of_its_own_is_still_a_force_close() {
+        let (mut chain, mut alice, mut bob) = open_pair(100_000, 0);
+        chain.mine(3, 10);
+        alice.sync(&chain, ALICE);
+        bob.sync(&chain, BOB);
+        let theirs = bob.channels[0].clone();
+        let (outputs, fee) = force_close_outputs(&theirs, BOB);
+        assert_eq!(outputs.len(), 3, "alice's output and the two anchors; bob has no balance");
+        chain.submit(&[(theirs.funding_txid.clone(), 0)], outputs, fee, "", 20).unwrap();
+        chain.mine(1, 30);
+        alice.sync(&chain, ALICE);
+        assert_eq!(alice.closed[0].close_type, CloseType::RemoteForce);
+        assert!(alice.channels.is_empty());
+        bob.channels[0].phase = Phase::WaitingClose { closing_txid: String::new(), local_initiated: true };
+        let (changes, sweeps) = bob.sync(&chain, BOB);
+        assert_eq!(bob.closed[0].close_type, CloseType::LocalForce);
+        assert!(sweeps.is_empty() && bob.channels.is_empty(), "nothing to sweep: resolved at once ({changes:?})");
     }
 
     #[test]

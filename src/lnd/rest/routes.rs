@@ -219,6 +219,24 @@ pub fn subscribe_single_invoice(hash: &[u8]) -> Call {
     Call::get(format!("/v2/invoices/subscribe/{}", gateway_bytes(hash)))
 }
 
+pub fn export_all_channel_backups() -> Call {
+    Call::get("/v1/channels/backup")
+}
+
+/// The snapshot nests the packed Multi: `{"multi_chan_backup":{"multi_chan_backup":…}}`.
+pub fn verify_chan_backup(req: &pb::ChanBackupSnapshot) -> Call {
+    Call::post("/v1/channels/backup/verify", req)
+}
+
+/// Here the packed Multi is the oneof itself: `{"multi_chan_backup":"<base64>"}`.
+pub fn restore_channel_backups(req: &pb::RestoreChanBackupRequest) -> Call {
+    Call::post("/v1/channels/backup/restore", req)
+}
+
+pub fn subscribe_channel_backups() -> Call {
+    Call::get("/v1/channels/backup/subscribe")
+}
+
 /// Query values: everything but unreserved characters percent-encoded.
 fn query_value(v: &str) -> String {
     v.bytes()
@@ -303,6 +321,10 @@ mod tests {
             ("invoicesrpc.Invoices.SettleInvoice", settle_invoice(&Default::default())),
             ("invoicesrpc.Invoices.CancelInvoice", cancel_invoice(&Default::default())),
             ("invoicesrpc.Invoices.SubscribeSingleInvoice", subscribe_single_invoice(&[1; 32])),
+            ("lnrpc.Lightning.ExportAllChannelBackups", export_all_channel_backups()),
+            ("lnrpc.Lightning.VerifyChanBackup", verify_chan_backup(&Default::default())),
+            ("lnrpc.Lightning.RestoreChannelBackups", restore_channel_backups(&Default::default())),
+            ("lnrpc.Lightning.SubscribeChannelBackups", subscribe_channel_backups()),
         ];
         for (selector, call) in calls {
             let path = call.path.split('?').next().unwrap();
@@ -406,6 +428,16 @@ mod channel_tests {
     fn route_queries_carry_the_invoices_final_cltv_and_constraints() {
         let req = pb::QueryRoutesRequest { pub_key: "02ab".into(), amt: 2_000, final_cltv_delta: 80, outgoing_chan_ids: vec![7], last_hop_pubkey: vec![3; 2], ..Default::default() };
         assert_eq!(query_routes(&req).path, "/v1/graph/routes/02ab/2000?final_cltv_delta=80&outgoing_chan_ids=7&last_hop_pubkey=AwM=");
+    }
+
+    #[test]
+    fn backups_nest_as_lnd_expects_in_verify_and_not_in_restore() {
+        let verify = pb::ChanBackupSnapshot { multi_chan_backup: Some(pb::MultiChanBackup { multi_chan_backup: vec![1, 2], chan_points: vec![] }), ..Default::default() };
+        let body: serde_json::Value = serde_json::from_str(verify_chan_backup(&verify).body.as_deref().unwrap()).unwrap();
+        assert_eq!(body["multi_chan_backup"]["multi_chan_backup"], "AQI=");
+        let restore = pb::RestoreChanBackupRequest { backup: Some(pb::restore_chan_backup_request::Backup::MultiChanBackup(vec![1, 2])) };
+        let body: serde_json::Value = serde_json::from_str(restore_channel_backups(&restore).body.as_deref().unwrap()).unwrap();
+        assert_eq!(body["multi_chan_backup"], "AQI=");
     }
 
     #[test]
