@@ -58,6 +58,9 @@ pub struct NodeSpec {
     pub rest_tls: bool,
     /// lnd's `restcors`: origins allowed to call REST from a browser ("*" for any).
     pub restcors: Vec<String>,
+    /// The lnd release this node answers as.
+    #[serde(default)]
+    pub lnd: rpc::LndVersion,
 }
 
 impl NodeSpec {
@@ -69,6 +72,7 @@ impl NodeSpec {
             ports: Ports::default(),
             rest_tls: true,
             restcors: Vec::new(),
+            lnd: Default::default(),
         }
     }
 }
@@ -175,7 +179,7 @@ impl Network {
 
         let tls = serve::tls::load_or_create(&dir)?;
         let node = Node::start(spec.alias.clone(), spec.color.clone(), dir.load_wallet()?);
-        let settings = NodeSettings { p2p_host: host.clone(), p2p_port: spec.ports.p2p, startup_step: self.config.startup_step };
+        let settings = NodeSettings { p2p_host: host.clone(), p2p_port: spec.ports.p2p, startup_step: self.config.startup_step, lnd: spec.lnd };
         let rpc = NodeRpc::new(node, Arc::clone(&self.ledger), Arc::clone(&self.switchboard), dir.clone(), settings);
         self.switchboard.listen(&format!("{host}:{}", spec.ports.p2p), &rpc);
         let opts = serve::ServeOptions { rest_tls: spec.rest_tls, restcors: spec.restcors.clone() };

@@ -3,8 +3,10 @@
 //! ```text
 //! devnode [--datadir DIR] [--host ADDR] [--restcors ORIGIN]... [--no-rest-tls]
 //!         [--node NAME[:REST:GRPC:GRPCWEB:P2P]]... [--mine-every SECONDS] [--control HOST:PORT]
+//!         [--lnd 0.20|0.21]
 //! ```
-//! `--control` serves a page (and form endpoints) with a faucet and a miner.
+//! `--control` serves a page (and form endpoints) with a faucet, a miner and channel opening.
+//! `--lnd 0.21` answers as lnd 0.21, which no longer has SendPaymentSync or SendToRouteSync.
 //! Without `--node` it runs one node, `alice`, on lnd's default ports (REST 8080,
 //! gRPC 10009, p2p 9735) with gRPC-web on 8081.
 
@@ -20,10 +22,11 @@ struct Args {
     nodes: Vec<NodeSpec>,
     mine_every: Option<u64>,
     control: Option<String>,
+    lnd: devnode::rpc::LndVersion,
 }
 
 fn usage(msg: &str) -> ! {
-    eprintln!("devnode: {msg}\nusage: devnode [--datadir DIR] [--host ADDR] [--restcors ORIGIN]... [--no-rest-tls] [--node NAME[:REST:GRPC:GRPCWEB:P2P]]... [--mine-every SECONDS] [--control HOST:PORT]");
+    eprintln!("devnode: {msg}\nusage: devnode [--datadir DIR] [--host ADDR] [--restcors ORIGIN]... [--no-rest-tls] [--node NAME[:REST:GRPC:GRPCWEB:P2P]]... [--mine-every SECONDS] [--control HOST:PORT] [--lnd 0.20|0.21]");
     std::process::exit(2)
 }
 
@@ -40,7 +43,7 @@ fn parse_node(s: &str) -> NodeSpec {
 }
 
 fn parse() -> Args {
-    let mut a = Args { datadir: "devnode-data".into(), host: "127.0.0.1".into(), restcors: vec![], rest_tls: true, nodes: vec![], mine_every: None, control: None };
+    let mut a = Args { datadir: "devnode-data".into(), host: "127.0.0.1".into(), restcors: vec![], rest_tls: true, nodes: vec![], mine_every: None, control: None, lnd: Default::default() };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| usage(&format!("{flag} needs a value")));
@@ -51,6 +54,7 @@ fn parse() -> Args {
             "--no-rest-tls" => a.rest_tls = false,
             "--node" => a.nodes.push(parse_node(&value())),
             "--control" => a.control = Some(value()),
+            "--lnd" => a.lnd = devnode::rpc::LndVersion::parse(&value()).unwrap_or_else(|| usage("--lnd takes 0.20 or 0.21")),
             "--mine-every" => a.mine_every = Some(value().parse().unwrap_or_else(|_| usage("--mine-every takes seconds"))),
             "-h" | "--help" => usage("help"),
             other => usage(&format!("unknown option {other}")),
@@ -71,6 +75,7 @@ async fn main() -> std::io::Result<()> {
     for mut spec in args.nodes {
         spec.rest_tls = args.rest_tls;
         spec.restcors = args.restcors.clone();
+        spec.lnd = args.lnd;
         let node = network.start_node(spec).await?;
         println!("node {}:", node.spec.name);
         println!("  REST      {}", node.rest_url());

@@ -180,3 +180,27 @@ async fn invoices_and_payments_as_lnd() {
     let indexes: Vec<&str> = backlog.iter().map(|l| l["result"]["add_index"].as_str().unwrap()).collect();
     assert_eq!(indexes, ["4", "5"], "the keysend and the big invoice");
 }
+
+/// `--lnd 0.21`: the synchronous payment RPCs are gone (REST 404, gRPC "unknown method"),
+/// the router's remain.
+#[tokio::test]
+async fn lnd_0_21_has_no_synchronous_payments() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = devnode::NetworkConfig::new(dir.path());
+    config.startup_step = std::time::Duration::from_millis(1);
+    let network = devnode::Network::open(config).unwrap();
+    let spec = devnode::NodeSpec { rest_tls: false, lnd: devnode::rpc::LndVersion::V0_21, ..devnode::NodeSpec::new("new") };
+    let node = network.start_node(spec).await.unwrap();
+    let macaroon = network.create_wallet("new", b"password1").await.unwrap();
+    let rest = Rest { addr: format!("127.0.0.1:{}", node.spec.ports.rest), macaroon };
+    assert_eq!(rest.get("/v1/getinfo").await["version"], "0.21.0-beta commit=v0.21.0-beta");
+    let (status, v) = rest.call("POST", "/v1/channels/transactions", Some(json!({"payment_request": "lnbcrt1"}))).await;
+    assert_eq!((status, v["message"].as_str()), (404, Some("Not Found")));
+    let (status, _) = rest.call("POST", "/v1/channels/transactions/route", Some(json!({}))).await;
+    assert_eq!(status, 404);
+    let (rpc, md) = network.as_admin("new").await.unwrap();
+    let err = rpc.send_payment_sync(md, Default::default()).await.unwrap_err();
+    assert_eq!((err.code(), err.message()), (tonic::Code::Unimplemented, "unknown method SendPaymentSync for service lnrpc.Lightning"));
+    let (status, v) = rest.call("POST", "/v2/router/send", Some(json!({"payment_request": "lnbcrt1", "timeout_seconds": 5}))).await;
+    assert_eq!(status, 500, "the router answers: {v}");
+}

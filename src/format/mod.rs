@@ -62,6 +62,17 @@ pub fn duration(secs: i64) -> String {
     }
 }
 
+/// A channel point as "txid:index", the txid in display order whichever form lnd sent.
+pub fn channel_point(cp: &lnrpc::lnrpc::ChannelPoint) -> String {
+    use lnrpc::lnrpc::channel_point::FundingTxid;
+    let txid = match &cp.funding_txid {
+        Some(FundingTxid::FundingTxidBytes(b)) => txid_from_bytes(b),
+        Some(FundingTxid::FundingTxidStr(s)) => s.clone(),
+        None => String::new(),
+    };
+    format!("{txid}:{}", cp.output_index)
+}
+
 /// A short channel id as operators read it: funding block × transaction index × output.
 pub fn short_channel_id(id: u64) -> String {
     format!("{}x{}x{}", id >> 40, (id >> 16) & 0xff_ffff, id & 0xffff)

@@ -26,9 +26,25 @@ pub fn check_open(capacity: i64, push: i64, confirmed: i64, unit: Unit) -> Resul
     Ok(())
 }
 
+/// A fee rate in sat/vB as typed; empty means "let lnd estimate" (0).
+pub fn fee_rate(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(0);
+    }
+    t.parse::<u64>().ok().filter(|r| *r >= 1).ok_or_else(|| "The fee rate is a whole number of sat/vB, at least 1".to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fee_rates_are_whole_and_positive_or_left_to_lnd() {
+        assert_eq!(fee_rate(" "), Ok(0));
+        assert_eq!(fee_rate("12"), Ok(12));
+        assert!(fee_rate("0").is_err() && fee_rate("1.5").is_err());
+    }
 
     #[test]
     fn sizes_follow_lnds_limits_and_the_balance() {

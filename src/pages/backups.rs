@@ -5,22 +5,12 @@
 use leptos::prelude::*;
 
 use crate::components::{DownloadButton, ErrorView, read_chosen_file as on_file};
-use crate::format::{ago, middle_ellipsis};
-use crate::lnd::{LndError, pb};
+use crate::format::{ago, channel_point as point_text, middle_ellipsis};
+use crate::lnd::LndError;
 use crate::state::{Backups, Session, packed};
 
 fn now() -> i64 {
     (js_sys::Date::now() / 1000.0) as i64
-}
-
-fn point_text(cp: &pb::ChannelPoint) -> String {
-    use pb::channel_point::FundingTxid;
-    let txid = match &cp.funding_txid {
-        Some(FundingTxid::FundingTxidBytes(b)) => crate::format::txid_from_bytes(b),
-        Some(FundingTxid::FundingTxidStr(s)) => s.clone(),
-        None => String::new(),
-    };
-    format!("{txid}:{}", cp.output_index)
 }
 
 

@@ -7,9 +7,9 @@ use futures::StreamExt;
 use leptos::prelude::*;
 
 use crate::components::{CopyButton, ErrorView, ListCard, UnitToggle};
-use crate::format::{amount, count, middle_ellipsis, short_channel_id, txid_from_bytes};
+use crate::format::{amount, channel_point, count, middle_ellipsis, short_channel_id, txid_from_bytes};
 use crate::input::amount::parse;
-use crate::input::channel::check_open;
+use crate::input::channel::{check_open, fee_rate};
 use crate::input::peer::parse_uri;
 use crate::lnd::{LndError, pb};
 use crate::state::{Prefs, Session, refresh_on};
@@ -178,7 +178,7 @@ fn OpenCard(wallet: LocalResource<Result<pb::WalletBalanceResponse, LndError>>) 
                 match update?.update {
                     Some(Update::ChanPending(p)) => progress.set(Some(Opening::Pending { txid: txid_from_bytes(&p.txid) })),
                     Some(Update::ChanOpen(o)) => {
-                        let point = o.channel_point.map(|cp| channel_point_text(&cp)).unwrap_or_default();
+                        let point = o.channel_point.map(|cp| channel_point(&cp)).unwrap_or_default();
                         progress.set(Some(Opening::Open { point }));
                         capacity.set(String::new());
                         push.set(String::new());
@@ -204,12 +204,7 @@ fn OpenCard(wallet: LocalResource<Result<pb::WalletBalanceResponse, LndError>>) 
             let given = if push.get_untracked().trim().is_empty() { 0 } else { parse(&push.get_untracked(), u).map_err(|e| format!("Amount given to the peer: {e}"))? };
             let confirmed = wallet.get_untracked().and_then(|w| w.ok()).map_or(0, |w| w.confirmed_balance);
             check_open(cap, given, confirmed, u)?;
-            let rate_text = rate.get_untracked();
-            let sat_per_vbyte = if rate_text.trim().is_empty() {
-                0
-            } else {
-                rate_text.trim().parse::<u64>().ok().filter(|r| *r >= 1).ok_or("The fee rate is a whole number of sat/vB, at least 1")?
-            };
+            let sat_per_vbyte = fee_rate(&rate.get_untracked())?;
             Ok(OpenRequest { pubkey, host, capacity: cap, push: given, private: private.get_untracked(), sat_per_vbyte })
         })();
         match checked {
@@ -304,16 +299,6 @@ fn OpenProgress(progress: RwSignal<Option<Opening>>) -> impl IntoView {
     }
 }
 
-fn channel_point_text(cp: &pb::ChannelPoint) -> String {
-    use pb::channel_point::FundingTxid;
-    let txid = match &cp.funding_txid {
-        Some(FundingTxid::FundingTxidBytes(b)) => txid_from_bytes(b),
-        Some(FundingTxid::FundingTxidStr(s)) => s.clone(),
-        None => String::new(),
-    };
-    format!("{txid}:{}", cp.output_index)
-}
-
 /// Local and remote balance as one bar: how much can be sent and received.
 #[component]
 fn Liquidity(local: i64, remote: i64) -> impl IntoView {
@@ -392,14 +377,12 @@ fn CloseControls(txid: String, index: u32, local: i64, csv: u32) -> impl IntoVie
         }
     });
     let confirm_coop = move |_| {
-        let text = rate.get_untracked();
-        let parsed = if text.trim().is_empty() { Ok(0) } else { text.trim().parse::<u64>().ok().filter(|r| *r >= 1).ok_or("The fee rate is a whole number of sat/vB, at least 1") };
-        match parsed {
+        match fee_rate(&rate.get_untracked()) {
             Ok(r) => {
                 problem.set(None);
                 close.dispatch_local((false, r));
             }
-            Err(e) => problem.set(Some(e.to_string())),
+            Err(e) => problem.set(Some(e)),
         }
     };
     view! {

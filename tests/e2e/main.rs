@@ -331,6 +331,39 @@ async fn payments(via: Via) {
     h.click("button[name=keysend]").await;
     h.wait_text("#keysend-progress", "1 of 1 sent").await;
 
+    // A recurring keysend, stopped early.
+    h.click("input[name=keysend-repeat]").await;
+    h.fill("input[name=keysend-every]", "1").await;
+    h.fill("input[name=keysend-minutes]", "1").await;
+    h.click("button[name=keysend]").await;
+    h.wait_text("#keysend-progress", "2 of 60 sent").await;
+    h.click("button[name=keysend-stop]").await;
+    h.find("button[name=keysend]").await;
+    // A payment already on its way when Stop was pressed may still land.
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    let stopped = h.find("#keysend-progress").await.text().await.expect("progress");
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    assert_eq!(h.find("#keysend-progress").await.text().await.expect("progress"), stopped, "no payment after stop");
+    h.click("input[name=keysend-repeat]").await;
+
+    // A payment in flight is found again after a reload (the macaroon is not kept, so the
+    // user connects again).
+    let preimage = [43u8; 32];
+    let hash = Sha256::digest(preimage).to_vec();
+    let held = h.network.add_hold_invoice("bob", &hash, 1_200, "held across a reload").await.expect("hold invoice");
+    h.fill("textarea[name=pay-request]", &held).await;
+    h.click("button[name=decode-request]").await;
+    h.wait_text("#pay-description", "held across a reload").await;
+    h.click("button[name=pay]").await;
+    h.wait_text("#payment-progress", "Waiting for the receiver").await;
+    h.reload("/send").await;
+    h.connect(&h.node_url(), Some(&admin)).await;
+    h.expect_node_page().await;
+    h.click("nav a[href='/send']").await;
+    h.wait_text("#payment-progress", "Waiting for the receiver").await;
+    h.network.resolve_hold_invoice("bob", &hash, Some(&preimage)).await.expect("settle");
+    h.wait_text("#payment-progress", "Paid").await;
+
     // No route to a node without channels.
     h.start_peer_node("carol").await;
     let carols = h.network.add_invoice("carol", 1_000, "unreachable").await.expect("carol's invoice");

@@ -10,17 +10,12 @@ use lnrpc::lnrpc as pb;
 use tokio_stream::wrappers::BroadcastStream;
 use tonic::{Status, metadata::MetadataMap};
 
-use super::channels::{chan_point_string, txid_bytes};
+use super::channels::{chan_point_message, chan_point_string, txid_bytes};
 use super::{EXPORT_ALL_CHANNEL_BACKUPS, EXPORT_CHANNEL_BACKUP, NodeRpc, RESTORE_CHANNEL_BACKUPS, RpcStream, SUBSCRIBE_CHANNEL_BACKUPS, VERIFY_CHAN_BACKUP};
 use crate::ledger::now;
 use crate::sim::backup::{self, Single};
 use crate::sim::chain::REGTEST_GENESIS;
 use crate::sim::channels::{self as sim, Channel, Phase};
-
-fn chan_point_message(cp: &str) -> pb::ChannelPoint {
-    let (txid, index) = cp.rsplit_once(':').unwrap_or((cp, "0"));
-    pb::ChannelPoint { funding_txid: Some(pb::channel_point::FundingTxid::FundingTxidBytes(txid_bytes(txid))), output_index: index.parse().unwrap_or(0) }
-}
 
 fn chain_hash() -> [u8; 32] {
     let mut h: [u8; 32] = hex::decode(REGTEST_GENESIS).expect("hex").try_into().expect("32 bytes");

@@ -44,7 +44,7 @@ pub fn chan_point_string(cp: &pb::ChannelPoint) -> Result<String, Status> {
     Ok(format!("{txid}:{}", cp.output_index))
 }
 
-fn chan_point_message(cp: &str) -> pb::ChannelPoint {
+pub(super) fn chan_point_message(cp: &str) -> pb::ChannelPoint {
     let (txid, index) = cp.rsplit_once(':').unwrap_or((cp, "0"));
     pb::ChannelPoint {
         funding_txid: Some(pb::channel_point::FundingTxid::FundingTxidBytes(txid_bytes(txid))),

@@ -108,6 +108,32 @@ pub const ALL: &[&Rpc] = &[
     &EXPORT_CHANNEL_BACKUP, &EXPORT_ALL_CHANNEL_BACKUPS, &VERIFY_CHAN_BACKUP, &RESTORE_CHANNEL_BACKUPS, &SUBSCRIBE_CHANNEL_BACKUPS,
 ];
 
+/// Which lnd release a node answers as.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum LndVersion {
+    #[default]
+    V0_20,
+    /// lnd 0.21 removed SendPaymentSync, SendToRouteSync and the old SendPayment stream.
+    V0_21,
+}
+
+impl LndVersion {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "0.20" => Some(LndVersion::V0_20),
+            "0.21" => Some(LndVersion::V0_21),
+            _ => None,
+        }
+    }
+
+    fn minor(self) -> u32 {
+        match self {
+            LndVersion::V0_20 => 20,
+            LndVersion::V0_21 => 21,
+        }
+    }
+}
+
 /// Static facts about a node that its RPCs report.
 #[derive(Clone)]
 pub struct NodeSettings {
@@ -116,6 +142,7 @@ pub struct NodeSettings {
     /// How long lnd's subsystems take to start after an unlock (UNLOCKED → RPC_ACTIVE →
     /// SERVER_ACTIVE); short in tests, visible in demos.
     pub startup_step: Duration,
+    pub lnd: LndVersion,
 }
 
 pub struct NodeRpc {
@@ -391,14 +418,28 @@ impl NodeRpc {
         Ok(pb::BakeMacaroonResponse { macaroon: hex::encode(mac) })
     }
 
+    pub fn lnd_version(&self) -> LndVersion {
+        self.settings.lnd
+    }
+
+    /// An RPC this lnd release no longer has: gRPC's "unknown method" answer.
+    pub(crate) fn removed(&self, rpc: &Rpc) -> Result<(), Status> {
+        if self.settings.lnd == LndVersion::V0_21 && [SEND_PAYMENT_SYNC.name, SEND_TO_ROUTE_SYNC.name].contains(&rpc.name) {
+            let method = rpc.name.rsplit('/').next().unwrap_or_default();
+            return Err(Status::unimplemented(format!("unknown method {method} for service lnrpc.Lightning")));
+        }
+        Ok(())
+    }
+
     pub fn get_version(&self, md: &MetadataMap, _req: lnrpc::verrpc::VersionRequest) -> Result<lnrpc::verrpc::Version, Status> {
         self.authorize(md, &GET_VERSION)?;
+        let minor = self.settings.lnd.minor();
         Ok(lnrpc::verrpc::Version {
-            commit: "v0.20.0-beta".into(),
-            commit_hash: COMMIT_HASH.into(),
-            version: "0.20.0-beta".into(),
+            commit: format!("v0.{minor}.0-beta"),
+            commit_hash: if minor == 20 { COMMIT_HASH.into() } else { String::new() },
+            version: format!("0.{minor}.0-beta"),
             app_major: 0,
-            app_minor: 20,
+            app_minor: minor,
             app_patch: 0,
             app_pre_release: "beta".into(),
             build_tags: BUILD_TAGS.iter().map(|t| t.to_string()).collect(),
@@ -453,8 +494,8 @@ impl NodeRpc {
         let uri = format!("{}@{}:{}", info.identity_pubkey, self.settings.p2p_host, self.settings.p2p_port);
         let counts = self.channel_counts();
         Ok(pb::GetInfoResponse {
-            version: VERSION.into(),
-            commit_hash: COMMIT_HASH.into(),
+            version: if self.settings.lnd == LndVersion::V0_20 { VERSION.into() } else { format!("0.{0}.0-beta commit=v0.{0}.0-beta", self.settings.lnd.minor()) },
+            commit_hash: if self.settings.lnd == LndVersion::V0_20 { COMMIT_HASH.into() } else { String::new() },
             identity_pubkey: info.identity_pubkey,
             alias: info.alias,
             color: info.color,

@@ -375,31 +375,7 @@ impl NodeRpc {
         if spec.dest == me && !spec.allow_self {
             return Err(Status::unknown("no self-payments allowed"));
         }
-        {
-            let mut db = self.channels();
-            let index = db.payments.iter().map(|p| p.index).max().unwrap_or(0) + 1;
-            match db.payments.iter_mut().find(|p| p.hash == spec.hash) {
-                Some(p) if p.status == PayStatus::Succeeded => return Err(Status::unknown("invoice is already paid")),
-                Some(p) if p.status == PayStatus::InFlight => return Err(Status::unknown("payment is in transition")),
-                Some(p) => {
-                    p.status = PayStatus::InFlight;
-                    p.failure = None;
-                }
-                None => db.payments.push(Payment {
-                    hash: spec.hash.clone(),
-                    preimage: None,
-                    value_msat: spec.amount_msat,
-                    fee_msat: 0,
-                    created_ns: now_ns(),
-                    payment_request: spec.payment_request.clone(),
-                    status: PayStatus::InFlight,
-                    index,
-                    attempts: vec![],
-                    failure: None,
-                    dest: spec.dest.clone(),
-                }),
-            }
-        }
+        self.register_payment(&spec.hash, spec.amount_msat, &spec.payment_request, &spec.dest, false)?;
         let mut current = self.update_payment(&spec.hash, |_| {}).expect("just registered");
         let edges = self.graph(&spec.hints, &spec.dest);
         let height = self.height();
@@ -451,6 +427,38 @@ impl NodeRpc {
             }
         }
         Ok(self.update_payment(&spec.hash, |p| p.fail(Failure::NoRoute)).expect("registered"))
+    }
+
+    /// lnd's payment control: a hash already paid is refused; one in flight is refused
+    /// unless more HTLCs may join it (SendToRoute); a failed one may be tried again.
+    fn register_payment(&self, hash: &str, value_msat: i64, request: &str, dest: &str, join_in_flight: bool) -> Result<(), Status> {
+        let mut db = self.channels();
+        let index = db.payments.iter().map(|p| p.index).max().unwrap_or(0) + 1;
+        match db.payments.iter_mut().find(|p| p.hash == hash) {
+            Some(p) if p.status == PayStatus::Succeeded => Err(Status::unknown("invoice is already paid")),
+            Some(p) if p.status == PayStatus::InFlight && !join_in_flight => Err(Status::unknown("payment is in transition")),
+            Some(p) => {
+                p.status = PayStatus::InFlight;
+                p.failure = None;
+                Ok(())
+            }
+            None => {
+                db.payments.push(Payment {
+                    hash: hash.to_string(),
+                    preimage: None,
+                    value_msat,
+                    fee_msat: 0,
+                    created_ns: now_ns(),
+                    payment_request: request.to_string(),
+                    status: PayStatus::InFlight,
+                    index,
+                    attempts: vec![],
+                    failure: None,
+                    dest: dest.to_string(),
+                });
+                Ok(())
+            }
+        }
     }
 
     fn next_attempt(&self) -> u64 {
@@ -543,18 +551,7 @@ impl NodeRpc {
         spec.outgoing = outgoing;
         spec.last_hop = (!req.last_hop_pubkey.is_empty()).then(|| pubkey_hex(&req.last_hop_pubkey)).transpose()?;
         spec.allow_self = req.allow_self_payment;
-        spec.hints.extend(req.route_hints.iter().map(|h| {
-            h.hop_hints
-                .iter()
-                .map(|hop| bolt11::HintHop {
-                    node_id: hop.node_id.clone(),
-                    chan_id: hop.chan_id,
-                    fee_base_msat: hop.fee_base_msat,
-                    fee_proportional_millionths: hop.fee_proportional_millionths,
-                    cltv_expiry_delta: hop.cltv_expiry_delta as u16,
-                })
-                .collect()
-        }));
+        spec.hints.extend(hint_hops(&req.route_hints));
         let hash = spec.hash.clone();
         let updates = self.payment_updates(hash, !req.no_inflight_updates);
         self.pay(spec)?;
@@ -600,6 +597,7 @@ impl NodeRpc {
 
     #[allow(deprecated)]
     pub async fn send_payment_sync(self: &Arc<Self>, md: MetadataMap, req: pb::SendRequest) -> Result<pb::SendResponse, Status> {
+        self.removed(&SEND_PAYMENT_SYNC)?;
         self.authorize(&md, &SEND_PAYMENT_SYNC)?;
         let dest = if req.dest.is_empty() && !req.dest_string.is_empty() { hex::decode(&req.dest_string).unwrap_or_default() } else { req.dest.clone() };
         let hash = if req.payment_hash.is_empty() && !req.payment_hash_string.is_empty() { hex::decode(&req.payment_hash_string).unwrap_or_default() } else { req.payment_hash.clone() };
@@ -637,22 +635,7 @@ impl NodeRpc {
         }
         let me = self.identity_pubkey();
         let outgoing = req.outgoing_chan_ids.first().copied().or((req.outgoing_chan_id != 0).then_some(req.outgoing_chan_id));
-        let hints: Vec<Vec<bolt11::HintHop>> = req
-            .route_hints
-            .iter()
-            .map(|h| {
-                h.hop_hints
-                    .iter()
-                    .map(|hop| bolt11::HintHop {
-                        node_id: hop.node_id.clone(),
-                        chan_id: hop.chan_id,
-                        fee_base_msat: hop.fee_base_msat,
-                        fee_proportional_millionths: hop.fee_proportional_millionths,
-                        cltv_expiry_delta: hop.cltv_expiry_delta as u16,
-                    })
-                    .collect()
-            })
-            .collect();
+        let hints = hint_hops(&req.route_hints);
         let query = Query {
             source: if req.source_pub_key.is_empty() { me } else { req.source_pub_key.clone() },
             target: target.clone(),
@@ -699,27 +682,8 @@ impl NodeRpc {
         let dest = sim_route.hops.last().map(|h| h.pubkey.clone()).unwrap_or_default();
         let payment_addr = route.hops.last().and_then(|h| h.mpp_record.as_ref()).and_then(|m| <[u8; 32]>::try_from(m.payment_addr.as_slice()).ok());
         let records: BTreeMap<u64, Vec<u8>> = route.hops.last().map(|h| h.custom_records.clone().into_iter().collect()).unwrap_or_default();
-        {
-            let mut db = self.channels();
-            let index = db.payments.iter().map(|p| p.index).max().unwrap_or(0) + 1;
-            match db.payments.iter_mut().find(|p| p.hash == hash) {
-                Some(p) if p.status == PayStatus::Succeeded => return Err(Status::unknown("invoice is already paid")),
-                Some(p) => p.status = PayStatus::InFlight,
-                None => db.payments.push(Payment {
-                    hash: hash.clone(),
-                    preimage: None,
-                    value_msat: sim_route.hops.last().map_or(0, |h| h.amt_to_forward_msat),
-                    fee_msat: 0,
-                    created_ns: now_ns(),
-                    payment_request: String::new(),
-                    status: PayStatus::InFlight,
-                    index,
-                    attempts: vec![],
-                    failure: None,
-                    dest,
-                }),
-            }
-        }
+        let value = sim_route.hops.last().map_or(0, |h| h.amt_to_forward_msat);
+        self.register_payment(&hash, value, "", &dest, true)?;
         let attempt_id = self.next_attempt();
         self.update_payment(&hash, |p| {
             p.attempts.push(Attempt { id: attempt_id, status: PayStatus::InFlight, route: sim_route.clone(), attempt_ns: now_ns(), resolve_ns: 0, failure: None, preimage: None })
@@ -745,11 +709,31 @@ impl NodeRpc {
 
     #[allow(deprecated)]
     pub async fn send_to_route_sync(self: &Arc<Self>, md: MetadataMap, req: pb::SendToRouteRequest) -> Result<pb::SendResponse, Status> {
+        self.removed(&SEND_TO_ROUTE_SYNC)?;
         self.authorize(&md, &SEND_TO_ROUTE_SYNC)?;
         let hash = if req.payment_hash.is_empty() { hex::decode(&req.payment_hash_string).unwrap_or_default() } else { req.payment_hash };
         let (p, _) = self.send_to_route(hash, req.route).await?;
         Ok(self.send_response(&p))
     }
+}
+
+/// Route hints given with a request, as the router reads them.
+fn hint_hops(hints: &[pb::RouteHint]) -> Vec<Vec<bolt11::HintHop>> {
+    hints
+        .iter()
+        .map(|h| {
+            h.hop_hints
+                .iter()
+                .map(|hop| bolt11::HintHop {
+                    node_id: hop.node_id.clone(),
+                    chan_id: hop.chan_id,
+                    fee_base_msat: hop.fee_base_msat,
+                    fee_proportional_millionths: hop.fee_proportional_millionths,
+                    cltv_expiry_delta: hop.cltv_expiry_delta as u16,
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// lnd's FeeLimit: a fixed amount or a percentage; none means no limit.

@@ -294,9 +294,15 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
             NodeRpc::list_payments,
         ))
         .route("/v1/channels/transactions", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+            if rpc.removed(&crate::rpc::SEND_PAYMENT_SYNC).is_err() {
+                return error(&Status::not_found("Not Found"));
+            }
             match body(&b) { Ok(req) => reply(rpc.send_payment_sync(metadata(&h), req).await), Err(e) => e }
         }))
         .route("/v1/channels/transactions/route", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+            if rpc.removed(&crate::rpc::SEND_TO_ROUTE_SYNC).is_err() {
+                return error(&Status::not_found("Not Found"));
+            }
             match body(&b) { Ok(req) => reply(rpc.send_to_route_sync(metadata(&h), req).await), Err(e) => e }
         }))
         .route("/v1/graph/routes/{pub_key}/{amt}", get(query_routes_get).post(query_routes_post))
@@ -606,7 +612,7 @@ mod tests {
     async fn router_serves_the_table() {
         let dir = tempfile::tempdir().unwrap();
         let node = crate::sim::node::Node::start("t".into(), "#000000".into(), None);
-        let settings = crate::rpc::NodeSettings { p2p_host: "127.0.0.1".into(), p2p_port: 9735, startup_step: std::time::Duration::from_millis(1) };
+        let settings = crate::rpc::NodeSettings { p2p_host: "127.0.0.1".into(), p2p_port: 9735, startup_step: std::time::Duration::from_millis(1), lnd: Default::default() };
         let ledger = crate::ledger::Ledger::open(dir.path().join("chain.json")).unwrap();
         let rpc = NodeRpc::new(node, ledger, Default::default(), crate::store::NodeDir::new(dir.path().into()), settings);
         for (method, path, selector) in ROUTES {
