@@ -60,6 +60,10 @@ async fn invoices_and_payments_as_lnd() {
     let decoded = alice.get(&format!("/v1/payreq/{request}")).await;
     assert_eq!((decoded["destination"].as_str(), decoded["num_satoshis"].as_str(), decoded["description"].as_str()), (Some(carol_key.as_str()), Some("10000"), Some("coffee")));
     assert_eq!(decoded["cltv_expiry"], "80");
+    let info = alice.get(&format!("/v1/graph/node/{carol_key}")).await;
+    assert_eq!((info["node"]["alias"].as_str(), info["num_channels"].as_i64()), (Some("carol"), Some(2)));
+    let (status, missing) = alice.call("GET", "/v1/graph/node/0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798", None).await;
+    assert_eq!((status, missing["message"].as_str()), (404, Some("unable to find node")));
 
     // Paid over alice → bob → carol? The cheapest route is the direct channel carol–alice,
     // but alice's side of it is empty (carol opened it), so the payment goes through bob.

@@ -244,4 +244,8 @@ impl GrpcWeb {
     pub fn subscribe_channel_backups(&self) -> LndStream<pb::ChanBackupSnapshot> {
         self.stream(pb::ChannelBackupSubscription {}, |c, r| async move { LightningClient::new(c).subscribe_channel_backups(r).await })
     }
+
+    pub async fn get_node_info(&self, req: pb::NodeInfoRequest) -> Result<pb::NodeInfo, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).get_node_info(r).await }).await
+    }
 }

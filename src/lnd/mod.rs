@@ -441,5 +441,18 @@ mod client {
                 Wire::GrpcWeb(g) => g.subscribe_channel_backups(),
             }
         }
+
+        /// A node's alias as the channel graph knows it; none for a node not in the graph.
+        pub async fn node_alias(&self, pub_key: &str) -> Result<Option<String>, LndError> {
+            let resp = match &self.wire {
+                Wire::Rest(r) => r.unary::<pb::NodeInfo>(routes::get_node_info(pub_key)).await,
+                Wire::GrpcWeb(g) => g.get_node_info(pb::NodeInfoRequest { pub_key: pub_key.to_string(), ..Default::default() }).await,
+            };
+            match resp {
+                Ok(info) => Ok(info.node.map(|n| n.alias).filter(|a| !a.is_empty())),
+                Err(LndError::Node { message, .. }) if message.contains("unable to find node") => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
     }
 }

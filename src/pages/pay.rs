@@ -160,8 +160,14 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
             let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
             let network = lnd.get_info().await?.chains.first().map(|c| c.network.clone()).unwrap_or_default();
             let local = check_request(&text, &network, now()).map_err(LndError::Input)?;
-            let node = lnd.decode_pay_req(&text).await?;
+            let mut node = lnd.decode_pay_req(&text).await?;
             let mismatch = compare(&local, &node);
+            // The alias is a courtesy: a node outside the graph (or an older lnd) has none.
+            if let Ok(Some(alias)) = lnd.node_alias(&node.destination).await {
+                node.destination = format!("{alias} · {}", middle_ellipsis(&node.destination, 12));
+            } else {
+                node.destination = middle_ellipsis(&node.destination, 12);
+            }
             Ok::<(Checked, pb::PayReq, Option<String>), LndError>((local, node, mismatch))
         }
     });
@@ -243,7 +249,7 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
                 view! {
                     <div class="stack decoded" id="decoded-request">
                         {mismatch.map(|m| view! { <ErrorView error=LndError::Input(format!("The node and this browser read this request differently ({m}). Do not pay it."))/> })}
-                        <div class="kv"><span class="k">"To"</span><span class="v mono small" id="pay-destination" title=node.destination.clone()>{middle_ellipsis(&node.destination, 12)}</span><span></span></div>
+                        <div class="kv"><span class="k">"To"</span><span class="v mono small" id="pay-destination" title=local.destination.clone()>{node.destination.clone()}</span><span></span></div>
                         <div class="kv"><span class="k">"Amount"</span><span class="v" id="pay-amount">{move || if zero { "any amount (you choose)".to_string() } else { amount(local.amount_msat / 1000, unit.get()) }}</span><span></span></div>
                         <div class="kv"><span class="k">"Description"</span><span class="v" id="pay-description">{node.description.clone()}</span><span></span></div>
                         <div class="kv"><span class="k">"Expires"</span><span class="v">{format!("in {}", crate::format::duration(left))}</span><span></span></div>

@@ -307,6 +307,7 @@ async fn payments(via: Via) {
     h.wait_text("#pay-description", "bob's <i>tea</i>").await;
     h.wait_text("#pay-amount", "3,000 sat").await;
     h.wait_text("#pay-destination", &bob_key[..12]).await;
+    h.wait_text("#pay-destination", "bob ·").await;
     h.screenshots("send-decoded").await;
     h.click("button[name=pay]").await;
     h.wait_text("#payment-progress", "Paid").await;

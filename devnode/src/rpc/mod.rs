@@ -4,6 +4,7 @@
 
 mod backups;
 mod channels;
+mod graph;
 mod invoices;
 mod onchain;
 mod payments;
@@ -91,6 +92,7 @@ pub const EXPORT_ALL_CHANNEL_BACKUPS: Rpc = Rpc { name: "/lnrpc.Lightning/Export
 pub const VERIFY_CHAN_BACKUP: Rpc = Rpc { name: "/lnrpc.Lightning/VerifyChanBackup", group: RpcGroup::Main, perms: &[("offchain", "read")] };
 pub const RESTORE_CHANNEL_BACKUPS: Rpc = Rpc { name: "/lnrpc.Lightning/RestoreChannelBackups", group: RpcGroup::Main, perms: &[("offchain", "write")] };
 pub const SUBSCRIBE_CHANNEL_BACKUPS: Rpc = Rpc { name: "/lnrpc.Lightning/SubscribeChannelBackups", group: RpcGroup::Main, perms: &[("offchain", "read")] };
+pub const GET_NODE_INFO: Rpc = Rpc { name: "/lnrpc.Lightning/GetNodeInfo", group: RpcGroup::Main, perms: &[("info", "read")] };
 pub const SIGN_MESSAGE: Rpc = Rpc { name: "/lnrpc.Lightning/SignMessage", group: RpcGroup::Main, perms: &[("message", "write")] };
 pub const VERIFY_MESSAGE: Rpc = Rpc { name: "/lnrpc.Lightning/VerifyMessage", group: RpcGroup::Main, perms: &[("message", "read")] };
 pub const BAKE_MACAROON: Rpc = Rpc { name: "/lnrpc.Lightning/BakeMacaroon", group: RpcGroup::Main, perms: &[("macaroon", "generate")] };
@@ -105,7 +107,7 @@ pub const ALL: &[&Rpc] = &[
     &SUBSCRIBE_CHANNEL_EVENTS, &ADD_INVOICE, &LOOKUP_INVOICE, &LIST_INVOICES, &SUBSCRIBE_INVOICES, &DECODE_PAY_REQ, &LIST_PAYMENTS,
     &SEND_PAYMENT_SYNC, &SEND_TO_ROUTE_SYNC, &QUERY_ROUTES, &SEND_PAYMENT_V2, &TRACK_PAYMENT_V2, &SEND_TO_ROUTE_V2, &BUILD_ROUTE,
     &ADD_HOLD_INVOICE, &SETTLE_INVOICE, &CANCEL_INVOICE, &SUBSCRIBE_SINGLE_INVOICE, &LOOKUP_INVOICE_V2,
-    &EXPORT_CHANNEL_BACKUP, &EXPORT_ALL_CHANNEL_BACKUPS, &VERIFY_CHAN_BACKUP, &RESTORE_CHANNEL_BACKUPS, &SUBSCRIBE_CHANNEL_BACKUPS,
+    &GET_NODE_INFO, &EXPORT_CHANNEL_BACKUP, &EXPORT_ALL_CHANNEL_BACKUPS, &VERIFY_CHAN_BACKUP, &RESTORE_CHANNEL_BACKUPS, &SUBSCRIBE_CHANNEL_BACKUPS,
 ];
 
 /// Which lnd release a node answers as.

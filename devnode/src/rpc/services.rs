@@ -231,6 +231,10 @@ impl Lightning for Services {
         self.0.list_payments(req.metadata(), req.get_ref().clone()).map(Response::new)
     }
 
+    async fn get_node_info(&self, req: Request<pb::NodeInfoRequest>) -> Result<Response<pb::NodeInfo>, Status> {
+        self.0.get_node_info(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
     async fn query_routes(&self, req: Request<pb::QueryRoutesRequest>) -> Result<Response<pb::QueryRoutesResponse>, Status> {
         self.0.query_routes(req.metadata(), req.get_ref().clone()).map(Response::new)
     }

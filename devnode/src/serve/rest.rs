@@ -64,6 +64,7 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/v1/payments", "lnrpc.Lightning.ListPayments"),
     ("POST", "/v1/channels/transactions", "lnrpc.Lightning.SendPaymentSync"),
     ("POST", "/v1/channels/transactions/route", "lnrpc.Lightning.SendToRouteSync"),
+    ("GET", "/v1/graph/node/{pub_key}", "lnrpc.Lightning.GetNodeInfo"),
     ("GET", "/v1/graph/routes/{pub_key}/{amt}", "lnrpc.Lightning.QueryRoutes"),
     ("POST", "/v1/graph/routes/{pub_key}/{amt}", "lnrpc.Lightning.QueryRoutes"),
     ("POST", "/v2/router/send", "routerrpc.Router.SendPaymentV2"),
@@ -304,6 +305,12 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
                 return error(&Status::not_found("Not Found"));
             }
             match body(&b) { Ok(req) => reply(rpc.send_to_route_sync(metadata(&h), req).await), Err(e) => e }
+        }))
+        .route("/v1/graph/node/{pub_key}", get(|State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri, axum::extract::Path(pub_key): axum::extract::Path<String>| async move {
+            match query_message::<lnrpc::lnrpc::NodeInfoRequest>(uri.query(), &[("include_channels", Q::Bool), ("include_auth_proof", Q::Bool)]) {
+                Ok(req) => reply(rpc.get_node_info(&metadata(&h), lnrpc::lnrpc::NodeInfoRequest { pub_key, ..req })),
+                Err(e) => e,
+            }
         }))
         .route("/v1/graph/routes/{pub_key}/{amt}", get(query_routes_get).post(query_routes_post))
         .route("/v2/router/send", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {

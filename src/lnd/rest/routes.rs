@@ -219,6 +219,10 @@ pub fn subscribe_single_invoice(hash: &[u8]) -> Call {
     Call::get(format!("/v2/invoices/subscribe/{}", gateway_bytes(hash)))
 }
 
+pub fn get_node_info(pub_key: &str) -> Call {
+    Call::get(format!("/v1/graph/node/{}", query_value(pub_key)))
+}
+
 pub fn export_all_channel_backups() -> Call {
     Call::get("/v1/channels/backup")
 }
@@ -322,6 +326,7 @@ mod tests {
             ("invoicesrpc.Invoices.CancelInvoice", cancel_invoice(&Default::default())),
             ("invoicesrpc.Invoices.SubscribeSingleInvoice", subscribe_single_invoice(&[1; 32])),
             ("lnrpc.Lightning.ExportAllChannelBackups", export_all_channel_backups()),
+            ("lnrpc.Lightning.GetNodeInfo", get_node_info("02ab")),
             ("lnrpc.Lightning.VerifyChanBackup", verify_chan_backup(&Default::default())),
             ("lnrpc.Lightning.RestoreChannelBackups", restore_channel_backups(&Default::default())),
             ("lnrpc.Lightning.SubscribeChannelBackups", subscribe_channel_backups()),
