@@ -97,7 +97,7 @@ pub fn run(args: &[String]) -> Result {
         println!("  connect:   REST {}   or   gRPC-web {}", alice.rest_url(), alice.grpcweb_url());
         println!("  macaroon:  not needed to create the wallet; afterwards {}", alice.dir.macaroon("admin").display());
         println!("  gRPC/TLS:  {} (cert {})", alice.grpc_addr(), alice.dir.tls_cert().display());
-        println!("  faucet:    http://{CONTROL} (send coins to an address from the app's Receive card, mine blocks)");
+        println!("  faucet:    http://{CONTROL} (send coins to an address from the app's On-chain page, mine blocks, open channels)");
         println!("  peers:     bob {}", world.bob);
         println!("             carol {} (bob → carol → shop have channels)", world.carol);
         println!("  shop:      an invoice to pay once alice has a channel to bob:");

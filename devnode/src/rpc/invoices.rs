@@ -108,6 +108,25 @@ fn route_hints(hints: &[Vec<HintHop>]) -> Vec<pb::RouteHint> {
         .collect()
 }
 
+/// Route hints given with a request, as the router reads them.
+pub(super) fn hint_hops(hints: &[pb::RouteHint]) -> Vec<Vec<bolt11::HintHop>> {
+    hints
+        .iter()
+        .map(|h| {
+            h.hop_hints
+                .iter()
+                .map(|hop| bolt11::HintHop {
+                    node_id: hop.node_id.clone(),
+                    chan_id: hop.chan_id,
+                    fee_base_msat: hop.fee_base_msat,
+                    fee_proportional_millionths: hop.fee_proportional_millionths,
+                    cltv_expiry_delta: hop.cltv_expiry_delta as u16,
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// The feature bits lnd puts in its invoices: var-onion, payment secret (both required)
 /// and multi-path (optional).
 fn invoice_features() -> std::collections::HashMap<u32, pb::Feature> {

@@ -17,6 +17,7 @@ use super::{
     BUILD_ROUTE, LIST_PAYMENTS, NodeRpc, QUERY_ROUTES, RpcStream, SEND_PAYMENT_SYNC, SEND_PAYMENT_V2, SEND_TO_ROUTE_SYNC, SEND_TO_ROUTE_V2,
     TRACK_PAYMENT_V2,
 };
+use super::invoices::hint_hops;
 use crate::ledger::now;
 use crate::sim::channels::{Htlc, Phase, Policy, reserve};
 use crate::sim::invoices::{Accepted, Invoice, State, sha256_hex};
@@ -715,25 +716,6 @@ impl NodeRpc {
         let (p, _) = self.send_to_route(hash, req.route).await?;
         Ok(self.send_response(&p))
     }
-}
-
-/// Route hints given with a request, as the router reads them.
-fn hint_hops(hints: &[pb::RouteHint]) -> Vec<Vec<bolt11::HintHop>> {
-    hints
-        .iter()
-        .map(|h| {
-            h.hop_hints
-                .iter()
-                .map(|hop| bolt11::HintHop {
-                    node_id: hop.node_id.clone(),
-                    chan_id: hop.chan_id,
-                    fee_base_msat: hop.fee_base_msat,
-                    fee_proportional_millionths: hop.fee_proportional_millionths,
-                    cltv_expiry_delta: hop.cltv_expiry_delta as u16,
-                })
-                .collect()
-        })
-        .collect()
 }
 
 /// lnd's FeeLimit: a fixed amount or a percentage; none means no limit.
