@@ -61,6 +61,8 @@ pub struct Keys {
     pub entropy: [u8; 16],
     pub macaroon_root_key: [u8; 32],
     pub identity: SecretKey,
+    /// Computed once: every RPC and every payment hop asks for it.
+    identity_pub: PublicKey,
     master: Xpriv,
 }
 
@@ -69,7 +71,8 @@ impl Keys {
         let master = Xpriv::new_master(bitcoin::Network::Regtest, &entropy).expect("16 bytes is a valid seed");
         let path: DerivationPath = NODE_KEY_PATH.parse().expect("static path");
         let identity = master.derive_priv(&Secp256k1::new(), &path).expect("derivable").private_key;
-        Keys { entropy, macaroon_root_key, identity, master }
+        let identity_pub = identity.public_key(&Secp256k1::new());
+        Keys { entropy, macaroon_root_key, identity, identity_pub, master }
     }
 
     /// The account key m/purpose'/1'/0' of `kind`: its extended public key, the master key's
@@ -113,7 +116,7 @@ impl Keys {
     }
 
     pub fn identity_pubkey(&self) -> PublicKey {
-        self.identity.public_key(&Secp256k1::new())
+        self.identity_pub
     }
 }
 
