@@ -241,14 +241,10 @@ impl NodeRpc {
 
     /// A fresh snapshot after every channel that starts opening, opens or closes.
     pub fn subscribe_channel_backups(self: &Arc<Self>, md: &MetadataMap, _req: pb::ChannelBackupSubscription) -> Result<RpcStream<pb::ChanBackupSnapshot>, Status> {
-        use pb::channel_event_update::UpdateType;
         self.authorize(md, &SUBSCRIBE_CHANNEL_BACKUPS)?;
         let this = Arc::clone(self);
         let changes = BroadcastStream::new(self.chan_events.subscribe()).filter_map(move |e| {
-            let changed = matches!(
-                e.as_ref().ok().and_then(|e| UpdateType::try_from(e.r#type).ok()),
-                Some(UpdateType::PendingOpenChannel | UpdateType::OpenChannel | UpdateType::ClosedChannel)
-            );
+            let changed = e.as_ref().is_ok_and(super::channels::backup_changed);
             futures::future::ready(if changed { Some(this.snapshot()) } else { None })
         });
         Ok(Box::pin(changes))

@@ -121,6 +121,11 @@ fn event(kind: UpdateType, channel: Event) -> pb::ChannelEventUpdate {
     pb::ChannelEventUpdate { r#type: kind as i32, channel: Some(channel) }
 }
 
+/// The events after which a channel backup differs: a channel starts opening, opens or closes.
+pub(super) fn backup_changed(e: &pb::ChannelEventUpdate) -> bool {
+    matches!(UpdateType::try_from(e.r#type), Ok(UpdateType::PendingOpenChannel | UpdateType::OpenChannel | UpdateType::ClosedChannel))
+}
+
 fn parse_pubkey(bytes: &[u8], string: &str) -> Result<String, Status> {
     let key = if !bytes.is_empty() { hex::encode(bytes) } else { string.to_lowercase() };
     if bitcoin::secp256k1::PublicKey::from_slice(&hex::decode(&key).unwrap_or_default()).is_err() {
@@ -135,9 +140,7 @@ impl NodeRpc {
     }
 
     fn save_channels(&self, db: &ChannelDb) -> Result<(), Status> {
-        crate::store::write_json(&self.dir.channel_db(), db).map_err(io_status)?;
-        self.write_backup_file();
-        Ok(())
+        crate::store::write_json(&self.dir.channel_db(), db).map_err(io_status)
     }
 
     /// Saves the channel database soon: payments and invoices change it many times a
@@ -164,7 +167,12 @@ impl NodeRpc {
         }
     }
 
+    /// Announces a channel event; when the set of channels changed, lnd rewrites
+    /// `channel.backup` (the same events drive SubscribeChannelBackups).
     fn emit(&self, e: pb::ChannelEventUpdate) {
+        if backup_changed(&e) {
+            self.write_backup_file();
+        }
         let _ = self.chan_events.send(e);
     }
 
@@ -255,6 +263,10 @@ impl NodeRpc {
             return;
         }
         let (changes, sweeps) = self.ledger.read(|chain| self.channels().sync(chain, &me));
+        if changes.is_empty() && sweeps.is_empty() {
+            // Most blocks change nothing here: no need to rewrite the database.
+            return;
+        }
         for sweep in sweeps {
             let published = self.ledger.write(|chain| {
                 let mut node = self.node();
@@ -333,6 +345,7 @@ impl NodeRpc {
     /// The peers of this node's channels, to reconnect to after a start.
     pub(super) fn channel_peers(&self) -> Vec<String> {
         let mut peers: Vec<String> = self.channels().channels.iter().map(|c| c.remote_pubkey.clone()).collect();
+        peers.sort();
         peers.dedup();
         peers
     }

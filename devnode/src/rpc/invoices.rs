@@ -36,7 +36,8 @@ pub fn invoice_message(i: &Invoice) -> pb::Invoice {
         State::Settled => pb::invoice::InvoiceState::Settled,
         State::Canceled => pb::invoice::InvoiceState::Canceled,
     };
-    let decoded = bolt11::decode(&i.payment_request).ok();
+    // Only private invoices carry route hints; decoding means recovering a signature.
+    let decoded = i.private.then(|| bolt11::decode(&i.payment_request).ok()).flatten();
     let htlcs = if i.paid_msat > 0 || matches!(i.state, State::Accepted) {
         let htlc_state = match i.state {
             State::Settled => pb::InvoiceHtlcState::Settled,

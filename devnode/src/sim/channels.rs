@@ -362,14 +362,6 @@ impl ChannelDb {
         self.channels.retain(|c| !closed_now.contains(&c.chan_point()));
         (changes, sweeps)
     }
-
-    /// Balance in channels waiting to close or time-locked after a force close.
-    pub fn limbo(&self, ch: &Channel) -> i64 {
-        match ch.phase {
-            Phase::WaitingClose { .. } | Phase::ForceClosing { .. } => ch.local_sat(),
-            _ => 0,
-        }
-    }
 }
 
 /// How a confirmed closing transaction closed `ch`, from this node's side.
