@@ -7,11 +7,7 @@ use leptos::prelude::*;
 use crate::components::{DownloadButton, ErrorView, read_chosen_file as on_file};
 use crate::format::{ago, channel_point as point_text, middle_ellipsis};
 use crate::lnd::LndError;
-use crate::state::{Backups, Session, packed};
-
-fn now() -> i64 {
-    (js_sys::Date::now() / 1000.0) as i64
-}
+use crate::state::{Backups, Session, now, packed};
 
 
 #[component]

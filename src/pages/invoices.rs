@@ -11,7 +11,7 @@ use crate::components::{CopyButton, DownloadButton, ErrorView, Qr};
 use crate::format::{amount, middle_ellipsis};
 use crate::input::amount::parse;
 use crate::lnd::{Lnd, LndError, pb};
-use crate::state::{Prefs, Session, spawn_scoped};
+use crate::state::{Prefs, Session, new_preimage, now, spawn_scoped};
 
 use pb::invoice::InvoiceState;
 
@@ -24,7 +24,7 @@ fn state_of(i: &pb::Invoice) -> InvoiceState {
 }
 
 fn state_words(i: &pb::Invoice) -> &'static str {
-    let expired = i.creation_date + i.expiry < (js_sys::Date::now() / 1000.0) as i64;
+    let expired = i.creation_date + i.expiry < now();
     match state_of(i) {
         InvoiceState::Settled => "Paid",
         InvoiceState::Canceled => "Canceled",
@@ -107,15 +107,6 @@ pub fn InvoicesPage() -> impl IntoView {
         <LookupCard/>
         <ListCard invoices=invoices/>
     }
-}
-
-/// A fresh preimage from the browser's cryptographic random source, and its SHA-256.
-fn new_preimage() -> Result<([u8; 32], [u8; 32]), LndError> {
-    use sha2::Digest;
-    let mut preimage = [0u8; 32];
-    let crypto = web_sys::window().and_then(|w| w.crypto().ok()).ok_or_else(|| LndError::Input("This browser offers no secure random numbers".into()))?;
-    crypto.get_random_values_with_u8_array(&mut preimage).map_err(|_| LndError::Input("This browser offers no secure random numbers".into()))?;
-    Ok((preimage, sha2::Sha256::digest(preimage).into()))
 }
 
 /// What was created: the request, its hash, and for a hold invoice the preimage (kept in
@@ -390,7 +381,7 @@ fn ListCard(invoices: Invoices) -> impl IntoView {
                         }</span>
                         <span class="label">{if inv.memo.is_empty() { "(no description)".to_string() } else { inv.memo.clone() }}</span>
                         <span class=format!("state {}", state_words(&inv).split(':').next().unwrap_or("").to_lowercase().replace(' ', "-"))>{state_words(&inv)}</span>
-                        <span class="muted small">{crate::format::ago(inv.creation_date, (js_sys::Date::now() / 1000.0) as i64)}</span>
+                        <span class="muted small">{crate::format::ago(inv.creation_date, now())}</span>
                     </li>
                 </For>
             </ul>

@@ -8,14 +8,10 @@ use leptos::prelude::*;
 use crate::components::CopyButton;
 use crate::format::{ago, count, middle_ellipsis};
 use crate::lnd::{LndError, pb};
-use crate::state::Session;
+use crate::state::{Session, now};
 
 /// GetInfo has no stream; a block arrives every ten minutes on mainnet, so this is plenty.
 const REFRESH: Duration = Duration::from_secs(10);
-
-fn now() -> i64 {
-    (js_sys::Date::now() / 1000.0) as i64
-}
 
 #[component]
 pub fn NodePage() -> impl IntoView {

@@ -13,7 +13,7 @@ use crate::state::{Prefs, Session, refresh_on};
 const TARGETS: &[(i32, &str)] = &[(1, "Fast (next block)"), (6, "Normal (about an hour)"), (144, "Slow (about a day)")];
 
 fn ago_text(ts: i64) -> String {
-    crate::format::ago(ts, (js_sys::Date::now() / 1000.0) as i64)
+    crate::format::ago(ts, crate::state::now())
 }
 
 #[component]

@@ -14,7 +14,7 @@ use crate::input::amount::parse;
 use crate::input::payment::{Checked, check_request, compare, default_fee_limit};
 use crate::input::peer::check_pubkey;
 use crate::lnd::{Lnd, LndError, pb};
-use crate::state::{Prefs, Session, spawn_scoped};
+use crate::state::{Prefs, Session, new_preimage, now, spawn_scoped};
 
 use pb::payment::PaymentStatus;
 
@@ -27,10 +27,6 @@ const TIMEOUT_SECONDS: i32 = 60;
 
 fn session_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok()?
-}
-
-fn now() -> i64 {
-    (js_sys::Date::now() / 1000.0) as i64
 }
 
 fn failure_words(reason: i32) -> &'static str {
@@ -281,10 +277,7 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
 
 /// One keysend: a fresh preimage, its hash, and the message as a custom record.
 fn keysend_request(dest: &[u8], sats: i64, message: &str) -> Result<lnrpc::routerrpc::SendPaymentRequest, LndError> {
-    use sha2::Digest;
-    let mut preimage = [0u8; 32];
-    let crypto = web_sys::window().and_then(|w| w.crypto().ok()).ok_or_else(|| LndError::Input("This browser offers no secure random numbers".into()))?;
-    crypto.get_random_values_with_u8_array(&mut preimage).map_err(|_| LndError::Input("This browser offers no secure random numbers".into()))?;
+    let (preimage, hash) = new_preimage()?;
     let mut records = std::collections::HashMap::new();
     records.insert(KEYSEND_RECORD, preimage.to_vec());
     if !message.is_empty() {
@@ -293,7 +286,7 @@ fn keysend_request(dest: &[u8], sats: i64, message: &str) -> Result<lnrpc::route
     Ok(lnrpc::routerrpc::SendPaymentRequest {
         dest: dest.to_vec(),
         amt: sats,
-        payment_hash: sha2::Sha256::digest(preimage).to_vec(),
+        payment_hash: hash.to_vec(),
         dest_custom_records: records,
         fee_limit_sat: default_fee_limit(sats),
         timeout_seconds: TIMEOUT_SECONDS,

@@ -46,7 +46,7 @@ impl Backups {
                     if backups.auto_download.get_untracked() {
                         crate::components::download(&packed(&snapshot), "channel.backup");
                     }
-                    backups.latest.set(Some(((js_sys::Date::now() / 1000.0) as i64, snapshot)));
+                    backups.latest.set(Some((super::now(), snapshot)));
                 }
             });
         });

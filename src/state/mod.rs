@@ -2,11 +2,13 @@
 //! kept current by lnd's SubscribeState stream.
 
 mod backups;
+mod browser;
 mod live;
 mod prefs;
 mod session;
 
 pub use backups::{Backups, packed};
+pub use browser::{new_preimage, now};
 pub use live::{refresh_on, spawn_scoped};
 pub use prefs::Prefs;
 pub use session::{Link, Session};
