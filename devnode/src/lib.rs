@@ -61,6 +61,11 @@ pub struct NodeSpec {
     /// The lnd release this node answers as.
     #[serde(default)]
     pub lnd: rpc::LndVersion,
+    /// Services ("routerrpc.Router") or methods ("lnrpc.Lightning.OpenChannel") the node
+    /// does not serve, as an lnd built without a sub-server, an older lnd, or a proxy that
+    /// forwards only part of lnd.
+    #[serde(default)]
+    pub unserved: Vec<String>,
 }
 
 impl NodeSpec {
@@ -73,6 +78,7 @@ impl NodeSpec {
             rest_tls: true,
             restcors: Vec::new(),
             lnd: Default::default(),
+            unserved: Vec::new(),
         }
     }
 }
@@ -179,7 +185,7 @@ impl Network {
 
         let tls = serve::tls::load_or_create(&dir)?;
         let node = Node::start(spec.alias.clone(), spec.color.clone(), dir.load_wallet()?);
-        let settings = NodeSettings { p2p_host: host.clone(), p2p_port: spec.ports.p2p, startup_step: self.config.startup_step, lnd: spec.lnd };
+        let settings = NodeSettings { p2p_host: host.clone(), p2p_port: spec.ports.p2p, startup_step: self.config.startup_step, lnd: spec.lnd, unserved: spec.unserved.clone() };
         let rpc = NodeRpc::new(node, Arc::clone(&self.ledger), Arc::clone(&self.switchboard), dir.clone(), settings);
         self.switchboard.listen(&format!("{host}:{}", spec.ports.p2p), &rpc);
         let opts = serve::ServeOptions { rest_tls: spec.rest_tls, restcors: spec.restcors.clone() };

@@ -3,10 +3,12 @@
 //! ```text
 //! devnode [--datadir DIR] [--host ADDR] [--restcors ORIGIN]... [--no-rest-tls]
 //!         [--node NAME[:REST:GRPC:GRPCWEB:P2P]]... [--mine-every SECONDS] [--control HOST:PORT]
-//!         [--lnd 0.20|0.21]
+//!         [--lnd 0.20|0.21] [--unserved SERVICE|SERVICE.METHOD]...
 //! ```
 //! `--control` serves a page (and form endpoints) with a faucet, a miner and channel opening.
 //! `--lnd 0.21` answers as lnd 0.21, which no longer has SendPaymentSync or SendToRouteSync.
+//! `--unserved routerrpc.Router` (or `lnrpc.Lightning.OpenChannel`) leaves a service or method
+//! out, as an lnd built without a sub-server, an older lnd, or a partial proxy would.
 //! Without `--node` it runs one node, `alice`, on lnd's default ports (REST 8080,
 //! gRPC 10009, p2p 9735) with gRPC-web on 8081.
 
@@ -23,10 +25,11 @@ struct Args {
     mine_every: Option<u64>,
     control: Option<String>,
     lnd: devnode::rpc::LndVersion,
+    unserved: Vec<String>,
 }
 
 fn usage(msg: &str) -> ! {
-    eprintln!("devnode: {msg}\nusage: devnode [--datadir DIR] [--host ADDR] [--restcors ORIGIN]... [--no-rest-tls] [--node NAME[:REST:GRPC:GRPCWEB:P2P]]... [--mine-every SECONDS] [--control HOST:PORT] [--lnd 0.20|0.21]");
+    eprintln!("devnode: {msg}\nusage: devnode [--datadir DIR] [--host ADDR] [--restcors ORIGIN]... [--no-rest-tls] [--node NAME[:REST:GRPC:GRPCWEB:P2P]]... [--mine-every SECONDS] [--control HOST:PORT] [--lnd 0.20|0.21] [--unserved SERVICE|SERVICE.METHOD]...");
     std::process::exit(2)
 }
 
@@ -43,7 +46,7 @@ fn parse_node(s: &str) -> NodeSpec {
 }
 
 fn parse() -> Args {
-    let mut a = Args { datadir: "devnode-data".into(), host: "127.0.0.1".into(), restcors: vec![], rest_tls: true, nodes: vec![], mine_every: None, control: None, lnd: Default::default() };
+    let mut a = Args { datadir: "devnode-data".into(), host: "127.0.0.1".into(), restcors: vec![], rest_tls: true, nodes: vec![], mine_every: None, control: None, lnd: Default::default(), unserved: vec![] };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| usage(&format!("{flag} needs a value")));
@@ -55,6 +58,7 @@ fn parse() -> Args {
             "--node" => a.nodes.push(parse_node(&value())),
             "--control" => a.control = Some(value()),
             "--lnd" => a.lnd = devnode::rpc::LndVersion::parse(&value()).unwrap_or_else(|| usage("--lnd takes 0.20 or 0.21")),
+            "--unserved" => a.unserved.push(value()),
             "--mine-every" => a.mine_every = Some(value().parse().unwrap_or_else(|_| usage("--mine-every takes seconds"))),
             "-h" | "--help" => usage("help"),
             other => usage(&format!("unknown option {other}")),
@@ -76,6 +80,7 @@ async fn main() -> std::io::Result<()> {
         spec.rest_tls = args.rest_tls;
         spec.restcors = args.restcors.clone();
         spec.lnd = args.lnd;
+        spec.unserved = args.unserved.clone();
         let node = network.start_node(spec).await?;
         println!("node {}:", node.spec.name);
         println!("  REST      {}", node.rest_url());

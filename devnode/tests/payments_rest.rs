@@ -185,8 +185,8 @@ async fn invoices_and_payments_as_lnd() {
     assert_eq!(indexes, ["4", "5"], "the keysend and the big invoice");
 }
 
-/// `--lnd 0.21`: the synchronous payment RPCs are gone (REST 404, gRPC "unknown method"),
-/// the router's remain.
+/// `--lnd 0.21`: the synchronous payment RPCs are gone (REST 404; gRPC's "unknown method" is
+/// tested with the gRPC routes), the router's remain.
 #[tokio::test]
 async fn lnd_0_21_has_no_synchronous_payments() {
     let dir = tempfile::tempdir().unwrap();
@@ -202,9 +202,28 @@ async fn lnd_0_21_has_no_synchronous_payments() {
     assert_eq!((status, v["message"].as_str()), (404, Some("Not Found")));
     let (status, _) = rest.call("POST", "/v1/channels/transactions/route", Some(json!({}))).await;
     assert_eq!(status, 404);
-    let (rpc, md) = network.as_admin("new").await.unwrap();
-    let err = rpc.send_payment_sync(md, Default::default()).await.unwrap_err();
-    assert_eq!((err.code(), err.message()), (tonic::Code::Unimplemented, "unknown method SendPaymentSync for service lnrpc.Lightning"));
     let (status, v) = rest.call("POST", "/v2/router/send", Some(json!({"payment_request": "lnbcrt1", "timeout_seconds": 5}))).await;
     assert_eq!(status, 500, "the router answers: {v}");
+}
+
+/// A node without the router sub-server (or behind a proxy without it): its REST routes are
+/// not there, the main service's are.
+#[tokio::test]
+async fn a_node_without_the_router_has_no_v2_routes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = devnode::NetworkConfig::new(dir.path());
+    config.startup_step = std::time::Duration::from_millis(1);
+    let network = devnode::Network::open(config).unwrap();
+    let spec = devnode::NodeSpec { rest_tls: false, unserved: vec!["routerrpc.Router".into(), "lnrpc.Lightning.OpenChannel".into()], ..devnode::NodeSpec::new("old") };
+    let node = network.start_node(spec).await.unwrap();
+    let macaroon = network.create_wallet("old", b"password1").await.unwrap();
+    let rest = Rest { addr: format!("127.0.0.1:{}", node.spec.ports.rest), macaroon };
+    for (method, path) in [("POST", "/v2/router/send"), ("GET", "/v2/router/track/AAAA"), ("POST", "/v2/router/route/send"), ("POST", "/v1/channels/stream")] {
+        let (status, v) = rest.call(method, path, Some(json!({}))).await;
+        assert_eq!((status, v["message"].as_str()), (404, Some("Not Found")), "{method} {path}");
+    }
+    let (status, v) = rest.call("POST", "/v1/channels/transactions", Some(json!({"payment_request": "lnbcrt1"}))).await;
+    assert_eq!(status, 500, "SendPaymentSync is there and refuses the request: {v}");
+    let (status, v) = rest.call("POST", "/v1/channels", Some(json!({"node_pubkey_string": "02", "local_funding_amount": "100000"}))).await;
+    assert_eq!(status, 500, "OpenChannelSync is there: {v}");
 }

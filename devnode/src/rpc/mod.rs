@@ -145,6 +145,9 @@ pub struct NodeSettings {
     /// SERVER_ACTIVE); short in tests, visible in demos.
     pub startup_step: Duration,
     pub lnd: LndVersion,
+    /// Services ("routerrpc.Router") or methods ("lnrpc.Lightning.OpenChannel") this node
+    /// does not serve on any transport.
+    pub unserved: Vec<String>,
 }
 
 pub struct NodeRpc {
@@ -424,11 +427,20 @@ impl NodeRpc {
         self.settings.lnd
     }
 
-    /// An RPC this lnd release no longer has: gRPC's "unknown method" answer.
-    pub(crate) fn removed(&self, rpc: &Rpc) -> Result<(), Status> {
-        if self.settings.lnd == LndVersion::V0_21 && [SEND_PAYMENT_SYNC.name, SEND_TO_ROUTE_SYNC.name].contains(&rpc.name) {
-            let method = rpc.name.rsplit('/').next().unwrap_or_default();
-            return Err(Status::unimplemented(format!("unknown method {method} for service lnrpc.Lightning")));
+    /// Whether this node answers `method` ("/package.Service/Method") at all: lnd 0.21 no
+    /// longer has the sync payment RPCs, and a node may be set up without some services or
+    /// methods (an lnd built without a sub-server, an older lnd, or a proxy that forwards only
+    /// part of lnd). The error is grpc-go's answer for a method nobody registered.
+    pub fn serves(&self, method: &str) -> Result<(), Status> {
+        let path = method.trim_start_matches('/');
+        let (service, name) = path.split_once('/').unwrap_or((path, ""));
+        let removed = self.settings.lnd == LndVersion::V0_21 && [SEND_PAYMENT_SYNC.name, SEND_TO_ROUTE_SYNC.name].contains(&method);
+        let selector = format!("{service}.{name}");
+        if self.settings.unserved.iter().any(|u| u == service) {
+            return Err(Status::unimplemented(format!("unknown service {service}")));
+        }
+        if removed || self.settings.unserved.contains(&selector) {
+            return Err(Status::unimplemented(format!("unknown method {name} for service {service}")));
         }
         Ok(())
     }

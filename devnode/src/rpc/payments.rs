@@ -598,7 +598,6 @@ impl NodeRpc {
 
     #[allow(deprecated)]
     pub async fn send_payment_sync(self: &Arc<Self>, md: MetadataMap, req: pb::SendRequest) -> Result<pb::SendResponse, Status> {
-        self.removed(&SEND_PAYMENT_SYNC)?;
         self.authorize(&md, &SEND_PAYMENT_SYNC)?;
         let dest = if req.dest.is_empty() && !req.dest_string.is_empty() { hex::decode(&req.dest_string).unwrap_or_default() } else { req.dest.clone() };
         let hash = if req.payment_hash.is_empty() && !req.payment_hash_string.is_empty() { hex::decode(&req.payment_hash_string).unwrap_or_default() } else { req.payment_hash.clone() };
@@ -710,7 +709,6 @@ impl NodeRpc {
 
     #[allow(deprecated)]
     pub async fn send_to_route_sync(self: &Arc<Self>, md: MetadataMap, req: pb::SendToRouteRequest) -> Result<pb::SendResponse, Status> {
-        self.removed(&SEND_TO_ROUTE_SYNC)?;
         self.authorize(&md, &SEND_TO_ROUTE_SYNC)?;
         let hash = if req.payment_hash.is_empty() { hex::decode(&req.payment_hash_string).unwrap_or_default() } else { req.payment_hash };
         let (p, _) = self.send_to_route(hash, req.route).await?;

@@ -24,10 +24,27 @@ pub struct Services(pub Arc<NodeRpc>);
 /// Calls to anything else are answered as grpc-go answers them (clients such as the npm
 /// `lightning` library detect missing sub-servers and methods by these messages).
 pub fn grpc_routes(rpc: Arc<NodeRpc>) -> axum::Router {
-    services(rpc)
+    services(Arc::clone(&rpc))
         .into_axum_router()
         .fallback(|| async { unimplemented_status() })
+        .layer(axum::middleware::from_fn_with_state(rpc, unserved))
         .layer(axum::middleware::from_fn(name_unimplemented))
+}
+
+/// What this node does not serve is answered as if it were not compiled in.
+async fn unserved(
+    axum::extract::State(rpc): axum::extract::State<Arc<NodeRpc>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match rpc.serves(req.uri().path()) {
+        Ok(()) => next.run(req).await,
+        Err(status) => {
+            let mut resp = unimplemented_status();
+            resp.headers_mut().insert("grpc-message", grpc_message(status.message()));
+            resp
+        }
+    }
 }
 
 /// A trailers-only Unimplemented status (code 12).
@@ -49,13 +66,19 @@ async fn name_unimplemented(req: axum::extract::Request, next: axum::middleware:
         let (service, method) = path.split_once('/').unwrap_or((&path, ""));
         let known = super::ALL.iter().any(|rpc| rpc.name.trim_start_matches('/').split('/').next() == Some(service));
         let message = if known { format!("unknown method {method} for service {service}") } else { format!("unknown service {service}") };
-        let encoded: String = message
-            .bytes()
-            .map(|b| if (0x20..0x7f).contains(&b) && b != b'%' { (b as char).to_string() } else { format!("%{b:02X}") })
-            .collect();
-        headers.insert("grpc-message", http::HeaderValue::from_str(&encoded).expect("ascii"));
+        headers.insert("grpc-message", grpc_message(&message));
     }
     resp
+}
+
+/// A grpc-message as grpc-go writes it: percent-encoding only what is not printable ASCII
+/// (tonic also encodes spaces).
+fn grpc_message(message: &str) -> http::HeaderValue {
+    let encoded: String = message
+        .bytes()
+        .map(|b| if (0x20..0x7f).contains(&b) && b != b'%' { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    http::HeaderValue::from_str(&encoded).expect("ascii")
 }
 
 fn services(rpc: Arc<NodeRpc>) -> tonic::service::Routes {
@@ -338,9 +361,14 @@ mod tests {
     use tower::ServiceExt;
 
     async fn status_of(path: &str) -> (String, String) {
+        status_on(Default::default(), &[], path).await
+    }
+
+    async fn status_on(lnd: crate::rpc::LndVersion, unserved: &[&str], path: &str) -> (String, String) {
         let dir = tempfile::tempdir().unwrap();
         let node = crate::sim::node::Node::start("t".into(), "#000000".into(), None);
-        let settings = crate::rpc::NodeSettings { p2p_host: "127.0.0.1".into(), p2p_port: 9735, startup_step: std::time::Duration::from_millis(1), lnd: Default::default() };
+        let unserved = unserved.iter().map(|s| s.to_string()).collect();
+        let settings = crate::rpc::NodeSettings { p2p_host: "127.0.0.1".into(), p2p_port: 9735, startup_step: std::time::Duration::from_millis(1), lnd, unserved };
         let ledger = crate::ledger::Ledger::open(dir.path().join("chain.json")).unwrap();
         let rpc = NodeRpc::new(node, ledger, Default::default(), crate::store::NodeDir::new(dir.path().into()), settings);
         let req = http::Request::builder()
@@ -358,5 +386,20 @@ mod tests {
     async fn unknown_services_and_methods_answer_as_grpc_go() {
         assert_eq!(status_of("/chainrpc.ChainNotifier/RegisterBlockEpochNtfn").await, ("12".into(), "unknown service chainrpc.ChainNotifier".into()));
         assert_eq!(status_of("/lnrpc.Lightning/AbandonChannel").await, ("12".into(), "unknown method AbandonChannel for service lnrpc.Lightning".into()));
+    }
+
+    /// What a node leaves out is not there at all: not even its state or macaroon check runs.
+    #[tokio::test]
+    async fn unserved_services_and_methods_are_unknown() {
+        use crate::rpc::LndVersion::{V0_20, V0_21};
+        let unknown = |m: &str| ("12".to_string(), m.to_string());
+        assert_eq!(status_on(V0_21, &[], "/lnrpc.Lightning/SendPaymentSync").await, unknown("unknown method SendPaymentSync for service lnrpc.Lightning"));
+        assert_eq!(status_on(V0_21, &[], "/lnrpc.Lightning/SendToRouteSync").await, unknown("unknown method SendToRouteSync for service lnrpc.Lightning"));
+        let without_router = ["routerrpc.Router"];
+        assert_eq!(status_on(V0_20, &without_router, "/routerrpc.Router/SendPaymentV2").await, unknown("unknown service routerrpc.Router"));
+        let without_stream = ["lnrpc.Lightning.OpenChannel"];
+        assert_eq!(status_on(V0_20, &without_stream, "/lnrpc.Lightning/OpenChannel").await, unknown("unknown method OpenChannel for service lnrpc.Lightning"));
+        assert_ne!(status_on(V0_20, &without_stream, "/lnrpc.Lightning/OpenChannelSync").await.0, "12", "the sync call is served");
+        assert_ne!(status_on(V0_20, &[], "/lnrpc.Lightning/SendPaymentSync").await.0, "12", "0.20 has it");
     }
 }

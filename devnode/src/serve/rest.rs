@@ -194,6 +194,19 @@ where
 
 /// The REST service: lnd's routes behind lnd's CORS handling, which wraps the whole mux
 /// (the layer is added after the fallbacks, so it covers them too).
+/// A route of an RPC this node does not serve is one grpc-gateway never registered.
+async fn unserved(State(rpc): State<Rpc>, path: axum::extract::MatchedPath, req: Request, next: Next) -> Response {
+    let method = req.method().as_str();
+    let selector = ROUTES.iter().find(|r| r.0 == method && r.1 == path.as_str()).map(|r| r.2);
+    if let Some(selector) = selector {
+        let (service, name) = selector.rsplit_once('.').unwrap_or((selector, ""));
+        if rpc.serves(&format!("/{service}/{name}")).is_err() {
+            return error(&Status::not_found("Not Found"));
+        }
+    }
+    next.run(req).await
+}
+
 pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
     Router::new()
         .route("/v1/state", get(|State(rpc): State<Rpc>, h: HeaderMap| async move { reply(rpc.get_state(&metadata(&h))) }))
@@ -295,15 +308,9 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
             NodeRpc::list_payments,
         ))
         .route("/v1/channels/transactions", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
-            if rpc.removed(&crate::rpc::SEND_PAYMENT_SYNC).is_err() {
-                return error(&Status::not_found("Not Found"));
-            }
             match body(&b) { Ok(req) => reply(rpc.send_payment_sync(metadata(&h), req).await), Err(e) => e }
         }))
         .route("/v1/channels/transactions/route", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
-            if rpc.removed(&crate::rpc::SEND_TO_ROUTE_SYNC).is_err() {
-                return error(&Status::not_found("Not Found"));
-            }
             match body(&b) { Ok(req) => reply(rpc.send_to_route_sync(metadata(&h), req).await), Err(e) => e }
         }))
         .route("/v1/graph/node/{pub_key}", get(|State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri, axum::extract::Path(pub_key): axum::extract::Path<String>| async move {
@@ -349,6 +356,7 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
             let invoice_ref = field("payment_hash").map(InvoiceRef::PaymentHash).or_else(|| field("payment_addr").map(InvoiceRef::PaymentAddr));
             reply(rpc.lookup_invoice_v2(&metadata(&h), lnrpc::invoicesrpc::LookupInvoiceMsg { invoice_ref, lookup_modifier: 0 }))
         }))
+        .route_layer(middleware::from_fn_with_state(Arc::clone(&rpc), unserved))
         .method_not_allowed_fallback(|| async { error(&Status::unimplemented("Method Not Allowed")) })
         .fallback(|| async { error(&Status::not_found("Not Found")) })
         .layer(middleware::from_fn_with_state(Arc::new(restcors), allow_cors))
@@ -619,7 +627,7 @@ mod tests {
     async fn router_serves_the_table() {
         let dir = tempfile::tempdir().unwrap();
         let node = crate::sim::node::Node::start("t".into(), "#000000".into(), None);
-        let settings = crate::rpc::NodeSettings { p2p_host: "127.0.0.1".into(), p2p_port: 9735, startup_step: std::time::Duration::from_millis(1), lnd: Default::default() };
+        let settings = crate::rpc::NodeSettings { p2p_host: "127.0.0.1".into(), p2p_port: 9735, startup_step: std::time::Duration::from_millis(1), lnd: Default::default(), unserved: vec![] };
         let ledger = crate::ledger::Ledger::open(dir.path().join("chain.json")).unwrap();
         let rpc = NodeRpc::new(node, ledger, Default::default(), crate::store::NodeDir::new(dir.path().into()), settings);
         for (method, path, selector) in ROUTES {
