@@ -169,6 +169,18 @@ impl GrpcWeb {
         self.stream(req, |c, r| async move { LightningClient::new(c).open_channel(r).await })
     }
 
+    pub async fn open_channel_sync(&self, req: pb::OpenChannelRequest) -> Result<pb::ChannelPoint, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).open_channel_sync(r).await }).await
+    }
+
+    pub async fn send_payment_sync(&self, req: pb::SendRequest) -> Result<pb::SendResponse, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).send_payment_sync(r).await }).await
+    }
+
+    pub async fn send_to_route_sync(&self, req: pb::SendToRouteRequest) -> Result<pb::SendResponse, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).send_to_route_sync(r).await }).await
+    }
+
     pub fn close_channel(&self, req: pb::CloseChannelRequest) -> LndStream<pb::CloseStatusUpdate> {
         self.stream(req, |c, r| async move { LightningClient::new(c).close_channel(r).await })
     }

@@ -5,6 +5,7 @@
 mod credentials;
 pub mod endpoint;
 mod error;
+pub mod fallback;
 #[cfg(target_arch = "wasm32")]
 mod grpcweb;
 pub mod rest;
@@ -40,6 +41,29 @@ pub(crate) async fn diagnose(base: &str, probe_path: &str) -> LndError {
         Ok(_) => LndError::Cors { url: base.to_string(), origin: window.location().origin().unwrap_or_default() },
         Err(_) => unreachable(),
     }
+}
+
+/// The newer call's stream, or, when the node answers that it has no such call, the
+/// stream `older` gives (see `fallback` for why that cannot send anything twice).
+#[cfg(target_arch = "wasm32")]
+fn unless_unsupported<T: 'static>(newer: LndStream<T>, older: impl FnOnce() -> LndStream<T> + 'static) -> LndStream<T> {
+    use futures::StreamExt;
+    Box::pin(
+        futures::stream::once(async move {
+            let mut newer = newer;
+            match newer.next().await {
+                Some(Err(LndError::Unsupported { .. })) => older(),
+                Some(first) => Box::pin(futures::stream::once(std::future::ready(first)).chain(newer)) as LndStream<T>,
+                None => Box::pin(futures::stream::empty()),
+            }
+        })
+        .flatten(),
+    )
+}
+
+#[cfg(target_arch = "wasm32")]
+fn now_ns() -> i64 {
+    (js_sys::Date::now() * 1_000_000.0) as i64
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -276,12 +300,45 @@ mod client {
             }
         }
 
-        /// The funding flow as it happens: pending (funding published), then open.
+        /// The funding flow as it happens: pending (funding published), then open. A node that
+        /// does not stream it (an older lnd's REST, a partial proxy) is asked with
+        /// OpenChannelSync, and the open is then seen on the channel events stream.
         pub fn open_channel(&self, req: pb::OpenChannelRequest) -> LndStream<pb::OpenStatusUpdate> {
-            match &self.wire {
+            let streamed = match &self.wire {
                 Wire::Rest(r) => r.stream(routes::open_channel(&req)),
-                Wire::GrpcWeb(g) => g.open_channel(req),
-            }
+                Wire::GrpcWeb(g) => g.open_channel(req.clone()),
+            };
+            let this = self.clone();
+            unless_unsupported(streamed, move || {
+                Box::pin(futures::stream::once(async move { this.open_channel_sync(req).await }).flatten())
+            })
+        }
+
+        async fn open_channel_sync(&self, req: pb::OpenChannelRequest) -> LndStream<pb::OpenStatusUpdate> {
+            let events = self.subscribe_channel_events();
+            let sent = match &self.wire {
+                Wire::Rest(r) => r.unary::<pb::ChannelPoint>(routes::open_channel_sync(&req)).await,
+                Wire::GrpcWeb(g) => g.open_channel_sync(req).await,
+            };
+            let point = match sent {
+                Ok(p) => p,
+                Err(e) => return Box::pin(futures::stream::once(std::future::ready(Err(e)))),
+            };
+            let pending = futures::stream::once(std::future::ready(Ok(fallback::pending_update(point.clone()))));
+            let opened = events
+                .filter_map(move |event| {
+                    std::future::ready(match event {
+                        Ok(e) => fallback::opened_point(&e).filter(|p| fallback::same_point(p, &point)).map(|p| {
+                            Ok(pb::OpenStatusUpdate {
+                                update: Some(pb::open_status_update::Update::ChanOpen(pb::ChannelOpenUpdate { channel_point: Some(p) })),
+                                pending_chan_id: vec![],
+                            })
+                        }),
+                        Err(e) => Some(Err(e)),
+                    })
+                })
+                .take(1);
+            Box::pin(pending.chain(opened))
         }
 
         /// A close as it happens: the closing transaction published, then confirmed.
@@ -352,28 +409,80 @@ mod client {
             }
         }
 
-        /// A payment as it happens: each attempt, then success or the failure reason.
-        pub fn send_payment_v2(&self, req: lnrpc::routerrpc::SendPaymentRequest) -> LndStream<pb::Payment> {
-            match &self.wire {
+        /// A payment as it happens: each attempt, then success or the failure reason. A node
+        /// without the router (gone from no lnd yet, but from some proxies and old nodes) pays
+        /// with SendPaymentSync, and the stream has only the outcome.
+        pub fn send_payment(&self, req: lnrpc::routerrpc::SendPaymentRequest) -> LndStream<pb::Payment> {
+            let streamed = match &self.wire {
                 Wire::Rest(r) => r.stream(routes::send_payment_v2(&req)),
-                Wire::GrpcWeb(g) => g.send_payment_v2(req),
-            }
+                Wire::GrpcWeb(g) => g.send_payment_v2(req.clone()),
+            };
+            let this = self.clone();
+            unless_unsupported(streamed, move || {
+                Box::pin(futures::stream::once(async move {
+                    let sync = fallback::send_request(&req);
+                    let resp = match &this.wire {
+                        Wire::Rest(r) => r.unary::<pb::SendResponse>(routes::send_payment_sync(&sync)).await,
+                        Wire::GrpcWeb(g) => g.send_payment_sync(sync).await,
+                    };
+                    resp.map(|r| fallback::payment_from_sync(&req, r, now_ns()))
+                }))
+            })
         }
 
-        /// A payment already sent (e.g. before a reload): its state, then each change.
-        pub fn track_payment_v2(&self, hash: &[u8]) -> LndStream<pb::Payment> {
-            match &self.wire {
+        /// A payment already sent (e.g. before a reload): its state, then each change. Without
+        /// the router, the payments list is asked every few seconds instead.
+        pub fn track_payment(&self, hash: &[u8]) -> LndStream<pb::Payment> {
+            let streamed = match &self.wire {
                 Wire::Rest(r) => r.stream(routes::track_payment_v2(hash)),
                 Wire::GrpcWeb(g) => g.track_payment_v2(lnrpc::routerrpc::TrackPaymentRequest { payment_hash: hash.to_vec(), no_inflight_updates: false }),
-            }
+            };
+            let (this, hash) = (self.clone(), hex::encode(hash));
+            unless_unsupported(streamed, move || this.poll_payment(hash))
         }
 
-        pub async fn send_to_route_v2(&self, hash: &[u8], route: pb::Route) -> Result<pb::HtlcAttempt, LndError> {
-            let req = lnrpc::routerrpc::SendToRouteRequest { payment_hash: hash.to_vec(), route: Some(route), ..Default::default() };
-            match &self.wire {
+        fn poll_payment(&self, hash: String) -> LndStream<pb::Payment> {
+            use pb::payment::PaymentStatus;
+            const EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+            let start = (self.clone(), hash, None::<i32>, false);
+            Box::pin(futures::stream::unfold(start, |(lnd, hash, mut last, ended)| async move {
+                if ended {
+                    return None;
+                }
+                loop {
+                    if last.is_some() {
+                        gloo_timers::future::sleep(EVERY).await;
+                    }
+                    let req = pb::ListPaymentsRequest { include_incomplete: true, reversed: true, max_payments: 1_000, ..Default::default() };
+                    let found = match lnd.list_payments(req).await {
+                        Ok(list) => list.payments.into_iter().find(|p| p.payment_hash == hash),
+                        Err(e) => return Some((Err(e), (lnd, hash, last, true))),
+                    };
+                    let payment = found?;
+                    if last != Some(payment.status) {
+                        let done = ![PaymentStatus::InFlight as i32, PaymentStatus::Initiated as i32].contains(&payment.status);
+                        last = Some(payment.status);
+                        return Some((Ok(payment), (lnd, hash, last, done)));
+                    }
+                }
+            }))
+        }
+
+        /// One HTLC along the given route (SendToRouteV2, or SendToRouteSync without the router).
+        pub async fn send_to_route(&self, hash: &[u8], route: pb::Route) -> Result<pb::HtlcAttempt, LndError> {
+            let req = lnrpc::routerrpc::SendToRouteRequest { payment_hash: hash.to_vec(), route: Some(route.clone()), ..Default::default() };
+            let sent = match &self.wire {
                 Wire::Rest(r) => r.unary(routes::send_to_route_v2(&req)).await,
                 Wire::GrpcWeb(g) => g.send_to_route_v2(req).await,
-            }
+            };
+            let Err(LndError::Unsupported { .. }) = sent else { return sent };
+            #[allow(deprecated)]
+            let sync = pb::SendToRouteRequest { payment_hash: hash.to_vec(), route: Some(route.clone()), ..Default::default() };
+            let resp = match &self.wire {
+                Wire::Rest(r) => r.unary::<pb::SendResponse>(routes::send_to_route_sync(&sync)).await?,
+                Wire::GrpcWeb(g) => g.send_to_route_sync(sync).await?,
+            };
+            Ok(fallback::attempt_from_sync(route, resp, now_ns()))
         }
 
         pub async fn add_hold_invoice(&self, req: lnrpc::invoicesrpc::AddHoldInvoiceRequest) -> Result<lnrpc::invoicesrpc::AddHoldInvoiceResp, LndError> {

@@ -147,7 +147,7 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
     Effect::new(move |_| {
         let Some(lnd) = session.lnd.get() else { return };
         let Some(hash) = session_storage().and_then(|s| s.get_item(IN_FLIGHT_KEY).ok().flatten()).and_then(|h| hex::decode(h).ok()) else { return };
-        spawn_scoped(follow(lnd.track_payment_v2(&hash), shown, stream_error));
+        spawn_scoped(follow(lnd.track_payment(&hash), shown, stream_error));
     });
 
     let decode = Action::new_local(move |text: &String| {
@@ -184,7 +184,7 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
                 let _ = s.set_item(IN_FLIGHT_KEY, &c.payment_hash);
             }
             stream_error.set(None);
-            follow(lnd.send_payment_v2(req), shown, stream_error).await;
+            follow(lnd.send_payment(req), shown, stream_error).await;
             history_refresh.update(|n| *n += 1);
             Ok::<(), LndError>(())
         }
@@ -331,7 +331,7 @@ fn KeysendCard(history_refresh: RwSignal<u32>) -> impl IntoView {
             match keysend_request(&key, sats, &text) {
                 Ok(req) => {
                     let shown = RwSignal::new(None);
-                    follow(lnd.send_payment_v2(req), shown, error).await;
+                    follow(lnd.send_payment(req), shown, error).await;
                     let ok = shown.get_untracked().is_some_and(|p: pb::Payment| p.status == PaymentStatus::Succeeded as i32);
                     if ok { sent.update(|n| *n += 1) } else { failed.update(|n| *n += 1) }
                     last.set(shown.get_untracked());

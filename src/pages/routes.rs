@@ -75,7 +75,7 @@ fn RouteCard() -> impl IntoView {
                 last.mpp_record = Some(pb::MppRecord { payment_addr: req.payment_addr.clone(), total_amt_msat: req.num_msat });
             }
             let hash = hex::decode(&req.payment_hash).map_err(|_| LndError::Input("The payment hash is not hex".into()))?;
-            lnd.send_to_route_v2(&hash, route).await
+            lnd.send_to_route(&hash, route).await
         }
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -115,9 +115,15 @@ fn RouteCard() -> impl IntoView {
                     view! { <p class="progress" id="route-result">"Paid. Preimage " <span class="mono small">{middle_ellipsis(&pre, 12)}</span> " " <CopyButton text=pre/></p> }.into_any()
                 }
                 Ok(attempt) => {
-                    let why = attempt.failure.as_ref().and_then(|f| pb::failure::FailureCode::try_from(f.code).ok()).map(|c| c.as_str_name().to_lowercase().replace('_', " ")).unwrap_or_default();
+                    // Nodes without the router answer through SendToRouteSync, which says
+                    // neither where nor why.
+                    let why = attempt.failure.as_ref().and_then(|f| pb::failure::FailureCode::try_from(f.code).ok()).map(|c| c.as_str_name().to_lowercase().replace('_', " "));
                     let at = attempt.failure.as_ref().map_or(0, |f| f.failure_source_index);
-                    view! { <ErrorView error=LndError::Input(format!("The route failed at hop {at}: {why}. Find a new route and try again."))/> }.into_any()
+                    let message = match why {
+                        Some(why) => format!("The route failed at hop {at}: {why}. Find a new route and try again."),
+                        None => "The route failed. Find a new route and try again.".to_string(),
+                    };
+                    view! { <ErrorView error=LndError::Input(message)/> }.into_any()
                 }
                 Err(e) => view! { <ErrorView error=e/> }.into_any(),
             })}
@@ -168,7 +174,7 @@ fn RebalanceCard() -> impl IntoView {
                 last_hop_pubkey: hex::decode(&inn.remote_pubkey).unwrap_or_default(),
                 ..Default::default()
             };
-            let mut updates = lnd.send_payment_v2(req);
+            let mut updates = lnd.send_payment(req);
             let mut last = None;
             while let Some(u) = updates.next().await {
                 last = Some(u?);

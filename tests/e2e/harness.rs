@@ -104,6 +104,16 @@ impl Harness {
 
     /// `restcors`: the REST origins allowed; empty means "the app's origin".
     pub async fn start_with_cors(via: Via, restcors: Vec<String>) -> Self {
+        Self::start_with(via, move |spec| {
+            if !restcors.is_empty() {
+                spec.restcors = restcors;
+            }
+        })
+        .await
+    }
+
+    /// Alice's node as `configure` leaves it (another lnd release, services left out, …).
+    pub async fn start_with(via: Via, configure: impl FnOnce(&mut NodeSpec)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let (app_origin, app_host) = serve_app().await;
         let mut config = NetworkConfig::new(dir.path().join("devnode"));
@@ -112,7 +122,8 @@ impl Harness {
         let mut spec = NodeSpec::new("alice");
         // Plain HTTP keeps certificate trust out of most tests; `Via::RestTls` covers it.
         spec.rest_tls = matches!(via, Via::RestTls { .. });
-        spec.restcors = if restcors.is_empty() { vec![app_origin.clone()] } else { restcors };
+        spec.restcors = vec![app_origin.clone()];
+        configure(&mut spec);
         let node = network.start_node(spec).await.expect("start devnode");
         let trusted = match via {
             Via::RestTls { trusted: true } => Some(node.tls_spki_sha256().expect("tls.key")),

@@ -440,6 +440,85 @@ async fn routes_and_rebalance_over_grpc_web() {
     routes_and_rebalance(Via::GrpcWeb).await;
 }
 
+/// Nodes other than lnd 0.20 as the app was written for. `older`: a node without the router
+/// and without the streaming open (an older lnd, or a proxy forwarding only part of lnd): the
+/// app opens with OpenChannelSync, follows the open on the channel events, and pays with
+/// SendPaymentSync and SendToRouteSync. Otherwise lnd 0.21, which dropped the sync calls.
+async fn other_lnd_releases(via: Via, older: bool) {
+    let h = Harness::start_with(via, |spec| {
+        if older {
+            spec.unserved = vec!["routerrpc.Router".into(), "lnrpc.Lightning.OpenChannel".into()];
+        } else {
+            spec.lnd = devnode::rpc::LndVersion::V0_21;
+        }
+    })
+    .await;
+    h.create_wallet_directly().await;
+    h.network.fund_node("alice", 2_000_000, 1).await.expect("fund alice");
+    let bob = h.start_peer_node("bob").await;
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+    h.open_app().await;
+    h.connect(&h.node_url(), Some(&admin)).await;
+    h.expect_node_page().await;
+
+    h.click("nav a[href='/channels']").await;
+    h.find("select[name=channel-peer]").await.select_by_value("other").await.expect("choose another node");
+    h.fill("input[name=channel-uri]", &bob).await;
+    h.fill("input[name=channel-amount]", "500000").await;
+    h.click("button[name=open-channel]").await;
+    h.wait_text("#open-progress", "Funding transaction published").await;
+    h.network.mine(3).expect("mine");
+    h.wait_text("#open-progress", "Channel open").await;
+
+    let bobs = h.network.add_invoice("bob", 3_000, "tea").await.expect("bob's invoice");
+    h.click("nav a[href='/send']").await;
+    h.fill("textarea[name=pay-request]", &bobs).await;
+    h.click("button[name=decode-request]").await;
+    h.wait_text("#pay-amount", "3,000 sat").await;
+    h.click("button[name=pay]").await;
+    h.wait_text("#payment-progress", "Paid").await;
+    h.wait_text("#payments li", "paid").await;
+    h.fill("input[name=keysend-dest]", bob.split('@').next().expect("key")).await;
+    h.fill("input[name=keysend-amount]", "1000").await;
+    h.click("button[name=keysend]").await;
+    h.wait_text("#keysend-progress", "1 of 1 sent").await;
+    h.start_peer_node("carol").await;
+    let carols = h.network.add_invoice("carol", 1_000, "unreachable").await.expect("carol's invoice");
+    h.fill("textarea[name=pay-request]", &carols).await;
+    h.click("button[name=decode-request]").await;
+    h.wait_text("#pay-description", "unreachable").await;
+    h.click("button[name=pay]").await;
+    h.wait_text("#payment-progress", "No route").await;
+
+    let invoice = h.network.add_invoice("bob", 2_000, "by route").await.expect("bob's invoice");
+    h.click("nav a[href='/routes']").await;
+    h.fill("textarea[name=route-request]", &invoice).await;
+    h.click("button[name=find-route]").await;
+    h.click("button[name=pay-route]").await;
+    h.wait_text("#route-result", "Paid").await;
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_lnd_without_router_over_rest() {
+    other_lnd_releases(Via::Rest, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_lnd_without_router_over_grpc_web() {
+    other_lnd_releases(Via::GrpcWeb, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lnd_0_21_over_rest() {
+    other_lnd_releases(Via::Rest, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lnd_0_21_over_grpc_web() {
+    other_lnd_releases(Via::GrpcWeb, false).await;
+}
+
 /// Channel backups on a node operator's bad day: the app exports and checks a backup; the
 /// node loses its channel database (stop, delete `channel.db`, restart, unlock); the app
 /// shows no channels, restores from the backup file, and the channel closes by the peer,

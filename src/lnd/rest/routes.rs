@@ -123,6 +123,11 @@ pub fn open_channel(req: &pb::OpenChannelRequest) -> Call {
     Call::post("/v1/channels/stream", req)
 }
 
+/// OpenChannelSync, for nodes that do not stream the funding flow.
+pub fn open_channel_sync(req: &pb::OpenChannelRequest) -> Call {
+    Call::post("/v1/channels", req)
+}
+
 /// The channel point goes in the path with the txid in display order (lnd's
 /// `funding_txid_str`); the fee and `force` in the query.
 pub fn close_channel(txid: &str, output_index: u32, req: &pb::CloseChannelRequest) -> Call {
@@ -192,6 +197,15 @@ pub fn query_routes(req: &pb::QueryRoutesRequest) -> Call {
 
 pub fn send_payment_v2(req: &rrpc::SendPaymentRequest) -> Call {
     Call::post("/v2/router/send", req)
+}
+
+/// SendPaymentSync and SendToRouteSync, for nodes without the router (gone in lnd 0.21).
+pub fn send_payment_sync(req: &pb::SendRequest) -> Call {
+    Call::post("/v1/channels/transactions", req)
+}
+
+pub fn send_to_route_sync(req: &pb::SendToRouteRequest) -> Call {
+    Call::post("/v1/channels/transactions/route", req)
 }
 
 /// The hash is bytes in the path: URL-safe base64.
@@ -311,6 +325,9 @@ mod tests {
             ("lnrpc.Lightning.ClosedChannels", closed_channels()),
             ("lnrpc.Lightning.SubscribeChannelEvents", subscribe_channel_events()),
             ("lnrpc.Lightning.OpenChannel", open_channel(&Default::default())),
+            ("lnrpc.Lightning.OpenChannelSync", open_channel_sync(&Default::default())),
+            ("lnrpc.Lightning.SendPaymentSync", send_payment_sync(&Default::default())),
+            ("lnrpc.Lightning.SendToRouteSync", send_to_route_sync(&Default::default())),
             ("lnrpc.Lightning.AddInvoice", add_invoice(&Default::default())),
             ("lnrpc.Lightning.LookupInvoice", lookup_invoice("00")),
             ("lnrpc.Lightning.ListInvoices", list_invoices(&Default::default())),
