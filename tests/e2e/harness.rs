@@ -193,12 +193,20 @@ impl Harness {
     /// Makes a wallet on a second node, notes its seed and identity, and removes that node:
     /// what a user who lost their node has left.
     pub async fn seed_from_another_node(&self) -> (Vec<String>, String) {
+        let seeded = self.start_seeded_node("old").await;
+        self.network.stop_node("old").await.expect("stop");
+        seeded
+    }
+
+    /// Starts another node and creates its wallet from a fresh seed; returns the seed's
+    /// words and the node's identity.
+    pub async fn start_seeded_node(&self, name: &str) -> (Vec<String>, String) {
         use lnrpc::lnrpc as pb;
         use tonic::metadata::MetadataMap;
-        let mut spec = NodeSpec::new("old");
+        let mut spec = NodeSpec::new(name);
         spec.rest_tls = false;
         self.network.start_node(spec).await.expect("second node");
-        let rpc = self.network.rpc("old").await.expect("running");
+        let rpc = self.network.rpc(name).await.expect("running");
         let seed = rpc.gen_seed(MetadataMap::new(), pb::GenSeedRequest::default()).await.expect("genseed");
         let req = pb::InitWalletRequest {
             wallet_password: b"whatever1".to_vec(),
@@ -206,9 +214,7 @@ impl Harness {
             ..Default::default()
         };
         rpc.init_wallet(MetadataMap::new(), req).await.expect("initwallet");
-        let identity = rpc.identity_pubkey();
-        self.network.stop_node("old").await.expect("stop");
-        (seed.cipher_seed_mnemonic, identity)
+        (seed.cipher_seed_mnemonic, rpc.identity_pubkey())
     }
 
     /// Starts another node with a wallet; returns its `pubkey@host:port`.

@@ -66,6 +66,51 @@ async fn restore_from_seed(via: Via) {
     h.finish().await;
 }
 
+/// A node lost with a channel open: restored in the app from its 24 words and the last
+/// channel backup file, the node comes back with its identity, recovers the channel, and
+/// the peer closes it so the funds return on-chain.
+async fn restore_with_channel_backup(via: Via) {
+    let h = Harness::start(via).await;
+    let (words, identity) = h.start_seeded_node("old").await;
+    h.network.fund_node("old", 1_000_000, 1).await.expect("fund");
+    h.start_peer_node("bob").await;
+    h.network.open_channel("old", "bob", 300_000, 0).await.expect("channel");
+    let (rpc, md) = h.network.as_admin("old").await.expect("old");
+    let snapshot = rpc.export_all_channel_backups(&md, Default::default()).expect("export");
+    let file = h.node.dir.root.join("../channel.backup");
+    std::fs::write(&file, snapshot.multi_chan_backup.expect("multi").multi_chan_backup).expect("backup file");
+    h.network.stop_node("old").await.expect("the node is lost");
+
+    h.open_app().await;
+    h.connect(&h.node_url(), None).await;
+    h.wait_text("h1", "Set up the wallet").await;
+    h.click("button[role=tab]:nth-child(2)").await;
+    h.fill("textarea[name=mnemonic]", &words.join(" ")).await;
+    let path = file.canonicalize().expect("path").display().to_string();
+    h.find("input[name=restore-backup-file]").await.send_keys(&path).await.expect("choose file");
+    h.fill("input[name=password]", "correct horse").await;
+    h.fill("input[name=password2]", "correct horse").await;
+    h.click("button[name=restore]").await;
+    assert_eq!(h.expect_node_page().await, identity);
+    h.click("nav a[href='/channels']").await;
+    h.wait_text("#pending-channels li", "Closing").await;
+    h.network.mine(1).expect("mine");
+    h.wait_text("#closed-channels li", "Force closed by the peer").await;
+    // 300,000 − 2,810 commitment fee − 660 anchors.
+    h.wait_text("#closed-channels li", "296,530 sat").await;
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_with_channel_backup_over_rest() {
+    restore_with_channel_backup(Via::Rest).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_with_channel_backup_over_grpc_web() {
+    restore_with_channel_backup(Via::GrpcWeb).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restore_from_seed_over_rest() {
     restore_from_seed(Via::Rest).await;
