@@ -143,13 +143,17 @@ pub struct Network {
     ledger: Arc<Ledger>,
     switchboard: Arc<p2p::Switchboard>,
     nodes: tokio::sync::Mutex<HashMap<String, Running>>,
+    /// Each node's fault switches; kept across restarts, like a flaky proxy in front of it.
+    faults: std::sync::Mutex<HashMap<String, Arc<serve::faults::Faults>>>,
+    /// Nodes stopped through the control page, to bring back as they were.
+    stopped: std::sync::Mutex<HashMap<String, NodeSpec>>,
 }
 
 impl Network {
     pub fn open(config: NetworkConfig) -> io::Result<Self> {
         std::fs::create_dir_all(&config.datadir)?;
         let ledger = Ledger::open(config.datadir.join("chain.json"))?;
-        Ok(Network { config, ledger, switchboard: Default::default(), nodes: Default::default() })
+        Ok(Network { config, ledger, switchboard: Default::default(), nodes: Default::default(), faults: Default::default(), stopped: Default::default() })
     }
 
     fn node_dir(&self, name: &str) -> NodeDir {
@@ -188,7 +192,8 @@ impl Network {
         let settings = NodeSettings { p2p_host: host.clone(), p2p_port: spec.ports.p2p, startup_step: self.config.startup_step, lnd: spec.lnd, unserved: spec.unserved.clone() };
         let rpc = NodeRpc::new(node, Arc::clone(&self.ledger), Arc::clone(&self.switchboard), dir.clone(), settings);
         self.switchboard.listen(&format!("{host}:{}", spec.ports.p2p), &rpc);
-        let opts = serve::ServeOptions { rest_tls: spec.rest_tls, restcors: spec.restcors.clone() };
+        let faults = Arc::clone(self.faults.lock().expect("faults lock").entry(spec.name.clone()).or_default());
+        let opts = serve::ServeOptions { rest_tls: spec.rest_tls, restcors: spec.restcors.clone(), faults };
         let listeners = serve::start(Arc::clone(&rpc), bound, &tls, opts)?;
         let handle = NodeHandle { spec, dir, host };
         nodes.insert(handle.spec.name.clone(), Running { rpc, listeners, handle: handle.clone() });
@@ -204,6 +209,37 @@ impl Network {
         self.switchboard.close(&p2p);
         running.rpc.shutdown();
         Ok(running.handle.spec)
+    }
+
+    /// The fault switches of a node's REST and gRPC-web listeners (see `serve::faults`).
+    pub fn faults(&self, name: &str) -> Arc<serve::faults::Faults> {
+        Arc::clone(self.faults.lock().expect("faults lock").entry(name.to_string()).or_default())
+    }
+
+    /// Takes a node offline as if its machine went away; [`Network::bring_back`] restarts it.
+    pub async fn take_offline(&self, name: &str) -> io::Result<()> {
+        let spec = self.stop_node(name).await?;
+        self.stopped.lock().expect("stopped lock").insert(name.to_string(), spec);
+        Ok(())
+    }
+
+    /// Restarts a node taken offline; its wallet comes back locked, as lnd's does, and is
+    /// unlocked when a password is given.
+    pub async fn bring_back(&self, name: &str, password: Option<&[u8]>) -> io::Result<NodeHandle> {
+        let spec = self.stopped.lock().expect("stopped lock").remove(name)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("node {name} was not taken offline")))?;
+        let handle = self.start_node(spec).await?;
+        if let Some(password) = password {
+            self.unlock_wallet(name, password).await?;
+        }
+        Ok(handle)
+    }
+
+    /// Names of the nodes taken offline.
+    pub fn offline(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.stopped.lock().expect("stopped lock").keys().cloned().collect();
+        names.sort();
+        names
     }
 
     pub async fn restart_node(&self, name: &str) -> io::Result<NodeHandle> {

@@ -2,16 +2,13 @@
 //! show it as text and QR, and watch it get paid; the invoice list kept live by
 //! SubscribeInvoices, resumed from the last add and settle indexes after any break.
 
-use std::time::Duration;
-
-use futures::StreamExt;
 use leptos::prelude::*;
 
 use crate::components::{CopyButton, DownloadButton, ErrorView, Qr};
 use crate::format::{amount, middle_ellipsis};
 use crate::input::amount::parse;
 use crate::lnd::{Lnd, LndError, pb};
-use crate::state::{Prefs, Session, new_preimage, now, spawn_scoped};
+use crate::state::{Prefs, Session, new_preimage, now, reopening, spawn_scoped};
 
 use pb::invoice::InvoiceState;
 
@@ -71,25 +68,13 @@ impl Invoices {
             }
             Err(e) => self.error.set(Some(e)),
         }
-        let mut pause = Duration::from_millis(500);
-        loop {
+        let resume = move || {
             let (add, settle) = self.list.with_untracked(|l| {
                 (l.iter().map(|i| i.add_index).max().unwrap_or(0), l.iter().map(|i| i.settle_index).max().unwrap_or(0))
             });
-            let mut updates = lnd.subscribe_invoices(add, settle);
-            while let Some(item) = updates.next().await {
-                match item {
-                    Ok(inv) => {
-                        self.merge(inv);
-                        pause = Duration::from_millis(500);
-                    }
-                    Err(_) => break,
-                }
-            }
-            drop(updates);
-            gloo_timers::future::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_secs(8));
-        }
+            Some(lnd.subscribe_invoices(add, settle))
+        };
+        reopening(resume, move |inv| self.merge(inv)).await;
     }
 }
 
@@ -239,12 +224,13 @@ fn HoldControls(hash: Vec<u8>, preimage: [u8; 32]) -> impl IntoView {
     let stream_hash = hash.clone();
     Effect::new(move |_| {
         let Some(lnd) = session.lnd.get() else { return };
-        let mut updates = lnd.subscribe_single_invoice(&stream_hash);
-        spawn_scoped(async move {
-            while let Some(Ok(inv)) = updates.next().await {
-                state.set(Some(inv));
-            }
-        });
+        let hash = stream_hash.clone();
+        // lnd ends the stream once the invoice is settled or canceled.
+        let open = move || {
+            let done = state.with_untracked(|s| s.as_ref().is_some_and(|i| matches!(state_of(i), InvoiceState::Settled | InvoiceState::Canceled)));
+            (!done).then(|| lnd.subscribe_single_invoice(&hash))
+        };
+        spawn_scoped(reopening(open, move |inv| state.set(Some(inv))));
     });
     let hash = StoredValue::new(hash);
     let decide = Action::new_local(move |settle: &bool| {

@@ -88,25 +88,42 @@ fn PaymentProgress(payment: pb::Payment) -> impl IntoView {
     }
 }
 
-/// Follows a payment's stream into `shown`; forgets the in-flight marker once it ends.
-async fn follow(mut updates: crate::lnd::LndStream<pb::Payment>, shown: RwSignal<Option<pb::Payment>>, error: RwSignal<Option<LndError>>) {
-    while let Some(update) = updates.next().await {
-        match update {
-            Ok(p) => {
-                let done = p.status != PaymentStatus::InFlight as i32;
-                shown.set(Some(p));
-                if done {
-                    if let Some(s) = session_storage() {
-                        let _ = s.remove_item(IN_FLIGHT_KEY);
+/// Follows a payment into `shown` until it succeeds or fails, then forgets the in-flight
+/// marker. The payment goes on in lnd whatever happens to this page's connection, so when
+/// the stream breaks or ends early it is found again with TrackPaymentV2.
+async fn follow(lnd: Lnd, first: crate::lnd::LndStream<pb::Payment>, hash: Vec<u8>, shown: RwSignal<Option<pb::Payment>>, error: RwSignal<Option<LndError>>) {
+    let mut updates = first;
+    let mut pause = Duration::from_millis(500);
+    loop {
+        while let Some(update) = updates.next().await {
+            match update {
+                Ok(p) => {
+                    let done = ![PaymentStatus::InFlight as i32, PaymentStatus::Initiated as i32].contains(&p.status);
+                    shown.set(Some(p));
+                    error.set(None);
+                    if done {
+                        if let Some(s) = session_storage() {
+                            let _ = s.remove_item(IN_FLIGHT_KEY);
+                        }
+                        return;
                     }
+                }
+                Err(LndError::Disconnected | LndError::Unreachable { .. }) if !hash.is_empty() => {
+                    error.set(Some(LndError::Disconnected));
+                    break;
+                }
+                Err(e) => {
+                    error.set(Some(e));
                     return;
                 }
             }
-            Err(e) => {
-                error.set(Some(e));
-                return;
-            }
         }
+        if hash.is_empty() {
+            return;
+        }
+        gloo_timers::future::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(8));
+        updates = lnd.track_payment(&hash);
     }
 }
 
@@ -147,7 +164,7 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
     Effect::new(move |_| {
         let Some(lnd) = session.lnd.get() else { return };
         let Some(hash) = session_storage().and_then(|s| s.get_item(IN_FLIGHT_KEY).ok().flatten()).and_then(|h| hex::decode(h).ok()) else { return };
-        spawn_scoped(follow(lnd.track_payment(&hash), shown, stream_error));
+        spawn_scoped(follow(lnd.clone(), lnd.track_payment(&hash), hash, shown, stream_error));
     });
 
     let decode = Action::new_local(move |text: &String| {
@@ -180,11 +197,12 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
                 timeout_seconds: TIMEOUT_SECONDS,
                 ..Default::default()
             };
-            if let (Some(s), Some((c, _, _))) = (session_storage(), decoded.get_untracked()) {
-                let _ = s.set_item(IN_FLIGHT_KEY, &c.payment_hash);
+            let hash = decoded.get_untracked().map(|(c, _, _)| c.payment_hash).unwrap_or_default();
+            if let Some(s) = session_storage().filter(|_| !hash.is_empty()) {
+                let _ = s.set_item(IN_FLIGHT_KEY, &hash);
             }
             stream_error.set(None);
-            follow(lnd.send_payment(req), shown, stream_error).await;
+            follow(lnd.clone(), lnd.send_payment(req), hex::decode(hash).unwrap_or_default(), shown, stream_error).await;
             history_refresh.update(|n| *n += 1);
             Ok::<(), LndError>(())
         }
@@ -331,7 +349,8 @@ fn KeysendCard(history_refresh: RwSignal<u32>) -> impl IntoView {
             match keysend_request(&key, sats, &text) {
                 Ok(req) => {
                     let shown = RwSignal::new(None);
-                    follow(lnd.send_payment(req), shown, error).await;
+                    let hash = req.payment_hash.clone();
+                    follow(lnd.clone(), lnd.send_payment(req), hash, shown, error).await;
                     let ok = shown.get_untracked().is_some_and(|p: pb::Payment| p.status == PaymentStatus::Succeeded as i32);
                     if ok { sent.update(|n| *n += 1) } else { failed.update(|n| *n += 1) }
                     last.set(shown.get_untracked());

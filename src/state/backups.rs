@@ -2,7 +2,6 @@
 //! delivers a new snapshot after every channel change; the newest is kept in memory, and
 //! downloaded at once when the user asked for that.
 
-use futures::StreamExt;
 use leptos::prelude::*;
 
 use super::{Session, spawn_scoped};
@@ -40,15 +39,17 @@ impl Backups {
         Effect::new(move |_| {
             let active = session.wallet.get() == Some(WalletState::ServerActive);
             let Some(lnd) = session.lnd.get().filter(|_| active) else { return };
-            let mut snapshots = lnd.subscribe_channel_backups();
-            spawn_scoped(async move {
-                while let Some(Ok(snapshot)) = snapshots.next().await {
-                    if backups.auto_download.get_untracked() {
-                        crate::components::download(&packed(&snapshot), "channel.backup");
-                    }
-                    backups.latest.set(Some((super::now(), snapshot)));
+            let on_snapshot = move |snapshot: pb::ChanBackupSnapshot| {
+                // A re-opened stream starts with the current snapshot: only a change is news.
+                if backups.latest.with_untracked(|l| l.as_ref().is_some_and(|(_, s)| *s == snapshot)) {
+                    return;
                 }
-            });
+                if backups.auto_download.get_untracked() {
+                    crate::components::download(&packed(&snapshot), "channel.backup");
+                }
+                backups.latest.set(Some((super::now(), snapshot)));
+            };
+            spawn_scoped(super::reopening(move || Some(lnd.subscribe_channel_backups()), on_snapshot));
         });
         provide_context(backups);
         backups

@@ -15,20 +15,49 @@ pub fn spawn_scoped(task: impl std::future::Future<Output = ()> + 'static) {
     on_cleanup(move || abort.abort());
 }
 
+/// Follows one of lnd's streams, re-opening it with a growing pause whenever it breaks or
+/// ends (a proxy's idle timeout, a network change, a node restart), until `open` gives no
+/// stream. `open` runs before each (re)opening, so it can resume from what was seen.
+pub async fn reopening<T>(mut open: impl FnMut() -> Option<LndStream<T>>, mut on_item: impl FnMut(T)) {
+    let mut pause = std::time::Duration::from_millis(500);
+    while let Some(mut items) = open() {
+        while let Some(Ok(item)) = items.next().await {
+            on_item(item);
+            pause = std::time::Duration::from_millis(500);
+        }
+        drop(items);
+        gloo_timers::future::sleep(pause).await;
+        pause = (pause * 2).min(std::time::Duration::from_secs(8));
+    }
+}
+
 /// A counter that goes up on every message of one of lnd's event streams, for as long as
 /// the calling component lives (the stream is cancelled on unmount or reconnect). Resources
-/// that track it reload whenever the node reports a change.
-pub fn refresh_on<T: 'static>(open: impl Fn(&Lnd) -> LndStream<T> + 'static) -> ReadSignal<u32> {
+/// that track it reload whenever the node reports a change, and after the stream was
+/// re-opened or the connection came back, since a break may have hidden changes.
+pub fn refresh_on<T: 'static>(open: impl Fn(&Lnd) -> LndStream<T> + Clone + 'static) -> ReadSignal<u32> {
     let session = Session::get();
     let (count, set_count) = signal(0u32);
+    Effect::new(move |seen: Option<u32>| {
+        let now = session.reconnects.get();
+        if seen.is_some_and(|s| s != now) {
+            set_count.update(|c| *c += 1);
+        }
+        now
+    });
     Effect::new(move |_| {
         let Some(lnd) = session.lnd.get() else { return };
-        let mut events = open(&lnd);
-        spawn_scoped(async move {
-            while let Some(Ok(_)) = events.next().await {
-                set_count.update(|c| *c += 1);
-            }
-        });
+        let open = open.clone();
+        let mut first = true;
+        spawn_scoped(reopening(
+            move || {
+                if !std::mem::take(&mut first) {
+                    set_count.update(|c| *c += 1);
+                }
+                Some(open(&lnd))
+            },
+            move |_| set_count.update(|c| *c += 1),
+        ));
     });
     count
 }

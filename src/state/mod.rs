@@ -9,6 +9,6 @@ mod session;
 
 pub use backups::{Backups, packed};
 pub use browser::{new_preimage, now};
-pub use live::{refresh_on, spawn_scoped};
+pub use live::{refresh_on, reopening, spawn_scoped};
 pub use prefs::Prefs;
 pub use session::{Link, Session};

@@ -19,11 +19,15 @@ pub struct Session {
     pub lnd: RwSignal<Option<Lnd>>,
     pub wallet: RwSignal<Option<WalletState>>,
     pub link: RwSignal<Link>,
+    /// Goes up each time the link comes back after a loss: whatever is on screen may have
+    /// changed unseen (a stream cut before its first message can be retried by the browser
+    /// without the app ever knowing), so pages reload on it.
+    pub reconnects: RwSignal<u32>,
 }
 
 impl Session {
     pub fn provide() -> Self {
-        let session = Session { lnd: RwSignal::new(None), wallet: RwSignal::new(None), link: RwSignal::new(Link::Up) };
+        let session = Session { lnd: RwSignal::new(None), wallet: RwSignal::new(None), link: RwSignal::new(Link::Up), reconnects: RwSignal::new(0) };
         provide_context(session);
         // Follow the node's wallet state for as long as a connection is set; a new
         // connection (or a disconnect) stops the previous watcher.
@@ -60,8 +64,13 @@ impl Session {
             while let Some(item) = states.next().await {
                 match item {
                     Ok(state) => {
-                        self.wallet.set(Some(state));
-                        self.link.set(Link::Up);
+                        if self.wallet.get_untracked() != Some(state) {
+                            self.wallet.set(Some(state));
+                        }
+                        if self.link.get_untracked() != Link::Up {
+                            self.link.set(Link::Up);
+                            self.reconnects.update(|n| *n += 1);
+                        }
                         pause = Duration::from_millis(500);
                     }
                     Err(e) => {

@@ -564,6 +564,78 @@ async fn lnd_0_21_over_grpc_web() {
     other_lnd_releases(Via::GrpcWeb, false).await;
 }
 
+/// A poor connection between the browser and the node: every reply arrives in 5-byte
+/// pieces, and the connection drops while the app follows the node's streams. The app
+/// re-opens each stream and misses nothing: an invoice paid during a break (the node held
+/// back by a slow link) appears from SubscribeInvoices' index replay, an on-chain deposit
+/// made during a break shows, and a payment in flight is found again and ends "Paid".
+async fn flaky_connection(via: Via) {
+    use sha2::{Digest, Sha256};
+    use std::time::Duration;
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    h.network.fund_node("alice", 2_000_000, 1).await.expect("fund alice");
+    h.start_peer_node("bob").await;
+    h.network.fund_node("bob", 2_000_000, 1).await.expect("fund bob");
+    h.network.open_channel("bob", "alice", 1_000_000, 0).await.expect("bob → alice");
+    h.network.open_channel("alice", "bob", 500_000, 0).await.expect("alice → bob");
+    let faults = h.network.faults("alice");
+    faults.set_chunk(5);
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+    h.open_app().await;
+    h.connect(&h.node_url(), Some(&admin)).await;
+    h.expect_node_page().await;
+
+    h.click("nav a[href='/receive']").await;
+    h.fill("input[name=invoice-amount]", "5000").await;
+    h.fill("input[name=invoice-memo]", "in pieces").await;
+    h.click("button[name=create-invoice]").await;
+    h.wait_text("#invoice-status", "Waiting for payment").await;
+    let request = h.find("#invoice-request").await.text().await.expect("request");
+    assert_eq!(h.network.pay("bob", &request).await.expect("bob pays"), "");
+    h.wait_text("#invoice-status", "Paid").await;
+
+    faults.set_delay(Duration::from_millis(1_500));
+    faults.drop_streams();
+    let missed = h.network.add_invoice("alice", 1_000, "paid during the break").await.expect("invoice");
+    assert_eq!(h.network.pay("bob", &missed).await.expect("bob pays"), "");
+    faults.set_delay(Duration::ZERO);
+    h.wait_text("#invoices li", "paid during the break").await;
+
+    h.click("nav a[href='/onchain']").await;
+    h.wait_text("#transactions li", "conf").await;
+    faults.set_delay(Duration::from_millis(1_500));
+    faults.drop_streams();
+    h.network.fund_node("alice", 123_456, 1).await.expect("deposit");
+    faults.set_delay(Duration::ZERO);
+    h.wait_text("#transactions li", "123,456").await;
+
+    let preimage = [44u8; 32];
+    let hash = Sha256::digest(preimage).to_vec();
+    let held = h.network.add_hold_invoice("bob", &hash, 1_500, "held over a break").await.expect("hold invoice");
+    h.click("nav a[href='/send']").await;
+    h.fill("textarea[name=pay-request]", &held).await;
+    h.click("button[name=decode-request]").await;
+    h.wait_text("#pay-description", "held over a break").await;
+    h.click("button[name=pay]").await;
+    h.wait_text("#payment-progress", "Waiting for the receiver").await;
+    faults.drop_streams();
+    h.network.resolve_hold_invoice("bob", &hash, Some(&preimage)).await.expect("settle");
+    h.wait_text("#payment-progress", "Paid").await;
+    faults.clear();
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flaky_connection_over_rest() {
+    flaky_connection(Via::Rest).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flaky_connection_over_grpc_web() {
+    flaky_connection(Via::GrpcWeb).await;
+}
+
 /// Channel backups on a node operator's bad day: the app exports and checks a backup; the
 /// node loses its channel database (stop, delete `channel.db`, restart, unlock); the app
 /// shows no channels, restores from the backup file, and the channel closes by the peer,

@@ -3,6 +3,7 @@
 //! them end at once when the node stops, as a killed lnd's would.
 
 pub mod control;
+pub mod faults;
 pub mod rest;
 pub mod tls;
 
@@ -41,6 +42,7 @@ pub struct Bound {
 pub struct ServeOptions {
     pub rest_tls: bool,
     pub restcors: Vec<String>,
+    pub faults: Arc<faults::Faults>,
 }
 
 pub fn start(rpc: Arc<NodeRpc>, bound: Bound, tls: &tls::TlsFiles, opts: ServeOptions) -> std::io::Result<Listeners> {
@@ -52,7 +54,8 @@ pub fn start(rpc: Arc<NodeRpc>, bound: Bound, tls: &tls::TlsFiles, opts: ServeOp
     let grpc = grpc_routes(Arc::clone(&rpc));
     tasks.spawn(accept(bound.grpc, Some(Arc::new(grpc_tls)), grpc));
 
-    let rest = rest::router(Arc::clone(&rpc), opts.restcors);
+    let flaky = axum::middleware::from_fn_with_state(Arc::clone(&opts.faults), faults::apply);
+    let rest = rest::router(Arc::clone(&rpc), opts.restcors).layer(flaky.clone());
     tasks.spawn(accept(bound.rest, opts.rest_tls.then_some(rest_tls), rest));
 
     // gRPC-web as grpcwebproxy --allow_all_origins serves it: any origin, the macaroon and
@@ -63,11 +66,12 @@ pub fn start(rpc: Arc<NodeRpc>, bound: Bound, tls: &tls::TlsFiles, opts: ServeOp
         .allow_headers(["content-type", "x-grpc-web", "x-user-agent", "grpc-timeout", "macaroon", "accept"].map(HeaderName::from_static))
         .expose_headers(["grpc-status", "grpc-message", "grpc-status-details-bin"].map(HeaderName::from_static));
     let web = ServiceBuilder::new()
-        .map_request(|r: http::Request<hyper::body::Incoming>| r.map(tonic::body::Body::new))
+        .map_request(|r: http::Request<axum::body::Body>| r.map(tonic::body::Body::new))
         .layer(cors)
         .layer(tonic_web::GrpcWebLayer::new())
         .map_response(|r: http::Response<axum::body::Body>| r.map(tonic::body::Body::new))
         .service(grpc_routes(rpc));
+    let web = axum::Router::new().fallback_service(web).layer(flaky);
     tasks.spawn(accept(bound.grpcweb, None, web));
     Ok(Listeners { tasks })
 }
