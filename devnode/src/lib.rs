@@ -188,7 +188,8 @@ impl Network {
         store::write_json(&dir.config(), &spec.ports)?;
 
         let tls = serve::tls::load_or_create(&dir)?;
-        let node = Node::start(spec.alias.clone(), spec.color.clone(), dir.load_wallet()?);
+        let mut node = Node::start(spec.alias.clone(), spec.color.clone(), dir.load_wallet()?);
+        node.root_key_ids = dir.load_root_key_ids()?;
         let settings = NodeSettings { p2p_host: host.clone(), p2p_port: spec.ports.p2p, startup_step: self.config.startup_step, lnd: spec.lnd, unserved: spec.unserved.clone() };
         let rpc = NodeRpc::new(node, Arc::clone(&self.ledger), Arc::clone(&self.switchboard), dir.clone(), settings);
         self.switchboard.listen(&format!("{host}:{}", spec.ports.p2p), &rpc);

@@ -17,6 +17,8 @@ pub struct Switchboard {
     pub held: Mutex<HashMap<String, Held>>,
     /// HTLC attempt ids, unique across the network as lnd's are per node.
     pub attempts: AtomicU64,
+    /// Graph changes for SubscribeChannelGraph.
+    pub graph: crate::rpc::GraphFeed,
 }
 
 /// "localhost:9735" and "127.0.0.1:9735" are the same listener; a missing port is lnd's

@@ -58,6 +58,19 @@ impl NodeDir {
         self.root.join("devnode.json")
     }
 
+    /// The macaroon root key ids (lnd's `macaroons.db`).
+    fn root_key_ids(&self) -> PathBuf {
+        self.chain_dir().join("macaroons.db")
+    }
+
+    pub fn load_root_key_ids(&self) -> io::Result<crate::sim::root_keys::RootKeyIds> {
+        Ok(read_json(&self.root_key_ids())?.unwrap_or_default())
+    }
+
+    pub fn save_root_key_ids(&self, ids: &crate::sim::root_keys::RootKeyIds) -> io::Result<()> {
+        write_json(&self.root_key_ids(), ids)
+    }
+
     pub fn load_wallet(&self) -> io::Result<Option<SealedWallet>> {
         read_json(&self.wallet())
     }

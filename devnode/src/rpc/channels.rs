@@ -238,6 +238,7 @@ impl NodeRpc {
                     let Some(ch) = self.channels().find(cp).cloned() else { continue };
                     let open = event(UpdateType::OpenChannel, Event::OpenChannel(self.channel_message(&ch)));
                     self.emit(open);
+                    self.announce_to_graph(&ch, None);
                     if self.is_active(&ch) {
                         event(UpdateType::ActiveChannel, Event::ActiveChannel(chan_point_message(cp)))
                     } else {
@@ -248,6 +249,7 @@ impl NodeRpc {
                 Change::Closed(cp) => {
                     let db = self.channels();
                     let Some(closed) = db.closed.iter().rev().find(|c| c.channel.chan_point() == *cp) else { continue };
+                    self.announce_to_graph(&closed.channel, Some(closed.close_height));
                     event(UpdateType::ClosedChannel, Event::ClosedChannel(close_summary(closed)))
                 }
                 Change::FullyResolved(cp) => event(UpdateType::FullyResolvedChannel, Event::FullyResolvedChannel(chan_point_message(cp))),

@@ -22,6 +22,7 @@ use tokio::sync::watch;
 use tonic::{Status, metadata::MetadataMap};
 
 pub use channels::chan_point_string;
+pub use graph::{Forward, GraphFeed};
 pub use payments::Held;
 pub use services::{grpc_routes, Services};
 
@@ -92,6 +93,15 @@ pub const EXPORT_ALL_CHANNEL_BACKUPS: Rpc = Rpc { name: "/lnrpc.Lightning/Export
 pub const VERIFY_CHAN_BACKUP: Rpc = Rpc { name: "/lnrpc.Lightning/VerifyChanBackup", group: RpcGroup::Main, perms: &[("offchain", "read")] };
 pub const RESTORE_CHANNEL_BACKUPS: Rpc = Rpc { name: "/lnrpc.Lightning/RestoreChannelBackups", group: RpcGroup::Main, perms: &[("offchain", "write")] };
 pub const SUBSCRIBE_CHANNEL_BACKUPS: Rpc = Rpc { name: "/lnrpc.Lightning/SubscribeChannelBackups", group: RpcGroup::Main, perms: &[("offchain", "read")] };
+pub const DESCRIBE_GRAPH: Rpc = Rpc { name: "/lnrpc.Lightning/DescribeGraph", group: RpcGroup::Main, perms: &[("info", "read")] };
+pub const GET_CHAN_INFO: Rpc = Rpc { name: "/lnrpc.Lightning/GetChanInfo", group: RpcGroup::Main, perms: &[("info", "read")] };
+pub const GET_NETWORK_INFO: Rpc = Rpc { name: "/lnrpc.Lightning/GetNetworkInfo", group: RpcGroup::Main, perms: &[("info", "read")] };
+pub const SUBSCRIBE_CHANNEL_GRAPH: Rpc = Rpc { name: "/lnrpc.Lightning/SubscribeChannelGraph", group: RpcGroup::Main, perms: &[("info", "read")] };
+pub const UPDATE_CHANNEL_POLICY: Rpc = Rpc { name: "/lnrpc.Lightning/UpdateChannelPolicy", group: RpcGroup::Main, perms: &[("offchain", "write")] };
+pub const FEE_REPORT: Rpc = Rpc { name: "/lnrpc.Lightning/FeeReport", group: RpcGroup::Main, perms: &[("offchain", "read")] };
+pub const FORWARDING_HISTORY: Rpc = Rpc { name: "/lnrpc.Lightning/ForwardingHistory", group: RpcGroup::Main, perms: &[("offchain", "read")] };
+pub const LIST_MACAROON_IDS: Rpc = Rpc { name: "/lnrpc.Lightning/ListMacaroonIDs", group: RpcGroup::Main, perms: &[("macaroon", "read")] };
+pub const DELETE_MACAROON_ID: Rpc = Rpc { name: "/lnrpc.Lightning/DeleteMacaroonID", group: RpcGroup::Main, perms: &[("macaroon", "write")] };
 pub const GET_NODE_INFO: Rpc = Rpc { name: "/lnrpc.Lightning/GetNodeInfo", group: RpcGroup::Main, perms: &[("info", "read")] };
 pub const SIGN_MESSAGE: Rpc = Rpc { name: "/lnrpc.Lightning/SignMessage", group: RpcGroup::Main, perms: &[("message", "write")] };
 pub const VERIFY_MESSAGE: Rpc = Rpc { name: "/lnrpc.Lightning/VerifyMessage", group: RpcGroup::Main, perms: &[("message", "read")] };
@@ -107,7 +117,8 @@ pub const ALL: &[&Rpc] = &[
     &SUBSCRIBE_CHANNEL_EVENTS, &ADD_INVOICE, &LOOKUP_INVOICE, &LIST_INVOICES, &SUBSCRIBE_INVOICES, &DECODE_PAY_REQ, &LIST_PAYMENTS,
     &SEND_PAYMENT_SYNC, &SEND_TO_ROUTE_SYNC, &QUERY_ROUTES, &SEND_PAYMENT_V2, &TRACK_PAYMENT_V2, &SEND_TO_ROUTE_V2, &BUILD_ROUTE,
     &ADD_HOLD_INVOICE, &SETTLE_INVOICE, &CANCEL_INVOICE, &SUBSCRIBE_SINGLE_INVOICE, &LOOKUP_INVOICE_V2,
-    &GET_NODE_INFO, &EXPORT_CHANNEL_BACKUP, &EXPORT_ALL_CHANNEL_BACKUPS, &VERIFY_CHAN_BACKUP, &RESTORE_CHANNEL_BACKUPS, &SUBSCRIBE_CHANNEL_BACKUPS,
+    &GET_NODE_INFO, &DESCRIBE_GRAPH, &GET_CHAN_INFO, &GET_NETWORK_INFO, &SUBSCRIBE_CHANNEL_GRAPH, &UPDATE_CHANNEL_POLICY, &FEE_REPORT,
+    &FORWARDING_HISTORY, &LIST_MACAROON_IDS, &DELETE_MACAROON_ID, &EXPORT_CHANNEL_BACKUP, &EXPORT_ALL_CHANNEL_BACKUPS, &VERIFY_CHAN_BACKUP, &RESTORE_CHANNEL_BACKUPS, &SUBSCRIBE_CHANNEL_BACKUPS,
 ];
 
 /// Which lnd release a node answers as.
@@ -419,8 +430,23 @@ impl NodeRpc {
         self.authorize(md, &BAKE_MACAROON)?;
         let perms: Vec<(String, String)> = req.permissions.into_iter().map(|p| (p.entity, p.action)).collect();
         let mut rng = self.rng.lock().expect("rng lock");
-        let mac = self.node().bake_macaroon(&perms, req.root_key_id, &mut *rng).map_err(status)?;
+        let mut node = self.node();
+        let mac = node.bake_macaroon(&perms, req.root_key_id, &mut *rng).map_err(status)?;
+        self.dir.save_root_key_ids(&node.root_key_ids).map_err(io_status)?;
         Ok(pb::BakeMacaroonResponse { macaroon: hex::encode(mac) })
+    }
+
+    pub fn list_macaroon_ids(&self, md: &MetadataMap, _req: pb::ListMacaroonIDsRequest) -> Result<pb::ListMacaroonIDsResponse, Status> {
+        self.authorize(md, &LIST_MACAROON_IDS)?;
+        Ok(pb::ListMacaroonIDsResponse { root_key_ids: self.node().root_key_ids.ids() })
+    }
+
+    pub fn delete_macaroon_id(&self, md: &MetadataMap, req: pb::DeleteMacaroonIdRequest) -> Result<pb::DeleteMacaroonIdResponse, Status> {
+        self.authorize(md, &DELETE_MACAROON_ID)?;
+        let mut node = self.node();
+        let deleted = node.root_key_ids.delete(req.root_key_id).map_err(Status::unknown)?;
+        self.dir.save_root_key_ids(&node.root_key_ids).map_err(io_status)?;
+        Ok(pb::DeleteMacaroonIdResponse { deleted })
     }
 
     pub fn lnd_version(&self) -> LndVersion {

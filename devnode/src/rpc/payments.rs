@@ -271,6 +271,7 @@ impl NodeRpc {
                 for (i, hop) in route.hops.iter().enumerate() {
                     move_htlc(nodes[i], nodes[i + 1], hop.chan_id, hop.amt_to_forward_msat + hop.fee_msat, hash, hop.expiry, Step::Settle);
                 }
+                record_forwards(&nodes, route);
                 Forwarded::Settled(preimage)
             }
             Accepted::Held => {
@@ -342,6 +343,9 @@ impl NodeRpc {
         let step = if preimage.is_some() { Step::Settle } else { Step::Refund };
         for (i, hop) in held.route.hops.iter().enumerate() {
             move_htlc(&path[i], &path[i + 1], hop.chan_id, hop.amt_to_forward_msat + hop.fee_msat, hash, hop.expiry, step);
+        }
+        if preimage.is_some() {
+            record_forwards(&path.iter().map(|n| n.as_ref()).collect::<Vec<_>>(), &held.route);
         }
         for n in &path {
             n.persist_later();
@@ -742,6 +746,21 @@ enum Step {
 }
 
 /// One hop's HTLC moving between `from` and `to` over `chan_id`, on both records.
+/// Each node between the payer and the payee forwarded the payment and kept its fee.
+fn record_forwards(nodes: &[&NodeRpc], route: &Route) {
+    let at = now_ns();
+    for i in 1..route.hops.len() {
+        let (incoming, outgoing) = (&route.hops[i - 1], &route.hops[i]);
+        nodes[i].channels().forwards.push(crate::rpc::Forward {
+            timestamp_ns: at,
+            chan_in: incoming.chan_id,
+            chan_out: outgoing.chan_id,
+            amt_in_msat: incoming.amt_to_forward_msat + incoming.fee_msat,
+            amt_out_msat: outgoing.amt_to_forward_msat + outgoing.fee_msat,
+        });
+    }
+}
+
 fn move_htlc(from: &NodeRpc, to: &NodeRpc, chan_id: u64, amount: i64, hash: &str, expiry: u32, step: Step) {
     for (node, outgoing) in [(from, true), (to, false)] {
         let mut db = node.channels();

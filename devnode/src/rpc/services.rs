@@ -199,6 +199,43 @@ impl Lightning for Services {
     type CloseChannelStream = RpcStream<pb::CloseStatusUpdate>;
     type SubscribeInvoicesStream = RpcStream<pb::Invoice>;
     type SubscribeChannelBackupsStream = RpcStream<pb::ChanBackupSnapshot>;
+    type SubscribeChannelGraphStream = RpcStream<pb::GraphTopologyUpdate>;
+
+    async fn describe_graph(&self, req: Request<pb::ChannelGraphRequest>) -> Result<Response<pb::ChannelGraph>, Status> {
+        self.0.describe_graph(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn get_chan_info(&self, req: Request<pb::ChanInfoRequest>) -> Result<Response<pb::ChannelEdge>, Status> {
+        self.0.get_chan_info(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn get_network_info(&self, req: Request<pb::NetworkInfoRequest>) -> Result<Response<pb::NetworkInfo>, Status> {
+        self.0.get_network_info(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn subscribe_channel_graph(&self, req: Request<pb::GraphTopologySubscription>) -> Result<Response<Self::SubscribeChannelGraphStream>, Status> {
+        self.0.subscribe_channel_graph(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn update_channel_policy(&self, req: Request<pb::PolicyUpdateRequest>) -> Result<Response<pb::PolicyUpdateResponse>, Status> {
+        self.0.update_channel_policy(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn fee_report(&self, req: Request<pb::FeeReportRequest>) -> Result<Response<pb::FeeReportResponse>, Status> {
+        self.0.fee_report(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn forwarding_history(&self, req: Request<pb::ForwardingHistoryRequest>) -> Result<Response<pb::ForwardingHistoryResponse>, Status> {
+        self.0.forwarding_history(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn list_macaroon_i_ds(&self, req: Request<pb::ListMacaroonIDsRequest>) -> Result<Response<pb::ListMacaroonIDsResponse>, Status> {
+        self.0.list_macaroon_ids(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn delete_macaroon_id(&self, req: Request<pb::DeleteMacaroonIdRequest>) -> Result<Response<pb::DeleteMacaroonIdResponse>, Status> {
+        self.0.delete_macaroon_id(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
 
     async fn export_channel_backup(&self, req: Request<pb::ExportChannelBackupRequest>) -> Result<Response<pb::ChannelBackup>, Status> {
         self.0.export_channel_backup(req.metadata(), req.get_ref().clone()).map(Response::new)

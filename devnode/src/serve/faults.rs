@@ -79,6 +79,10 @@ pub async fn apply(State(faults): State<Arc<Faults>>, req: Request, next: Next) 
             return Response::new(Body::from_stream(broken));
         }
     };
+    // A whole body (a unary reply) goes out as is, with its length, unless it is to be split.
+    if chunk == 0 && http_body::Body::size_hint(resp.body()).exact().is_some() {
+        return resp;
+    }
     let (parts, body) = resp.into_parts();
     let pieces = body.into_data_stream().flat_map(move |item| {
         let pieces: Vec<Result<Bytes, BoxError>> = match item {
@@ -137,6 +141,7 @@ mod tests {
         assert_eq!(pieces.concat(), b"{\"result\":1}\n", "the bytes are the node's, in order");
         faults.clear();
         let resp = app(&faults, || Body::from("whole")).oneshot(Request::new(Body::empty())).await.unwrap();
+        assert_eq!(http_body::Body::size_hint(resp.body()).exact(), Some(5), "a whole reply keeps its length");
         assert_eq!(frames(resp).await, [Ok(Bytes::from("whole"))]);
     }
 

@@ -65,6 +65,15 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("POST", "/v1/channels/transactions", "lnrpc.Lightning.SendPaymentSync"),
     ("POST", "/v1/channels/transactions/route", "lnrpc.Lightning.SendToRouteSync"),
     ("GET", "/v1/graph/node/{pub_key}", "lnrpc.Lightning.GetNodeInfo"),
+    ("GET", "/v1/graph", "lnrpc.Lightning.DescribeGraph"),
+    ("GET", "/v1/graph/edge/{chan_id}", "lnrpc.Lightning.GetChanInfo"),
+    ("GET", "/v1/graph/info", "lnrpc.Lightning.GetNetworkInfo"),
+    ("GET", "/v1/graph/subscribe", "lnrpc.Lightning.SubscribeChannelGraph"),
+    ("POST", "/v1/chanpolicy", "lnrpc.Lightning.UpdateChannelPolicy"),
+    ("GET", "/v1/fees", "lnrpc.Lightning.FeeReport"),
+    ("POST", "/v1/switch", "lnrpc.Lightning.ForwardingHistory"),
+    ("GET", "/v1/macaroon/ids", "lnrpc.Lightning.ListMacaroonIDs"),
+    ("DELETE", "/v1/macaroon/{root_key_id}", "lnrpc.Lightning.DeleteMacaroonID"),
     ("GET", "/v1/graph/routes/{pub_key}/{amt}", "lnrpc.Lightning.QueryRoutes"),
     ("POST", "/v1/graph/routes/{pub_key}/{amt}", "lnrpc.Lightning.QueryRoutes"),
     ("POST", "/v2/router/send", "routerrpc.Router.SendPaymentV2"),
@@ -320,6 +329,27 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
             }
         }))
         .route("/v1/graph/routes/{pub_key}/{amt}", get(query_routes_get).post(query_routes_post))
+        .route("/v1/graph", get_query(&[("include_unannounced", Q::Bool), ("include_auth_proof", Q::Bool)], NodeRpc::describe_graph))
+        .route("/v1/graph/edge/{chan_id}", get(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path(id): axum::extract::Path<String>| async move {
+            match id.parse::<u64>() {
+                Ok(chan_id) => reply(rpc.get_chan_info(&metadata(&h), lnrpc::lnrpc::ChanInfoRequest { chan_id, ..Default::default() })),
+                Err(e) => error(&Status::invalid_argument(format!("type mismatch, parameter: chan_id, error: strconv.ParseUint: parsing {id:?}: {}", go_num_error(&e)))),
+            }
+        }))
+        .route("/v1/graph/info", get_query(&[], NodeRpc::get_network_info))
+        .route("/v1/graph/subscribe", get(|State(rpc): State<Rpc>, h: HeaderMap| async move {
+            ndjson(rpc.subscribe_channel_graph(&metadata(&h), Default::default())).await
+        }))
+        .route("/v1/chanpolicy", post_body(NodeRpc::update_channel_policy))
+        .route("/v1/fees", get_query(&[], NodeRpc::fee_report))
+        .route("/v1/switch", post_body(NodeRpc::forwarding_history))
+        .route("/v1/macaroon/ids", get_query(&[], NodeRpc::list_macaroon_ids))
+        .route("/v1/macaroon/{root_key_id}", axum::routing::delete(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path(id): axum::extract::Path<String>| async move {
+            match id.parse::<u64>() {
+                Ok(root_key_id) => reply(rpc.delete_macaroon_id(&metadata(&h), lnrpc::lnrpc::DeleteMacaroonIdRequest { root_key_id })),
+                Err(e) => error(&Status::invalid_argument(format!("type mismatch, parameter: root_key_id, error: strconv.ParseUint: parsing {id:?}: {}", go_num_error(&e)))),
+            }
+        }))
         .route("/v2/router/send", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
             match body(&b) { Ok(req) => ndjson(rpc.send_payment_v2(&metadata(&h), req)).await, Err(e) => e }
         }))
@@ -423,6 +453,14 @@ async fn close_channel(State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Ur
         output_index,
     });
     ndjson(rpc.close_channel(&metadata(&h), req)).await
+}
+
+/// Go's strconv wording for a bad number.
+fn go_num_error(e: &std::num::ParseIntError) -> &'static str {
+    match e.kind() {
+        std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => "value out of range",
+        _ => "invalid syntax",
+    }
 }
 
 /// grpc-gateway's `runtime.Bytes`: standard base64, then URL-safe, both padded.

@@ -134,12 +134,15 @@ pub struct Policy {
     pub time_lock_delta: u32,
     pub min_htlc_msat: i64,
     pub disabled: bool,
+    /// 0: lnd's default, the capacity less the reserve.
+    #[serde(default)]
+    pub max_htlc_msat: i64,
 }
 
 impl Default for Policy {
     /// lnd's defaults: 1 sat base fee, 1 ppm, 80 blocks.
     fn default() -> Self {
-        Policy { base_fee_msat: 1_000, fee_rate_ppm: 1, time_lock_delta: 80, min_htlc_msat: 1_000, disabled: false }
+        Policy { base_fee_msat: 1_000, fee_rate_ppm: 1, time_lock_delta: 80, min_htlc_msat: 1_000, disabled: false, max_htlc_msat: 0 }
     }
 }
 
@@ -273,6 +276,9 @@ pub struct ChannelDb {
     pub invoices: super::invoices::InvoiceDb,
     #[serde(default)]
     pub payments: Vec<super::payments::Payment>,
+    /// Payments this node forwarded, oldest first.
+    #[serde(default)]
+    pub forwards: Vec<crate::rpc::Forward>,
 }
 
 /// A sweep this node must publish: the matured `to_local` output of a force close.

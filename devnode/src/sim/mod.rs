@@ -11,6 +11,7 @@ pub mod message;
 pub mod node;
 pub mod onchain;
 pub mod payments;
+pub mod root_keys;
 pub mod routing;
 pub mod seed;
 pub mod wallet;

@@ -110,13 +110,15 @@ pub struct Node {
     state: WalletState,
     pub(super) sealed: Option<SealedWallet>,
     pub(super) keys: Option<Keys>,
+    /// Which macaroon root key ids exist (kept by the node's data directory).
+    pub root_key_ids: super::root_keys::RootKeyIds,
 }
 
 impl Node {
     /// A node as lnd starts it: locked if a wallet exists, otherwise waiting for one.
     pub fn start(alias: String, color: String, sealed: Option<SealedWallet>) -> Self {
         let state = if sealed.is_some() { WalletState::Locked } else { WalletState::NonExisting };
-        Node { alias, color, state, sealed, keys: None }
+        Node { alias, color, state, sealed, keys: None, root_key_ids: Default::default() }
     }
 
     pub fn state(&self) -> WalletState {
@@ -149,8 +151,14 @@ impl Node {
         let mac = Macaroon::deserialize(&raw)?;
         let key = self.keys.as_ref().ok_or(NodeError::Locked)?;
         let id = mac.root_key_id()?;
-        let root = root_key_for(&key.macaroon_root_key, &id)
-            .ok_or_else(|| MacaroonError::UnknownRootKey(String::from_utf8_lossy(&id).into_owned()))?;
+        let unknown = || MacaroonError::UnknownRootKey(String::from_utf8_lossy(&id).into_owned());
+        let generation = if id == macaroons::DEFAULT_ROOT_KEY_ID {
+            0
+        } else {
+            let n: u64 = std::str::from_utf8(&id).ok().and_then(|s| s.parse().ok()).ok_or_else(unknown)?;
+            self.root_key_ids.generation(n).ok_or_else(unknown)?
+        };
+        let root = root_key_for(&key.macaroon_root_key, &id, generation).ok_or_else(unknown)?;
         mac.verify(&root, required, rpc, now)?;
         Ok(())
     }
@@ -235,8 +243,8 @@ impl Node {
     }
 
     /// BakeMacaroon: a macaroon with exactly `perms`, under root key `root_key_id`.
-    pub fn bake_macaroon(&self, perms: &[(String, String)], root_key_id: u64, rng: &mut impl RngCore) -> Result<Vec<u8>, NodeError> {
-        let keys = self.keys.as_ref().ok_or(NodeError::Locked)?;
+    pub fn bake_macaroon(&mut self, perms: &[(String, String)], root_key_id: u64, rng: &mut impl RngCore) -> Result<Vec<u8>, NodeError> {
+        let root_key = self.keys.as_ref().ok_or(NodeError::Locked)?.macaroon_root_key;
         if perms.is_empty() {
             return Err(NodeError::Invalid("permission list cannot be empty. specify at least one action/entity pair".into()));
         }
@@ -249,7 +257,8 @@ impl Node {
             }
         }
         let id = root_key_id.to_string();
-        let root = root_key_for(&keys.macaroon_root_key, id.as_bytes()).expect("numeric ids always have a key");
+        let generation = self.root_key_ids.create(root_key_id);
+        let root = root_key_for(&root_key, id.as_bytes(), generation).expect("numeric ids always have a key");
         let pairs: Vec<(&str, &str)> = perms.iter().map(|(e, a)| (e.as_str(), a.as_str())).collect();
         Ok(Macaroon::bake(&root, id.as_bytes(), random(rng), &pairs).serialize())
     }
@@ -290,9 +299,9 @@ impl Node {
     }
 }
 
-/// lnd keeps one root key per numeric id (id 0 bakes the default macaroons); devnode derives
-/// the others from the wallet's root key, so they survive restarts without a key store.
-fn root_key_for(root: &[u8; 32], id: &[u8]) -> Option<[u8; 32]> {
+/// lnd keeps one random root key per numeric id (id 0 bakes the default macaroons); devnode
+/// derives the others from the wallet's root key and the id's generation (see `root_keys`).
+fn root_key_for(root: &[u8; 32], id: &[u8], generation: u32) -> Option<[u8; 32]> {
     if id == macaroons::DEFAULT_ROOT_KEY_ID {
         return Some(*root);
     }
@@ -301,6 +310,9 @@ fn root_key_for(root: &[u8; 32], id: &[u8]) -> Option<[u8; 32]> {
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(root).expect("any key length");
     mac.update(b"devnode macaroon root key ");
     mac.update(id);
+    if generation > 0 {
+        mac.update(&generation.to_be_bytes());
+    }
     Some(mac.finalize().into_bytes().into())
 }
 
@@ -330,7 +342,7 @@ pub(crate) mod tests_support {
         let keys = Keys::new([seed; 16], [seed; 32]);
         let mut rng = StdRng::seed_from_u64(seed as u64);
         let sealed = SealedWallet::seal(&keys, b"password1", 0, random(&mut rng), random(&mut rng));
-        Node { alias: format!("node{seed}"), color: "#000000".into(), state: WalletState::ServerActive, sealed: Some(sealed), keys: Some(keys) }
+        Node { alias: format!("node{seed}"), color: "#000000".into(), state: WalletState::ServerActive, sealed: Some(sealed), keys: Some(keys), root_key_ids: Default::default() }
     }
 }
 
