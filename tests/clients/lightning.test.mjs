@@ -10,6 +10,7 @@ import lightning from 'lightning';
 
 const {
   addPeer, authenticatedLndGrpc, cancelHodlInvoice, closeChannel, createHodlInvoice, createInvoice, decodePaymentRequest,
+  getAccessIds, getChannel, getFeeRates, getForwards, getNetworkGraph, getNetworkInfo, getNode, revokeAccess, updateRoutingFees,
   getBackups, getInvoice, getPayments, pay, verifyBackups, settleHodlInvoice, subscribeToInvoice, subscribeToInvoices, getChannelBalance, getChannels, getClosedChannels, getPendingChannels,
   openChannel, unauthenticatedLndGrpc,
   createChainAddress, createSeed, createWallet, getChainBalance, getChainTransactions,
@@ -253,4 +254,40 @@ test('invoices and payments: create, subscribe, decode, pay; a hold invoice held
   await cancelHodlInvoice({lnd: carol, id: otherId});
   await assert.rejects(failing, (err) => JSON.stringify(err).includes('PaymentRejectedByDestination'));
   await until('the single-invoice stream saw the cancel', async () => states.some((i) => i.is_canceled));
+});
+
+test('the graph and fees: network graph, a channel, network info, a policy change, fee rates, forwards', async () => {
+  const alice = authenticatedLndGrpc({
+    cert: env('DEVNODE_ALICE_CERT'), macaroon: env('DEVNODE_ALICE_MACAROON'), socket: env('DEVNODE_ALICE_GRPC'),
+  }).lnd;
+  const {public_key: aliceKey} = await getWalletInfo({lnd: alice});
+  const graph = await getNetworkGraph({lnd: alice});
+  assert.ok(graph.nodes.some((n) => n.public_key === aliceKey));
+  const mine = graph.channels.find((c) => c.policies.some((p) => p.public_key === aliceKey));
+  assert.ok(mine, 'alice\'s open channel is in the graph');
+  const channel = await getChannel({lnd: alice, id: mine.id});
+  assert.equal(channel.capacity, mine.capacity);
+  assert.equal(channel.transaction_id, mine.transaction_id);
+  const info = await getNetworkInfo({lnd: alice});
+  assert.ok(info.channel_count >= 1 && info.node_count >= 2);
+  const node = await getNode({lnd: alice, public_key: aliceKey});
+  assert.ok(node.channels.length >= 1);
+
+  await updateRoutingFees({lnd: alice, base_fee_mtokens: '2500', fee_rate: 750, cltv_delta: 60});
+  const {channels} = await getFeeRates({lnd: alice});
+  assert.ok(channels.length >= 1);
+  assert.equal(channels[0].base_fee_mtokens, '2500');
+  assert.equal(channels[0].fee_rate, 750);
+  const updated = await getChannel({lnd: alice, id: mine.id});
+  const policy = updated.policies.find((p) => p.public_key === aliceKey);
+  assert.equal(policy.cltv_delta, 60);
+  const {forwards} = await getForwards({lnd: alice});
+  assert.deepEqual(forwards, [], 'alice forwarded nothing');
+
+  const {ids} = await getAccessIds({lnd: alice});
+  assert.ok(ids.includes('0'));
+  await grantAccess({lnd: alice, id: '9', permissions: ['info:read']});
+  assert.ok((await getAccessIds({lnd: alice})).ids.includes('9'));
+  await revokeAccess({lnd: alice, id: '9'});
+  assert.ok(!(await getAccessIds({lnd: alice})).ids.includes('9'));
 });
