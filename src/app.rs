@@ -8,7 +8,7 @@ use leptos_router::path;
 
 use crate::components::ErrorView;
 use crate::lnd::WalletState;
-use crate::pages::{BackupsPage, ChannelsPage, ConnectPage, InvoicesPage, PayPage, RoutesPage, NodePage, OnchainPage, PeersPage, WalletPage};
+use crate::pages::{BackupsPage, ChannelsPage, ConnectPage, FeesPage, InvoicesPage, PayPage, RoutesPage, NodePage, OnchainPage, PeersPage, WalletPage};
 use crate::state::{Link, Prefs, Session};
 
 #[component]
@@ -58,6 +58,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/receive") view=InvoicesPage/>
                 <Route path=path!("/send") view=PayPage/>
                 <Route path=path!("/routes") view=RoutesPage/>
+                <Route path=path!("/fees") view=FeesPage/>
                 <Route path=path!("/backups") view=BackupsPage/>
             </Routes>
         </main>
@@ -122,6 +123,7 @@ fn Nav() -> impl IntoView {
                 <A href="/receive">"Receive"</A>
                 <A href="/send">"Send"</A>
                 <A href="/routes">"Routes"</A>
+                <A href="/fees">"Fees"</A>
                 <A href="/backups">"Backups"</A>
             </nav>
         </Show>

@@ -169,6 +169,18 @@ impl GrpcWeb {
         self.stream(req, |c, r| async move { LightningClient::new(c).open_channel(r).await })
     }
 
+    pub async fn fee_report(&self) -> Result<pb::FeeReportResponse, LndError> {
+        self.unary(pb::FeeReportRequest {}, |c, r| async move { LightningClient::new(c).fee_report(r).await }).await
+    }
+
+    pub async fn update_channel_policy(&self, req: pb::PolicyUpdateRequest) -> Result<pb::PolicyUpdateResponse, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).update_channel_policy(r).await }).await
+    }
+
+    pub async fn forwarding_history(&self, req: pb::ForwardingHistoryRequest) -> Result<pb::ForwardingHistoryResponse, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).forwarding_history(r).await }).await
+    }
+
     pub async fn open_channel_sync(&self, req: pb::OpenChannelRequest) -> Result<pb::ChannelPoint, LndError> {
         self.unary(req, |c, r| async move { LightningClient::new(c).open_channel_sync(r).await }).await
     }

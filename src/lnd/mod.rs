@@ -551,6 +551,30 @@ mod client {
             }
         }
 
+        /// This node's routing policy per channel and what forwarding earned it.
+        pub async fn fee_report(&self) -> Result<pb::FeeReportResponse, LndError> {
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::fee_report()).await,
+                Wire::GrpcWeb(g) => g.fee_report().await,
+            }
+        }
+
+        pub async fn update_channel_policy(&self, req: pb::PolicyUpdateRequest) -> Result<pb::PolicyUpdateResponse, LndError> {
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::update_channel_policy(&req)).await,
+                Wire::GrpcWeb(g) => g.update_channel_policy(req).await,
+            }
+        }
+
+        /// Payments this node forwarded, oldest first, with the peers' aliases.
+        pub async fn forwarding_history(&self, index_offset: u32, max: u32) -> Result<pb::ForwardingHistoryResponse, LndError> {
+            let req = pb::ForwardingHistoryRequest { index_offset, num_max_events: max, peer_alias_lookup: true, ..Default::default() };
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::forwarding_history(&req)).await,
+                Wire::GrpcWeb(g) => g.forwarding_history(req).await,
+            }
+        }
+
         /// A node's alias as the channel graph knows it; none for a node not in the graph.
         pub async fn node_alias(&self, pub_key: &str) -> Result<Option<String>, LndError> {
             let resp = match &self.wire {

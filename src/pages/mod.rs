@@ -3,6 +3,7 @@
 mod backups;
 mod channels;
 mod connect;
+mod fees;
 mod invoices;
 mod node;
 mod onchain;
@@ -14,6 +15,7 @@ mod wallet;
 pub use backups::BackupsPage;
 pub use channels::ChannelsPage;
 pub use connect::ConnectPage;
+pub use fees::FeesPage;
 pub use invoices::InvoicesPage;
 pub use node::NodePage;
 pub use onchain::OnchainPage;

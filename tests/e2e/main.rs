@@ -636,6 +636,51 @@ async fn flaky_connection_over_grpc_web() {
     flaky_connection(Via::GrpcWeb).await;
 }
 
+/// Routing fees: bob pays carol through alice; alice's fees page shows what she earned and
+/// the forward (bob → carol); a new policy is checked before it is sent, then shown.
+async fn fees_and_forwarding(via: Via) {
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    h.network.fund_node("alice", 2_000_000, 1).await.expect("fund alice");
+    h.start_peer_node("bob").await;
+    h.network.fund_node("bob", 2_000_000, 1).await.expect("fund bob");
+    h.start_peer_node("carol").await;
+    h.network.open_channel("bob", "alice", 1_000_000, 0).await.expect("bob → alice");
+    h.network.open_channel("alice", "carol", 1_000_000, 0).await.expect("alice → carol");
+    let invoice = h.network.add_invoice("carol", 100_000, "through alice").await.expect("carol's invoice");
+    assert_eq!(h.network.pay("bob", &invoice).await.expect("bob pays"), "");
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+    h.open_app().await;
+    h.connect(&h.node_url(), Some(&admin)).await;
+    h.expect_node_page().await;
+    h.click("nav a[href='/fees']").await;
+    // lnd's default policy: 1 sat + 1 ppm of 100,000 sat.
+    h.wait_text("#forwards li", "bob → carol").await;
+    h.wait_text("#forwards li", "fee 1,100 msat").await;
+    h.wait_text("#fees-earned", "1 sat").await;
+    h.fill("input[name=policy-base]", "2000").await;
+    h.fill("input[name=policy-rate]", "500").await;
+    h.fill("input[name=policy-delta]", "10").await;
+    h.click("button[name=update-policy]").await;
+    h.wait_text(".error-title", "at least 18 blocks").await;
+    h.fill("input[name=policy-delta]", "40").await;
+    h.click("button[name=update-policy]").await;
+    h.wait_text("#policy-result", "Updated: 2000 msat + 500 ppm, 40 blocks").await;
+    h.wait_text("#channel-fees li", "2000 msat + 500 ppm").await;
+    h.screenshots("fees").await;
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fees_and_forwarding_over_rest() {
+    fees_and_forwarding(Via::Rest).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fees_and_forwarding_over_grpc_web() {
+    fees_and_forwarding(Via::GrpcWeb).await;
+}
+
 /// Channel backups on a node operator's bad day: the app exports and checks a backup; the
 /// node loses its channel database (stop, delete `channel.db`, restart, unlock); the app
 /// shows no channels, restores from the backup file, and the channel closes by the peer,

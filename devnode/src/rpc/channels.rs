@@ -153,18 +153,36 @@ impl NodeRpc {
         let weak = self.this.clone();
         tokio::spawn(async move {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            if let Some(this) = weak.upgrade() {
-                this.save_now();
-            }
+            let Some(this) = weak.upgrade() else { return };
+            // Serialising a large database takes longer than a payment: off the async workers.
+            let snapshot = this.db_snapshot();
+            tokio::task::spawn_blocking(move || this.write_snapshot(snapshot));
         });
     }
 
     pub(super) fn save_now(&self) {
-        self.save_pending.store(false, std::sync::atomic::Ordering::Release);
-        let db = self.channels().clone();
+        let snapshot = self.db_snapshot();
+        self.write_snapshot(snapshot);
+    }
+
+    /// The database as it is now, numbered so that an older snapshot is never written over a
+    /// newer one.
+    fn db_snapshot(&self) -> (u64, ChannelDb) {
+        use std::sync::atomic::Ordering;
+        self.save_pending.store(false, Ordering::Release);
+        let db = self.channels();
+        (self.saves.fetch_add(1, Ordering::AcqRel) + 1, db.clone())
+    }
+
+    fn write_snapshot(&self, (number, db): (u64, ChannelDb)) {
+        let mut written = self.saved.lock().expect("save lock");
+        if number <= *written {
+            return;
+        }
         if let Err(e) = self.save_channels(&db) {
             eprintln!("devnode: saving channels: {}", e.message());
         }
+        *written = number;
     }
 
     /// Announces a channel event; when the set of channels changed, lnd rewrites

@@ -179,6 +179,9 @@ pub struct NodeRpc {
     payment_events: tokio::sync::broadcast::Sender<pb::Payment>,
     /// A save of the channel database is scheduled (payments save in batches).
     save_pending: std::sync::atomic::AtomicBool,
+    /// Snapshots of the channel database taken, and the newest one written.
+    saves: std::sync::atomic::AtomicU64,
+    saved: Mutex<u64>,
     this: std::sync::Weak<NodeRpc>,
     /// Channel backups given with InitWallet/UnlockWallet, restored once the server is up.
     pending_restore: Mutex<Option<pb::ChanBackupSnapshot>>,
@@ -284,6 +287,8 @@ impl NodeRpc {
             invoice_events,
             payment_events,
             save_pending: Default::default(),
+            saves: Default::default(),
+            saved: Mutex::new(0),
             this: this.clone(),
             pending_restore: Mutex::new(None),
         })

@@ -123,6 +123,19 @@ pub fn open_channel(req: &pb::OpenChannelRequest) -> Call {
     Call::post("/v1/channels/stream", req)
 }
 
+/// Routing fees: this node's policies and earnings, a policy change, the forwards.
+pub fn fee_report() -> Call {
+    Call::get("/v1/fees")
+}
+
+pub fn update_channel_policy(req: &pb::PolicyUpdateRequest) -> Call {
+    Call::post("/v1/chanpolicy", req)
+}
+
+pub fn forwarding_history(req: &pb::ForwardingHistoryRequest) -> Call {
+    Call::post("/v1/switch", req)
+}
+
 /// OpenChannelSync, for nodes that do not stream the funding flow.
 pub fn open_channel_sync(req: &pb::OpenChannelRequest) -> Call {
     Call::post("/v1/channels", req)
@@ -326,6 +339,9 @@ mod tests {
             ("lnrpc.Lightning.SubscribeChannelEvents", subscribe_channel_events()),
             ("lnrpc.Lightning.OpenChannel", open_channel(&Default::default())),
             ("lnrpc.Lightning.OpenChannelSync", open_channel_sync(&Default::default())),
+            ("lnrpc.Lightning.FeeReport", fee_report()),
+            ("lnrpc.Lightning.UpdateChannelPolicy", update_channel_policy(&Default::default())),
+            ("lnrpc.Lightning.ForwardingHistory", forwarding_history(&Default::default())),
             ("lnrpc.Lightning.SendPaymentSync", send_payment_sync(&Default::default())),
             ("lnrpc.Lightning.SendToRouteSync", send_to_route_sync(&Default::default())),
             ("lnrpc.Lightning.AddInvoice", add_invoice(&Default::default())),
