@@ -369,6 +369,16 @@ async fn payments(via: Via) {
     h.wait_text("#payment-progress", "Waiting for the receiver").await;
     h.network.resolve_hold_invoice("bob", &hash, Some(&preimage)).await.expect("settle");
     h.wait_text("#payment-progress", "Paid").await;
+    // Another, which bob cancels: the page says the receiver refused it.
+    let hash = Sha256::digest([41u8; 32]).to_vec();
+    let refused = h.network.add_hold_invoice("bob", &hash, 1_400, "refused by bob").await.expect("hold invoice");
+    h.fill("textarea[name=pay-request]", &refused).await;
+    h.click("button[name=decode-request]").await;
+    h.wait_text("#pay-description", "refused by bob").await;
+    h.click("button[name=pay]").await;
+    h.wait_text("#payment-progress", "Waiting for the receiver").await;
+    h.network.resolve_hold_invoice("bob", &hash, None).await.expect("cancel");
+    h.wait_text("#payment-progress", "The receiver refused the payment").await;
 
     // Keysend with a message.
     h.fill("input[name=keysend-dest]", &bob_key).await;
