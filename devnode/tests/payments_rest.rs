@@ -227,3 +227,49 @@ async fn a_node_without_the_router_has_no_v2_routes() {
     let (status, v) = rest.call("POST", "/v1/channels", Some(json!({"node_pubkey_string": "02", "local_funding_amount": "100000"}))).await;
     assert_eq!(status, 500, "OpenChannelSync is there: {v}");
 }
+
+/// lnd's invoice expiry watcher: an open invoice past its expiry is canceled, and a held
+/// payment is failed back 12 blocks before its HTLC times out (`holdexpirydelta`), so the
+/// channel need not be force closed.
+#[tokio::test]
+async fn invoices_expire_as_lnd() {
+    let (network, _dir, nodes) = common::network(&["alice", "bob"]).await;
+    let (alice, bob) = (&nodes[0], &nodes[1]);
+    network.fund_node("alice", 2_000_000, 1).await.unwrap();
+    network.open_channel("alice", "bob", 1_000_000, 0).await.unwrap();
+
+    let (_, short) = bob.call("POST", "/v1/invoices", Some(json!({"value": "1000", "expiry": "1"}))).await;
+    let lookup = format!("/v2/invoices/lookup?payment_hash={}", url64(&base64::engine::general_purpose::STANDARD.decode(short["r_hash"].as_str().unwrap()).unwrap()));
+    assert_eq!(bob.get(&lookup).await["state"], "OPEN");
+    let mut state = Value::Null;
+    for _ in 0..100 {
+        state = bob.get(&lookup).await["state"].clone();
+        if state == "CANCELED" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(state, "CANCELED", "an expired invoice is canceled");
+
+    let preimage = [3u8; 32];
+    let hash = Sha256::digest(preimage).to_vec();
+    let (_, hold) = bob.call("POST", "/v2/invoices/hodl", Some(json!({"hash": b64(&hash), "value": "5000"}))).await;
+    let paying = {
+        let a = clone(alice);
+        let body = json!({"payment_request": hold["payment_request"], "timeout_seconds": 60, "fee_limit_sat": "10"});
+        tokio::spawn(async move { pay(&a, body).await })
+    };
+    let lookup = format!("/v2/invoices/lookup?payment_hash={}", url64(&hash));
+    eventually("the HTLC to be accepted", async || bob.get(&lookup).await["state"] == "ACCEPTED").await;
+    let invoice = bob.get(&lookup).await;
+    let expiry: u32 = invoice["htlcs"][0]["expiry_height"].as_u64().unwrap() as u32;
+    let height = network.height();
+    network.mine(expiry - 12 - height - 1).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(bob.get(&lookup).await["state"], "ACCEPTED", "13 blocks before the HTLC times out, still held");
+    network.mine(1).unwrap();
+    eventually("the hold invoice to be canceled", async || bob.get(&lookup).await["state"] == "CANCELED").await;
+    let updates = paying.await.unwrap();
+    let last = updates.last().unwrap();
+    assert_eq!((last["status"].as_str(), last["failure_reason"].as_str()), (Some("FAILED"), Some("FAILURE_REASON_INCORRECT_PAYMENT_DETAILS")));
+}

@@ -216,6 +216,10 @@ fn CreatedInvoice(created: Created, invoices: Invoices) -> impl IntoView {
     }
 }
 
+/// lnd's default `holdexpirydelta`: it cancels a held payment this many blocks before the
+/// HTLC times out, so the channel need not be force closed.
+const HOLD_EXPIRY_DELTA: u32 = 12;
+
 /// A hold invoice's life: waiting, held (settle or cancel, before lnd's deadline), done.
 #[component]
 fn HoldControls(hash: Vec<u8>, preimage: [u8; 32]) -> impl IntoView {
@@ -241,7 +245,10 @@ fn HoldControls(hash: Vec<u8>, preimage: [u8; 32]) -> impl IntoView {
         }
     });
     let held = move || state.get().is_some_and(|i| state_of(&i) == InvoiceState::Accepted);
-    let deadline = move || state.get().and_then(|i| i.htlcs.iter().map(|h| h.expiry_height).min()).filter(|h| *h > 0);
+    let deadline = move || {
+        let expiry = state.get().and_then(|i| i.htlcs.iter().map(|h| h.expiry_height).min()).filter(|h| *h > 0)?;
+        Some(expiry.saturating_sub(HOLD_EXPIRY_DELTA))
+    };
     let filename = format!("preimage-{}.txt", &hex::encode(hash.get_value())[..16]);
     view! {
         <div class="stack hold">
@@ -255,7 +262,7 @@ fn HoldControls(hash: Vec<u8>, preimage: [u8; 32]) -> impl IntoView {
             }>
                 <p id="hold-state">
                     "Payment held. Settle to take it, or cancel to return it to the payer."
-                    {move || deadline().map(|h| format!(" lnd cancels it by itself before block {h}."))}
+                    {move || deadline().map(|h| format!(" lnd cancels it by itself at block {h}, {HOLD_EXPIRY_DELTA} blocks before the payment's time-lock runs out (lnd's holdexpirydelta)."))}
                 </p>
                 <div class="row">
                     <button type="button" class="primary" name="settle-invoice" disabled=decide.pending() on:click=move |_| { decide.dispatch_local(true); }>"Settle"</button>

@@ -315,14 +315,22 @@ impl NodeRpc {
     pub(super) fn watch_chain(self: &Arc<Self>) {
         let weak: Weak<Self> = Arc::downgrade(self);
         let mut events = self.ledger.subscribe();
+        // Invoices also expire with time, so the watcher wakes up every second too.
+        let mut clock = tokio::time::interval(std::time::Duration::from_secs(1));
         let task = tokio::spawn(async move {
             loop {
-                match events.recv().await {
-                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(broadcast::error::RecvError::Closed) => break,
-                }
+                let block = tokio::select! {
+                    event = events.recv() => match event {
+                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => true,
+                        Err(broadcast::error::RecvError::Closed) => break,
+                    },
+                    _ = clock.tick() => false,
+                };
                 let Some(this) = weak.upgrade() else { break };
-                this.sync_channels();
+                if block {
+                    this.sync_channels();
+                }
+                this.cancel_expired();
             }
         });
         if let Some(old) = self.watcher.lock().expect("watcher lock").replace(task.abort_handle()) {

@@ -386,6 +386,19 @@ impl NodeRpc {
         Ok(irpc::CancelInvoiceResp {})
     }
 
+    /// lnd's invoice expiry watcher: cancels what is due (see `InvoiceDb::due`); a held
+    /// payment is failed back to its payer.
+    pub(super) fn cancel_expired(&self) {
+        let height = self.height();
+        let due = self.channels().invoices.due(height, now());
+        for hash in due {
+            let Ok(canceled) = self.channels().invoices.cancel(&hash) else { continue };
+            self.persist_later();
+            self.emit_invoice(&canceled);
+            self.resolve_held(&canceled.hash, None);
+        }
+    }
+
     pub fn decode_pay_req(&self, md: &MetadataMap, req: pb::PayReqString) -> Result<pb::PayReq, Status> {
         self.authorize(md, &DECODE_PAY_REQ)?;
         let r = bolt11::decode(&req.pay_req).map_err(|e| Status::unknown(format!("invalid payment request: {e}")))?;

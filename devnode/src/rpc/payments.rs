@@ -183,7 +183,7 @@ fn msat(sat: i64, msat: i64) -> Result<i64, Status> {
 }
 
 impl NodeRpc {
-    fn height(&self) -> u32 {
+    pub(super) fn height(&self) -> u32 {
         self.ledger.read(|c| c.tip().height)
     }
 

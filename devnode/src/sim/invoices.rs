@@ -46,6 +46,9 @@ pub struct Invoice {
     pub custom_records: std::collections::BTreeMap<u64, String>,
 }
 
+/// lnd's `holdexpirydelta` default (`DefaultIncomingBroadcastDelta` + 2).
+pub const HOLD_EXPIRY_DELTA: u32 = 12;
+
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum InvoiceError {
     #[error("invoice with payment hash already exists")]
@@ -145,6 +148,21 @@ impl InvoiceDb {
         }
         inv.preimage = Some(hex::encode(preimage));
         self.settle_now(&hash, now)
+    }
+
+    /// What lnd's invoice expiry watcher cancels now: open invoices past their expiry time,
+    /// and accepted hold invoices whose HTLC is within `HOLD_EXPIRY_DELTA` blocks of timing
+    /// out (so the channel need not be force closed).
+    pub fn due(&self, height: u32, now: i64) -> Vec<String> {
+        self.invoices
+            .iter()
+            .filter(|i| match i.state {
+                State::Open => i.created + i.expiry < now,
+                State::Accepted => i.htlc_expiry > 0 && height + HOLD_EXPIRY_DELTA >= i.htlc_expiry,
+                _ => false,
+            })
+            .map(|i| i.hash.clone())
+            .collect()
     }
 
     /// CancelInvoice: anything not settled.
