@@ -218,7 +218,7 @@ fn CreatedInvoice(created: Created, invoices: Invoices) -> impl IntoView {
 
 /// lnd's default `holdexpirydelta`: it cancels a held payment this many blocks before the
 /// HTLC times out, so the channel need not be force closed.
-const HOLD_EXPIRY_DELTA: u32 = 12;
+const HOLD_EXPIRY_DELTA: i32 = 12;
 
 /// A hold invoice's life: waiting, held (settle or cancel, before lnd's deadline), done.
 #[component]
