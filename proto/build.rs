@@ -8,6 +8,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=lnrpc");
     let out = PathBuf::from(env::var("OUT_DIR")?);
     let fds = protox::compile(PROTOS, ["lnrpc"])?;
+    std::fs::write(out.join("lnrpc.fds"), fds.encode_to_vec())?;
 
     // Clients and servers are generated once; each side opts in with a feature so the
     // browser build never pulls in tonic's server half.

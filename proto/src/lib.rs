@@ -30,3 +30,7 @@ pub mod invoicesrpc {
 }
 
 pub mod rest_rules;
+
+/// Every message's descriptor (a FileDescriptorSet), for code that walks messages by their
+/// schema (devnode fills in what lnd's JSON mapping emits and pbjson leaves out).
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/lnrpc.fds"));

@@ -524,8 +524,60 @@ fn body<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, Response> {
 }
 
 fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
-    let body = serde_json::to_vec(value).unwrap_or_default();
+    let body = to_lnd_json(value);
     (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+}
+
+/// A message as lnd's REST proxy writes it (protojson with EmitUnpopulated): pbjson already
+/// emits every scalar, list and map, but leaves out unset message fields, which lnd writes
+/// as `null` (oneof members excepted). Found by the Rust type's name in lnd's descriptors.
+fn to_lnd_json<T: Serialize>(value: &T) -> Vec<u8> {
+    use std::collections::HashMap;
+    use std::sync::LazyLock;
+    // prost renames messages to UpperCamelCase (HTLCAttempt becomes HtlcAttempt), so they
+    // are looked up without case or underscores.
+    let key = |package: &str, name: &str| format!("{package}.{name}").to_lowercase().replace('_', "");
+    static BY_RUST_NAME: LazyLock<HashMap<String, prost_reflect::MessageDescriptor>> = LazyLock::new(|| {
+        let pool = prost_reflect::DescriptorPool::decode(lnrpc::FILE_DESCRIPTOR_SET).expect("lnd's descriptors");
+        pool.all_messages().map(|m| (m.full_name().to_lowercase().replace('_', ""), m)).collect()
+    });
+    let rust = std::any::type_name::<T>();
+    let mut parts = rust.rsplit("::");
+    let message = match (parts.next(), parts.next()) {
+        (Some(name), Some(package)) => BY_RUST_NAME.get(&key(package, name)).cloned(),
+        _ => None,
+    };
+    let Some(message) = message else { return serde_json::to_vec(value).unwrap_or_default() };
+    let mut v = serde_json::to_value(value).unwrap_or_default();
+    fill_unset_messages(&mut v, &message);
+    serde_json::to_vec(&v).unwrap_or_default()
+}
+
+fn fill_unset_messages(v: &mut serde_json::Value, message: &prost_reflect::MessageDescriptor) {
+    use prost_reflect::Kind;
+    use serde_json::Value;
+    let Value::Object(obj) = v else { return };
+    for field in message.fields() {
+        let Kind::Message(inner) = field.kind() else { continue };
+        let name = field.name();
+        if field.is_map() {
+            if let (Kind::Message(values), Some(Value::Object(entries))) = (inner.map_entry_value_field().kind(), obj.get_mut(name)) {
+                entries.values_mut().for_each(|e| fill_unset_messages(e, &values));
+            }
+        } else if field.is_list() {
+            if let Some(Value::Array(items)) = obj.get_mut(name) {
+                items.iter_mut().for_each(|i| fill_unset_messages(i, &inner));
+            }
+        } else {
+            match obj.get_mut(name) {
+                Some(present) => fill_unset_messages(present, &inner),
+                None if field.containing_oneof().is_none() => {
+                    obj.insert(name.to_string(), Value::Null);
+                }
+                None => {}
+            }
+        }
+    }
 }
 
 fn reply<T: Serialize>(result: Result<T, Status>) -> Response {
@@ -577,7 +629,15 @@ enum Line<'a, T> {
 }
 
 fn line<T: Serialize>(l: Line<'_, T>) -> Bytes {
-    let mut v = serde_json::to_vec(&l).unwrap_or_default();
+    let mut v = match l {
+        Line::Result(msg) => {
+            let mut v = b"{\"result\":".to_vec();
+            v.extend(to_lnd_json(msg));
+            v.push(b'}');
+            v
+        }
+        error => serde_json::to_vec(&error).unwrap_or_default(),
+    };
     v.push(b'\n');
     Bytes::from(v)
 }
@@ -675,6 +735,23 @@ mod tests {
         }
         let req = axum::http::Request::builder().method("PUT").uri("/v1/getinfo").body(Body::empty()).unwrap();
         assert_eq!(router(rpc, vec![]).oneshot(req).await.unwrap().status(), StatusCode::NOT_IMPLEMENTED);
+    }
+
+    #[test]
+    fn unset_messages_are_null_as_lnd_writes_them() {
+        use lnrpc::lnrpc as pb;
+        let v = |bytes: Vec<u8>| serde_json::from_slice::<serde_json::Value>(&bytes).unwrap();
+        let attempt = v(to_lnd_json(&pb::HtlcAttempt::default()));
+        assert_eq!((&attempt["route"], &attempt["failure"]), (&serde_json::Value::Null, &serde_json::Value::Null));
+        assert!(attempt.as_object().unwrap().contains_key("failure"));
+        let payment = v(to_lnd_json(&pb::Payment { htlcs: vec![pb::HtlcAttempt::default()], ..Default::default() }));
+        assert!(payment["htlcs"][0].as_object().unwrap().contains_key("failure"), "inside lists too");
+        let point = v(to_lnd_json(&pb::ChannelPoint::default()));
+        assert!(!point.as_object().unwrap().keys().any(|k| k.starts_with("funding_txid")), "unset oneof members stay out: {point}");
+        let event = v(to_lnd_json(&pb::ChannelEventUpdate::default()));
+        assert_eq!(event.as_object().unwrap().len(), 1, "only `type`: {event}");
+        let line = String::from_utf8(line(Line::Result(&pb::HtlcAttempt::default())).to_vec()).unwrap();
+        assert!(line.starts_with("{\"result\":{") && line.contains("\"failure\":null") && line.ends_with("}\n"), "{line}");
     }
 
     #[test]
