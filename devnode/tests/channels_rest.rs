@@ -176,3 +176,39 @@ async fn backups_export_verify_and_restore_after_losing_the_channel_database() {
     assert_eq!(after - before, 400_000 - 2_810 - 660 - 50_000, "alice's side came back on-chain");
     eventually("bob's funds time-locked", async || count(&bob.get("/v1/channels/pending").await, "pending_force_closing_channels") == 1).await;
 }
+
+/// A channel restored while its peer is offline waits: lnd keeps trying the peer, and the
+/// peer closes the channel once they are connected again.
+#[tokio::test]
+async fn a_restored_channel_closes_when_its_peer_returns() {
+    let (network, dir, nodes) = common::network(&["alice", "bob"]).await;
+    let alice = &nodes[0];
+    network.fund_node("alice", 2_000_000, 1).await.unwrap();
+    let point = network.open_channel("alice", "bob", 300_000, 0).await.unwrap();
+    let multi = alice.get("/v1/channels/backup").await["multi_chan_backup"]["multi_chan_backup"].as_str().unwrap().to_string();
+
+    network.stop_node("bob").await.unwrap();
+    network.stop_node("alice").await.unwrap();
+    std::fs::remove_file(dir.path().join("alice/data/graph/regtest/channel.db")).unwrap();
+    network.start_node(devnode::NodeSpec { rest_tls: false, ..devnode::NodeSpec::new("alice") }).await.unwrap();
+    network.unlock_wallet("alice", b"password1").await.unwrap();
+    let (status, restored) = alice.call("POST", "/v1/channels/backup/restore", Some(json!({"multi_chan_backup": multi}))).await;
+    assert_eq!((status, restored["num_restored"].as_i64()), (200, Some(1)), "{restored}");
+    network.mine(1).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let waiting = alice.get("/v1/channels/pending").await;
+    assert_eq!(waiting["waiting_close_channels"][0]["channel"]["channel_point"], point, "nothing to close with while bob is away");
+    assert_eq!(count(&alice.get("/v1/channels/closed").await, "channels"), 0);
+
+    network.start_node(devnode::NodeSpec { rest_tls: false, ..devnode::NodeSpec::new("bob") }).await.unwrap();
+    network.unlock_wallet("bob", b"password1").await.unwrap();
+    eventually("bob to close the channel", async || {
+        alice.get("/v1/channels/pending").await["waiting_close_channels"][0]["closing_txid"].as_str().is_some_and(|t| !t.is_empty())
+    })
+    .await;
+    network.mine(1).unwrap();
+    eventually("the recovered channel to close", async || {
+        alice.get("/v1/channels/closed").await["channels"][0]["close_type"] == "REMOTE_FORCE_CLOSE"
+    })
+    .await;
+}

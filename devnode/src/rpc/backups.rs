@@ -209,6 +209,21 @@ impl NodeRpc {
         restored
     }
 
+    /// Channels recovered from a backup wait for their peer (lnd keeps trying to reach it):
+    /// once the two are connected, the peer closes them.
+    pub(super) fn recover_with(&self, peer: &str) {
+        let shells: Vec<String> = self
+            .channels()
+            .channels
+            .iter()
+            .filter(|c| c.remote_pubkey == peer && matches!(&c.phase, Phase::WaitingClose { closing_txid, .. } if closing_txid.is_empty()))
+            .map(|c| c.chan_point())
+            .collect();
+        for cp in shells {
+            self.request_force_close(peer, &cp);
+        }
+    }
+
     /// The data-loss protection exchange: the peer learns we lost our state, closes with
     /// its own commitment, and tells us where our funds go.
     fn request_force_close(&self, peer: &str, cp: &str) {

@@ -349,6 +349,13 @@ impl NodeRpc {
 
     /// Active and inactive events for the channels with a peer that came or went.
     pub(super) fn peer_changed(&self, pubkey: &str, online: bool) {
+        if online {
+            // Whichever side restored from a backup, the reunion settles it.
+            self.recover_with(pubkey);
+            if let Some(peer) = self.switchboard.find(pubkey) {
+                peer.recover_with(&self.identity_pubkey());
+            }
+        }
         let points: Vec<String> =
             self.channels().channels.iter().filter(|c| c.remote_pubkey == pubkey && c.phase == Phase::Open).map(Channel::chan_point).collect();
         for cp in points {
