@@ -226,6 +226,14 @@ impl Harness {
         self.network.uri(name).await.expect("running")
     }
 
+    /// Opens the app and connects with the node's admin macaroon, as most scenarios begin.
+    pub async fn open_as_admin(&self) {
+        let admin = self.node.macaroon_hex("admin").expect("admin.macaroon");
+        self.open_app().await;
+        self.connect(&self.node_url(), Some(&admin)).await;
+        self.expect_node_page().await;
+    }
+
     /// Fills the connect form and submits it.
     pub async fn connect(&self, url: &str, macaroon: Option<&str>) {
         if self.client.current_url().await.map(|u| !u.path().starts_with("/connect")).unwrap_or(true) {

@@ -9,6 +9,23 @@ mod harness;
 use devnode::sim::macaroons::{ADMIN, Macaroon};
 use harness::{Harness, Via};
 
+/// A scenario run twice, as `scenario::over_rest` and `scenario::over_grpc_web`.
+macro_rules! on_both_transports {
+    ($scenario:ident) => {
+        mod $scenario {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn over_rest() {
+                super::$scenario(super::Via::Rest).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn over_grpc_web() {
+                super::$scenario(super::Via::GrpcWeb).await;
+            }
+        }
+    };
+}
+
 /// A node operator's first day: connect to a fresh node, create the wallet (seed shown,
 /// confirmed), see the node; the node restarts, the app notices, unlock, see it again.
 async fn first_day(via: Via) {
@@ -101,35 +118,16 @@ async fn restore_with_channel_backup(via: Via) {
     h.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restore_with_channel_backup_over_rest() {
-    restore_with_channel_backup(Via::Rest).await;
-}
+on_both_transports!(restore_with_channel_backup);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restore_with_channel_backup_over_grpc_web() {
-    restore_with_channel_backup(Via::GrpcWeb).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restore_from_seed_over_rest() {
-    restore_from_seed(Via::Rest).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restore_from_seed_over_grpc_web() {
-    restore_from_seed(Via::GrpcWeb).await;
-}
+on_both_transports!(restore_from_seed);
 
 /// On-chain: a receive address with its QR, funds arriving and confirming live, a send
 /// that is checked, priced and confirmed, and the history.
 async fn onchain_funds(via: Via) {
     let h = Harness::start(via).await;
     h.create_wallet_directly().await;
-    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
-    h.open_app().await;
-    h.connect(&h.node_url(), Some(&admin)).await;
-    h.expect_node_page().await;
+    h.open_as_admin().await;
     h.click("nav a[href='/onchain']").await;
     h.wait_text("#balance-confirmed", "0 sat").await;
 
@@ -168,15 +166,7 @@ async fn onchain_funds(via: Via) {
     h.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn onchain_funds_over_rest() {
-    onchain_funds(Via::Rest).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn onchain_funds_over_grpc_web() {
-    onchain_funds(Via::GrpcWeb).await;
-}
+on_both_transports!(onchain_funds);
 
 /// Peers: a typo is caught before the node is asked; `pubkey@host:port` connects; the
 /// list follows lnd's peer events (including the peer's node going away); disconnect asks
@@ -185,10 +175,7 @@ async fn peers(via: Via) {
     let h = Harness::start(via).await;
     h.create_wallet_directly().await;
     let bob = h.start_peer_node("bob").await;
-    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
-    h.open_app().await;
-    h.connect(&h.node_url(), Some(&admin)).await;
-    h.expect_node_page().await;
+    h.open_as_admin().await;
     h.click("nav a[href='/peers']").await;
     h.wait_text("#peers, .card p.muted", "No peers").await;
 
@@ -215,15 +202,7 @@ async fn peers(via: Via) {
     h.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn peers_over_rest() {
-    peers(Via::Rest).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn peers_over_grpc_web() {
-    peers(Via::GrpcWeb).await;
-}
+on_both_transports!(peers);
 
 /// Channels: a size lnd would refuse is caught first; a channel to a pasted
 /// `pubkey@host:port` goes from pending to open as blocks are mined, with its liquidity
@@ -234,10 +213,7 @@ async fn channels(via: Via) {
     h.create_wallet_directly().await;
     h.network.fund_node("alice", 2_000_000, 1).await.expect("fund alice");
     let bob = h.start_peer_node("bob").await;
-    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
-    h.open_app().await;
-    h.connect(&h.node_url(), Some(&admin)).await;
-    h.expect_node_page().await;
+    h.open_as_admin().await;
     h.click("nav a[href='/channels']").await;
     h.wait_text("#channels, .card p.muted", "No open channels").await;
 
@@ -281,15 +257,7 @@ async fn channels(via: Via) {
     h.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn channels_over_rest() {
-    channels(Via::Rest).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn channels_over_grpc_web() {
-    channels(Via::GrpcWeb).await;
-}
+on_both_transports!(channels);
 
 /// Lightning payments with bob played by the test: an invoice created in the app and paid
 /// by bob turns "Paid"; bob's invoice decoded, then paid from the app; a hold invoice held
@@ -303,10 +271,7 @@ async fn payments(via: Via) {
     let bob = h.start_peer_node("bob").await;
     let bob_key = bob.split('@').next().expect("key").to_string();
     h.network.open_channel("alice", "bob", 1_000_000, 300_000).await.expect("channel");
-    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
-    h.open_app().await;
-    h.connect(&h.node_url(), Some(&admin)).await;
-    h.expect_node_page().await;
+    h.open_as_admin().await;
 
     // Receive: bob pays what the app asked for.
     h.click("nav a[href='/receive']").await;
@@ -413,6 +378,7 @@ async fn payments(via: Via) {
     h.click("button[name=pay]").await;
     h.wait_text("#payment-progress", "Waiting for the receiver").await;
     h.reload("/send").await;
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
     h.connect(&h.node_url(), Some(&admin)).await;
     h.expect_node_page().await;
     h.click("nav a[href='/send']").await;
@@ -432,15 +398,7 @@ async fn payments(via: Via) {
     h.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn payments_over_rest() {
-    payments(Via::Rest).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn payments_over_grpc_web() {
-    payments(Via::GrpcWeb).await;
-}
+on_both_transports!(payments);
 
 /// Routes: bob and carol played by the test around alice (alice → bob → carol → alice). A
 /// route to carol is shown hop by hop and paid along; then liquidity moves from alice's
@@ -459,10 +417,7 @@ async fn routes_and_rebalance(via: Via) {
     h.network.open_channel("alice", "bob", 1_000_000, 0).await.expect("alice → bob");
     h.network.open_channel("bob", "carol", 1_000_000, 0).await.expect("bob → carol");
     h.network.open_channel("carol", "alice", 1_000_000, 0).await.expect("carol → alice");
-    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
-    h.open_app().await;
-    h.connect(&h.node_url(), Some(&admin)).await;
-    h.expect_node_page().await;
+    h.open_as_admin().await;
     h.click("nav a[href='/routes']").await;
 
     let invoice = h.network.add_invoice("carol", 2_000, "by route").await.expect("carol's invoice");
@@ -485,15 +440,7 @@ async fn routes_and_rebalance(via: Via) {
     h.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn routes_and_rebalance_over_rest() {
-    routes_and_rebalance(Via::Rest).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn routes_and_rebalance_over_grpc_web() {
-    routes_and_rebalance(Via::GrpcWeb).await;
-}
+on_both_transports!(routes_and_rebalance);
 
 /// Nodes other than lnd 0.20 as the app was written for. `older`: a node without the router
 /// and without the streaming open (an older lnd, or a proxy forwarding only part of lnd): the
@@ -511,10 +458,7 @@ async fn other_lnd_releases(via: Via, older: bool) {
     h.create_wallet_directly().await;
     h.network.fund_node("alice", 2_000_000, 1).await.expect("fund alice");
     let bob = h.start_peer_node("bob").await;
-    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
-    h.open_app().await;
-    h.connect(&h.node_url(), Some(&admin)).await;
-    h.expect_node_page().await;
+    h.open_as_admin().await;
 
     h.click("nav a[href='/channels']").await;
     h.find("select[name=channel-peer]").await.select_by_value("other").await.expect("choose another node");
@@ -554,25 +498,17 @@ async fn other_lnd_releases(via: Via, older: bool) {
     h.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn older_lnd_without_router_over_rest() {
-    other_lnd_releases(Via::Rest, true).await;
+async fn older_lnd_without_router(via: Via) {
+    other_lnd_releases(via, true).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn older_lnd_without_router_over_grpc_web() {
-    other_lnd_releases(Via::GrpcWeb, true).await;
+on_both_transports!(older_lnd_without_router);
+
+async fn lnd_0_21(via: Via) {
+    other_lnd_releases(via, false).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lnd_0_21_over_rest() {
-    other_lnd_releases(Via::Rest, false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lnd_0_21_over_grpc_web() {
-    other_lnd_releases(Via::GrpcWeb, false).await;
-}
+on_both_transports!(lnd_0_21);
 
 /// A poor connection between the browser and the node: every reply arrives in 5-byte
 /// pieces, and the connection drops while the app follows the node's streams. The app
@@ -591,10 +527,7 @@ async fn flaky_connection(via: Via) {
     h.network.open_channel("alice", "bob", 500_000, 0).await.expect("alice → bob");
     let faults = h.network.faults("alice");
     faults.set_chunk(5);
-    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
-    h.open_app().await;
-    h.connect(&h.node_url(), Some(&admin)).await;
-    h.expect_node_page().await;
+    h.open_as_admin().await;
 
     h.click("nav a[href='/receive']").await;
     h.fill("input[name=invoice-amount]", "5000").await;
@@ -636,15 +569,7 @@ async fn flaky_connection(via: Via) {
     h.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn flaky_connection_over_rest() {
-    flaky_connection(Via::Rest).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn flaky_connection_over_grpc_web() {
-    flaky_connection(Via::GrpcWeb).await;
-}
+on_both_transports!(flaky_connection);
 
 /// Routing fees: bob pays carol through alice; alice's fees page shows what she earned and
 /// the forward (bob → carol); a new policy is checked before it is sent, then shown.
@@ -659,10 +584,7 @@ async fn fees_and_forwarding(via: Via) {
     h.network.open_channel("alice", "carol", 1_000_000, 0).await.expect("alice → carol");
     let invoice = h.network.add_invoice("carol", 100_000, "through alice").await.expect("carol's invoice");
     assert_eq!(h.network.pay("bob", &invoice).await.expect("bob pays"), "");
-    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
-    h.open_app().await;
-    h.connect(&h.node_url(), Some(&admin)).await;
-    h.expect_node_page().await;
+    h.open_as_admin().await;
     h.click("nav a[href='/fees']").await;
     // lnd's default policy: 1 sat + 1 ppm of 100,000 sat.
     h.wait_text("#forwards li", "bob → carol").await;
@@ -681,15 +603,7 @@ async fn fees_and_forwarding(via: Via) {
     h.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fees_and_forwarding_over_rest() {
-    fees_and_forwarding(Via::Rest).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fees_and_forwarding_over_grpc_web() {
-    fees_and_forwarding(Via::GrpcWeb).await;
-}
+on_both_transports!(fees_and_forwarding);
 
 /// Channel backups on a node operator's bad day: the app exports and checks a backup; the
 /// node loses its channel database (stop, delete `channel.db`, restart, unlock); the app
@@ -701,10 +615,7 @@ async fn backup_and_restore(via: Via) {
     h.network.fund_node("alice", 2_000_000, 1).await.expect("fund");
     h.start_peer_node("bob").await;
     h.network.open_channel("alice", "bob", 500_000, 0).await.expect("channel");
-    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
-    h.open_app().await;
-    h.connect(&h.node_url(), Some(&admin)).await;
-    h.expect_node_page().await;
+    h.open_as_admin().await;
 
     h.click("nav a[href='/backups']").await;
     h.click("button[name=export-backups]").await;
@@ -743,15 +654,7 @@ async fn backup_and_restore(via: Via) {
     h.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn backup_and_restore_over_rest() {
-    backup_and_restore(Via::Rest).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn backup_and_restore_over_grpc_web() {
-    backup_and_restore(Via::GrpcWeb).await;
-}
+on_both_transports!(backup_and_restore);
 
 /// Failures a user meets at the door, each with its own message.
 async fn connection_failures(via: Via) {
@@ -779,25 +682,9 @@ async fn connection_failures(via: Via) {
     h.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn first_day_over_rest() {
-    first_day(Via::Rest).await;
-}
+on_both_transports!(first_day);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn first_day_over_grpc_web() {
-    first_day(Via::GrpcWeb).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn connection_failures_over_rest() {
-    connection_failures(Via::Rest).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn connection_failures_over_grpc_web() {
-    connection_failures(Via::GrpcWeb).await;
-}
+on_both_transports!(connection_failures);
 
 /// A node whose restcors does not name the app's origin: the app must say so, and how to fix it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -832,10 +719,7 @@ async fn rest_over_tls_with_the_nodes_certificate() {
     let h = Harness::start(Via::RestTls { trusted: true }).await;
     assert!(h.node_url().starts_with("https://"));
     h.create_wallet_directly().await;
-    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
-    h.open_app().await;
-    h.connect(&h.node_url(), Some(&admin)).await;
-    h.expect_node_page().await;
+    h.open_as_admin().await;
     h.finish().await;
 }
 
@@ -860,10 +744,7 @@ async fn long_transaction_lists_render_only_what_is_in_view() {
         h.network.fund(&address, 1_000).expect("faucet");
     }
     h.network.mine(1).expect("mine");
-    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
-    h.open_app().await;
-    h.connect(&h.node_url(), Some(&admin)).await;
-    h.expect_node_page().await;
+    h.open_as_admin().await;
     h.click("nav a[href='/onchain']").await;
     h.find(".virtual[data-rows='1000']").await;
     const RENDERED: &str = "return document.querySelectorAll('#transactions li').length";
