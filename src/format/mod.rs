@@ -13,6 +13,11 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// 1 → "1 channel", 1200 → "1,200 channels" (English plurals in -s).
+pub fn counted(n: u64, noun: &str) -> String {
+    format!("{} {noun}{}", count(n), if n == 1 { "" } else { "s" })
+}
+
 /// An amount in the chosen unit: "1,234,567 sat" or "0.01234567 BTC"; negative amounts
 /// keep their sign.
 pub fn amount(sats: i64, unit: crate::input::amount::Unit) -> String {
@@ -88,6 +93,13 @@ mod tests {
         assert_eq!(count(999), "999");
         assert_eq!(count(1000), "1,000");
         assert_eq!(count(21_000_000_00_000_000), "2,100,000,000,000,000");
+    }
+
+    #[test]
+    fn counted_nouns_agree() {
+        assert_eq!(counted(1, "channel"), "1 channel");
+        assert_eq!(counted(0, "node"), "0 nodes");
+        assert_eq!(counted(1200, "hop"), "1,200 hops");
     }
 
     #[test]

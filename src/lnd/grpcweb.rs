@@ -269,6 +269,10 @@ impl GrpcWeb {
         self.stream(pb::ChannelBackupSubscription {}, |c, r| async move { LightningClient::new(c).subscribe_channel_backups(r).await })
     }
 
+    pub async fn get_network_info(&self) -> Result<pb::NetworkInfo, LndError> {
+        self.unary(pb::NetworkInfoRequest {}, |c, r| async move { LightningClient::new(c).get_network_info(r).await }).await
+    }
+
     pub async fn get_node_info(&self, req: pb::NodeInfoRequest) -> Result<pb::NodeInfo, LndError> {
         self.unary(req, |c, r| async move { LightningClient::new(c).get_node_info(r).await }).await
     }

@@ -575,17 +575,30 @@ mod client {
             }
         }
 
-        /// A node's alias as the channel graph knows it; none for a node not in the graph.
-        pub async fn node_alias(&self, pub_key: &str) -> Result<Option<String>, LndError> {
+        /// The channel graph in figures: nodes, channels, capacity.
+        pub async fn network_info(&self) -> Result<pb::NetworkInfo, LndError> {
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::get_network_info()).await,
+                Wire::GrpcWeb(g) => g.get_network_info().await,
+            }
+        }
+
+        /// A node as the channel graph knows it; none for a node not in the graph.
+        pub async fn node_info(&self, pub_key: &str) -> Result<Option<pb::NodeInfo>, LndError> {
             let resp = match &self.wire {
                 Wire::Rest(r) => r.unary::<pb::NodeInfo>(routes::get_node_info(pub_key)).await,
                 Wire::GrpcWeb(g) => g.get_node_info(pb::NodeInfoRequest { pub_key: pub_key.to_string(), ..Default::default() }).await,
             };
             match resp {
-                Ok(info) => Ok(info.node.map(|n| n.alias).filter(|a| !a.is_empty())),
+                Ok(info) => Ok(Some(info)),
                 Err(LndError::Node { message, .. }) if message.contains("unable to find node") => Ok(None),
                 Err(e) => Err(e),
             }
+        }
+
+        /// A node's alias as the channel graph knows it; none for a node not in the graph.
+        pub async fn node_alias(&self, pub_key: &str) -> Result<Option<String>, LndError> {
+            Ok(self.node_info(pub_key).await?.and_then(|i| i.node).map(|n| n.alias).filter(|a| !a.is_empty()))
         }
     }
 }

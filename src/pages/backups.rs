@@ -53,7 +53,7 @@ fn ExportCard() -> impl IntoView {
                 let singles = s.single_chan_backups.clone().map(|b| b.chan_backups).unwrap_or_default();
                 view! {
                     <div class="stack" id="backup-export">
-                        <p>{format!("Backup of {} channel{}", points.len(), if points.len() == 1 { "" } else { "s" })}</p>
+                        <p>{format!("Backup of {}", crate::format::counted(points.len() as u64, "channel"))}</p>
                         <DownloadButton name="download-backup" filename="channel.backup" data=packed(&s) label="Download channel.backup"/>
                         <ul class="rows">
                             {singles.into_iter().map(|b| {
@@ -108,7 +108,7 @@ fn VerifyCard() -> impl IntoView {
             {move || verify.value().get().map(|r| match r {
                 Ok(points) => view! {
                     <div class="progress" id="verify-result">
-                        <p>{format!("Valid: a backup of this wallet covering {} channel{}.", points.len(), if points.len() == 1 { "" } else { "s" })}</p>
+                        <p>{format!("Valid: a backup of this wallet covering {}.", crate::format::counted(points.len() as u64, "channel"))}</p>
                         <ul class="small mono">{points.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
                     </div>
                 }.into_any(),
@@ -152,7 +152,7 @@ fn RestoreCard() -> impl IntoView {
             {move || restore.value().get().map(|r| match r {
                 Ok(n) => view! {
                     <p class="progress" id="restore-result">
-                        {format!("{n} channel{} restored. ", if n == 1 { "" } else { "s" })}
+                        {format!("{} restored. ", crate::format::counted(n as u64, "channel"))}
                         <a href="/channels">"Watch them close on the Channels page"</a>
                     </p>
                 }.into_any(),

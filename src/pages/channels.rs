@@ -445,7 +445,7 @@ fn PendingRow(item: Pending) -> impl IntoView {
     let (ch, what, detail) = match item {
         Pending::Opening(p) => {
             let left = p.confirmations_until_active;
-            let what = if left == 0 { "Opening".to_string() } else { format!("Opening: {left} confirmation{} to go", if left == 1 { "" } else { "s" }) };
+            let what = if left == 0 { "Opening".to_string() } else { format!("Opening: {} to go", crate::format::counted(left as u64, "confirmation")) };
             (p.channel, what, None)
         }
         Pending::Closing(w) => (w.channel, "Closing: waiting for the closing transaction to confirm".to_string(), Some(w.closing_txid)),

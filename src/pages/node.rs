@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::components::CopyButton;
-use crate::format::{ago, count, middle_ellipsis};
+use crate::components::{CopyButton, ErrorView};
+use crate::format::{ago, amount, count, counted, middle_ellipsis};
+use crate::input::peer::check_pubkey;
 use crate::lnd::{LndError, pb};
-use crate::state::{Session, now};
+use crate::state::{Prefs, Session, now};
 
 /// GetInfo has no stream; a block arrives every ten minutes on mainnet, so this is plenty.
 const REFRESH: Duration = Duration::from_secs(10);
@@ -35,6 +36,76 @@ pub fn NodePage() -> impl IntoView {
                 {move || Suspend::new(async move { info.await.map(|i| view! { <NodeInfo info=i/> }) })}
             </ErrorBoundary>
         </Transition>
+        <NetworkCard/>
+    }
+}
+
+/// The Lightning network as this node's graph sees it, and any node looked up in it.
+#[component]
+fn NetworkCard() -> impl IntoView {
+    let session = Session::get();
+    let unit = Prefs::get().unit;
+    let graph = LocalResource::new(move || {
+        let lnd = session.lnd.get();
+        async move { lnd.ok_or(LndError::Disconnected)?.network_info().await }
+    });
+    let key = RwSignal::new(String::new());
+    let problem: RwSignal<Option<String>> = RwSignal::new(None);
+    let lookup = Action::new_local(move |key: &String| {
+        let key = key.clone();
+        async move { session.lnd.get_untracked().ok_or(LndError::Disconnected)?.node_info(&key).await }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match check_pubkey(&key.get_untracked()) {
+            Ok(k) => {
+                problem.set(None);
+                lookup.dispatch_local(k);
+            }
+            Err(e) => problem.set(Some(e)),
+        }
+    };
+    view! {
+        <section class="card">
+            <h2>"Network"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || graph.get().map(|r| match r {
+                    Ok(n) => view! {
+                        <p id="network-info">
+                            {format!("{}, {}, ", counted(n.num_nodes as u64, "node"), counted(n.num_channels as u64, "channel"))}
+                            {move || amount(n.total_network_capacity, unit.get())}
+                            " in channels (average " {move || amount(n.avg_channel_size as i64, unit.get())} ")"
+                        </p>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorView error=e/> }.into_any(),
+                })}
+            </Transition>
+            <form class="row" on:submit=submit autocomplete="off">
+                <input type="text" name="lookup-node" class="grow" spellcheck="false" autocapitalize="none" placeholder="a node's public key"
+                    prop:value=key on:input=move |ev| key.set(event_target_value(&ev))/>
+                <button type="submit" name="find-node" disabled=lookup.pending()>"Look up"</button>
+            </form>
+            {move || problem.get().map(|p| view! { <ErrorView error=LndError::Input(p)/> })}
+            {move || lookup.value().get().map(|r| match r {
+                Ok(Some(info)) => {
+                    let node = info.node.unwrap_or_default();
+                    let addresses = node.addresses.iter().map(|a| a.addr.clone()).collect::<Vec<_>>().join(", ");
+                    let capacity = info.total_capacity;
+                    view! {
+                        <div class="stack" id="found-node">
+                            <div class="node-head">
+                                <span class="node-color" style:background-color=node.color.clone()></span>
+                                <strong>{node.alias.clone()}</strong>
+                            </div>
+                            <p class="small">{format!("{}, ", counted(info.num_channels as u64, "public channel"))} {move || amount(capacity, unit.get())}</p>
+                            <p class="small muted mono">{addresses}</p>
+                        </div>
+                    }.into_any()
+                }
+                Ok(None) => view! { <p class="muted" id="found-node">"This node is not in your node's graph: it has no public channel your node knows of."</p> }.into_any(),
+                Err(e) => view! { <ErrorView error=e/> }.into_any(),
+            })}
+        </section>
     }
 }
 

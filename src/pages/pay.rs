@@ -68,7 +68,7 @@ fn PaymentProgress(payment: pb::Payment) -> impl IntoView {
                 }),
                 _ => "in flight".to_string(),
             };
-            format!("Attempt {} over {hops} hop{}: {state}", i + 1, if hops == 1 { "" } else { "s" })
+            format!("Attempt {} over {}: {state}", i + 1, crate::format::counted(hops as u64, "hop"))
         })
         .collect();
     let fee = payment.fee_sat;
@@ -463,7 +463,7 @@ fn PaymentRow(payment: pb::Payment) -> impl IntoView {
         <li data-hash=payment.payment_hash.clone() data-status=words>
             <span class="amount out">{move || amount(value, unit.get())}</span>
             <span class=format!("state {}", words.replace(' ', "-"))>{words}</span>
-            <span class="muted small">"fee " {move || amount(fee, unit.get())} {(hops > 0).then(|| format!(" · {hops} hop{}", if hops == 1 { "" } else { "s" }))}</span>
+            <span class="muted small">"fee " {move || amount(fee, unit.get())} {(hops > 0).then(|| format!(" · {}", crate::format::counted(hops as u64, "hop")))}</span>
             <span class="muted small">{crate::format::ago(payment.creation_time_ns / 1_000_000_000, now())}</span>
             <span>{preimage.map(|p| view! { <CopyButton text=p label="Copy preimage"/> })}</span>
         </li>

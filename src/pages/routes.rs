@@ -40,8 +40,8 @@ fn RouteView(route: pb::Route) -> impl IntoView {
                 }).collect_view()}
             </ol>
             <p class="small" id="route-summary">
-                {move || format!("{} hop{}, fees {}, total {}, time-lock until block {}",
-                    route.hops.len(), if route.hops.len() == 1 { "" } else { "s" }, amount(fees, unit.get()), amount(total, unit.get()), route.total_time_lock)}
+                {move || format!("{}, fees {}, total {}, time-lock until block {}",
+                    crate::format::counted(route.hops.len() as u64, "hop"), amount(fees, unit.get()), amount(total, unit.get()), route.total_time_lock)}
             </p>
         </div>
     }

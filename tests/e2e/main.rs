@@ -406,10 +406,8 @@ on_both_transports!(payments);
 async fn routes_and_rebalance(via: Via) {
     let h = Harness::start(via).await;
     h.create_wallet_directly().await;
-    for name in ["alice"] {
-        h.network.fund_node(name, 3_000_000, 1).await.expect("fund");
-    }
-    h.start_peer_node("bob").await;
+    h.network.fund_node("alice", 3_000_000, 1).await.expect("fund");
+    let bob = h.start_peer_node("bob").await;
     h.start_peer_node("carol").await;
     for name in ["bob", "carol"] {
         h.network.fund_node(name, 3_000_000, 1).await.expect("fund");
@@ -418,6 +416,17 @@ async fn routes_and_rebalance(via: Via) {
     h.network.open_channel("bob", "carol", 1_000_000, 0).await.expect("bob → carol");
     h.network.open_channel("carol", "alice", 1_000_000, 0).await.expect("carol → alice");
     h.open_as_admin().await;
+
+    // The network as alice's graph sees it, and a node looked up in it.
+    h.wait_text("#network-info", "3 nodes, 3 channels, 3,000,000 sat").await;
+    h.fill("input[name=lookup-node]", "not a key").await;
+    h.click("button[name=find-node]").await;
+    h.wait_text(".error-title", "66 hexadecimal characters").await;
+    h.fill("input[name=lookup-node]", bob.split('@').next().expect("key")).await;
+    h.click("button[name=find-node]").await;
+    h.wait_text("#found-node", "bob").await;
+    h.wait_text("#found-node", "2 public channels, 2,000,000 sat").await;
+
     h.click("nav a[href='/routes']").await;
 
     let invoice = h.network.add_invoice("carol", 2_000, "by route").await.expect("carol's invoice");

@@ -246,6 +246,10 @@ pub fn subscribe_single_invoice(hash: &[u8]) -> Call {
     Call::get(format!("/v2/invoices/subscribe/{}", gateway_bytes(hash)))
 }
 
+pub fn get_network_info() -> Call {
+    Call::get("/v1/graph/info")
+}
+
 pub fn get_node_info(pub_key: &str) -> Call {
     Call::get(format!("/v1/graph/node/{}", query_value(pub_key)))
 }
@@ -360,6 +364,7 @@ mod tests {
             ("invoicesrpc.Invoices.SubscribeSingleInvoice", subscribe_single_invoice(&[1; 32])),
             ("lnrpc.Lightning.ExportAllChannelBackups", export_all_channel_backups()),
             ("lnrpc.Lightning.GetNodeInfo", get_node_info("02ab")),
+            ("lnrpc.Lightning.GetNetworkInfo", get_network_info()),
             ("lnrpc.Lightning.VerifyChanBackup", verify_chan_backup(&Default::default())),
             ("lnrpc.Lightning.RestoreChannelBackups", restore_channel_backups(&Default::default())),
             ("lnrpc.Lightning.SubscribeChannelBackups", subscribe_channel_backups()),
