@@ -426,6 +426,7 @@ async fn routes_and_rebalance(via: Via) {
     h.click("button[name=find-node]").await;
     h.wait_text("#found-node", "bob").await;
     h.wait_text("#found-node", "2 public channels, 2,000,000 sat").await;
+    h.screenshots("network").await;
 
     h.click("nav a[href='/routes']").await;
 
