@@ -273,3 +273,34 @@ async fn invoices_expire_as_lnd() {
     let last = updates.last().unwrap();
     assert_eq!((last["status"].as_str(), last["failure_reason"].as_str()), (Some("FAILED"), Some("FAILURE_REASON_INCORRECT_PAYMENT_DETAILS")));
 }
+
+/// lnd's FAILURE_REASON_TIMEOUT: attempts stop once the payment's timeout has passed. With
+/// bob slow to fail HTLCs back, the first attempt outlasts a 5-second timeout; without, the
+/// same payment fails for lack of a route.
+#[tokio::test]
+async fn a_slow_hop_makes_a_payment_time_out() {
+    let (network, _dir, nodes) = common::network(&["alice", "bob", "carol"]).await;
+    let alice = &nodes[0];
+    for name in ["alice", "carol"] {
+        network.fund_node(name, 3_000_000, 1).await.unwrap();
+    }
+    network.open_channel("alice", "bob", 1_000_000, 0).await.unwrap();
+    // Carol's channel to bob: its capacity invites alice's pathfinding, but bob has nothing
+    // on his side to pass on, so each attempt fails at bob.
+    network.open_channel("carol", "bob", 1_000_000, 0).await.unwrap();
+    let too_big = |memo: &str| {
+        let net = &network;
+        let memo = memo.to_string();
+        async move { net.add_invoice("carol", 200_000, &memo).await.unwrap() }
+    };
+    let body = |request: String| json!({"payment_request": request, "timeout_seconds": 5, "fee_limit_sat": "1000"});
+    let updates = pay(alice, body(too_big("quick").await)).await;
+    let last = updates.last().unwrap();
+    assert_eq!((last["failure_reason"].as_str(), last["htlcs"].as_array().map(Vec::len)), (Some("FAILURE_REASON_NO_ROUTE"), Some(1)));
+
+    network.rpc("bob").await.unwrap().set_htlc_hold(std::time::Duration::from_secs(10));
+    let updates = pay(alice, body(too_big("slow").await)).await;
+    let last = updates.last().unwrap();
+    assert_eq!((last["status"].as_str(), last["failure_reason"].as_str()), (Some("FAILED"), Some("FAILURE_REASON_TIMEOUT")));
+    assert_eq!(last["htlcs"].as_array().unwrap().len(), 1, "no attempt after the timeout");
+}

@@ -182,6 +182,8 @@ pub struct NodeRpc {
     /// Snapshots of the channel database taken, and the newest one written.
     saves: std::sync::atomic::AtomicU64,
     saved: Mutex<u64>,
+    /// See `set_htlc_hold`.
+    htlc_hold_ms: std::sync::atomic::AtomicU64,
     this: std::sync::Weak<NodeRpc>,
     /// Channel backups given with InitWallet/UnlockWallet, restored once the server is up.
     pending_restore: Mutex<Option<pb::ChanBackupSnapshot>>,
@@ -289,6 +291,7 @@ impl NodeRpc {
             save_pending: Default::default(),
             saves: Default::default(),
             saved: Mutex::new(0),
+            htlc_hold_ms: Default::default(),
             this: this.clone(),
             pending_restore: Mutex::new(None),
         })

@@ -169,7 +169,13 @@ struct PaySpec {
     records: BTreeMap<u64, Vec<u8>>,
     hints: Vec<Vec<bolt11::HintHop>>,
     allow_self: bool,
+    /// How long lnd may keep launching attempts (SendPaymentV2's timeout_seconds; the
+    /// legacy calls use lnd's 60 s).
+    timeout_ms: u64,
 }
+
+/// lnd's `DefaultPayAttemptTimeout` for SendPaymentSync and SendToRouteSync.
+const LEGACY_TIMEOUT_MS: u64 = 60_000;
 
 fn pubkey_hex(bytes: &[u8]) -> Result<String, Status> {
     bitcoin::secp256k1::PublicKey::from_slice(bytes).map(|k| k.to_string()).map_err(|e| Status::unknown(format!("unable to parse pubkey: {e}")))
@@ -374,7 +380,8 @@ impl NodeRpc {
     }
 
     /// lnd's payment lifecycle: register the payment (refusing a paid or in-flight hash),
-    /// then try routes until one settles or is held, the payee refuses, or none is left.
+    /// then try routes until one settles or is held, the payee refuses, none is left, or the
+    /// timeout has passed (no new attempt after it).
     fn pay(&self, spec: PaySpec) -> Result<Payment, Status> {
         let me = self.identity_pubkey();
         if spec.dest == me && !spec.allow_self {
@@ -395,7 +402,12 @@ impl NodeRpc {
             excluded: HashSet::new(),
             max_hops: 0,
         };
+        // The simulated time the attempts took: a slow hop holds an HTLC before it fails back.
+        let mut spent_ms = 0u64;
         for _ in 0..MAX_ATTEMPTS {
+            if spent_ms >= spec.timeout_ms {
+                return Ok(self.update_payment(&spec.hash, |p| p.fail(Failure::Timeout)).expect("registered"));
+            }
             let route = match routing::find_route(&edges, &query, height) {
                 Ok(r) => r,
                 Err(e) => {
@@ -424,6 +436,7 @@ impl NodeRpc {
                     if why == HopFailure::IncorrectOrUnknownPaymentDetails {
                         return Ok(current);
                     }
+                    spent_ms += route.hops.iter().filter_map(|h| self.switchboard.find(&h.pubkey)).map(|n| n.htlc_hold_ms()).max().unwrap_or(0);
                     // The hop that failed could not forward over its outgoing channel.
                     let failed = &route.hops[index as usize];
                     let from = if index == 0 { me.clone() } else { route.hops[index as usize - 1].pubkey.clone() };
@@ -464,6 +477,16 @@ impl NodeRpc {
                 Ok(())
             }
         }
+    }
+
+    /// How long this node holds an HTLC before passing it on or failing it back: a slow or
+    /// overloaded hop (a fault tests switch on; 0 normally).
+    pub fn set_htlc_hold(&self, hold: std::time::Duration) {
+        self.htlc_hold_ms.store(hold.as_millis() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn htlc_hold_ms(&self) -> u64 {
+        self.htlc_hold_ms.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn next_attempt(&self) -> u64 {
@@ -509,6 +532,7 @@ impl NodeRpc {
                 records,
                 hints: r.route_hints,
                 allow_self: false,
+                timeout_ms: LEGACY_TIMEOUT_MS,
             });
         }
         let dest = pubkey_hex(dest)?;
@@ -531,6 +555,7 @@ impl NodeRpc {
             records,
             hints: vec![],
             allow_self: false,
+            timeout_ms: LEGACY_TIMEOUT_MS,
         })
     }
 
@@ -556,6 +581,7 @@ impl NodeRpc {
         spec.outgoing = outgoing;
         spec.last_hop = (!req.last_hop_pubkey.is_empty()).then(|| pubkey_hex(&req.last_hop_pubkey)).transpose()?;
         spec.allow_self = req.allow_self_payment;
+        spec.timeout_ms = req.timeout_seconds as u64 * 1000;
         spec.hints.extend(hint_hops(&req.route_hints));
         let hash = spec.hash.clone();
         let updates = self.payment_updates(hash, !req.no_inflight_updates);

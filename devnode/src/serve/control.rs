@@ -62,6 +62,9 @@ struct FaultForm {
     delay_ms: u64,
     #[serde(default)]
     chunk: usize,
+    /// How long the node holds each HTLC it passes on (a slow hop).
+    #[serde(default)]
+    htlc_hold_ms: u64,
     /// Present when the "drop open streams" button was pressed.
     #[serde(default)]
     drop: Option<String>,
@@ -100,7 +103,8 @@ code{{word-break:break-all}}.note{{color:#4cd39b}}</style>\
 <form method=post action=power><h2>Offline and back</h2><label>Node <input name=node required></label> <label>Password to unlock on return <input name=password type=password></label><br>\
 <button name=action value=offline>Take offline</button> <button name=action value=back>Bring back</button>{offline}</form>\
 <form method=post action=faults><h2>Faults (REST and gRPC-web)</h2><label>Node <input name=node required></label><br><label>Delay every reply (ms) <input name=delay_ms type=number min=0 value=0></label><br>\
-<label>Send replies in pieces of (bytes, 0 = whole) <input name=chunk type=number min=0 value=0></label><br><button>Apply</button> <button name=drop value=1>Drop open streams</button></form>",
+<label>Send replies in pieces of (bytes, 0 = whole) <input name=chunk type=number min=0 value=0></label><br>\
+<label>Hold each HTLC it forwards (ms; payments time out sooner) <input name=htlc_hold_ms type=number min=0 value=0></label><br><button>Apply</button> <button name=drop value=1>Drop open streams</button></form>",
         note.unwrap_or_default(),
         net.height(),
         offline = if offline.is_empty() { String::new() } else { format!("<p>Offline: {}</p>", escape(&offline.join(", "))) },
@@ -165,6 +169,9 @@ pub fn router(network: Arc<Network>) -> Router {
             }
             faults.set_delay(std::time::Duration::from_millis(f.delay_ms.min(60_000)));
             faults.set_chunk(f.chunk);
+            if let Some(rpc) = net.rpc(&f.node).await {
+                rpc.set_htlc_hold(std::time::Duration::from_millis(f.htlc_hold_ms));
+            }
             back(&format!("{}: replies delayed {} ms, in pieces of {} bytes", f.node, f.delay_ms, if f.chunk == 0 { "any".to_string() } else { f.chunk.to_string() }))
         }))
         .with_state(network)
