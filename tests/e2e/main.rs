@@ -758,12 +758,20 @@ async fn long_transaction_lists_render_only_what_is_in_view() {
     h.click("nav a[href='/onchain']").await;
     h.find(".virtual[data-rows='1000']").await;
     const RENDERED: &str = "return document.querySelectorAll('#transactions li').length";
-    let first_row = "return document.querySelector('#transactions li').dataset.txid";
-    let top = h.run_js(first_row).await;
+    // The list may be drawn again as late transaction events arrive: read it only when drawn.
+    let first_row = "const li = document.querySelector('#transactions li'); return li ? li.dataset.txid : ''";
+    h.find("#transactions li").await;
+    let mut top = h.run_js(first_row).await;
+    let drawn_by = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while top.is_empty() {
+        assert!(std::time::Instant::now() < drawn_by, "the list was not drawn again");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        top = h.run_js(first_row).await;
+    }
     assert!(h.run_js(RENDERED).await.parse::<usize>().unwrap() < 60, "only rows near the view are in the page");
     h.run_js("const v = document.querySelector('.virtual'); v.scrollTop = v.scrollHeight; return 'ok'").await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while h.run_js(first_row).await == top {
+    while [top.as_str(), ""].contains(&h.run_js(first_row).await.as_str()) {
         assert!(std::time::Instant::now() < deadline, "scrolling did not bring other rows into view");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
