@@ -193,8 +193,7 @@ impl Network {
         let settings = NodeSettings { p2p_host: host.clone(), p2p_port: spec.ports.p2p, startup_step: self.config.startup_step, lnd: spec.lnd, unserved: spec.unserved.clone() };
         let rpc = NodeRpc::new(node, Arc::clone(&self.ledger), Arc::clone(&self.switchboard), dir.clone(), settings);
         self.switchboard.listen(&format!("{host}:{}", spec.ports.p2p), &rpc);
-        let faults = Arc::clone(self.faults.lock().expect("faults lock").entry(spec.name.clone()).or_default());
-        let opts = serve::ServeOptions { rest_tls: spec.rest_tls, restcors: spec.restcors.clone(), faults };
+        let opts = serve::ServeOptions { rest_tls: spec.rest_tls, restcors: spec.restcors.clone(), faults: self.faults(&spec.name) };
         let listeners = serve::start(Arc::clone(&rpc), bound, &tls, opts)?;
         let handle = NodeHandle { spec, dir, host };
         nodes.insert(handle.spec.name.clone(), Running { rpc, listeners, handle: handle.clone() });

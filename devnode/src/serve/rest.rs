@@ -205,6 +205,9 @@ where
 /// (the layer is added after the fallbacks, so it covers them too).
 /// A route of an RPC this node does not serve is one grpc-gateway never registered.
 async fn unserved(State(rpc): State<Rpc>, path: axum::extract::MatchedPath, req: Request, next: Next) -> Response {
+    if rpc.serves_everything() {
+        return next.run(req).await;
+    }
     let method = req.method().as_str();
     let selector = ROUTES.iter().find(|r| r.0 == method && r.1 == path.as_str()).map(|r| r.2);
     if let Some(selector) = selector {
@@ -536,21 +539,44 @@ fn to_lnd_json<T: Serialize>(value: &T) -> Vec<u8> {
     use std::sync::LazyLock;
     // prost renames messages to UpperCamelCase (HTLCAttempt becomes HtlcAttempt), so they
     // are looked up without case or underscores.
-    let key = |package: &str, name: &str| format!("{package}.{name}").to_lowercase().replace('_', "");
-    static BY_RUST_NAME: LazyLock<HashMap<String, prost_reflect::MessageDescriptor>> = LazyLock::new(|| {
+    fn key(full_name: &str) -> String {
+        full_name.to_lowercase().replace('_', "")
+    }
+    // Only messages that can hold an unset message field anywhere inside; every other reply
+    // (GetInfo, GetState, …) is written directly, without a detour through a JSON tree.
+    static NEED_NULLS: LazyLock<HashMap<String, prost_reflect::MessageDescriptor>> = LazyLock::new(|| {
         let pool = prost_reflect::DescriptorPool::decode(lnrpc::FILE_DESCRIPTOR_SET).expect("lnd's descriptors");
-        pool.all_messages().map(|m| (m.full_name().to_lowercase().replace('_', ""), m)).collect()
+        pool.all_messages().filter(|m| may_hold_unset(m, &mut Vec::new())).map(|m| (key(m.full_name()), m)).collect()
     });
-    let rust = std::any::type_name::<T>();
-    let mut parts = rust.rsplit("::");
+    let mut parts = std::any::type_name::<T>().rsplit("::");
     let message = match (parts.next(), parts.next()) {
-        (Some(name), Some(package)) => BY_RUST_NAME.get(&key(package, name)).cloned(),
+        (Some(name), Some(package)) => NEED_NULLS.get(&key(&format!("{package}.{name}"))),
         _ => None,
     };
     let Some(message) = message else { return serde_json::to_vec(value).unwrap_or_default() };
     let mut v = serde_json::to_value(value).unwrap_or_default();
-    fill_unset_messages(&mut v, &message);
+    fill_unset_messages(&mut v, message);
     serde_json::to_vec(&v).unwrap_or_default()
+}
+
+/// Whether a message, or one in its lists and maps, has a message field outside a oneof
+/// (which protojson writes as null when unset). `seen` guards against recursive types.
+fn may_hold_unset(message: &prost_reflect::MessageDescriptor, seen: &mut Vec<String>) -> bool {
+    use prost_reflect::Kind;
+    if seen.iter().any(|s| s == message.full_name()) {
+        return false;
+    }
+    seen.push(message.full_name().to_string());
+    message.fields().any(|field| match field.kind() {
+        Kind::Message(inner) if field.is_map() => match inner.map_entry_value_field().kind() {
+            Kind::Message(values) => may_hold_unset(&values, seen),
+            _ => false,
+        },
+        Kind::Message(inner) if field.is_list() => may_hold_unset(&inner, seen),
+        // A oneof member is never written as null itself, but what it holds may be.
+        Kind::Message(inner) => field.containing_oneof().is_none() || may_hold_unset(&inner, seen),
+        _ => false,
+    })
 }
 
 fn fill_unset_messages(v: &mut serde_json::Value, message: &prost_reflect::MessageDescriptor) {
