@@ -9,7 +9,7 @@ use crate::components::{ErrorView, ListCard};
 use crate::format::{amount, middle_ellipsis, short_channel_id};
 use crate::input::fees::{Policy, check_policy, fee_msat};
 use crate::lnd::{LndError, pb};
-use crate::state::{Prefs, Session, refresh_on, spawn_scoped};
+use crate::state::{Prefs, Session, refresh_on};
 
 const ALL: &str = "all";
 /// Forwards are not streamed by lnd's main service; the list is asked again this often.
@@ -26,14 +26,9 @@ pub fn FeesPage() -> impl IntoView {
         async move { lnd.ok_or(LndError::Disconnected)?.fee_report().await }
     });
     let ticks = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        spawn_scoped(async move {
-            loop {
-                gloo_timers::future::sleep(FORWARDS_EVERY).await;
-                ticks.update(|n| *n += 1);
-            }
-        });
-    });
+    if let Ok(handle) = set_interval_with_handle(move || ticks.update(|n| *n += 1), FORWARDS_EVERY) {
+        on_cleanup(move || handle.clear());
+    }
     let forwards = LocalResource::new(move || {
         (ticks.track(), changed.track());
         let lnd = session.lnd.get();
