@@ -13,8 +13,9 @@ pub struct Switchboard {
     listeners: Mutex<HashMap<String, Weak<NodeRpc>>>,
     /// Held while an HTLC moves along a route, so routes see consistent balances.
     pub switch: Mutex<()>,
-    /// HTLCs waiting at hold invoices, by payment hash.
-    pub held: Mutex<HashMap<String, Held>>,
+    /// HTLCs waiting at their payee (hold invoices, parts of multi-path payments), by
+    /// payment hash.
+    pub held: Mutex<HashMap<String, Vec<Held>>>,
     /// HTLC attempt ids, unique across the network as lnd's are per node.
     pub attempts: AtomicU64,
     /// Graph changes for SubscribeChannelGraph.

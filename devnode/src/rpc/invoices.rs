@@ -14,10 +14,10 @@ use super::{
     ADD_HOLD_INVOICE, ADD_INVOICE, CANCEL_INVOICE, DECODE_PAY_REQ, LIST_INVOICES, LOOKUP_INVOICE, LOOKUP_INVOICE_V2, NodeRpc, RpcStream,
     SETTLE_INVOICE, SUBSCRIBE_INVOICES, SUBSCRIBE_SINGLE_INVOICE,
 };
-use crate::ledger::now;
+use crate::ledger::{now, now_ms};
 use bolt11::HintHop;
 use crate::sim::channels::Phase;
-use crate::sim::invoices::{self as sim, Invoice, InvoiceError, State, sha256_hex};
+use crate::sim::invoices::{self as sim, HtlcState, Invoice, InvoiceError, State, sha256_hex};
 
 fn invoice_status(e: InvoiceError) -> Status {
     Status::unknown(e.to_string())
@@ -38,26 +38,27 @@ pub fn invoice_message(i: &Invoice) -> pb::Invoice {
     };
     // Only private invoices carry route hints; decoding means recovering a signature.
     let decoded = i.private.then(|| bolt11::decode(&i.payment_request).ok()).flatten();
-    let htlcs = if i.paid_msat > 0 || matches!(i.state, State::Accepted) {
-        let htlc_state = match i.state {
-            State::Settled => pb::InvoiceHtlcState::Settled,
-            State::Canceled => pb::InvoiceHtlcState::Canceled,
-            _ => pb::InvoiceHtlcState::Accepted,
-        };
-        vec![pb::InvoiceHtlc {
-            amt_msat: i.paid_msat.max(0) as u64,
-            accept_height: i.accept_height as i32,
-            accept_time: if i.settled_at > 0 { i.settled_at } else { i.created },
-            resolve_time: i.settled_at,
-            expiry_height: i.htlc_expiry as i32,
-            state: htlc_state as i32,
-            custom_records: i.custom_records.iter().map(|(k, v)| (*k, bytes(v))).collect(),
-            mpp_total_amt_msat: i.paid_msat.max(0) as u64,
+    let htlcs = i
+        .htlcs
+        .iter()
+        .map(|h| pb::InvoiceHtlc {
+            chan_id: h.chan_id,
+            htlc_index: h.htlc_index,
+            amt_msat: h.amt_msat.max(0) as u64,
+            accept_height: h.accept_height as i32,
+            accept_time: h.accepted_ms / 1000,
+            resolve_time: h.resolved_ms / 1000,
+            expiry_height: h.expiry_height as i32,
+            state: match h.state {
+                HtlcState::Accepted => pb::InvoiceHtlcState::Accepted,
+                HtlcState::Settled => pb::InvoiceHtlcState::Settled,
+                HtlcState::Canceled => pb::InvoiceHtlcState::Canceled,
+            } as i32,
+            custom_records: h.custom_records.iter().map(|(k, v)| (*k, bytes(v))).collect(),
+            mpp_total_amt_msat: h.mpp_total_msat.max(0) as u64,
             ..Default::default()
-        }]
-    } else {
-        vec![]
-    };
+        })
+        .collect();
     pb::Invoice {
         memo: i.memo.clone(),
         r_preimage: i.preimage.as_deref().map(bytes).unwrap_or_default(),
@@ -246,9 +247,7 @@ impl NodeRpc {
             payment_request,
             hold: n.hold,
             keysend: false,
-            accept_height: 0,
-            htlc_expiry: 0,
-            custom_records: Default::default(),
+            htlcs: vec![],
         };
         let added = self.channels().invoices.add(invoice).map_err(invoice_status)?;
         self.persist_later();
@@ -370,7 +369,7 @@ impl NodeRpc {
         if req.preimage.len() != 32 {
             return Err(Status::unknown(format!("preimage must be exactly 32 bytes, is {}", req.preimage.len())));
         }
-        let settled = self.channels().invoices.settle(&req.preimage, now()).map_err(invoice_status)?;
+        let settled = self.channels().invoices.settle(&req.preimage, now_ms()).map_err(invoice_status)?;
         self.persist_later();
         self.emit_invoice(&settled);
         self.resolve_held(&settled.hash, Some(&hex::encode(&req.preimage)));
@@ -379,7 +378,7 @@ impl NodeRpc {
 
     pub fn cancel_invoice(self: &Arc<Self>, md: &MetadataMap, req: irpc::CancelInvoiceMsg) -> Result<irpc::CancelInvoiceResp, Status> {
         self.authorize(md, &CANCEL_INVOICE)?;
-        let canceled = self.channels().invoices.cancel(&hex::encode(&req.payment_hash)).map_err(invoice_status)?;
+        let canceled = self.channels().invoices.cancel(&hex::encode(&req.payment_hash), now_ms()).map_err(invoice_status)?;
         self.persist_later();
         self.emit_invoice(&canceled);
         self.resolve_held(&canceled.hash, None);
@@ -387,15 +386,22 @@ impl NodeRpc {
     }
 
     /// lnd's invoice expiry watcher: cancels what is due (see `InvoiceDb::due`); a held
-    /// payment is failed back to its payer.
+    /// payment is failed back to its payer. Parts of a multi-path payment that waited
+    /// longer than the MPP timeout fail back with MPP_TIMEOUT (the invoice stays open).
     pub(super) fn cancel_expired(&self) {
         let height = self.height();
         let due = self.channels().invoices.due(height, now());
         for hash in due {
-            let Ok(canceled) = self.channels().invoices.cancel(&hash) else { continue };
+            let Ok(canceled) = self.channels().invoices.cancel(&hash, now_ms()) else { continue };
             self.persist_later();
             self.emit_invoice(&canceled);
             self.resolve_held(&canceled.hash, None);
+        }
+        let expired = self.channels().invoices.expire_parts(now_ms(), self.mpp_timeout_ms());
+        for (invoice, parts) in expired {
+            self.persist_later();
+            self.emit_invoice(&invoice);
+            self.fail_parts(&invoice.hash, &parts);
         }
     }
 

@@ -184,6 +184,8 @@ pub struct NodeRpc {
     saved: Mutex<u64>,
     /// See `set_htlc_hold`.
     htlc_hold_ms: std::sync::atomic::AtomicU64,
+    /// See `set_mpp_timeout`.
+    mpp_timeout_ms: std::sync::atomic::AtomicU64,
     this: std::sync::Weak<NodeRpc>,
     /// Channel backups given with InitWallet/UnlockWallet, restored once the server is up.
     pending_restore: Mutex<Option<pb::ChanBackupSnapshot>>,
@@ -292,6 +294,7 @@ impl NodeRpc {
             saves: Default::default(),
             saved: Mutex::new(0),
             htlc_hold_ms: Default::default(),
+            mpp_timeout_ms: crate::sim::invoices::MPP_TIMEOUT_MS.into(),
             this: this.clone(),
             pending_restore: Mutex::new(None),
         })

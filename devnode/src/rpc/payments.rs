@@ -18,9 +18,9 @@ use super::{
     TRACK_PAYMENT_V2,
 };
 use super::invoices::hint_hops;
-use crate::ledger::now;
+use crate::ledger::{now, now_ms};
 use crate::sim::channels::{Htlc, Phase, Policy, reserve};
-use crate::sim::invoices::{Accepted, Invoice, State, sha256_hex};
+use crate::sim::invoices::{Accepted, Arriving, Invoice, State, sha256_hex};
 use crate::sim::payments::{self as sim, Attempt, Failure, HopFailure, Payment, Status as PayStatus};
 use crate::sim::routing::{self, Edge, Hop, Query, Route, RouteError};
 
@@ -28,10 +28,13 @@ use crate::sim::routing::{self, Edge, Hop, Query, Route, RouteError};
 pub const KEYSEND_RECORD: u64 = 5_482_373_484;
 /// lnd's final CLTV delta when no invoice names one (`routing.MinCLTVDelta`).
 const DEFAULT_FINAL_CLTV: u32 = 18;
-/// Attempts before a payment gives up with "no route".
+/// Failed attempts before a payment gives up with "no route".
 const MAX_ATTEMPTS: usize = 10;
+/// lnd's `DefaultShardMinAmt`: a multi-path payment does not split below 10,000 sat.
+const MIN_SHARD_MSAT: i64 = 10_000_000;
 
-/// An HTLC set waiting at a hold invoice: who pays, which attempt, along which nodes.
+/// An HTLC waiting at its payee (a part of a multi-path payment gathering, or a payment
+/// to a hold invoice): who pays, which attempt, along which nodes.
 pub struct Held {
     source: String,
     attempt_id: u64,
@@ -50,6 +53,7 @@ fn now_ns() -> i64 {
 }
 
 fn route_message(r: &Route) -> pb::Route {
+    let last = r.hops.len().saturating_sub(1);
     #[allow(deprecated)]
     pb::Route {
         total_time_lock: r.total_time_lock,
@@ -58,7 +62,8 @@ fn route_message(r: &Route) -> pb::Route {
         hops: r
             .hops
             .iter()
-            .map(|h| pb::Hop {
+            .enumerate()
+            .map(|(i, h)| pb::Hop {
                 chan_id: h.chan_id,
                 chan_capacity: h.capacity,
                 amt_to_forward: h.amt_to_forward_msat / 1000,
@@ -68,6 +73,7 @@ fn route_message(r: &Route) -> pb::Route {
                 fee_msat: h.fee_msat,
                 pub_key: h.pubkey.clone(),
                 tlv_payload: true,
+                mpp_record: r.mpp.filter(|_| i == last).map(|(addr, total)| pb::MppRecord { payment_addr: addr.to_vec(), total_amt_msat: total }),
                 ..Default::default()
             })
             .collect(),
@@ -79,7 +85,9 @@ fn route_message(r: &Route) -> pb::Route {
 }
 
 fn route_from_message(r: &pb::Route) -> Route {
+    let mpp = r.hops.last().and_then(|h| h.mpp_record.as_ref()).and_then(|m| Some((<[u8; 32]>::try_from(m.payment_addr.as_slice()).ok()?, m.total_amt_msat)));
     Route {
+        mpp,
         total_time_lock: r.total_time_lock,
         total_amt_msat: r.total_amt_msat,
         total_fees_msat: r.total_fees_msat,
@@ -116,6 +124,7 @@ fn attempt_message(a: &Attempt, height: u32) -> pb::HtlcAttempt {
                 HopFailure::IncorrectOrUnknownPaymentDetails => pb::failure::FailureCode::IncorrectOrUnknownPaymentDetails,
                 HopFailure::TemporaryChannelFailure => pb::failure::FailureCode::TemporaryChannelFailure,
                 HopFailure::UnknownNextPeer => pb::failure::FailureCode::UnknownNextPeer,
+                HopFailure::MppTimeout => pb::failure::FailureCode::MppTimeout,
             };
             pb::Failure { code: code as i32, failure_source_index: index, height, ..Default::default() }
         }),
@@ -162,6 +171,11 @@ struct PaySpec {
     amount_msat: i64,
     final_cltv: u32,
     payment_addr: Option<[u8; 32]>,
+    /// The payee takes multi-path payments (its invoice's feature bits, and an address).
+    splittable: bool,
+    /// SendPaymentV2's max_parts (lnd maps 0 to 1) and max_shard_size_msat (0: none).
+    max_parts: u32,
+    max_shard_msat: i64,
     payment_request: String,
     fee_limit_msat: i64,
     outgoing: Option<u64>,
@@ -236,9 +250,9 @@ impl NodeRpc {
     }
 
     /// The switch: adds the HTLC on every hop (each sender keeping its channel reserve),
-    /// hands it to the payee, then settles back or holds. Whole routes are handled under
-    /// the network's switch lock, so concurrent payments see consistent balances.
-    fn forward(&self, route: &Route, hash: &str, payment_addr: Option<[u8; 32]>, records: &BTreeMap<u64, Vec<u8>>, attempt_id: u64) -> Forwarded {
+    /// hands it to the payee, then settles back or waits there. Whole routes are handled
+    /// under the network's switch lock, so concurrent payments see consistent balances.
+    fn forward(&self, route: &Route, hash: &str, records: &BTreeMap<u64, Vec<u8>>, attempt_id: u64) -> Forwarded {
         let _switch = self.switchboard.switch.lock().expect("switch lock");
         let me = self.identity_pubkey();
         let mut path: Vec<Arc<NodeRpc>> = Vec::new();
@@ -265,42 +279,50 @@ impl NodeRpc {
         }
         let last = route.hops.len() as u32;
         let payee = nodes[last as usize];
-        let received = route.hops.last().map_or(0, |h| h.amt_to_forward_msat);
-        let expiry = route.hops.last().map_or(0, |h| h.expiry);
-        let outcome = payee.receive(hash, received, payment_addr, records, self.height(), expiry);
-        let Some(accepted) = outcome else { return Forwarded::Failed(HopFailure::IncorrectOrUnknownPaymentDetails, last) };
+        let arriving = Arriving {
+            chan_id: route.hops.last().map_or(0, |h| h.chan_id),
+            htlc_index: attempt_id,
+            amount_msat: route.receiver_msat(),
+            expiry_height: route.hops.last().map_or(0, |h| h.expiry),
+            mpp: route.mpp,
+            keysend: records.contains_key(&KEYSEND_RECORD),
+            custom_records: records.iter().map(|(k, v)| (*k, hex::encode(v))).collect(),
+        };
+        let Some(accepted) = payee.receive(hash, arriving, self.height()) else { return Forwarded::Failed(HopFailure::IncorrectOrUnknownPaymentDetails, last) };
         for (i, hop) in route.hops.iter().enumerate() {
             move_htlc(nodes[i], nodes[i + 1], hop.chan_id, hop.amt_to_forward_msat + hop.fee_msat, hash, hop.expiry, Step::Add);
         }
-        let result = match accepted {
-            Accepted::Settled { preimage } => {
-                for (i, hop) in route.hops.iter().enumerate() {
-                    move_htlc(nodes[i], nodes[i + 1], hop.chan_id, hop.amt_to_forward_msat + hop.fee_msat, hash, hop.expiry, Step::Settle);
-                }
-                record_forwards(&nodes, route);
-                Forwarded::Settled(preimage)
-            }
-            Accepted::Held => {
-                self.switchboard.held.lock().expect("held lock").insert(hash.to_string(), Held { source: me, attempt_id, route: route.clone() });
-                Forwarded::Held
-            }
-        };
         for n in &nodes {
             n.persist_later();
         }
-        result
+        match accepted {
+            Accepted::Settled { preimage } => {
+                settle_route(&nodes, route, hash, Step::Settle);
+                // The parts that waited for this one settle with it.
+                let waiting = self.switchboard.held.lock().expect("held lock").remove(hash).unwrap_or_default();
+                for part in waiting {
+                    self.resolve_part(part, hash, Some(&preimage), HopFailure::IncorrectOrUnknownPaymentDetails);
+                }
+                Forwarded::Settled(preimage)
+            }
+            Accepted::Held | Accepted::Partial => {
+                self.switchboard.held.lock().expect("held lock").entry(hash.to_string()).or_default().push(Held { source: me, attempt_id, route: route.clone() });
+                Forwarded::Held
+            }
+        }
     }
 
     /// The payee's side of an arriving HTLC: an invoice (or a keysend) accepts it, or not.
-    fn receive(&self, hash: &str, amount_msat: i64, payment_addr: Option<[u8; 32]>, records: &BTreeMap<u64, Vec<u8>>, height: u32, expiry: u32) -> Option<Accepted> {
+    fn receive(&self, hash: &str, htlc: Arriving, height: u32) -> Option<Accepted> {
         let mut db = self.channels();
-        if let Some(preimage) = records.get(&KEYSEND_RECORD) {
-            if sha256_hex(preimage) != hash || db.invoices.get(hash).is_some() {
+        if let Some(preimage) = htlc.custom_records.get(&KEYSEND_RECORD) {
+            let preimage = hex::decode(preimage).ok()?;
+            if sha256_hex(&preimage) != hash || db.invoices.get(hash).is_some() {
                 return None;
             }
             let keysend = Invoice {
                 memo: String::new(),
-                preimage: Some(hex::encode(preimage)),
+                preimage: Some(hex::encode(&preimage)),
                 hash: hash.to_string(),
                 payment_addr: String::new(),
                 value_msat: 0,
@@ -316,55 +338,75 @@ impl NodeRpc {
                 payment_request: String::new(),
                 hold: false,
                 keysend: true,
-                accept_height: height,
-                htlc_expiry: expiry,
-                custom_records: records.iter().map(|(k, v)| (*k, hex::encode(v))).collect(),
+                htlcs: vec![],
             };
             db.invoices.add(keysend).ok()?;
-        } else {
-            let inv = db.invoices.get(hash)?;
-            if payment_addr.is_some_and(|a| hex::encode(a) != inv.payment_addr) {
-                return None;
-            }
         }
-        let (accepted, invoice) = db.invoices.accept(hash, amount_msat, height, expiry, now()).ok()?;
+        let (accepted, invoice) = db.invoices.accept(hash, htlc, height, now_ms()).ok()?;
         drop(db);
         let _ = self.invoice_events.send(super::invoices::invoice_message(&invoice));
         Some(accepted)
     }
 
-    /// The receiver settled (with the preimage) or canceled a hold invoice: the HTLCs
-    /// along the route resolve, and the payer learns the outcome.
-    pub(super) fn resolve_held(&self, hash: &str, preimage: Option<&str>) {
-        let Some(held) = self.switchboard.held.lock().expect("held lock").remove(hash) else { return };
-        let _switch = self.switchboard.switch.lock().expect("switch lock");
-        let Some(source) = self.switchboard.find(&held.source) else { return };
+    /// One waiting HTLC resolves: settled with the preimage, or failed back with `why`;
+    /// the HTLCs along its route follow, and its payer learns the outcome.
+    fn resolve_part(&self, part: Held, hash: &str, preimage: Option<&str>, why: HopFailure) {
+        let Some(source) = self.switchboard.find(&part.source) else { return };
         let mut path: Vec<Arc<NodeRpc>> = vec![Arc::clone(&source)];
-        for hop in &held.route.hops {
+        for hop in &part.route.hops {
             match self.switchboard.find(&hop.pubkey) {
                 Some(n) => path.push(n),
                 None => return,
             }
         }
-        let step = if preimage.is_some() { Step::Settle } else { Step::Refund };
-        for (i, hop) in held.route.hops.iter().enumerate() {
-            move_htlc(&path[i], &path[i + 1], hop.chan_id, hop.amt_to_forward_msat + hop.fee_msat, hash, hop.expiry, step);
-        }
-        if preimage.is_some() {
-            record_forwards(&path.iter().map(|n| n.as_ref()).collect::<Vec<_>>(), &held.route);
-        }
-        for n in &path {
-            n.persist_later();
-        }
-        drop(_switch);
-        let last = held.route.hops.len() as u32;
+        let nodes: Vec<&NodeRpc> = path.iter().map(|n| n.as_ref()).collect();
+        settle_route(&nodes, &part.route, hash, if preimage.is_some() { Step::Settle } else { Step::Refund });
+        let last = part.route.hops.len() as u32;
         source.update_payment(hash, |p| match preimage {
-            Some(pre) => p.settle(held.attempt_id, pre, now_ns()),
+            Some(pre) => p.settle(part.attempt_id, pre, now_ns()),
             None => {
-                p.fail_attempt(held.attempt_id, HopFailure::IncorrectOrUnknownPaymentDetails, last, now_ns());
-                p.fail(Failure::IncorrectPaymentDetails);
+                p.fail_attempt(part.attempt_id, why, last, now_ns());
+                p.fail(if why == HopFailure::MppTimeout { p.failure.unwrap_or(Failure::Error) } else { Failure::IncorrectPaymentDetails });
             }
         });
+    }
+
+    /// The receiver settled (with the preimage) or canceled a hold invoice: every HTLC
+    /// waiting for it resolves.
+    pub(super) fn resolve_held(&self, hash: &str, preimage: Option<&str>) {
+        let Some(parts) = self.switchboard.held.lock().expect("held lock").remove(hash) else { return };
+        let _switch = self.switchboard.switch.lock().expect("switch lock");
+        for part in parts {
+            self.resolve_part(part, hash, preimage, HopFailure::IncorrectOrUnknownPaymentDetails);
+        }
+    }
+
+    /// Parts of a multi-path payment that waited too long (their HTLC indexes, which are
+    /// their attempt ids) fail back to their payer with MPP_TIMEOUT.
+    pub(super) fn fail_parts(&self, hash: &str, attempt_ids: &[u64]) {
+        let _switch = self.switchboard.switch.lock().expect("switch lock");
+        let parts: Vec<Held> = {
+            let mut held = self.switchboard.held.lock().expect("held lock");
+            let Some(waiting) = held.get_mut(hash) else { return };
+            let (gone, kept): (Vec<Held>, Vec<Held>) = std::mem::take(waiting).into_iter().partition(|h| attempt_ids.contains(&h.attempt_id));
+            *waiting = kept;
+            if waiting.is_empty() {
+                held.remove(hash);
+            }
+            gone
+        };
+        for part in parts {
+            self.resolve_part(part, hash, None, HopFailure::MppTimeout);
+        }
+    }
+
+    /// How long a partial multi-path payment waits at this node for its other parts.
+    pub fn set_mpp_timeout(&self, timeout: std::time::Duration) {
+        self.mpp_timeout_ms.store(timeout.as_millis() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(super) fn mpp_timeout_ms(&self) -> u64 {
+        self.mpp_timeout_ms.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn update_payment(&self, hash: &str, f: impl FnOnce(&mut Payment)) -> Option<Payment> {
@@ -380,8 +422,11 @@ impl NodeRpc {
     }
 
     /// lnd's payment lifecycle: register the payment (refusing a paid or in-flight hash),
-    /// then try routes until one settles or is held, the payee refuses, none is left, or the
-    /// timeout has passed (no new attempt after it).
+    /// then send HTLCs along routes until the payee has the whole amount (settled, or held),
+    /// it refuses, no route is left, or the timeout has passed (no new attempt after it).
+    /// When no route carries what is left and the payee takes multi-path payments, the
+    /// amount is halved (lnd's payment session) down to 10,000 sat, in at most max_parts
+    /// parts; the parts wait at the payee until the last one arrives.
     fn pay(&self, spec: PaySpec) -> Result<Payment, Status> {
         let me = self.identity_pubkey();
         if spec.dest == me && !spec.allow_self {
@@ -389,7 +434,7 @@ impl NodeRpc {
         }
         self.register_payment(&spec.hash, spec.amount_msat, &spec.payment_request, &spec.dest, false)?;
         let mut current = self.update_payment(&spec.hash, |_| {}).expect("just registered");
-        let edges = self.graph(&spec.hints, &spec.dest);
+        let mut edges = self.graph(&spec.hints, &spec.dest);
         let height = self.height();
         let mut query = Query {
             source: me.clone(),
@@ -402,17 +447,35 @@ impl NodeRpc {
             excluded: HashSet::new(),
             max_hops: 0,
         };
+        let mpp = spec.payment_addr.map(|addr| (addr, spec.amount_msat));
+        let give_up = |why| Ok(self.update_payment(&spec.hash, |p| p.fail(why)).expect("registered"));
         // The simulated time the attempts took: a slow hop holds an HTLC before it fails back.
         let mut spent_ms = 0u64;
-        for _ in 0..MAX_ATTEMPTS {
+        let mut failures = 0;
+        loop {
             if spent_ms >= spec.timeout_ms {
-                return Ok(self.update_payment(&spec.hash, |p| p.fail(Failure::Timeout)).expect("registered"));
+                return give_up(Failure::Timeout);
             }
-            let route = match routing::find_route(&edges, &query, height) {
-                Ok(r) => r,
-                Err(e) => {
-                    let why = if current.attempts.is_empty() && e == RouteError::InsufficientBalance { Failure::InsufficientBalance } else { Failure::NoRoute };
-                    return Ok(self.update_payment(&spec.hash, |p| p.fail(why)).expect("registered"));
+            if failures >= MAX_ATTEMPTS {
+                return give_up(Failure::NoRoute);
+            }
+            let out: i64 = current.in_flight().map(|a| a.route.receiver_msat()).sum();
+            let fees_out: i64 = current.in_flight().map(|a| a.route.total_fees_msat).sum();
+            let remaining = spec.amount_msat - out;
+            if remaining <= 0 {
+                return Ok(current);
+            }
+            let parts = current.in_flight().count() as u32;
+            query.amount_msat = if spec.max_shard_msat > 0 { remaining.min(spec.max_shard_msat) } else { remaining };
+            query.fee_limit_msat = spec.fee_limit_msat.saturating_sub(fees_out);
+            let route = loop {
+                match routing::find_route(&edges, &query, height) {
+                    Ok(r) => break Route { mpp, ..r },
+                    Err(RouteError::NoPath) if spec.splittable && parts + 1 < spec.max_parts && query.amount_msat / 2 >= MIN_SHARD_MSAT => query.amount_msat /= 2,
+                    Err(e) => {
+                        let why = if current.attempts.is_empty() && e == RouteError::InsufficientBalance { Failure::InsufficientBalance } else { Failure::NoRoute };
+                        return give_up(why);
+                    }
                 }
             };
             let attempt_id = self.next_attempt();
@@ -421,9 +484,12 @@ impl NodeRpc {
                     p.attempts.push(Attempt { id: attempt_id, status: PayStatus::InFlight, route: route.clone(), attempt_ns: now_ns(), resolve_ns: 0, failure: None, preimage: None })
                 })
                 .expect("registered");
-            match self.forward(&route, &spec.hash, spec.payment_addr, &spec.records, attempt_id) {
+            match self.forward(&route, &spec.hash, &spec.records, attempt_id) {
                 Forwarded::Settled(preimage) => return Ok(self.update_payment(&spec.hash, |p| p.settle(attempt_id, &preimage, now_ns())).expect("registered")),
-                Forwarded::Held => return Ok(current),
+                Forwarded::Held => {
+                    // This part's HTLCs are out: our balances and the others' have changed.
+                    edges = self.graph(&spec.hints, &spec.dest);
+                }
                 Forwarded::Failed(why, index) => {
                     current = self
                         .update_payment(&spec.hash, |p| {
@@ -436,6 +502,7 @@ impl NodeRpc {
                     if why == HopFailure::IncorrectOrUnknownPaymentDetails {
                         return Ok(current);
                     }
+                    failures += 1;
                     spent_ms += route.hops.iter().filter_map(|h| self.switchboard.find(&h.pubkey)).map(|n| n.htlc_hold_ms()).max().unwrap_or(0);
                     // The hop that failed could not forward over its outgoing channel.
                     let failed = &route.hops[index as usize];
@@ -444,7 +511,6 @@ impl NodeRpc {
                 }
             }
         }
-        Ok(self.update_payment(&spec.hash, |p| p.fail(Failure::NoRoute)).expect("registered"))
     }
 
     /// lnd's payment control: a hash already paid is refused; one in flight is refused
@@ -525,6 +591,10 @@ impl NodeRpc {
                 amount_msat,
                 final_cltv: r.cltv_expiry as u32,
                 payment_addr: Some(r.payment_addr),
+                // The invoice's multi-path bit, optional (17) or required (16).
+                splittable: r.features.iter().any(|b| matches!(b, 16 | 17)),
+                max_parts: 1,
+                max_shard_msat: 0,
                 payment_request: payment_request.trim().to_string(),
                 fee_limit_msat: 0,
                 outgoing: None,
@@ -548,6 +618,9 @@ impl NodeRpc {
             amount_msat: amt_msat,
             final_cltv: if final_cltv > 0 { final_cltv as u32 } else { DEFAULT_FINAL_CLTV },
             payment_addr: <[u8; 32]>::try_from(payment_addr).ok(),
+            splittable: false,
+            max_parts: 1,
+            max_shard_msat: 0,
             payment_request: String::new(),
             fee_limit_msat: 0,
             outgoing: None,
@@ -582,6 +655,9 @@ impl NodeRpc {
         spec.last_hop = (!req.last_hop_pubkey.is_empty()).then(|| pubkey_hex(&req.last_hop_pubkey)).transpose()?;
         spec.allow_self = req.allow_self_payment;
         spec.timeout_ms = req.timeout_seconds as u64 * 1000;
+        // lnd maps an unset max_parts to 1: no splitting unless the caller asks for it.
+        spec.max_parts = req.max_parts.max(1);
+        spec.max_shard_msat = req.max_shard_size_msat as i64;
         spec.hints.extend(hint_hops(&req.route_hints));
         let hash = spec.hash.clone();
         let updates = self.payment_updates(hash, !req.no_inflight_updates);
@@ -698,7 +774,8 @@ impl NodeRpc {
         Ok(rrpc::BuildRouteResponse { route: Some(msg) })
     }
 
-    /// One HTLC along the caller's route, registered as a payment; answers when it resolves.
+    /// One HTLC along the caller's route, registered as a payment (a part of it when the
+    /// route's MPP record announces a larger total); answers when this HTLC resolves.
     async fn send_to_route(self: &Arc<Self>, hash: Vec<u8>, route: Option<pb::Route>) -> Result<(Payment, u64), Status> {
         let route = route.ok_or_else(|| Status::unknown("unable to send, no route provided"))?;
         if hash.len() != 32 {
@@ -710,15 +787,15 @@ impl NodeRpc {
         let hash = hex::encode(hash);
         let sim_route = route_from_message(&route);
         let dest = sim_route.hops.last().map(|h| h.pubkey.clone()).unwrap_or_default();
-        let payment_addr = route.hops.last().and_then(|h| h.mpp_record.as_ref()).and_then(|m| <[u8; 32]>::try_from(m.payment_addr.as_slice()).ok());
         let records: BTreeMap<u64, Vec<u8>> = route.hops.last().map(|h| h.custom_records.clone().into_iter().collect()).unwrap_or_default();
-        let value = sim_route.hops.last().map_or(0, |h| h.amt_to_forward_msat);
+        let value = sim_route.mpp.map_or(sim_route.receiver_msat(), |(_, total)| total);
         self.register_payment(&hash, value, "", &dest, true)?;
         let attempt_id = self.next_attempt();
+        let updates = self.payment_updates(hash.clone(), true);
         self.update_payment(&hash, |p| {
             p.attempts.push(Attempt { id: attempt_id, status: PayStatus::InFlight, route: sim_route.clone(), attempt_ns: now_ns(), resolve_ns: 0, failure: None, preimage: None })
         });
-        let p = match self.forward(&sim_route, &hash, payment_addr, &records, attempt_id) {
+        let p = match self.forward(&sim_route, &hash, &records, attempt_id) {
             Forwarded::Settled(preimage) => self.update_payment(&hash, |p| p.settle(attempt_id, &preimage, now_ns())),
             Forwarded::Held => self.channels().payments.iter().find(|p| p.hash == hash).cloned(),
             Forwarded::Failed(why, index) => self.update_payment(&hash, |p| {
@@ -727,7 +804,19 @@ impl NodeRpc {
             }),
         }
         .expect("registered");
-        Ok((self.settled(p).await, attempt_id))
+        let resolved = |p: &Payment| p.attempts.iter().any(|a| a.id == attempt_id && a.status != PayStatus::InFlight);
+        if resolved(&p) {
+            return Ok((p, attempt_id));
+        }
+        // A held payment or a part waiting for the others: wait for this HTLC's outcome.
+        let mut updates = std::pin::pin!(updates);
+        while updates.next().await.is_some() {
+            let now = self.channels().payments.iter().find(|x| x.hash == hash).cloned().expect("registered");
+            if resolved(&now) {
+                return Ok((now, attempt_id));
+            }
+        }
+        Ok((p, attempt_id))
     }
 
     pub async fn send_to_route_v2(self: &Arc<Self>, md: MetadataMap, req: rrpc::SendToRouteRequest) -> Result<pb::HtlcAttempt, Status> {
@@ -771,7 +860,20 @@ enum Step {
     Refund,
 }
 
-/// One hop's HTLC moving between `from` and `to` over `chan_id`, on both records.
+/// A route's HTLCs, already added on every hop, settle (each forwarding node recording
+/// its forward) or are refunded.
+fn settle_route(nodes: &[&NodeRpc], route: &Route, hash: &str, step: Step) {
+    for (i, hop) in route.hops.iter().enumerate() {
+        move_htlc(nodes[i], nodes[i + 1], hop.chan_id, hop.amt_to_forward_msat + hop.fee_msat, hash, hop.expiry, step);
+    }
+    if step == Step::Settle {
+        record_forwards(nodes, route);
+    }
+    for n in nodes {
+        n.persist_later();
+    }
+}
+
 /// Each node between the payer and the payee forwarded the payment and kept its fee.
 fn record_forwards(nodes: &[&NodeRpc], route: &Route) {
     let at = now_ns();
@@ -787,6 +889,7 @@ fn record_forwards(nodes: &[&NodeRpc], route: &Route) {
     }
 }
 
+/// One hop's HTLC moving between `from` and `to` over `chan_id`, on both records.
 fn move_htlc(from: &NodeRpc, to: &NodeRpc, chan_id: u64, amount: i64, hash: &str, expiry: u32, step: Step) {
     for (node, outgoing) in [(from, true), (to, false)] {
         let mut db = node.channels();
@@ -802,7 +905,10 @@ fn move_htlc(from: &NodeRpc, to: &NodeRpc, chan_id: u64, amount: i64, hash: &str
         match step {
             Step::Add => c.htlcs.push(Htlc { hash: hash.to_string(), amount_msat: amount, incoming: !outgoing, expiry }),
             _ => {
-                c.htlcs.retain(|h| h.hash != hash);
+                // Parts of one payment may share a channel: only this one resolves.
+                if let Some(i) = c.htlcs.iter().position(|h| h.hash == hash && h.amount_msat == amount && h.expiry == expiry && h.incoming == !outgoing) {
+                    c.htlcs.remove(i);
+                }
                 c.updates += 1;
                 if step == Step::Settle {
                     if outgoing {

@@ -2,6 +2,8 @@
 //! SETTLED, CANCELED), lnd's add and settle indexes, expiry, hold invoices (whose preimage
 //! the node does not know until SettleInvoice) and keysend payments received.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -39,12 +41,65 @@ pub struct Invoice {
     pub payment_request: String,
     pub hold: bool,
     pub keysend: bool,
-    /// When an HTLC was accepted (hold invoices): its height and expiry height.
-    pub accept_height: u32,
-    pub htlc_expiry: u32,
+    /// The HTLCs that paid (or tried to pay) it, as lnd's invoice registry keeps them.
     #[serde(default)]
-    pub custom_records: std::collections::BTreeMap<u64, String>,
+    pub htlcs: Vec<InvoiceHtlc>,
 }
+
+impl Invoice {
+    /// The HTLCs waiting: parts of a payment still gathering, or a held payment.
+    pub fn accepted(&self) -> impl Iterator<Item = &InvoiceHtlc> {
+        self.htlcs.iter().filter(|h| h.state == HtlcState::Accepted)
+    }
+
+    fn resolve_accepted(&mut self, to: HtlcState, now_ms: i64) {
+        for h in self.htlcs.iter_mut().filter(|h| h.state == HtlcState::Accepted) {
+            h.state = to;
+            h.resolved_ms = now_ms;
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum HtlcState {
+    Accepted,
+    Settled,
+    Canceled,
+}
+
+/// One incoming HTLC of an invoice. A multi-path payment's parts wait here, accepted,
+/// until their sum reaches the total the payer announced (its MPP record).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct InvoiceHtlc {
+    pub chan_id: u64,
+    pub htlc_index: u64,
+    pub amt_msat: i64,
+    pub accept_height: u32,
+    pub accepted_ms: i64,
+    pub resolved_ms: i64,
+    pub expiry_height: u32,
+    pub state: HtlcState,
+    /// The payment's total from the MPP record (0 for a keysend or legacy HTLC).
+    pub mpp_total_msat: i64,
+    pub custom_records: BTreeMap<u64, String>,
+}
+
+/// An HTLC arriving for an invoice: what the final hop's onion says.
+#[derive(Debug, Clone, Default)]
+pub struct Arriving {
+    pub chan_id: u64,
+    pub htlc_index: u64,
+    pub amount_msat: i64,
+    pub expiry_height: u32,
+    /// The MPP record: payment address and the payment's total.
+    pub mpp: Option<([u8; 32], i64)>,
+    pub keysend: bool,
+    pub custom_records: BTreeMap<u64, String>,
+}
+
+/// How long a partial multi-path payment may wait for its other parts
+/// (lnd's `DefaultHtlcHoldDuration`); then its parts fail back with MPP_TIMEOUT.
+pub const MPP_TIMEOUT_MS: u64 = 120_000;
 
 /// lnd's `holdexpirydelta` default (`DefaultIncomingBroadcastDelta` + 2).
 pub const HOLD_EXPIRY_DELTA: u32 = 12;
@@ -63,6 +118,10 @@ pub enum InvoiceError {
     StillOpen,
     #[error("preimage does not match")]
     PreimageMismatch,
+    /// The refusals of an arriving HTLC (lnd fails it back as "incorrect or unknown
+    /// payment details"; these never reach an RPC caller as text).
+    #[error("htlc refused: {0}")]
+    Refused(&'static str),
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -75,13 +134,15 @@ pub struct InvoiceDb {
     pub settle_counter: u64,
 }
 
-/// What an incoming payment did to an invoice.
+/// What an incoming HTLC did to an invoice.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Accepted {
-    /// Settled at once; the preimage goes back along the route.
+    /// The payment is complete and settled; the preimage goes back along every part's route.
     Settled { preimage: String },
-    /// A hold invoice: the HTLC stays until SettleInvoice or CancelInvoice.
+    /// A hold invoice is fully paid: its HTLCs stay until SettleInvoice or CancelInvoice.
     Held,
+    /// One part of a multi-path payment: it waits for the others.
+    Partial,
 }
 
 impl InvoiceDb {
@@ -102,42 +163,112 @@ impl InvoiceDb {
         Ok(invoice)
     }
 
-    fn settle_now(&mut self, hash: &str, now: i64) -> Result<Invoice, InvoiceError> {
+    fn settle_now(&mut self, hash: &str, now_ms: i64) -> Result<Invoice, InvoiceError> {
         self.settle_counter += 1;
         let index = self.settle_counter;
         let inv = self.get_mut(hash)?;
         inv.state = State::Settled;
         inv.settle_index = index;
-        inv.settled_at = now;
+        inv.settled_at = now_ms / 1000;
+        inv.resolve_accepted(HtlcState::Settled, now_ms);
         Ok(inv.clone())
     }
 
-    /// An HTLC paying `hash` arrived with `amount_msat`: lnd's checks on the receiving side
-    /// (unknown hash, expired, canceled, already paid, amount too low), then settle or hold.
-    pub fn accept(&mut self, hash: &str, amount_msat: i64, height: u32, htlc_expiry: u32, now: i64) -> Result<(Accepted, Invoice), InvoiceError> {
+    /// An HTLC paying `hash` arrived: lnd's invoice registry decides. With an MPP record
+    /// (every invoice payment): the invoice must be open, the payment address must match,
+    /// the announced total must cover the invoice and agree with the parts already here;
+    /// the set completes when the parts reach the total. Without one (keysend): the amount
+    /// must cover the invoice, and an invoice requiring a payment address refuses it.
+    pub fn accept(&mut self, hash: &str, htlc: Arriving, height: u32, now_ms: i64) -> Result<(Accepted, Invoice), InvoiceError> {
         let inv = self.get_mut(hash)?;
-        match inv.state {
-            State::Canceled => return Err(InvoiceError::AlreadyCanceled),
-            State::Settled | State::Accepted => return Err(InvoiceError::AlreadySettled),
-            State::Open => {}
+        let refuse = |why| Err(InvoiceError::Refused(why));
+        let total = match htlc.mpp {
+            Some((addr, total)) => {
+                if inv.state != State::Open {
+                    return refuse("invoice not open");
+                }
+                if hex::encode(addr) != inv.payment_addr {
+                    return refuse("payment address mismatch");
+                }
+                if total == 0 || total < inv.value_msat {
+                    return refuse("htlc set total too low");
+                }
+                if inv.accepted().any(|h| h.mpp_total_msat != total) {
+                    return refuse("htlc set total mismatch");
+                }
+                total
+            }
+            None => {
+                match inv.state {
+                    State::Canceled => return Err(InvoiceError::AlreadyCanceled),
+                    State::Settled | State::Accepted => return Err(InvoiceError::AlreadySettled),
+                    State::Open => {}
+                }
+                if htlc.amount_msat < inv.value_msat {
+                    return refuse("amount too low");
+                }
+                if !htlc.keysend {
+                    return refuse("payment address required");
+                }
+                if inv.accepted().any(|h| h.mpp_total_msat > 0) {
+                    return refuse("mpp in progress");
+                }
+                htlc.amount_msat
+            }
+        };
+        if inv.created + inv.expiry < now_ms / 1000 {
+            return refuse("invoice expired");
         }
-        if inv.created + inv.expiry < now || amount_msat < inv.value_msat {
-            return Err(InvoiceError::NotFound);
+        if (htlc.expiry_height as u64) < height as u64 + inv.cltv_expiry {
+            return refuse("expiry too soon");
         }
-        inv.paid_msat = amount_msat;
+        inv.htlcs.push(InvoiceHtlc {
+            chan_id: htlc.chan_id,
+            htlc_index: htlc.htlc_index,
+            amt_msat: htlc.amount_msat,
+            accept_height: height,
+            accepted_ms: now_ms,
+            resolved_ms: 0,
+            expiry_height: htlc.expiry_height,
+            state: HtlcState::Accepted,
+            mpp_total_msat: if htlc.mpp.is_some() { total } else { 0 },
+            custom_records: htlc.custom_records,
+        });
+        let arrived: i64 = inv.accepted().map(|h| h.amt_msat).sum();
+        if arrived < total {
+            return Ok((Accepted::Partial, inv.clone()));
+        }
+        // lnd counts what was paid once the set is complete, not while it gathers.
+        inv.paid_msat = arrived;
         if inv.hold {
             inv.state = State::Accepted;
-            inv.accept_height = height;
-            inv.htlc_expiry = htlc_expiry;
             return Ok((Accepted::Held, inv.clone()));
         }
         let preimage = inv.preimage.clone().expect("a regular invoice knows its preimage");
-        let settled = self.settle_now(hash, now)?;
+        let settled = self.settle_now(hash, now_ms)?;
         Ok((Accepted::Settled { preimage }, settled))
     }
 
+    /// The accepted parts of a partial payment that waited too long (`timeout_ms`), by
+    /// invoice: they are canceled here, and the caller fails them back to their payers.
+    pub fn expire_parts(&mut self, now_ms: i64, timeout_ms: u64) -> Vec<(Invoice, Vec<u64>)> {
+        let mut expired = Vec::new();
+        for inv in self.invoices.iter_mut().filter(|i| i.state == State::Open) {
+            let mut parts = Vec::new();
+            for h in inv.htlcs.iter_mut().filter(|h| h.state == HtlcState::Accepted && h.accepted_ms + timeout_ms as i64 <= now_ms) {
+                h.state = HtlcState::Canceled;
+                h.resolved_ms = now_ms;
+                parts.push(h.htlc_index);
+            }
+            if !parts.is_empty() {
+                expired.push((inv.clone(), parts));
+            }
+        }
+        expired
+    }
+
     /// SettleInvoice: only an accepted hold invoice, with the preimage that hashes to it.
-    pub fn settle(&mut self, preimage: &[u8], now: i64) -> Result<Invoice, InvoiceError> {
+    pub fn settle(&mut self, preimage: &[u8], now_ms: i64) -> Result<Invoice, InvoiceError> {
         let hash = sha256_hex(preimage);
         let inv = self.get_mut(&hash)?;
         match inv.state {
@@ -147,7 +278,7 @@ impl InvoiceDb {
             State::Accepted => {}
         }
         inv.preimage = Some(hex::encode(preimage));
-        self.settle_now(&hash, now)
+        self.settle_now(&hash, now_ms)
     }
 
     /// What lnd's invoice expiry watcher cancels now: open invoices past their expiry time,
@@ -158,20 +289,21 @@ impl InvoiceDb {
             .iter()
             .filter(|i| match i.state {
                 State::Open => i.created + i.expiry < now,
-                State::Accepted => i.htlc_expiry > 0 && height + HOLD_EXPIRY_DELTA >= i.htlc_expiry,
+                State::Accepted => i.accepted().any(|h| height + HOLD_EXPIRY_DELTA >= h.expiry_height),
                 _ => false,
             })
             .map(|i| i.hash.clone())
             .collect()
     }
 
-    /// CancelInvoice: anything not settled.
-    pub fn cancel(&mut self, hash: &str) -> Result<Invoice, InvoiceError> {
+    /// CancelInvoice: anything not settled; its waiting HTLCs fail back.
+    pub fn cancel(&mut self, hash: &str, now_ms: i64) -> Result<Invoice, InvoiceError> {
         let inv = self.get_mut(hash)?;
         match inv.state {
             State::Settled => Err(InvoiceError::AlreadySettled),
             _ => {
                 inv.state = State::Canceled;
+                inv.resolve_accepted(HtlcState::Canceled, now_ms);
                 Ok(inv.clone())
             }
         }
@@ -190,5 +322,99 @@ impl InvoiceDb {
         } else {
             self.invoices.iter().filter(|i| i.add_index > offset).filter(wanted).take(max).collect()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ADDR: [u8; 32] = [7; 32];
+
+    fn db(value_msat: i64, hold: bool) -> InvoiceDb {
+        let mut db = InvoiceDb::default();
+        let preimage = [1u8; 32];
+        db.add(Invoice {
+            memo: String::new(),
+            preimage: (!hold).then(|| hex::encode(preimage)),
+            hash: sha256_hex(&preimage),
+            payment_addr: hex::encode(ADDR),
+            value_msat,
+            created: 1_000,
+            settled_at: 0,
+            expiry: 3_600,
+            cltv_expiry: 40,
+            private: false,
+            add_index: 0,
+            settle_index: 0,
+            paid_msat: 0,
+            state: State::Open,
+            payment_request: String::new(),
+            hold,
+            keysend: false,
+            htlcs: vec![],
+        })
+        .unwrap();
+        db
+    }
+
+    fn part(index: u64, amount_msat: i64, total: i64) -> Arriving {
+        Arriving { chan_id: 5, htlc_index: index, amount_msat, expiry_height: 150, mpp: Some((ADDR, total)), keysend: false, custom_records: BTreeMap::new() }
+    }
+
+    fn hash() -> String {
+        sha256_hex(&[1u8; 32])
+    }
+
+    const NOW_MS: i64 = 1_100_000;
+
+    #[test]
+    fn parts_wait_until_the_set_is_complete() {
+        let mut db = db(100_000, false);
+        let (first, inv) = db.accept(&hash(), part(1, 40_000, 100_000), 100, NOW_MS).unwrap();
+        assert_eq!((first, inv.state, inv.paid_msat), (Accepted::Partial, State::Open, 0));
+        let (second, inv) = db.accept(&hash(), part(2, 60_000, 100_000), 100, NOW_MS + 5).unwrap();
+        assert!(matches!(second, Accepted::Settled { .. }));
+        assert_eq!((inv.state, inv.paid_msat), (State::Settled, 100_000));
+        assert!(inv.htlcs.iter().all(|h| h.state == HtlcState::Settled && h.resolved_ms == NOW_MS + 5));
+        let late = db.accept(&hash(), part(3, 1_000, 100_000), 100, NOW_MS);
+        assert_eq!(late.unwrap_err(), InvoiceError::Refused("invoice not open"));
+    }
+
+    #[test]
+    fn a_hold_invoice_is_accepted_once_all_parts_are_in() {
+        let mut db = db(100_000, true);
+        assert_eq!(db.accept(&hash(), part(1, 50_000, 100_000), 100, NOW_MS).unwrap().0, Accepted::Partial);
+        let (held, inv) = db.accept(&hash(), part(2, 50_000, 100_000), 100, NOW_MS).unwrap();
+        assert_eq!((held, inv.state, inv.accepted().count()), (Accepted::Held, State::Accepted, 2));
+        let canceled = db.cancel(&hash(), NOW_MS + 1).unwrap();
+        assert!(canceled.htlcs.iter().all(|h| h.state == HtlcState::Canceled));
+    }
+
+    #[test]
+    fn parts_that_disagree_are_refused() {
+        let mut db = db(100_000, false);
+        let refused = |db: &mut InvoiceDb, htlc| db.accept(&hash(), htlc, 100, NOW_MS).unwrap_err();
+        assert_eq!(refused(&mut db, part(1, 100_000, 90_000)), InvoiceError::Refused("htlc set total too low"));
+        assert_eq!(refused(&mut db, Arriving { mpp: Some(([8; 32], 100_000)), ..part(1, 100_000, 0) }), InvoiceError::Refused("payment address mismatch"));
+        assert_eq!(refused(&mut db, Arriving { expiry_height: 139, ..part(1, 100_000, 100_000) }), InvoiceError::Refused("expiry too soon"));
+        assert_eq!(refused(&mut db, Arriving { mpp: None, ..part(1, 100_000, 0) }), InvoiceError::Refused("payment address required"));
+        db.accept(&hash(), part(1, 40_000, 100_000), 100, NOW_MS).unwrap();
+        assert_eq!(refused(&mut db, part(2, 60_000, 120_000)), InvoiceError::Refused("htlc set total mismatch"));
+        assert_eq!(refused(&mut db, Arriving { mpp: None, keysend: true, ..part(2, 100_000, 0) }), InvoiceError::Refused("mpp in progress"));
+    }
+
+    #[test]
+    fn waiting_parts_expire_after_the_mpp_timeout() {
+        let mut db = db(100_000, false);
+        db.accept(&hash(), part(1, 40_000, 100_000), 100, NOW_MS).unwrap();
+        db.accept(&hash(), part(2, 20_000, 100_000), 100, NOW_MS + 1_000).unwrap();
+        assert!(db.expire_parts(NOW_MS + MPP_TIMEOUT_MS as i64 - 1, MPP_TIMEOUT_MS).is_empty());
+        let expired = db.expire_parts(NOW_MS + MPP_TIMEOUT_MS as i64, MPP_TIMEOUT_MS);
+        assert_eq!(expired.len(), 1);
+        assert_eq!((expired[0].0.state, expired[0].1.clone()), (State::Open, vec![1]));
+        let (_, inv) = db.accept(&hash(), part(3, 80_000, 100_000), 100, NOW_MS + 2_000).unwrap();
+        assert_eq!(inv.state, State::Settled, "the part still waiting and a new one complete the set");
+        assert_eq!(inv.htlcs.iter().map(|h| h.state).collect::<Vec<_>>(), [HtlcState::Canceled, HtlcState::Settled, HtlcState::Settled]);
     }
 }

@@ -43,6 +43,8 @@ pub enum HopFailure {
     IncorrectOrUnknownPaymentDetails = 1,
     TemporaryChannelFailure = 15,
     UnknownNextPeer = 18,
+    /// A part of a multi-path payment waited at the payee for the rest until it gave up.
+    MppTimeout = 23,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -73,16 +75,34 @@ pub struct Payment {
 }
 
 impl Payment {
+    /// lnd's payment status: in flight while any HTLC is, succeeded once one settled,
+    /// failed once a failure reason is recorded and nothing is left in flight.
+    fn decide(&mut self) {
+        self.status = if self.attempts.iter().any(|a| a.status == Status::InFlight) {
+            Status::InFlight
+        } else if self.attempts.iter().any(|a| a.status == Status::Succeeded) {
+            Status::Succeeded
+        } else if self.failure.is_some() {
+            Status::Failed
+        } else {
+            Status::InFlight
+        };
+    }
+
+    pub fn in_flight(&self) -> impl Iterator<Item = &Attempt> {
+        self.attempts.iter().filter(|a| a.status == Status::InFlight)
+    }
+
     pub fn settle(&mut self, attempt_id: u64, preimage: &str, now_ns: i64) {
         if let Some(a) = self.attempts.iter_mut().find(|a| a.id == attempt_id) {
             a.status = Status::Succeeded;
             a.resolve_ns = now_ns;
             a.preimage = Some(preimage.to_string());
-            self.fee_msat = a.route.total_fees_msat;
         }
+        self.fee_msat = self.attempts.iter().filter(|a| a.status == Status::Succeeded).map(|a| a.route.total_fees_msat).sum();
         self.preimage = Some(preimage.to_string());
-        self.status = Status::Succeeded;
         self.failure = None;
+        self.decide();
     }
 
     pub fn fail_attempt(&mut self, attempt_id: u64, why: HopFailure, index: u32, now_ns: i64) {
@@ -91,11 +111,16 @@ impl Payment {
             a.resolve_ns = now_ns;
             a.failure = Some((why, index));
         }
+        self.decide();
     }
 
+    /// No further attempt: the payment fails once its HTLCs still out have come back.
     pub fn fail(&mut self, why: Failure) {
-        self.status = Status::Failed;
+        if self.status == Status::Succeeded || self.attempts.iter().any(|a| a.status == Status::Succeeded) {
+            return;
+        }
         self.failure = Some(why);
+        self.decide();
     }
 }
 

@@ -40,6 +40,17 @@ pub struct Route {
     pub total_amt_msat: i64,
     pub total_fees_msat: i64,
     pub hops: Vec<Hop>,
+    /// The final hop's MPP record (payment address, the payment's total), as the payer
+    /// puts it in the onion of every invoice payment.
+    #[serde(default)]
+    pub mpp: Option<([u8; 32], i64)>,
+}
+
+impl Route {
+    /// What the payee receives over this route.
+    pub fn receiver_msat(&self) -> i64 {
+        self.hops.last().map_or(0, |h| h.amt_to_forward_msat)
+    }
 }
 
 pub fn fee_msat(policy: &Policy, amount_msat: i64) -> i64 {
@@ -87,7 +98,14 @@ pub fn find_route(edges: &[Edge], q: &Query, height: u32) -> Result<Route, Route
         hops: usize,
     }
     let max_hops = if q.max_hops == 0 { MAX_HOPS } else { q.max_hops };
-    let own_spendable: i64 = edges.iter().filter(|e| e.from == q.source).filter_map(|e| e.spendable_msat).max().unwrap_or(0);
+    // lnd: with less than the amount in all usable outgoing channels together the balance
+    // is insufficient; with enough in total but not in one channel, there is just no path
+    // (a multi-path payment may then split).
+    let own_spendable: i64 = edges
+        .iter()
+        .filter(|e| e.from == q.source && q.outgoing_chan_id.is_none_or(|c| c == e.chan_id))
+        .filter_map(|e| e.spendable_msat)
+        .sum();
     let mut best: BTreeMap<String, Label> = BTreeMap::new();
     // The target's label is the amount it receives; for a self-payment the target key is
     // marked so the source can also be the start.
@@ -166,7 +184,7 @@ pub fn find_route(edges: &[Edge], q: &Query, height: u32) -> Result<Route, Route
             Hop { chan_id: e.chan_id, capacity: e.capacity, pubkey: e.to.clone(), amt_to_forward_msat: forward, fee_msat: arriving.amount - forward, expiry: height + cltv }
         })
         .collect();
-    Ok(Route { total_time_lock: height + start.cltv, total_amt_msat: start.amount, total_fees_msat: start.amount - q.amount_msat, hops })
+    Ok(Route { total_time_lock: height + start.cltv, total_amt_msat: start.amount, total_fees_msat: start.amount - q.amount_msat, hops, mpp: None })
 }
 
 /// A route along given nodes (BuildRoute): between each pair, the first usable channel
@@ -192,7 +210,7 @@ pub fn build_route(edges: &[Edge], source: &str, nodes: &[String], amount_msat: 
         cltv += path.get(i + 1).map_or(0, |next| next.policy.time_lock_delta);
     }
     hops.reverse();
-    Ok(Route { total_time_lock: height + cltv, total_amt_msat: forward, total_fees_msat: forward - amount_msat, hops })
+    Ok(Route { total_time_lock: height + cltv, total_amt_msat: forward, total_fees_msat: forward - amount_msat, hops, mpp: None })
 }
 
 #[cfg(test)]
