@@ -65,6 +65,21 @@ pub fn default_fee_limit(sats: i64) -> i64 {
     (sats / 100).max(10)
 }
 
+/// How many parts a payment may be split into when left empty: lncli's default
+/// (`routerrpc.DefaultMaxParts`). lnd itself reads an unset max_parts as 1, which makes a
+/// payment larger than any one channel fail however much is spread across them.
+pub const DEFAULT_MAX_PARTS: u32 = 16;
+const MOST_PARTS: u32 = 128;
+
+/// "Split into at most N parts": empty means the default; 1 means a single HTLC.
+pub fn check_max_parts(text: &str) -> Result<u32, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(DEFAULT_MAX_PARTS);
+    }
+    text.parse::<u32>().ok().filter(|n| (1..=MOST_PARTS).contains(n)).ok_or_else(|| format!("Parts: a whole number from 1 (one HTLC, no splitting) to {MOST_PARTS}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +101,16 @@ mod tests {
         assert!(check_request("lnbc1garbage", "mainnet", ts).unwrap_err().starts_with("This is not a valid payment request"));
         for bad in vectors().iter().filter(|v| v["kind"] == "invalid") {
             assert!(check_request(bad["invoice"].as_str().unwrap(), "", 0).is_err(), "{}", bad["title"]);
+        }
+    }
+
+    #[test]
+    fn part_counts_are_whole_and_bounded() {
+        assert_eq!(check_max_parts(""), Ok(16));
+        assert_eq!(check_max_parts(" 1 "), Ok(1));
+        assert_eq!(check_max_parts("128"), Ok(128));
+        for bad in ["0", "129", "2.5", "-3", "many"] {
+            assert!(check_max_parts(bad).unwrap_err().starts_with("Parts: a whole number"), "{bad}");
         }
     }
 

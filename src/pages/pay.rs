@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use crate::components::{CopyButton, ErrorView, ListCard};
 use crate::format::{amount, count, middle_ellipsis};
 use crate::input::amount::parse;
-use crate::input::payment::{Checked, check_request, compare, default_fee_limit};
+use crate::input::payment::{Checked, DEFAULT_MAX_PARTS, check_max_parts, check_request, compare, default_fee_limit};
 use crate::input::peer::check_pubkey;
 use crate::lnd::{Lnd, LndError, pb};
 use crate::state::{Prefs, Session, new_preimage, now, spawn_scoped};
@@ -32,7 +32,7 @@ fn session_storage() -> Option<web_sys::Storage> {
 fn failure_words(reason: i32) -> &'static str {
     use pb::PaymentFailureReason as R;
     match R::try_from(reason) {
-        Ok(R::FailureReasonNoRoute) => "No route with enough capacity reaches the destination within your fee limit. Try a higher fee limit, or open a channel closer to the receiver.",
+        Ok(R::FailureReasonNoRoute) => "No route with enough capacity reaches the destination within your fee limit. Try a higher fee limit, allow more parts, or open a channel closer to the receiver.",
         Ok(R::FailureReasonInsufficientBalance) => "Your channels do not hold enough outbound balance for this amount and its fees.",
         Ok(R::FailureReasonIncorrectPaymentDetails) => "The receiver refused the payment: it does not know this invoice (already paid, canceled or expired) or the amount is wrong.",
         Ok(R::FailureReasonTimeout) => "No attempt succeeded before the timeout.",
@@ -53,13 +53,14 @@ fn PaymentProgress(payment: pb::Payment) -> impl IntoView {
         _ if waiting => "Waiting for the receiver (a hold invoice settles when the receiver decides)…".to_string(),
         _ => "Sending…".to_string(),
     };
-    let success = payment.htlcs.iter().find(|h| h.status == pb::htlc_attempt::HtlcStatus::Succeeded as i32).and_then(|h| h.route.clone());
-    let attempts: Vec<String> = payment
+    let parts: Vec<pb::Route> = payment.htlcs.iter().filter(|h| h.status == pb::htlc_attempt::HtlcStatus::Succeeded as i32).filter_map(|h| h.route.clone()).collect();
+    let attempts: Vec<(i64, String)> = payment
         .htlcs
         .iter()
         .enumerate()
         .map(|(i, h)| {
             let hops = h.route.as_ref().map_or(0, |r| r.hops.len());
+            let carried = h.route.as_ref().and_then(|r| r.hops.last()).map_or(0, |hop| hop.amt_to_forward_msat / 1000);
             let state = match pb::htlc_attempt::HtlcStatus::try_from(h.status) {
                 Ok(pb::htlc_attempt::HtlcStatus::Succeeded) => "succeeded".to_string(),
                 Ok(pb::htlc_attempt::HtlcStatus::Failed) => h.failure.as_ref().map_or("failed".to_string(), |f| {
@@ -68,7 +69,7 @@ fn PaymentProgress(payment: pb::Payment) -> impl IntoView {
                 }),
                 _ => "in flight".to_string(),
             };
-            format!("Attempt {} over {}: {state}", i + 1, crate::format::counted(hops as u64, "hop"))
+            (carried, format!("Attempt {} over {}: {state}", i + 1, crate::format::counted(hops as u64, "hop")))
         })
         .collect();
     let fee = payment.fee_sat;
@@ -76,14 +77,15 @@ fn PaymentProgress(payment: pb::Payment) -> impl IntoView {
     view! {
         <div class="stack progress" id="payment-progress" data-status=status.as_str_name()>
             <p class=if status == PaymentStatus::Failed { "payment-failed" } else { "" }><strong>{headline}</strong></p>
-            <ul class="small attempts">{attempts.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}</ul>
+            <ul class="small attempts">{attempts.into_iter().map(|(sats, a)| view! { <li>{move || format!("{} · {a}", amount(sats, unit.get()))}</li> }).collect_view()}</ul>
             {preimage.map(|p| view! {
                 <p class="small">"Fee " {move || amount(fee, unit.get())}</p>
                 <p class="small">"Proof of payment (preimage) " <span class="mono" id="payment-preimage">{middle_ellipsis(&p, 12)}</span> " " <CopyButton text=p.clone()/></p>
             })}
-            {success.map(|r| view! {
+            {(parts.len() > 1).then(|| view! { <p class="small" id="payment-parts">{format!("Paid in {} parts", parts.len())}</p> })}
+            {parts.into_iter().map(|r| view! {
                 <p class="small muted">"Route: " {r.hops.iter().map(|h| middle_ellipsis(&h.pub_key, 6)).collect::<Vec<_>>().join(" → ")}</p>
-            })}
+            }).collect_view()}
         </div>
     }
 }
@@ -156,6 +158,7 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
     let request = RwSignal::new(String::new());
     let amount_text = RwSignal::new(String::new());
     let fee_text = RwSignal::new(String::new());
+    let parts_text = RwSignal::new(String::new());
     let problem: RwSignal<Option<String>> = RwSignal::new(None);
     let shown: RwSignal<Option<pb::Payment>> = RwSignal::new(None);
     let stream_error: RwSignal<Option<LndError>> = RwSignal::new(None);
@@ -186,8 +189,8 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
     });
     let decoded = Signal::derive(move || decode.value().get().and_then(Result::ok));
 
-    let pay = Action::new_local(move |(text, amt, fee_limit): &(String, i64, i64)| {
-        let (text, amt, fee_limit) = (text.clone(), *amt, *fee_limit);
+    let pay = Action::new_local(move |(text, amt, fee_limit, max_parts): &(String, i64, i64, u32)| {
+        let (text, amt, fee_limit, max_parts) = (text.clone(), *amt, *fee_limit, *max_parts);
         async move {
             let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
             let req = lnrpc::routerrpc::SendPaymentRequest {
@@ -195,6 +198,7 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
                 amt,
                 fee_limit_sat: fee_limit,
                 timeout_seconds: TIMEOUT_SECONDS,
+                max_parts,
                 ..Default::default()
             };
             let hash = decoded.get_untracked().map(|(c, _, _)| c.payment_hash).unwrap_or_default();
@@ -237,11 +241,15 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
                 Err(e) => return problem.set(Some(format!("Fee limit: {e}"))),
             }
         };
+        let max_parts = match check_max_parts(&parts_text.get_untracked()) {
+            Ok(n) => n,
+            Err(e) => return problem.set(Some(e)),
+        };
         if local.expires_at <= now() {
             return problem.set(Some("This payment request has expired; ask the receiver for a new one".into()));
         }
         problem.set(None);
-        pay.dispatch_local((request.get_untracked().trim().to_string(), amt, fee_limit));
+        pay.dispatch_local((request.get_untracked().trim().to_string(), amt, fee_limit, max_parts));
     };
     let paying = move || pay.pending().get() || shown.get().is_some_and(|p| p.status == PaymentStatus::InFlight as i32);
 
@@ -273,10 +281,17 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
                                 <input type="text" inputmode="decimal" name="pay-amount" prop:value=amount_text on:input=move |ev| amount_text.set(event_target_value(&ev))/>
                             </label>
                         </Show>
-                        <label>
-                            {move || format!("Fee limit ({}; default 1%, at least 10 sat)", unit.get().label())}
-                            <input type="text" inputmode="decimal" name="pay-fee-limit" prop:value=fee_text on:input=move |ev| fee_text.set(event_target_value(&ev))/>
-                        </label>
+                        <div class="grid">
+                            <label>
+                                {move || format!("Fee limit ({}; default 1%, at least 10 sat)", unit.get().label())}
+                                <input type="text" inputmode="decimal" name="pay-fee-limit" prop:value=fee_text on:input=move |ev| fee_text.set(event_target_value(&ev))/>
+                            </label>
+                            <label>
+                                {format!("Most parts to split into (default {DEFAULT_MAX_PARTS}; 1 = no splitting)")}
+                                <input type="text" inputmode="numeric" name="pay-max-parts" placeholder=DEFAULT_MAX_PARTS.to_string()
+                                    prop:value=parts_text on:input=move |ev| parts_text.set(event_target_value(&ev))/>
+                            </label>
+                        </div>
                     </div>
                 }
             })}
@@ -456,14 +471,20 @@ fn PaymentRow(payment: pb::Payment) -> impl IntoView {
         PaymentStatus::Failed => "failed",
         _ => "in flight",
     };
-    let hops = payment.htlcs.iter().find(|h| h.status == pb::htlc_attempt::HtlcStatus::Succeeded as i32).and_then(|h| h.route.as_ref()).map_or(0, |r| r.hops.len());
+    let settled: Vec<usize> = payment.htlcs.iter().filter(|h| h.status == pb::htlc_attempt::HtlcStatus::Succeeded as i32).filter_map(|h| h.route.as_ref()).map(|r| r.hops.len()).collect();
+    // One route: its length; several parts: how many (their lengths would say little).
+    let path = match settled.as_slice() {
+        [] => None,
+        [hops] => Some(crate::format::counted(*hops as u64, "hop")),
+        many => Some(format!("{} parts", many.len())),
+    };
     let (value, fee) = (payment.value_sat, payment.fee_sat);
     let preimage = (status == PaymentStatus::Succeeded).then(|| payment.payment_preimage.clone());
     view! {
         <li data-hash=payment.payment_hash.clone() data-status=words>
             <span class="amount out">{move || amount(value, unit.get())}</span>
             <span class=format!("state {}", words.replace(' ', "-"))>{words}</span>
-            <span class="muted small">"fee " {move || amount(fee, unit.get())} {(hops > 0).then(|| format!(" · {}", crate::format::counted(hops as u64, "hop")))}</span>
+            <span class="muted small">"fee " {move || amount(fee, unit.get())} {path.map(|p| format!(" · {p}"))}</span>
             <span class="muted small">{crate::format::ago(payment.creation_time_ns / 1_000_000_000, now())}</span>
             <span>{preimage.map(|p| view! { <CopyButton text=p label="Copy preimage"/> })}</span>
         </li>

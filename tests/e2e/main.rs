@@ -400,6 +400,46 @@ async fn payments(via: Via) {
 
 on_both_transports!(payments);
 
+/// A payment larger than any one of alice's channels: paid split in parts with the
+/// default, the parts shown; another refused as one part (the page says why).
+async fn payment_in_parts(via: Via) {
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    h.network.fund_node("alice", 3_000_000, 1).await.expect("fund alice");
+    h.start_peer_node("bob").await;
+    h.network.open_channel("alice", "bob", 100_000, 0).await.expect("first channel");
+    h.network.open_channel("alice", "bob", 100_000, 0).await.expect("second channel");
+    h.open_as_admin().await;
+
+    let invoice = h.network.add_invoice("bob", 150_000, "too big for one channel").await.expect("bob's invoice");
+    h.click("nav a[href='/send']").await;
+    h.fill("textarea[name=pay-request]", &invoice).await;
+    h.click("button[name=decode-request]").await;
+    h.wait_text("#pay-amount", "150,000 sat").await;
+    h.click("button[name=pay]").await;
+    h.wait_text("#payment-progress", "Paid").await;
+    h.wait_text("#payment-parts", "Paid in 2 parts").await;
+    h.wait_text("#payment-progress .attempts", "75,000 sat · Attempt 1 over 1 hop: succeeded").await;
+    h.wait_text("#payments li[data-status=paid]", "2 parts").await;
+    h.screenshots("payment-in-parts").await;
+
+    // About 20,500 sat left in each channel: 30,000 fits only in two parts.
+    let another = h.network.add_invoice("bob", 30_000, "one part only").await.expect("bob's invoice");
+    h.fill("textarea[name=pay-request]", &another).await;
+    h.click("button[name=decode-request]").await;
+    h.wait_text("#pay-description", "one part only").await;
+    h.fill("input[name=pay-max-parts]", "0").await;
+    h.click("button[name=pay]").await;
+    h.wait_text(".error-title", "Parts: a whole number from 1").await;
+    h.fill("input[name=pay-max-parts]", "1").await;
+    h.click("button[name=pay]").await;
+    h.wait_text("#payment-progress", "Failed: No route").await;
+    h.wait_text("#payment-progress", "allow more parts").await;
+    h.finish().await;
+}
+
+on_both_transports!(payment_in_parts);
+
 /// Routes: bob and carol played by the test around alice (alice → bob → carol → alice). A
 /// route to carol is shown hop by hop and paid along; then liquidity moves from alice's
 /// channel with bob to her channel with carol with a circular payment.
