@@ -198,7 +198,7 @@ test('channels: a peer, a channel opened, confirmed, listed, balanced and closed
   assert.equal(closed[0].partner_public_key, carolKey);
 });
 
-test('invoices and payments: create, subscribe, decode, pay; a hold invoice held then settled', async () => {
+test('invoices and payments: create, subscribe, decode, pay; a hold invoice held then settled; a payment in parts', async () => {
   const alice = authenticatedLndGrpc({
     cert: env('DEVNODE_ALICE_CERT'), macaroon: env('DEVNODE_ALICE_MACAROON'), socket: env('DEVNODE_ALICE_GRPC'),
   }).lnd;
@@ -254,6 +254,22 @@ test('invoices and payments: create, subscribe, decode, pay; a hold invoice held
   await cancelHodlInvoice({lnd: carol, id: otherId});
   await assert.rejects(failing, (err) => JSON.stringify(err).includes('PaymentRejectedByDestination'));
   await until('the single-invoice stream saw the cancel', async () => states.some((i) => i.is_canceled));
+
+  // A second, smaller channel: an invoice larger than either channel is paid in parts
+  // (max_paths is SendPaymentV2's max_parts), and refused as a single HTLC.
+  await openChannel({lnd: alice, local_tokens: 200_000, partner_public_key: carolKey});
+  await mine(3);
+  await until('the second channel opens', async () => (await getChannels({lnd: alice})).channels.length === 2);
+  const big = await createInvoice({lnd: carol, tokens: 600_000, description: 'in parts'});
+  await assert.rejects(pay({lnd: alice, request: big.request}), (err) => JSON.stringify(err).includes('PaymentPathfindingFailedToFindPossibleRoute'));
+  const split = await pay({lnd: alice, request: big.request, max_paths: 8});
+  assert.equal(split.tokens, 600_000);
+  assert.ok(split.paths.length >= 2, `paid in ${split.paths.length} parts`);
+  assert.equal(split.paths.reduce((sum, p) => sum + p.tokens, 0), 600_000);
+  const parts = await getInvoice({lnd: carol, id: big.id});
+  assert.equal(parts.is_confirmed, true);
+  assert.equal(parts.payments.length, split.paths.length);
+  assert.ok(parts.payments.every((p) => p.is_confirmed && p.total_mtokens === '600000000'));
 });
 
 test('the graph and fees: network graph, a channel, network info, a policy change, fee rates, forwards', async () => {
