@@ -5,6 +5,7 @@
 mod backups;
 mod channels;
 mod graph;
+mod htlc_events;
 mod invoices;
 mod onchain;
 mod payments;
@@ -82,6 +83,7 @@ pub const QUERY_ROUTES: Rpc = Rpc { name: "/lnrpc.Lightning/QueryRoutes", group:
 pub const SEND_PAYMENT_V2: Rpc = Rpc { name: "/routerrpc.Router/SendPaymentV2", group: RpcGroup::Main, perms: &[("offchain", "write")] };
 pub const TRACK_PAYMENT_V2: Rpc = Rpc { name: "/routerrpc.Router/TrackPaymentV2", group: RpcGroup::Main, perms: &[("offchain", "read")] };
 pub const SEND_TO_ROUTE_V2: Rpc = Rpc { name: "/routerrpc.Router/SendToRouteV2", group: RpcGroup::Main, perms: &[("offchain", "write")] };
+pub const SUBSCRIBE_HTLC_EVENTS: Rpc = Rpc { name: "/routerrpc.Router/SubscribeHtlcEvents", group: RpcGroup::Main, perms: &[("offchain", "read")] };
 pub const BUILD_ROUTE: Rpc = Rpc { name: "/routerrpc.Router/BuildRoute", group: RpcGroup::Main, perms: &[("offchain", "read")] };
 pub const ADD_HOLD_INVOICE: Rpc = Rpc { name: "/invoicesrpc.Invoices/AddHoldInvoice", group: RpcGroup::Main, perms: &[("invoices", "write")] };
 pub const SETTLE_INVOICE: Rpc = Rpc { name: "/invoicesrpc.Invoices/SettleInvoice", group: RpcGroup::Main, perms: &[("invoices", "write")] };
@@ -115,7 +117,7 @@ pub const ALL: &[&Rpc] = &[
     &SIGN_MESSAGE, &VERIFY_MESSAGE, &BAKE_MACAROON, &GET_VERSION, &LIST_ACCOUNTS, &CONNECT_PEER, &DISCONNECT_PEER, &LIST_PEERS, &SUBSCRIBE_PEER_EVENTS,
     &OPEN_CHANNEL, &OPEN_CHANNEL_SYNC, &CLOSE_CHANNEL, &LIST_CHANNELS, &PENDING_CHANNELS, &CLOSED_CHANNELS, &CHANNEL_BALANCE,
     &SUBSCRIBE_CHANNEL_EVENTS, &ADD_INVOICE, &LOOKUP_INVOICE, &LIST_INVOICES, &SUBSCRIBE_INVOICES, &DECODE_PAY_REQ, &LIST_PAYMENTS,
-    &SEND_PAYMENT_SYNC, &SEND_TO_ROUTE_SYNC, &QUERY_ROUTES, &SEND_PAYMENT_V2, &TRACK_PAYMENT_V2, &SEND_TO_ROUTE_V2, &BUILD_ROUTE,
+    &SEND_PAYMENT_SYNC, &SEND_TO_ROUTE_SYNC, &QUERY_ROUTES, &SEND_PAYMENT_V2, &TRACK_PAYMENT_V2, &SEND_TO_ROUTE_V2, &BUILD_ROUTE, &SUBSCRIBE_HTLC_EVENTS,
     &ADD_HOLD_INVOICE, &SETTLE_INVOICE, &CANCEL_INVOICE, &SUBSCRIBE_SINGLE_INVOICE, &LOOKUP_INVOICE_V2,
     &GET_NODE_INFO, &DESCRIBE_GRAPH, &GET_CHAN_INFO, &GET_NETWORK_INFO, &SUBSCRIBE_CHANNEL_GRAPH, &UPDATE_CHANNEL_POLICY, &FEE_REPORT,
     &FORWARDING_HISTORY, &LIST_MACAROON_IDS, &DELETE_MACAROON_ID, &EXPORT_CHANNEL_BACKUP, &EXPORT_ALL_CHANNEL_BACKUPS, &VERIFY_CHAN_BACKUP, &RESTORE_CHANNEL_BACKUPS, &SUBSCRIBE_CHANNEL_BACKUPS,
@@ -177,6 +179,8 @@ pub struct NodeRpc {
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
     invoice_events: tokio::sync::broadcast::Sender<pb::Invoice>,
     payment_events: tokio::sync::broadcast::Sender<pb::Payment>,
+    /// For SubscribeHtlcEvents.
+    htlc_events: tokio::sync::broadcast::Sender<lnrpc::routerrpc::HtlcEvent>,
     /// A save of the channel database is scheduled (payments save in batches).
     save_pending: std::sync::atomic::AtomicBool,
     /// Snapshots of the channel database taken, and the newest one written.
@@ -275,6 +279,7 @@ impl NodeRpc {
         let (chan_events, _) = tokio::sync::broadcast::channel(1024);
         let (invoice_events, _) = tokio::sync::broadcast::channel(4096);
         let (payment_events, _) = tokio::sync::broadcast::channel(4096);
+        let (htlc_events, _) = tokio::sync::broadcast::channel(4096);
         Arc::new_cyclic(|this| NodeRpc {
             node: Mutex::new(node),
             ledger,
@@ -290,6 +295,7 @@ impl NodeRpc {
             watcher: Mutex::new(None),
             invoice_events,
             payment_events,
+            htlc_events,
             save_pending: Default::default(),
             saves: Default::default(),
             saved: Mutex::new(0),

@@ -20,7 +20,8 @@ use super::{
 use super::invoices::hint_hops;
 use crate::ledger::{now, now_ms};
 use crate::sim::channels::{Htlc, Phase, Policy, reserve};
-use crate::sim::invoices::{Accepted, Arriving, Invoice, State, sha256_hex};
+use super::htlc_events::{Failed, Notifier};
+use crate::sim::invoices::{Accepted, Arriving, Invoice, InvoiceError, Refusal, State, sha256_hex};
 use crate::sim::payments::{self as sim, Attempt, Failure, HopFailure, Payment, Status as PayStatus};
 use crate::sim::routing::{self, Edge, Hop, Query, Route, RouteError};
 
@@ -48,7 +49,7 @@ enum Forwarded {
     Failed(HopFailure, u32),
 }
 
-fn now_ns() -> i64 {
+pub(super) fn now_ns() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0)
 }
 
@@ -255,26 +256,31 @@ impl NodeRpc {
     fn forward(&self, route: &Route, hash: &str, records: &BTreeMap<u64, Vec<u8>>, attempt_id: u64) -> Forwarded {
         let _switch = self.switchboard.switch.lock().expect("switch lock");
         let me = self.identity_pubkey();
-        let mut path: Vec<Arc<NodeRpc>> = Vec::new();
-        for (i, hop) in route.hops.iter().enumerate() {
-            match self.switchboard.find(&hop.pubkey) {
-                Some(n) => path.push(n),
-                None => return Forwarded::Failed(HopFailure::UnknownNextPeer, i as u32),
-            }
-        }
+        let path: Vec<Arc<NodeRpc>> = route.hops.iter().map_while(|hop| self.switchboard.find(&hop.pubkey)).collect();
         let nodes: Vec<&NodeRpc> = std::iter::once(self).chain(path.iter().map(|n| n.as_ref())).collect();
+        let events = Notifier { nodes: &nodes, route, id: attempt_id };
+        let refuse = |at: usize, why: HopFailure| {
+            events.forwarded(at);
+            events.failed(at, Failed::Outgoing(why));
+            Forwarded::Failed(why, at as u32)
+        };
         // Check every hop before touching any balance.
         for (i, hop) in route.hops.iter().enumerate() {
+            let Some(to) = nodes.get(i + 1) else { return refuse(i, HopFailure::UnknownNextPeer) };
             let amount = hop.amt_to_forward_msat + hop.fee_msat;
-            let (from, to) = (nodes[i], nodes[i + 1]);
+            let from = nodes[i];
             let linked = from.peers.lock().expect("peers lock").contains_key(&to.identity_pubkey());
             let db = from.channels();
             let ch = db.channels.iter().find(|c| c.chan_id == hop.chan_id && c.phase == Phase::Open && c.remote_pubkey == to.identity_pubkey());
-            match ch {
-                None => return Forwarded::Failed(HopFailure::UnknownNextPeer, i as u32),
-                Some(_) if !linked => return Forwarded::Failed(HopFailure::UnknownNextPeer, i as u32),
-                Some(c) if c.local_msat - amount < reserve(c.capacity) * 1000 => return Forwarded::Failed(HopFailure::TemporaryChannelFailure, i as u32),
-                Some(_) => {}
+            let failure = match ch {
+                None => Some(HopFailure::UnknownNextPeer),
+                Some(_) if !linked => Some(HopFailure::UnknownNextPeer),
+                Some(c) if c.local_msat - amount < reserve(c.capacity) * 1000 => Some(HopFailure::TemporaryChannelFailure),
+                Some(_) => None,
+            };
+            drop(db);
+            if let Some(why) = failure {
+                return refuse(i, why);
             }
         }
         let last = route.hops.len() as u32;
@@ -288,7 +294,14 @@ impl NodeRpc {
             keysend: records.contains_key(&KEYSEND_RECORD),
             custom_records: records.iter().map(|(k, v)| (*k, hex::encode(v))).collect(),
         };
-        let Some(accepted) = payee.receive(hash, arriving, self.height()) else { return Forwarded::Failed(HopFailure::IncorrectOrUnknownPaymentDetails, last) };
+        events.forwarded(last as usize);
+        let accepted = match payee.receive(hash, arriving, self.height()) {
+            Ok(accepted) => accepted,
+            Err(refusal) => {
+                events.failed(last as usize, Failed::Invoice(refusal));
+                return Forwarded::Failed(HopFailure::IncorrectOrUnknownPaymentDetails, last);
+            }
+        };
         for (i, hop) in route.hops.iter().enumerate() {
             move_htlc(nodes[i], nodes[i + 1], hop.chan_id, hop.amt_to_forward_msat + hop.fee_msat, hash, hop.expiry, Step::Add);
         }
@@ -298,10 +311,11 @@ impl NodeRpc {
         match accepted {
             Accepted::Settled { preimage } => {
                 settle_route(&nodes, route, hash, Step::Settle);
+                events.settled(&preimage);
                 // The parts that waited for this one settle with it.
                 let waiting = self.switchboard.held.lock().expect("held lock").remove(hash).unwrap_or_default();
                 for part in waiting {
-                    self.resolve_part(part, hash, Some(&preimage), HopFailure::IncorrectOrUnknownPaymentDetails);
+                    self.resolve_part(part, hash, Ok(&preimage));
                 }
                 Forwarded::Settled(preimage)
             }
@@ -313,12 +327,12 @@ impl NodeRpc {
     }
 
     /// The payee's side of an arriving HTLC: an invoice (or a keysend) accepts it, or not.
-    fn receive(&self, hash: &str, htlc: Arriving, height: u32) -> Option<Accepted> {
+    fn receive(&self, hash: &str, htlc: Arriving, height: u32) -> Result<Accepted, Refusal> {
         let mut db = self.channels();
         if let Some(preimage) = htlc.custom_records.get(&KEYSEND_RECORD) {
-            let preimage = hex::decode(preimage).ok()?;
+            let preimage = hex::decode(preimage).map_err(|_| Refusal::KeysendError)?;
             if sha256_hex(&preimage) != hash || db.invoices.get(hash).is_some() {
-                return None;
+                return Err(Refusal::KeysendError);
             }
             let keysend = Invoice {
                 memo: String::new(),
@@ -340,17 +354,20 @@ impl NodeRpc {
                 keysend: true,
                 htlcs: vec![],
             };
-            db.invoices.add(keysend).ok()?;
+            db.invoices.add(keysend).map_err(|_| Refusal::KeysendError)?;
         }
-        let (accepted, invoice) = db.invoices.accept(hash, htlc, height, now_ms()).ok()?;
+        let (accepted, invoice) = db.invoices.accept(hash, htlc, height, now_ms()).map_err(|e| match e {
+            InvoiceError::Refused(r) => r,
+            _ => Refusal::NotFound,
+        })?;
         drop(db);
         let _ = self.invoice_events.send(super::invoices::invoice_message(&invoice));
-        Some(accepted)
+        Ok(accepted)
     }
 
-    /// One waiting HTLC resolves: settled with the preimage, or failed back with `why`;
-    /// the HTLCs along its route follow, and its payer learns the outcome.
-    fn resolve_part(&self, part: Held, hash: &str, preimage: Option<&str>, why: HopFailure) {
+    /// One waiting HTLC resolves: settled with the preimage, or failed back by the payee's
+    /// invoice registry; the HTLCs along its route follow, and its payer learns the outcome.
+    fn resolve_part(&self, part: Held, hash: &str, outcome: Result<&str, Refusal>) {
         let Some(source) = self.switchboard.find(&part.source) else { return };
         let mut path: Vec<Arc<NodeRpc>> = vec![Arc::clone(&source)];
         for hop in &part.route.hops {
@@ -360,13 +377,22 @@ impl NodeRpc {
             }
         }
         let nodes: Vec<&NodeRpc> = path.iter().map(|n| n.as_ref()).collect();
-        settle_route(&nodes, &part.route, hash, if preimage.is_some() { Step::Settle } else { Step::Refund });
+        settle_route(&nodes, &part.route, hash, if outcome.is_ok() { Step::Settle } else { Step::Refund });
+        let events = Notifier { nodes: &nodes, route: &part.route, id: part.attempt_id };
         let last = part.route.hops.len() as u32;
-        source.update_payment(hash, |p| match preimage {
-            Some(pre) => p.settle(part.attempt_id, pre, now_ns()),
-            None => {
-                p.fail_attempt(part.attempt_id, why, last, now_ns());
-                p.fail(if why == HopFailure::MppTimeout { p.failure.unwrap_or(Failure::Error) } else { Failure::IncorrectPaymentDetails });
+        match outcome {
+            Ok(preimage) => events.settled(preimage),
+            Err(refusal) => events.failed(last as usize, Failed::Invoice(refusal)),
+        }
+        source.update_payment(hash, |p| match outcome {
+            Ok(preimage) => p.settle(part.attempt_id, preimage, now_ns()),
+            Err(Refusal::MppTimeout) => {
+                p.fail_attempt(part.attempt_id, HopFailure::MppTimeout, last, now_ns());
+                p.fail(p.failure.unwrap_or(Failure::Error));
+            }
+            Err(_) => {
+                p.fail_attempt(part.attempt_id, HopFailure::IncorrectOrUnknownPaymentDetails, last, now_ns());
+                p.fail(Failure::IncorrectPaymentDetails);
             }
         });
     }
@@ -377,7 +403,7 @@ impl NodeRpc {
         let Some(parts) = self.switchboard.held.lock().expect("held lock").remove(hash) else { return };
         let _switch = self.switchboard.switch.lock().expect("switch lock");
         for part in parts {
-            self.resolve_part(part, hash, preimage, HopFailure::IncorrectOrUnknownPaymentDetails);
+            self.resolve_part(part, hash, preimage.ok_or(Refusal::Canceled));
         }
     }
 
@@ -396,7 +422,7 @@ impl NodeRpc {
             gone
         };
         for part in parts {
-            self.resolve_part(part, hash, None, HopFailure::MppTimeout);
+            self.resolve_part(part, hash, Err(Refusal::MppTimeout));
         }
     }
 

@@ -103,6 +103,7 @@ impl Versioner for Services {
 impl Router for Services {
     type SendPaymentV2Stream = RpcStream<pb::Payment>;
     type TrackPaymentV2Stream = RpcStream<pb::Payment>;
+    type SubscribeHtlcEventsStream = RpcStream<rrpc::HtlcEvent>;
 
     async fn send_payment_v2(&self, req: Request<rrpc::SendPaymentRequest>) -> Result<Response<Self::SendPaymentV2Stream>, Status> {
         self.0.send_payment_v2(req.metadata(), req.get_ref().clone()).map(Response::new)
@@ -119,6 +120,10 @@ impl Router for Services {
 
     async fn build_route(&self, req: Request<rrpc::BuildRouteRequest>) -> Result<Response<rrpc::BuildRouteResponse>, Status> {
         self.0.build_route(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn subscribe_htlc_events(&self, req: Request<rrpc::SubscribeHtlcEventsRequest>) -> Result<Response<Self::SubscribeHtlcEventsStream>, Status> {
+        self.0.subscribe_htlc_events(req.metadata(), req.get_ref().clone()).map(Response::new)
     }
 }
 

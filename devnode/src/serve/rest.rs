@@ -78,6 +78,7 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("POST", "/v1/graph/routes/{pub_key}/{amt}", "lnrpc.Lightning.QueryRoutes"),
     ("POST", "/v2/router/send", "routerrpc.Router.SendPaymentV2"),
     ("GET", "/v2/router/track/{payment_hash}", "routerrpc.Router.TrackPaymentV2"),
+    ("GET", "/v2/router/htlcevents", "routerrpc.Router.SubscribeHtlcEvents"),
     ("POST", "/v2/router/route/send", "routerrpc.Router.SendToRouteV2"),
     ("POST", "/v2/router/route", "routerrpc.Router.BuildRoute"),
     ("POST", "/v2/invoices/hodl", "invoicesrpc.Invoices.AddHoldInvoice"),
@@ -363,6 +364,9 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
             let no_inflight = uri.query().is_some_and(|q| form_urlencoded(q).iter().any(|(k, v)| (k == "no_inflight_updates" || k == "noInflightUpdates") && v == "true"));
             let req = lnrpc::routerrpc::TrackPaymentRequest { payment_hash, no_inflight_updates: no_inflight };
             ndjson(rpc.track_payment_v2(&metadata(&h), req)).await
+        }))
+        .route("/v2/router/htlcevents", get(|State(rpc): State<Rpc>, h: HeaderMap| async move {
+            ndjson(rpc.subscribe_htlc_events(&metadata(&h), lnrpc::routerrpc::SubscribeHtlcEventsRequest {})).await
         }))
         .route("/v2/router/route/send", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
             match body(&b) { Ok(req) => reply(rpc.send_to_route_v2(metadata(&h), req).await), Err(e) => e }

@@ -118,10 +118,48 @@ pub enum InvoiceError {
     StillOpen,
     #[error("preimage does not match")]
     PreimageMismatch,
-    /// The refusals of an arriving HTLC (lnd fails it back as "incorrect or unknown
-    /// payment details"; these never reach an RPC caller as text).
-    #[error("htlc refused: {0}")]
-    Refused(&'static str),
+    /// An arriving HTLC refused (failed back to its payer, never an RPC error).
+    #[error("{}", .0.words())]
+    Refused(Refusal),
+}
+
+/// Why the invoice registry refuses or fails back an HTLC (lnd's `FailResolutionResult`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    NotFound,
+    AlreadyCanceled,
+    AlreadySettled,
+    AmountTooLow,
+    ExpiryTooSoon,
+    Canceled,
+    NotOpen,
+    MppTimeout,
+    AddressMismatch,
+    SetTotalMismatch,
+    SetTotalTooLow,
+    KeysendError,
+    MppInProgress,
+}
+
+impl Refusal {
+    /// lnd's `FailureString()`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Refusal::NotFound => "invoice not found",
+            Refusal::AlreadyCanceled => "invoice already canceled",
+            Refusal::AlreadySettled => "invoice already settled",
+            Refusal::AmountTooLow => "amount too low",
+            Refusal::ExpiryTooSoon => "expiry too soon",
+            Refusal::Canceled => "canceled",
+            Refusal::NotOpen => "invoice no longer open",
+            Refusal::MppTimeout => "mpp timeout",
+            Refusal::AddressMismatch => "payment address mismatch",
+            Refusal::SetTotalMismatch => "htlc total amt doesn't match set total",
+            Refusal::SetTotalTooLow => "set total too low for invoice",
+            Refusal::KeysendError => "invalid keysend parameters",
+            Refusal::MppInProgress => "mpp reception in progress",
+        }
+    }
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -180,47 +218,50 @@ impl InvoiceDb {
     /// the set completes when the parts reach the total. Without one (keysend): the amount
     /// must cover the invoice, and an invoice requiring a payment address refuses it.
     pub fn accept(&mut self, hash: &str, htlc: Arriving, height: u32, now_ms: i64) -> Result<(Accepted, Invoice), InvoiceError> {
-        let inv = self.get_mut(hash)?;
         let refuse = |why| Err(InvoiceError::Refused(why));
+        let Ok(inv) = self.get_mut(hash) else { return refuse(Refusal::NotFound) };
         let total = match htlc.mpp {
             Some((addr, total)) => {
                 if inv.state != State::Open {
-                    return refuse("invoice not open");
+                    return refuse(Refusal::NotOpen);
                 }
                 if hex::encode(addr) != inv.payment_addr {
-                    return refuse("payment address mismatch");
+                    return refuse(Refusal::AddressMismatch);
                 }
                 if total == 0 || total < inv.value_msat {
-                    return refuse("htlc set total too low");
+                    return refuse(Refusal::SetTotalTooLow);
                 }
                 if inv.accepted().any(|h| h.mpp_total_msat != total) {
-                    return refuse("htlc set total mismatch");
+                    return refuse(Refusal::SetTotalMismatch);
                 }
                 total
             }
             None => {
                 match inv.state {
-                    State::Canceled => return Err(InvoiceError::AlreadyCanceled),
-                    State::Settled | State::Accepted => return Err(InvoiceError::AlreadySettled),
+                    State::Canceled => return refuse(Refusal::AlreadyCanceled),
+                    State::Settled | State::Accepted => return refuse(Refusal::AlreadySettled),
                     State::Open => {}
                 }
                 if htlc.amount_msat < inv.value_msat {
-                    return refuse("amount too low");
+                    return refuse(Refusal::AmountTooLow);
                 }
+                // Invoices require a payment address; only a keysend may come without one.
                 if !htlc.keysend {
-                    return refuse("payment address required");
+                    return refuse(Refusal::AddressMismatch);
                 }
                 if inv.accepted().any(|h| h.mpp_total_msat > 0) {
-                    return refuse("mpp in progress");
+                    return refuse(Refusal::MppInProgress);
                 }
                 htlc.amount_msat
             }
         };
+        // lnd's expiry watcher cancels an invoice once it expires; until it has, an HTLC
+        // arriving late meets an invoice that is no longer open to it.
         if inv.created + inv.expiry < now_ms / 1000 {
-            return refuse("invoice expired");
+            return refuse(Refusal::NotOpen);
         }
         if (htlc.expiry_height as u64) < height as u64 + inv.cltv_expiry {
-            return refuse("expiry too soon");
+            return refuse(Refusal::ExpiryTooSoon);
         }
         inv.htlcs.push(InvoiceHtlc {
             chan_id: htlc.chan_id,
@@ -378,7 +419,7 @@ mod tests {
         assert_eq!((inv.state, inv.paid_msat), (State::Settled, 100_000));
         assert!(inv.htlcs.iter().all(|h| h.state == HtlcState::Settled && h.resolved_ms == NOW_MS + 5));
         let late = db.accept(&hash(), part(3, 1_000, 100_000), 100, NOW_MS);
-        assert_eq!(late.unwrap_err(), InvoiceError::Refused("invoice not open"));
+        assert_eq!(late.unwrap_err(), InvoiceError::Refused(Refusal::NotOpen));
     }
 
     #[test]
@@ -395,13 +436,13 @@ mod tests {
     fn parts_that_disagree_are_refused() {
         let mut db = db(100_000, false);
         let refused = |db: &mut InvoiceDb, htlc| db.accept(&hash(), htlc, 100, NOW_MS).unwrap_err();
-        assert_eq!(refused(&mut db, part(1, 100_000, 90_000)), InvoiceError::Refused("htlc set total too low"));
-        assert_eq!(refused(&mut db, Arriving { mpp: Some(([8; 32], 100_000)), ..part(1, 100_000, 0) }), InvoiceError::Refused("payment address mismatch"));
-        assert_eq!(refused(&mut db, Arriving { expiry_height: 139, ..part(1, 100_000, 100_000) }), InvoiceError::Refused("expiry too soon"));
-        assert_eq!(refused(&mut db, Arriving { mpp: None, ..part(1, 100_000, 0) }), InvoiceError::Refused("payment address required"));
+        assert_eq!(refused(&mut db, part(1, 100_000, 90_000)), InvoiceError::Refused(Refusal::SetTotalTooLow));
+        assert_eq!(refused(&mut db, Arriving { mpp: Some(([8; 32], 100_000)), ..part(1, 100_000, 0) }), InvoiceError::Refused(Refusal::AddressMismatch));
+        assert_eq!(refused(&mut db, Arriving { expiry_height: 139, ..part(1, 100_000, 100_000) }), InvoiceError::Refused(Refusal::ExpiryTooSoon));
+        assert_eq!(refused(&mut db, Arriving { mpp: None, ..part(1, 100_000, 0) }), InvoiceError::Refused(Refusal::AddressMismatch));
         db.accept(&hash(), part(1, 40_000, 100_000), 100, NOW_MS).unwrap();
-        assert_eq!(refused(&mut db, part(2, 60_000, 120_000)), InvoiceError::Refused("htlc set total mismatch"));
-        assert_eq!(refused(&mut db, Arriving { mpp: None, keysend: true, ..part(2, 100_000, 0) }), InvoiceError::Refused("mpp in progress"));
+        assert_eq!(refused(&mut db, part(2, 60_000, 120_000)), InvoiceError::Refused(Refusal::SetTotalMismatch));
+        assert_eq!(refused(&mut db, Arriving { mpp: None, keysend: true, ..part(2, 100_000, 0) }), InvoiceError::Refused(Refusal::MppInProgress));
     }
 
     #[test]

@@ -49,6 +49,43 @@ impl Rest {
     }
 }
 
+/// A server stream read as it comes, one JSON value per line.
+pub struct Lines(tokio::io::BufReader<tokio::net::TcpStream>);
+
+impl Lines {
+    /// The next message, waiting at most 5 s for it.
+    pub async fn next(&mut self) -> Value {
+        use tokio::io::AsyncBufReadExt;
+        let mut line = String::new();
+        while line.trim().is_empty() {
+            line.clear();
+            let read = tokio::time::timeout(Duration::from_secs(5), self.0.read_line(&mut line)).await.expect("a message within 5 s").unwrap();
+            assert!(read > 0, "the stream ended");
+        }
+        serde_json::from_str(&line).unwrap()
+    }
+}
+
+impl Rest {
+    /// Opens a server stream (HTTP/1.0, so lines arrive unchunked) and reads past the
+    /// headers.
+    pub async fn open_stream(&self, path: &str) -> Lines {
+        use tokio::io::AsyncBufReadExt;
+        let mut s = tokio::net::TcpStream::connect(&self.addr).await.unwrap();
+        let req = format!("GET {path} HTTP/1.0\r\nHost: x\r\nGrpc-Metadata-macaroon: {}\r\n\r\n", self.macaroon);
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut reader = tokio::io::BufReader::new(s);
+        let mut line = String::new();
+        reader.read_line(&mut line).await.unwrap();
+        assert!(line.contains(" 200 "), "{path}: {line}");
+        while line != "\r\n" {
+            line.clear();
+            reader.read_line(&mut line).await.unwrap();
+        }
+        Lines(reader)
+    }
+}
+
 /// A network with these nodes running, REST without TLS, wallets created.
 pub async fn network(names: &[&str]) -> (Network, tempfile::TempDir, Vec<Rest>) {
     let dir = tempfile::tempdir().unwrap();
