@@ -1,5 +1,7 @@
 //! Values as people read them.
 
+pub mod htlc;
+
 /// 1234567 → "1,234,567".
 pub fn count(n: u64) -> String {
     let digits = n.to_string();

@@ -229,6 +229,10 @@ impl GrpcWeb {
         self.stream(req, |c, r| async move { RouterClient::new(c).send_payment_v2(r).await })
     }
 
+    pub fn subscribe_htlc_events(&self) -> LndStream<rrpc::HtlcEvent> {
+        self.stream(rrpc::SubscribeHtlcEventsRequest {}, |c, r| async move { RouterClient::new(c).subscribe_htlc_events(r).await })
+    }
+
     pub fn track_payment_v2(&self, req: rrpc::TrackPaymentRequest) -> LndStream<pb::Payment> {
         self.stream(req, |c, r| async move { RouterClient::new(c).track_payment_v2(r).await })
     }

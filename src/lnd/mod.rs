@@ -300,6 +300,15 @@ mod client {
             }
         }
 
+        /// Every HTLC this node sends, forwards or receives, as it happens (the router's
+        /// notifier: forwards, settles, failures with lnd's reasons).
+        pub fn subscribe_htlc_events(&self) -> LndStream<lnrpc::routerrpc::HtlcEvent> {
+            match &self.wire {
+                Wire::Rest(r) => r.stream(routes::subscribe_htlc_events()),
+                Wire::GrpcWeb(g) => g.subscribe_htlc_events(),
+            }
+        }
+
         /// The funding flow as it happens: pending (funding published), then open. A node that
         /// does not stream it (an older lnd's REST, a partial proxy) is asked with
         /// OpenChannelSync, and the open is then seen on the channel events stream.

@@ -1,27 +1,34 @@
 //! Routing fees: what forwarding earned (lnd's fee report), each channel's policy with an
-//! editor (UpdateChannelPolicy for one channel or all), and the forwarding history.
+//! editor (UpdateChannelPolicy for one channel or all), HTLCs as they happen (the router's
+//! HTLC events: forwards, and what was refused and why), and the forwarding history.
 
 use std::time::Duration;
 
 use leptos::prelude::*;
 
 use crate::components::{ErrorView, ListCard};
+use crate::format::htlc::{Activity, HtlcLog, What};
 use crate::format::{amount, middle_ellipsis, short_channel_id};
 use crate::input::fees::{Policy, check_policy, fee_msat};
 use crate::lnd::{LndError, pb};
-use crate::state::{Prefs, Session, refresh_on};
+use crate::state::{Prefs, Session, refresh_on, reopening, spawn_scoped};
 
 const ALL: &str = "all";
-/// Forwards are not streamed by lnd's main service; the list is asked again this often.
+/// The forwarding history is asked again after every forward the HTLC stream reports, and
+/// this often besides (for a node whose router is not reachable, e.g. behind a proxy
+/// forwarding only lnd's main service).
 const FORWARDS_EVERY: Duration = Duration::from_secs(30);
+/// How many recent HTLC events the page keeps.
+const ACTIVITY_KEPT: usize = 50;
 
 #[component]
 pub fn FeesPage() -> impl IntoView {
     let session = Session::get();
     let changed = RwSignal::new(0u32);
     let channel_events = refresh_on(|lnd| lnd.subscribe_channel_events());
+    let forwarded = RwSignal::new(0u32);
     let report = LocalResource::new(move || {
-        (changed.track(), channel_events.track());
+        (changed.track(), channel_events.track(), forwarded.track());
         let lnd = session.lnd.get();
         async move { lnd.ok_or(LndError::Disconnected)?.fee_report().await }
     });
@@ -30,7 +37,7 @@ pub fn FeesPage() -> impl IntoView {
         on_cleanup(move || handle.clear());
     }
     let forwards = LocalResource::new(move || {
-        (ticks.track(), changed.track());
+        (ticks.track(), changed.track(), forwarded.track());
         let lnd = session.lnd.get();
         async move {
             let mut events = lnd.ok_or(LndError::Disconnected)?.forwarding_history(0, 10_000).await?.forwarding_events;
@@ -41,6 +48,7 @@ pub fn FeesPage() -> impl IntoView {
     view! {
         <EarnedCard report=report/>
         <PolicyCard report=report changed=changed/>
+        <ActivityCard forwarded=forwarded/>
         <ListCard title="Forwarded payments" empty="Nothing forwarded yet." id="forwards" class="rows forwards" items=forwards
             row=|f: pb::ForwardingEvent| view! { <ForwardRow event=f/> }/>
     }
@@ -176,6 +184,47 @@ fn PolicyCard(report: LocalResource<Result<pb::FeeReportResponse, LndError>>, ch
                 Ok(p) => view! { <p class="progress" id="policy-result">{format!("Updated: {} msat + {} ppm, {} blocks", p.base_fee_msat, p.fee_rate_ppm, p.time_lock_delta)}</p> }.into_any(),
                 Err(e) => view! { <ErrorView error=e/> }.into_any(),
             })}
+        </section>
+    }
+}
+
+/// HTLCs as the node reports them, newest first, while the page is open.
+#[component]
+fn ActivityCard(forwarded: RwSignal<u32>) -> impl IntoView {
+    let session = Session::get();
+    let unit = Prefs::get().unit;
+    let seen: RwSignal<Vec<Activity>> = RwSignal::new(Vec::new());
+    Effect::new(move |_| {
+        let Some(lnd) = session.lnd.get() else { return };
+        let mut log = HtlcLog::default();
+        spawn_scoped(reopening(
+            move || Some(lnd.subscribe_htlc_events()),
+            move |event| {
+                let Some(activity) = log.read(&event) else { return };
+                if activity.what == What::Forwarded {
+                    forwarded.update(|n| *n += 1);
+                }
+                seen.update(|list| {
+                    list.insert(0, activity);
+                    list.truncate(ACTIVITY_KEPT);
+                });
+            },
+        ));
+    });
+    view! {
+        <section class="card">
+            <h2>"HTLCs as they happen"</h2>
+            <Show when=move || !seen.with(Vec::is_empty)
+                fallback=|| view! { <p class="muted">"Nothing since this page opened. Forwards, payments and refused HTLCs (with lnd's reason) appear here as they happen."</p> }>
+                <ul class="rows activity" id="htlc-activity">
+                    <For each=move || seen.get() key=|a| (a.at_ns, a.chan_in, a.chan_out, a.reason.clone()) let:a>
+                        <li class=if a.what == What::Refused || a.what == What::FailedOnward { "failed" } else { "" }>
+                            <span>{let a = a.clone(); move || a.words(unit.get())}</span>
+                            <span class="muted small">{crate::format::ago((a.at_ns / 1_000_000_000) as i64, crate::state::now())}</span>
+                        </li>
+                    </For>
+                </ul>
+            </Show>
         </section>
     }
 }

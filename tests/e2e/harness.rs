@@ -334,10 +334,19 @@ impl Harness {
 
     /// Laptop and phone screenshots under target/e2e-screenshots, for people to look at.
     pub async fn screenshots(&self, name: &str) {
+        self.screenshots_at(name, None).await;
+    }
+
+    /// Screenshots with the element matching `css` scrolled into the middle of the window.
+    pub async fn screenshots_at(&self, name: &str, css: Option<&str>) {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
         let _ = std::fs::create_dir_all(&dir);
         for (size, (w, h)) in [("laptop", (1280, 900)), ("phone", (390, 844))] {
             let _ = self.client.set_window_size(w, h).await;
+            if let Some(css) = css {
+                let arg = serde_json::to_value(self.find(css).await).expect("element reference");
+                let _ = self.client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg]).await;
+            }
             tokio::time::sleep(Duration::from_millis(300)).await;
             if let Ok(png) = self.client.screenshot().await {
                 let _ = std::fs::write(dir.join(format!("{name}-{}-{size}.png", self.label)), png);

@@ -421,7 +421,7 @@ async fn payment_in_parts(via: Via) {
     h.wait_text("#payment-parts", "Paid in 2 parts").await;
     h.wait_text("#payment-progress .attempts", "75,000 sat · Attempt 1 over 1 hop: succeeded").await;
     h.wait_text("#payments li[data-status=paid]", "2 parts").await;
-    h.screenshots("payment-in-parts").await;
+    h.screenshots_at("payment-in-parts", Some("#payment-progress")).await;
 
     // About 20,500 sat left in each channel: 30,000 fits only in two parts.
     let another = h.network.add_invoice("bob", 30_000, "one part only").await.expect("bob's invoice");
@@ -630,7 +630,7 @@ async fn fees_and_forwarding(via: Via) {
     h.start_peer_node("bob").await;
     h.network.fund_node("bob", 2_000_000, 1).await.expect("fund bob");
     h.start_peer_node("carol").await;
-    h.network.open_channel("bob", "alice", 1_000_000, 0).await.expect("bob → alice");
+    h.network.open_channel("bob", "alice", 1_500_000, 0).await.expect("bob → alice");
     h.network.open_channel("alice", "carol", 1_000_000, 0).await.expect("alice → carol");
     let invoice = h.network.add_invoice("carol", 100_000, "through alice").await.expect("carol's invoice");
     assert_eq!(h.network.pay("bob", &invoice).await.expect("bob pays"), "");
@@ -649,7 +649,20 @@ async fn fees_and_forwarding(via: Via) {
     h.click("button[name=update-policy]").await;
     h.wait_text("#policy-result", "Updated: 2000 msat + 500 ppm, 40 blocks").await;
     h.wait_text("#channel-fees li", "2000 msat + 500 ppm").await;
+
+    // Forwards while the page is open: each shows at once (the HTLC stream), the history
+    // and earnings follow it; one alice cannot carry is refused, with lnd's reason.
+    let invoice = h.network.add_invoice("carol", 50_000, "live").await.expect("carol's invoice");
+    assert_eq!(h.network.pay("bob", &invoice).await.expect("bob pays"), "");
+    h.wait_text("#htlc-activity li", "Forwarded 50,000 sat").await;
+    h.wait_text("#htlc-activity li", "earned 27 sat").await;
+    h.wait_text("#forwards li", "fee 27 sat").await;
+    let too_big = h.network.add_invoice("carol", 900_000, "too big for alice").await.expect("carol's invoice");
+    assert_eq!(h.network.pay("bob", &too_big).await.expect("bob tries"), "no_route");
+    h.wait_text("#htlc-activity li.failed", "Refused to forward 900,000 sat").await;
+    h.wait_text("#htlc-activity li.failed", "insufficient bandwidth to route htlc").await;
     h.screenshots("fees").await;
+    h.screenshots_at("htlc-activity", Some("#htlc-activity")).await;
     h.finish().await;
 }
 

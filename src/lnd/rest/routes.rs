@@ -226,6 +226,10 @@ pub fn track_payment_v2(hash: &[u8]) -> Call {
     Call::get(format!("/v2/router/track/{}", gateway_bytes(hash)))
 }
 
+pub fn subscribe_htlc_events() -> Call {
+    Call::get("/v2/router/htlcevents")
+}
+
 pub fn send_to_route_v2(req: &rrpc::SendToRouteRequest) -> Call {
     Call::post("/v2/router/route/send", req)
 }
@@ -341,6 +345,7 @@ mod tests {
             ("lnrpc.Lightning.PendingChannels", pending_channels()),
             ("lnrpc.Lightning.ClosedChannels", closed_channels()),
             ("lnrpc.Lightning.SubscribeChannelEvents", subscribe_channel_events()),
+            ("routerrpc.Router.SubscribeHtlcEvents", subscribe_htlc_events()),
             ("lnrpc.Lightning.OpenChannel", open_channel(&Default::default())),
             ("lnrpc.Lightning.OpenChannelSync", open_channel_sync(&Default::default())),
             ("lnrpc.Lightning.FeeReport", fee_report()),
