@@ -95,6 +95,18 @@ async fn macaroon_root_key_ids_as_lnd() {
     let (_network, _dir, nodes) = common::network(&["alice"]).await;
     let alice = &nodes[0];
     assert_eq!(alice.get("/v1/macaroon/ids").await["root_key_ids"], json!(["0"]));
+    let help = "supported actions are [read write generate], supported entities are [onchain offchain address message peers info invoices signer macaroon uri]";
+    for (perms, words) in [
+        (json!([]), format!("permission list cannot be empty. specify at least one action/entity pair. {help}")),
+        (json!([{"entity": "wallet", "action": "read"}]), format!("invalid permission entity. {help}")),
+        (json!([{"entity": "info", "action": "delete"}]), format!("invalid permission action. {help}")),
+        (json!([{"entity": "uri", "action": "/lnrpc.Lightning/NoSuchMethod"}]), "invalid permission action, must be an existing URI in the format /package.Service/MethodName".to_string()),
+    ] {
+        let (status, v) = alice.call("POST", "/v1/macaroon", Some(json!({"permissions": perms}))).await;
+        assert_eq!((status, v["message"].as_str()), (500, Some(words.as_str())));
+    }
+    let (status, by_uri) = alice.call("POST", "/v1/macaroon", Some(json!({"permissions": [{"entity": "uri", "action": "/lnrpc.Lightning/GetInfo"}]}))).await;
+    assert_eq!(status, 200, "{by_uri}");
     let baked = alice.call("POST", "/v1/macaroon", Some(json!({"root_key_id": "5", "permissions": [{"entity": "info", "action": "read"}]}))).await.1;
     let limited = Rest { addr: alice.addr.clone(), macaroon: baked["macaroon"].as_str().unwrap().to_string() };
     assert_eq!(limited.call("GET", "/v1/getinfo", None).await.0, 200);

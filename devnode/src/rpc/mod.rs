@@ -123,6 +123,29 @@ pub const ALL: &[&Rpc] = &[
     &FORWARDING_HISTORY, &LIST_MACAROON_IDS, &DELETE_MACAROON_ID, &EXPORT_CHANNEL_BACKUP, &EXPORT_ALL_CHANNEL_BACKUPS, &VERIFY_CHAN_BACKUP, &RESTORE_CHANNEL_BACKUPS, &SUBSCRIBE_CHANNEL_BACKUPS,
 ];
 
+/// BakeMacaroon's checks of the permissions asked for, in lnd's words: known entities and
+/// actions, or the "uri" entity naming a method lnd serves.
+fn check_permissions(perms: &[(String, String)]) -> Result<(), Status> {
+    use crate::sim::macaroons::{ACTIONS, ENTITIES};
+    let help = format!("supported actions are [{}], supported entities are [{}]", ACTIONS.join(" "), ENTITIES.join(" "));
+    if perms.is_empty() {
+        return Err(Status::unknown(format!("permission list cannot be empty. specify at least one action/entity pair. {help}")));
+    }
+    for (entity, action) in perms {
+        if !ENTITIES.contains(&entity.as_str()) {
+            return Err(Status::unknown(format!("invalid permission entity. {help}")));
+        }
+        if entity == "uri" {
+            if !ALL.iter().any(|rpc| rpc.name == action) {
+                return Err(Status::unknown("invalid permission action, must be an existing URI in the format /package.Service/MethodName"));
+            }
+        } else if !ACTIONS.contains(&action.as_str()) {
+            return Err(Status::unknown(format!("invalid permission action. {help}")));
+        }
+    }
+    Ok(())
+}
+
 /// Which lnd release a node answers as.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LndVersion {
@@ -446,6 +469,9 @@ impl NodeRpc {
     pub fn bake_macaroon(&self, md: &MetadataMap, req: pb::BakeMacaroonRequest) -> Result<pb::BakeMacaroonResponse, Status> {
         self.authorize(md, &BAKE_MACAROON)?;
         let perms: Vec<(String, String)> = req.permissions.into_iter().map(|p| (p.entity, p.action)).collect();
+        if !req.allow_external_permissions {
+            check_permissions(&perms)?;
+        }
         let mut rng = self.rng.lock().expect("rng lock");
         let mut node = self.node();
         let mac = node.bake_macaroon(&perms, req.root_key_id, &mut *rng).map_err(status)?;
