@@ -5,6 +5,11 @@
 
 mod common;
 
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 use common::Rest;
 use serde_json::{Value, json};
 
@@ -110,6 +115,22 @@ async fn macaroon_root_key_ids_as_lnd() {
     let baked = alice.call("POST", "/v1/macaroon", Some(json!({"root_key_id": "5", "permissions": [{"entity": "info", "action": "read"}]}))).await.1;
     let limited = Rest { addr: alice.addr.clone(), macaroon: baked["macaroon"].as_str().unwrap().to_string() };
     assert_eq!(limited.call("GET", "/v1/getinfo", None).await.0, 200);
+
+    // What each method needs, and whether a macaroon would pass (asked by proxies in front
+    // of lnd): refusals are lnd's InvalidArgument (HTTP 400) with the reason.
+    let perms = alice.get("/v1/macaroon/permissions").await;
+    assert_eq!(perms["method_permissions"]["/lnrpc.Lightning/GetInfo"]["permissions"], json!([{"entity": "info", "action": "read"}]));
+    assert_eq!(perms["method_permissions"]["/routerrpc.Router/SendPaymentV2"]["permissions"], json!([{"entity": "offchain", "action": "write"}]));
+    let mac_bytes = b64(&hex::decode(&limited.macaroon).unwrap());
+    let check = |perms: Value, method: &str, defaults: bool| {
+        json!({"macaroon": mac_bytes, "permissions": perms, "fullMethod": method, "check_default_perms_from_full_method": defaults})
+    };
+    let (status, ok) = alice.call("POST", "/v1/macaroon/checkpermissions", Some(check(json!([{"entity": "info", "action": "read"}]), "/lnrpc.Lightning/GetInfo", false))).await;
+    assert_eq!((status, ok["valid"].as_bool()), (200, Some(true)));
+    let (status, no) = alice.call("POST", "/v1/macaroon/checkpermissions", Some(check(json!([{"entity": "onchain", "action": "read"}]), "/lnrpc.Lightning/WalletBalance", false))).await;
+    assert_eq!((status, no["message"].as_str(), no["code"].as_i64()), (400, Some("permission denied"), Some(3)));
+    let (status, no) = alice.call("POST", "/v1/macaroon/checkpermissions", Some(check(json!([]), "/lnrpc.Lightning/WalletBalance", true))).await;
+    assert_eq!((status, no["message"].as_str()), (400, Some("permission denied")), "the method's own permissions");
     assert_eq!(alice.get("/v1/macaroon/ids").await["root_key_ids"], json!(["0", "5"]));
     assert_eq!(alice.call("DELETE", "/v1/macaroon/5", None).await.1["deleted"], true);
     assert_eq!(alice.call("DELETE", "/v1/macaroon/5", None).await.1["deleted"], false);

@@ -15,7 +15,7 @@ const {
   openChannel, unauthenticatedLndGrpc,
   createChainAddress, createSeed, createWallet, getChainBalance, getChainTransactions,
   getUtxos, getWalletInfo, grantAccess, getWalletStatus, getWalletVersion, sendToChainAddress, signMessage, unlockWallet,
-  verifyMessage,
+  getMethods, verifyAccess, verifyMessage,
 } = lightning;
 
 function env(name) {
@@ -90,6 +90,11 @@ test('a new wallet: status, seed, creation, then wallet info', async () => {
   const limited = authenticatedLndGrpc({cert, macaroon: granted.macaroon, socket}).lnd;
   assert.equal((await getWalletInfo({lnd: limited})).public_key, info.public_key);
   await assert.rejects(getChainBalance({lnd: limited}), (err) => /permission denied/.test(JSON.stringify(err)));
+  // The node says what each method needs, and whether a macaroon would pass.
+  const {methods} = await getMethods({lnd: authed});
+  assert.deepEqual(methods.find((m) => m.endpoint === '/lnrpc.Lightning/GetInfo').permissions, ['info:read']);
+  assert.equal((await verifyAccess({lnd: authed, macaroon: granted.macaroon, permissions: ['info:read']})).is_valid, true);
+  assert.equal((await verifyAccess({lnd: authed, macaroon: granted.macaroon, permissions: ['onchain:read']})).is_valid, false);
 
   await assert.rejects(createSeed({lnd}), 'the unlocker is gone once the wallet runs');
 });

@@ -103,6 +103,8 @@ pub const UPDATE_CHANNEL_POLICY: Rpc = Rpc { name: "/lnrpc.Lightning/UpdateChann
 pub const FEE_REPORT: Rpc = Rpc { name: "/lnrpc.Lightning/FeeReport", group: RpcGroup::Main, perms: &[("offchain", "read")] };
 pub const FORWARDING_HISTORY: Rpc = Rpc { name: "/lnrpc.Lightning/ForwardingHistory", group: RpcGroup::Main, perms: &[("offchain", "read")] };
 pub const LIST_MACAROON_IDS: Rpc = Rpc { name: "/lnrpc.Lightning/ListMacaroonIDs", group: RpcGroup::Main, perms: &[("macaroon", "read")] };
+pub const LIST_PERMISSIONS: Rpc = Rpc { name: "/lnrpc.Lightning/ListPermissions", group: RpcGroup::Main, perms: &[("info", "read")] };
+pub const CHECK_MACAROON_PERMISSIONS: Rpc = Rpc { name: "/lnrpc.Lightning/CheckMacaroonPermissions", group: RpcGroup::Main, perms: &[("macaroon", "read")] };
 pub const DELETE_MACAROON_ID: Rpc = Rpc { name: "/lnrpc.Lightning/DeleteMacaroonID", group: RpcGroup::Main, perms: &[("macaroon", "write")] };
 pub const GET_NODE_INFO: Rpc = Rpc { name: "/lnrpc.Lightning/GetNodeInfo", group: RpcGroup::Main, perms: &[("info", "read")] };
 pub const SIGN_MESSAGE: Rpc = Rpc { name: "/lnrpc.Lightning/SignMessage", group: RpcGroup::Main, perms: &[("message", "write")] };
@@ -120,7 +122,7 @@ pub const ALL: &[&Rpc] = &[
     &SEND_PAYMENT_SYNC, &SEND_TO_ROUTE_SYNC, &QUERY_ROUTES, &SEND_PAYMENT_V2, &TRACK_PAYMENT_V2, &SEND_TO_ROUTE_V2, &BUILD_ROUTE, &SUBSCRIBE_HTLC_EVENTS,
     &ADD_HOLD_INVOICE, &SETTLE_INVOICE, &CANCEL_INVOICE, &SUBSCRIBE_SINGLE_INVOICE, &LOOKUP_INVOICE_V2,
     &GET_NODE_INFO, &DESCRIBE_GRAPH, &GET_CHAN_INFO, &GET_NETWORK_INFO, &SUBSCRIBE_CHANNEL_GRAPH, &UPDATE_CHANNEL_POLICY, &FEE_REPORT,
-    &FORWARDING_HISTORY, &LIST_MACAROON_IDS, &DELETE_MACAROON_ID, &EXPORT_CHANNEL_BACKUP, &EXPORT_ALL_CHANNEL_BACKUPS, &VERIFY_CHAN_BACKUP, &RESTORE_CHANNEL_BACKUPS, &SUBSCRIBE_CHANNEL_BACKUPS,
+    &FORWARDING_HISTORY, &LIST_MACAROON_IDS, &DELETE_MACAROON_ID, &LIST_PERMISSIONS, &CHECK_MACAROON_PERMISSIONS, &EXPORT_CHANNEL_BACKUP, &EXPORT_ALL_CHANNEL_BACKUPS, &VERIFY_CHAN_BACKUP, &RESTORE_CHANNEL_BACKUPS, &SUBSCRIBE_CHANNEL_BACKUPS,
 ];
 
 /// BakeMacaroon's checks of the permissions asked for, in lnd's words: known entities and
@@ -477,6 +479,30 @@ impl NodeRpc {
         let mac = node.bake_macaroon(&perms, req.root_key_id, &mut *rng).map_err(status)?;
         self.dir.save_root_key_ids(&node.root_key_ids).map_err(io_status)?;
         Ok(pb::BakeMacaroonResponse { macaroon: hex::encode(mac) })
+    }
+
+    /// Every method this node serves and the permissions a macaroon needs for it.
+    pub fn list_permissions(&self, md: &MetadataMap, _req: pb::ListPermissionsRequest) -> Result<pb::ListPermissionsResponse, Status> {
+        self.authorize(md, &LIST_PERMISSIONS)?;
+        let list = |perms: &[Permission]| pb::MacaroonPermissionList {
+            permissions: perms.iter().map(|(entity, action)| pb::MacaroonPermission { entity: entity.to_string(), action: action.to_string() }).collect(),
+        };
+        let method_permissions = ALL.iter().filter(|rpc| rpc.group == RpcGroup::Main && self.serves(rpc.name).is_ok()).map(|rpc| (rpc.name.to_string(), list(rpc.perms))).collect();
+        Ok(pb::ListPermissionsResponse { method_permissions })
+    }
+
+    /// Whether a macaroon (its signature, caveats and permissions) would be accepted, as a
+    /// proxy in front of lnd asks; a refusal is lnd's InvalidArgument with the reason.
+    pub fn check_macaroon_permissions(&self, md: &MetadataMap, req: pb::CheckMacPermRequest) -> Result<pb::CheckMacPermResponse, Status> {
+        self.authorize(md, &CHECK_MACAROON_PERMISSIONS)?;
+        let asked: Vec<(&str, &str)> = if req.check_default_perms_from_full_method {
+            let rpc = ALL.iter().find(|r| r.name == req.full_method).ok_or_else(|| Status::invalid_argument(format!("no permissions found for method {}", req.full_method)))?;
+            rpc.perms.to_vec()
+        } else {
+            req.permissions.iter().map(|p| (p.entity.as_str(), p.action.as_str())).collect()
+        };
+        self.node().check_macaroon(&[&hex::encode(&req.macaroon)], &asked, &req.full_method, now()).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        Ok(pb::CheckMacPermResponse { valid: true })
     }
 
     pub fn list_macaroon_ids(&self, md: &MetadataMap, _req: pb::ListMacaroonIDsRequest) -> Result<pb::ListMacaroonIDsResponse, Status> {

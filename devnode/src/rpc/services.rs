@@ -348,6 +348,14 @@ impl Lightning for Services {
         self.0.bake_macaroon(req.metadata(), req.get_ref().clone()).map(Response::new)
     }
 
+    async fn list_permissions(&self, req: Request<pb::ListPermissionsRequest>) -> Result<Response<pb::ListPermissionsResponse>, Status> {
+        self.0.list_permissions(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
+    async fn check_macaroon_permissions(&self, req: Request<pb::CheckMacPermRequest>) -> Result<Response<pb::CheckMacPermResponse>, Status> {
+        self.0.check_macaroon_permissions(req.metadata(), req.get_ref().clone()).map(Response::new)
+    }
+
     async fn connect_peer(&self, req: Request<pb::ConnectPeerRequest>) -> Result<Response<pb::ConnectPeerResponse>, Status> {
         self.0.connect_peer(req.metadata(), req.get_ref().clone()).map(Response::new)
     }

@@ -73,6 +73,8 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/v1/fees", "lnrpc.Lightning.FeeReport"),
     ("POST", "/v1/switch", "lnrpc.Lightning.ForwardingHistory"),
     ("GET", "/v1/macaroon/ids", "lnrpc.Lightning.ListMacaroonIDs"),
+    ("GET", "/v1/macaroon/permissions", "lnrpc.Lightning.ListPermissions"),
+    ("POST", "/v1/macaroon/checkpermissions", "lnrpc.Lightning.CheckMacaroonPermissions"),
     ("DELETE", "/v1/macaroon/{root_key_id}", "lnrpc.Lightning.DeleteMacaroonID"),
     ("GET", "/v1/graph/routes/{pub_key}/{amt}", "lnrpc.Lightning.QueryRoutes"),
     ("POST", "/v1/graph/routes/{pub_key}/{amt}", "lnrpc.Lightning.QueryRoutes"),
@@ -348,6 +350,8 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
         .route("/v1/fees", get_query(&[], NodeRpc::fee_report))
         .route("/v1/switch", post_body(NodeRpc::forwarding_history))
         .route("/v1/macaroon/ids", get_query(&[], NodeRpc::list_macaroon_ids))
+        .route("/v1/macaroon/permissions", get_query(&[], NodeRpc::list_permissions))
+        .route("/v1/macaroon/checkpermissions", post_body(NodeRpc::check_macaroon_permissions))
         .route("/v1/macaroon/{root_key_id}", axum::routing::delete(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path(id): axum::extract::Path<String>| async move {
             match id.parse::<u64>() {
                 Ok(root_key_id) => reply(rpc.delete_macaroon_id(&metadata(&h), lnrpc::lnrpc::DeleteMacaroonIdRequest { root_key_id })),

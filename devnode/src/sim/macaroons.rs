@@ -201,7 +201,7 @@ impl Macaroon {
     /// Verifies the HMAC chain and caveats, then that the macaroon grants every permission
     /// in `required`, or names the RPC itself (`uri:/lnrpc.Lightning/GetInfo`). `now` is the
     /// unix time used for `time-before` caveats.
-    pub fn verify(&self, root_key: &[u8], required: &[Permission], rpc: &str, now: i64) -> Result<(), MacaroonError> {
+    pub fn verify(&self, root_key: &[u8], required: &[(&str, &str)], rpc: &str, now: i64) -> Result<(), MacaroonError> {
         let mut sig = hmac(&derived_key(root_key), &self.identifier);
         for cav in &self.caveats {
             sig = hmac(&sig, cav);
@@ -213,7 +213,7 @@ impl Macaroon {
             check_caveat(&String::from_utf8_lossy(cav), now)?;
         }
         let ops = self.decode_id()?.ops;
-        let granted = |(e, a): &Permission| ops.iter().any(|op| op.entity == *e && op.actions.iter().any(|x| x == a));
+        let granted = |(e, a): &(&str, &str)| ops.iter().any(|op| op.entity == *e && op.actions.iter().any(|x| x == a));
         let by_uri = ops.iter().any(|op| op.entity == "uri" && op.actions.iter().any(|a| a == rpc));
         if by_uri || required.iter().all(granted) { Ok(()) } else { Err(MacaroonError::PermissionDenied) }
     }

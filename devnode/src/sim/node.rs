@@ -5,7 +5,7 @@
 use rand::RngCore;
 
 use super::chain::Chain;
-use super::macaroons::{self, Macaroon, MacaroonError, Permission};
+use super::macaroons::{self, Macaroon, MacaroonError};
 use super::seed::{self, CipherSeed};
 use super::wallet::{Keys, SealedWallet, WalletError};
 
@@ -145,7 +145,7 @@ impl Node {
 
     /// lnd's macaroon check: exactly one hex value in the `macaroon` metadata, a valid chain
     /// under the node's root key, and every permission the RPC needs.
-    pub fn check_macaroon(&self, values: &[&str], required: &[Permission], rpc: &str, now: i64) -> Result<(), NodeError> {
+    pub fn check_macaroon(&self, values: &[&str], required: &[(&str, &str)], rpc: &str, now: i64) -> Result<(), NodeError> {
         let [value] = values else { return Err(NodeError::MacaroonCount(values.len())) };
         let raw = hex::decode(value).map_err(|e| NodeError::MacaroonEncoding(format!("encoding/hex: {e}")))?;
         let mac = Macaroon::deserialize(&raw)?;
