@@ -6,6 +6,7 @@ pub mod control;
 pub mod faults;
 pub mod rest;
 pub mod tls;
+mod websocket;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -55,7 +56,7 @@ pub fn start(rpc: Arc<NodeRpc>, bound: Bound, tls: &tls::TlsFiles, opts: ServeOp
     tasks.spawn(accept(bound.grpc, Some(Arc::new(grpc_tls)), grpc));
 
     let flaky = axum::middleware::from_fn_with_state(Arc::clone(&opts.faults), faults::apply);
-    let rest = rest::router(Arc::clone(&rpc), opts.restcors).layer(flaky.clone());
+    let rest = websocket::proxy(rest::router(Arc::clone(&rpc), opts.restcors).layer(flaky.clone()));
     tasks.spawn(accept(bound.rest, opts.rest_tls.then_some(rest_tls), rest));
 
     // gRPC-web as grpcwebproxy --allow_all_origins serves it: any origin, the macaroon and
@@ -105,11 +106,11 @@ where
             match acceptor {
                 Some(a) => {
                     if let Ok(stream) = a.accept(tcp).await {
-                        let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
+                        let _ = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).await;
                     }
                 }
                 None => {
-                    let _ = builder.serve_connection(TokioIo::new(tcp), svc).await;
+                    let _ = builder.serve_connection_with_upgrades(TokioIo::new(tcp), svc).await;
                 }
             }
         });

@@ -481,7 +481,7 @@ fn gateway_bytes(v: &str) -> Option<Vec<u8>> {
     STANDARD.decode(v).or_else(|_| URL_SAFE.decode(v)).ok()
 }
 
-fn form_urlencoded(q: &str) -> Vec<(String, String)> {
+pub(super) fn form_urlencoded(q: &str) -> Vec<(String, String)> {
     q.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
