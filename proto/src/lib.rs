@@ -29,6 +29,7 @@ pub mod invoicesrpc {
     include!(concat!(env!("OUT_DIR"), "/invoicesrpc.serde.rs"));
 }
 
+pub mod macaroon;
 pub mod rest_rules;
 
 /// Every message's descriptor (a FileDescriptorSet), for code that walks messages by their

@@ -46,6 +46,10 @@ impl Macaroon {
         }
     }
 
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+
     /// The form lnd expects in the `macaroon` metadata / `Grpc-Metadata-macaroon` header.
     pub fn hex(&self) -> String {
         hex::encode(&self.0)

@@ -2,6 +2,7 @@
 //! Knows nothing of the UI. Encodings, errors and credentials are plain Rust (tested
 //! natively); the two transports use the browser's fetch() and exist only in wasm.
 
+pub mod access;
 mod credentials;
 pub mod endpoint;
 mod error;
@@ -104,6 +105,11 @@ mod client {
 
         pub fn has_macaroon(&self) -> bool {
             self.macaroon.is_some()
+        }
+
+        /// What the macaroon allows, when it is one lnd baked (None: unknown, let lnd judge).
+        pub fn access(&self) -> Option<super::access::Access> {
+            self.macaroon.as_ref().and_then(|m| super::access::Access::read(m.bytes()))
         }
 
         /// The same node with another macaroon (e.g. the admin macaroon InitWallet returns).

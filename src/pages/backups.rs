@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{DownloadButton, ErrorView, read_chosen_file as on_file};
+use crate::components::{DownloadButton, ErrorView, Needs, read_chosen_file as on_file};
 use crate::format::{ago, channel_point as point_text, middle_ellipsis};
 use crate::lnd::LndError;
 use crate::state::{Backups, Session, now, packed};
@@ -15,7 +15,9 @@ pub fn BackupsPage() -> impl IntoView {
     view! {
         <ExportCard/>
         <VerifyCard/>
-        <RestoreCard/>
+        <Needs perms=&[("offchain", "write")] title="Restore channels" what="restore channels">
+            <RestoreCard/>
+        </Needs>
     }
 }
 

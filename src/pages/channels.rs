@@ -6,7 +6,7 @@
 use futures::StreamExt;
 use leptos::prelude::*;
 
-use crate::components::{CopyButton, ErrorView, ListCard, UnitToggle};
+use crate::components::{CopyButton, ErrorView, ListCard, Needs, UnitToggle, allowed};
 use crate::format::{amount, channel_point, count, middle_ellipsis, short_channel_id, txid_from_bytes};
 use crate::input::amount::parse;
 use crate::input::channel::{check_open, fee_rate};
@@ -77,7 +77,9 @@ pub fn ChannelsPage() -> impl IntoView {
             row=|c: pb::Channel| view! { <ChannelRow channel=c/> }/>
         <ListCard title="Opening and closing" empty="No channel is opening or closing." id="pending-channels" class="rows channels" items=pending
             row=|p: Pending| view! { <PendingRow item=p/> }/>
-        <OpenCard wallet=wallet/>
+        <Needs perms=&[("onchain", "write"), ("offchain", "write")] title="Open a channel" what="open channels">
+            <OpenCard wallet=wallet/>
+        </Needs>
         <ListCard title="Closed channels" empty="No closed channels." id="closed-channels" class="rows channels" items=closed
             row=|c: pb::ChannelCloseSummary| view! { <ClosedRow channel=c/> }/>
     }
@@ -334,7 +336,10 @@ fn ChannelRow(channel: pb::Channel) -> impl IntoView {
             <span>{move || amount(capacity, unit.get())} <span class="muted small">{if channel.private { " private" } else { "" }}</span></span>
             <Liquidity local=channel.local_balance remote=channel.remote_balance/>
             <span class="muted small"><span class=format!("state-{state}")>{state}</span> " · " {short_channel_id(channel.chan_id)} " · " {count(channel.num_updates)} " updates"</span>
-            <CloseControls txid=txid index=index local=channel.local_balance csv=channel.local_constraints.as_ref().map_or(144, |c| c.csv_delay)/>
+            {allowed(&[("onchain", "write"), ("offchain", "write")]).then(|| {
+                let csv = channel.local_constraints.as_ref().map_or(144, |c| c.csv_delay);
+                view! { <CloseControls txid=txid index=index local=channel.local_balance csv=csv/> }
+            })}
         </li>
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::components::{ErrorView, ListCard};
+use crate::components::{ErrorView, Lacks, ListCard, allowed};
 use crate::format::htlc::{Activity, HtlcLog, What};
 use crate::format::{amount, middle_ellipsis, short_channel_id};
 use crate::input::fees::{Policy, check_policy, fee_msat};
@@ -160,7 +160,8 @@ fn PolicyCard(report: LocalResource<Result<pb::FeeReportResponse, LndError>>, ch
                     Err(e) => view! { <ErrorView error=e/> }.into_any(),
                 })}
             </Transition>
-            <form class="stack" on:submit=submit autocomplete="off">
+            <Lacks perms=&[("offchain", "write")] what="change routing fees"/>
+            <form class="stack" on:submit=submit autocomplete="off" hidden=!allowed(&[("offchain", "write")])>
                 <label>
                     "Channel"
                     <select name="policy-channel" on:change=move |ev| target.set(event_target_value(&ev))>

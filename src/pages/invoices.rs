@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{CopyButton, DownloadButton, ErrorView, Qr};
+use crate::components::{CopyButton, DownloadButton, ErrorView, Needs, Qr};
 use crate::format::{amount, middle_ellipsis};
 use crate::input::amount::parse;
 use crate::lnd::{Lnd, LndError, pb};
@@ -88,7 +88,9 @@ pub fn InvoicesPage() -> impl IntoView {
         spawn_scoped(invoices.follow(lnd));
     });
     view! {
-        <CreateCard invoices=invoices/>
+        <Needs perms=&[("invoices", "write")] title="Receive a payment" what="create invoices">
+            <CreateCard invoices=invoices/>
+        </Needs>
         <LookupCard/>
         <ListCard invoices=invoices/>
     }

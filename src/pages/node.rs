@@ -114,6 +114,7 @@ fn NodeInfo(info: pb::GetInfoResponse) -> impl IntoView {
     let network = info.chains.first().map(|c| c.network.clone()).unwrap_or_default();
     let synced = |ok: bool| if ok { "yes" } else { "not yet" };
     let pubkey = info.identity_pubkey.clone();
+    let access = Session::get().lnd.with_untracked(|l| l.as_ref().and_then(|l| l.access()));
     view! {
         <section class="card">
             <div class="node-head">
@@ -126,6 +127,13 @@ fn NodeInfo(info: pb::GetInfoResponse) -> impl IntoView {
                 <span class="v mono" id="node-pubkey" title=pubkey.clone()>{pubkey.clone()}</span>
                 <CopyButton text=pubkey/>
             </div>
+            {access.map(|a| view! {
+                <div class="kv">
+                    <span class="k">"Macaroon"</span>
+                    <span class="v" id="node-access">{a.summary()} {a.expires.map(|e| format!(" · valid until {e}"))}</span>
+                    <span></span>
+                </div>
+            })}
             {info.uris.iter().map(|uri| view! {
                 <div class="kv">
                     <span class="k">"Address"</span>

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{CopyButton, ErrorView, ListCard, Qr, UnitToggle};
+use crate::components::{CopyButton, ErrorView, ListCard, Needs, Qr, UnitToggle};
 use crate::format::{amount, middle_ellipsis};
 use crate::input::amount::parse;
 use crate::lnd::{LndError, pb};
@@ -50,8 +50,12 @@ pub fn OnchainPage() -> impl IntoView {
     view! {
         <BalanceCard balance=balance/>
         <div class="grid two">
-            <ReceiveCard/>
-            <SendCard confirmed=confirmed network=network/>
+            <Needs perms=&[("address", "write")] title="Receive" what="make new addresses">
+                <ReceiveCard/>
+            </Needs>
+            <Needs perms=&[("onchain", "write")] title="Send" what="send coins on-chain">
+                <SendCard confirmed=confirmed network=network/>
+            </Needs>
         </div>
         <TransactionsCard txs=txs/>
         <UtxoCard utxos=utxos/>

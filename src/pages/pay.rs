@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use leptos::prelude::*;
 
-use crate::components::{CopyButton, ErrorView, ListCard};
+use crate::components::{CopyButton, ErrorView, ListCard, Needs};
 use crate::format::{amount, count, middle_ellipsis};
 use crate::input::amount::parse;
 use crate::input::payment::{Checked, DEFAULT_MAX_PARTS, check_max_parts, check_request, compare, default_fee_limit};
@@ -144,8 +144,12 @@ pub fn PayPage() -> impl IntoView {
         }
     });
     view! {
-        <PayCard history_refresh=history_refresh/>
-        <KeysendCard history_refresh=history_refresh/>
+        <Needs perms=&[("offchain", "write")] title="Pay an invoice" what="send payments">
+            <PayCard history_refresh=history_refresh/>
+        </Needs>
+        <Needs perms=&[("offchain", "write")] title="Send without an invoice (keysend)" what="send payments">
+            <KeysendCard history_refresh=history_refresh/>
+        </Needs>
         <ListCard title="Payments" empty="No payments yet." id="payments" class="rows payments" items=history
             row=|p: pb::Payment| view! { <PaymentRow payment=p/> }/>
     }

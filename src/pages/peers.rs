@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{CopyButton, ErrorView, ListCard};
+use crate::components::{CopyButton, ErrorView, ListCard, Needs, allowed};
 use crate::format::{count, middle_ellipsis};
 use crate::input::peer::{check_host, check_pubkey, parse_uri};
 use crate::lnd::{LndError, pb};
@@ -19,7 +19,9 @@ pub fn PeersPage() -> impl IntoView {
         async move { lnd.ok_or(LndError::Disconnected)?.list_peers().await }
     });
     view! {
-        <ConnectCard/>
+        <Needs perms=&[("peers", "write")] title="Connect to a peer" what="connect to peers">
+            <ConnectCard/>
+        </Needs>
         <ListCard title="Connected peers" empty="No peers connected." id="peers" class="rows peers" items=peers
             row=|p: pb::Peer| view! { <PeerRow peer=p/> }/>
     }
@@ -113,7 +115,7 @@ fn PeerRow(peer: pb::Peer) -> impl IntoView {
             <span class="mono small">{peer.address.clone()}</span>
             <span class="muted">{direction} ", " {sync}</span>
             <span class="muted small">{traffic} " · " {ping}</span>
-            <span>
+            <span hidden=!allowed(&[("peers", "write")])>
                 {move || disconnect.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
                 <Show when=move || confirming.get() fallback=move || view! {
                     <button type="button" class="copy" name="disconnect" on:click=move |_| confirming.set(true)>"Disconnect"</button>

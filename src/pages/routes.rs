@@ -5,7 +5,7 @@
 use futures::StreamExt;
 use leptos::prelude::*;
 
-use crate::components::{CopyButton, ErrorView};
+use crate::components::{CopyButton, ErrorView, Lacks, Needs, allowed};
 use crate::format::{amount, middle_ellipsis, short_channel_id};
 use crate::input::amount::parse;
 use crate::lnd::{LndError, pb};
@@ -15,7 +15,9 @@ use crate::state::{Prefs, Session};
 pub fn RoutesPage() -> impl IntoView {
     view! {
         <RouteCard/>
-        <RebalanceCard/>
+        <Needs perms=&[("offchain", "write")] title="Rebalance between two channels" what="send payments, so it cannot rebalance">
+            <RebalanceCard/>
+        </Needs>
     }
 }
 
@@ -103,7 +105,8 @@ fn RouteCard() -> impl IntoView {
                     let chosen = StoredValue::new((req, route.clone()));
                     view! {
                         <RouteView route=route/>
-                        <button type="button" class="primary" name="pay-route" disabled=move || send.pending().get() || send.value().get().is_some()
+                        <Lacks perms=&[("offchain", "write")] what="pay along it"/>
+                        <button type="button" class="primary" name="pay-route" hidden=!allowed(&[("offchain", "write")]) disabled=move || send.pending().get() || send.value().get().is_some()
                             on:click=move |_| { send.dispatch_local(chosen.get_value()); }>"Pay along this route"</button>
                     }.into_any()
                 }

@@ -249,6 +249,11 @@ impl Harness {
         self.click("button[type=submit]").await;
     }
 
+    /// How many elements match `css` now (no waiting).
+    pub async fn count(&self, css: &str) -> usize {
+        self.client.find_all(Locator::Css(css)).await.map_or(0, |all| all.len())
+    }
+
     pub async fn find(&self, css: &str) -> Element {
         self.client.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"))
     }

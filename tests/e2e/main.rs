@@ -745,6 +745,32 @@ async fn connection_failures(via: Via) {
     h.finish().await;
 }
 
+/// A read-only macaroon: the node page says what it allows, and the forms lnd would refuse
+/// are replaced by a note saying which permission is missing.
+async fn read_only_macaroon(via: Via) {
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    h.open_app().await;
+    let readonly = h.node.macaroon_hex("readonly").expect("readonly.macaroon");
+    h.connect(&h.node_url(), Some(&readonly)).await;
+    h.expect_node_page().await;
+    h.wait_text("#node-access", "read-only").await;
+    h.click("nav a[href='/send']").await;
+    h.wait_text(".needs", "cannot send payments: it lacks the offchain:write permission").await;
+    assert_eq!(h.count("textarea[name=pay-request]").await, 0, "no payment form");
+    h.click("nav a[href='/receive']").await;
+    h.wait_text(".needs", "cannot create invoices").await;
+    h.click("nav a[href='/channels']").await;
+    h.wait_text(".needs", "cannot open channels").await;
+    h.click("nav a[href='/fees']").await;
+    h.wait_text(".needs", "cannot change routing fees").await;
+    assert!(!h.find("button[name=update-policy]").await.is_displayed().await.expect("displayed?"), "no policy form");
+    h.screenshots("read-only").await;
+    h.finish().await;
+}
+
+on_both_transports!(read_only_macaroon);
+
 on_both_transports!(first_day);
 
 on_both_transports!(connection_failures);

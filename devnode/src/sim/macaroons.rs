@@ -7,59 +7,11 @@ use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// lnd's macaroon location.
-const LOCATION: &str = "lnd";
+pub use lnrpc::macaroon::{ADMIN, INVOICE, Permission, READONLY};
+use lnrpc::macaroon::{Binary, ID_VERSION, MacaroonId, Op};
+
 /// lnd stores every root key under this id unless BakeMacaroon asks for another.
 pub const DEFAULT_ROOT_KEY_ID: &[u8] = b"0";
-/// bakery Version3: the identifier's first byte.
-const ID_VERSION: u8 = 3;
-
-#[derive(Clone, PartialEq, Message)]
-struct MacaroonId {
-    #[prost(bytes = "vec", tag = "1")]
-    nonce: Vec<u8>,
-    #[prost(bytes = "vec", tag = "2")]
-    storage_id: Vec<u8>,
-    #[prost(message, repeated, tag = "3")]
-    ops: Vec<Op>,
-}
-
-#[derive(Clone, PartialEq, Message)]
-struct Op {
-    #[prost(string, tag = "1")]
-    entity: String,
-    #[prost(string, repeated, tag = "2")]
-    actions: Vec<String>,
-}
-
-/// One permission: an entity ("info", "offchain", …) and an action ("read", "write", …).
-pub type Permission = (&'static str, &'static str);
-
-/// admin.macaroon as lnd bakes it (`rpcserver.go` adminPermissions).
-pub const ADMIN: &[Permission] = &[
-    ("onchain", "read"), ("onchain", "write"),
-    ("offchain", "read"), ("offchain", "write"),
-    ("address", "read"), ("address", "write"),
-    ("message", "read"), ("message", "write"),
-    ("peers", "read"), ("peers", "write"),
-    ("info", "read"), ("info", "write"),
-    ("invoices", "read"), ("invoices", "write"),
-    ("signer", "generate"), ("signer", "read"),
-    ("macaroon", "generate"), ("macaroon", "read"), ("macaroon", "write"),
-];
-
-/// readonly.macaroon: every entity, read only.
-pub const READONLY: &[Permission] = &[
-    ("onchain", "read"), ("offchain", "read"), ("address", "read"), ("message", "read"),
-    ("peers", "read"), ("info", "read"), ("invoices", "read"), ("signer", "read"),
-    ("macaroon", "read"),
-];
-
-/// invoice.macaroon: create and read invoices, get addresses.
-pub const INVOICE: &[Permission] = &[
-    ("invoices", "read"), ("invoices", "write"), ("address", "read"), ("address", "write"),
-    ("onchain", "read"),
-];
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum MacaroonError {
@@ -130,59 +82,12 @@ impl Macaroon {
     }
 
     pub fn serialize(&self) -> Vec<u8> {
-        let mut out = vec![2u8];
-        put_field(&mut out, 1, LOCATION.as_bytes());
-        put_field(&mut out, 2, &self.identifier);
-        out.push(0);
-        for cav in &self.caveats {
-            put_field(&mut out, 2, cav);
-            out.push(0);
-        }
-        out.push(0);
-        put_field(&mut out, 6, &self.signature);
-        out
+        Binary { identifier: self.identifier.clone(), caveats: self.caveats.clone(), signature: self.signature }.encode()
     }
 
     pub fn deserialize(data: &[u8]) -> Result<Self, MacaroonError> {
-        let bad = |what: &str| MacaroonError::Malformed(format!("cannot unmarshal macaroon: {what}"));
-        let mut r = Reader { data, pos: 0 };
-        if r.byte().ok_or_else(|| bad("empty macaroon data"))? != 2 {
-            return Err(bad("unsupported macaroon version"));
-        }
-        let mut identifier = None;
-        loop {
-            match r.field().ok_or_else(|| bad("section extends past end of buffer"))? {
-                (0, _) => break,
-                (1, _) => {}
-                (2, v) => identifier = Some(v.to_vec()),
-                _ => return Err(bad("unexpected field in header")),
-            }
-        }
-        let mut caveats = Vec::new();
-        loop {
-            let mut cid = None;
-            let mut first = true;
-            loop {
-                match r.field().ok_or_else(|| bad("section extends past end of buffer"))? {
-                    (0, _) if first => {
-                        // An empty section closes the caveat list.
-                        return Self::finish(&mut r, identifier, caveats).ok_or_else(|| bad("no signature"));
-                    }
-                    (0, _) => break,
-                    (1, _) | (4, _) => return Err(bad("third-party caveats are not supported")),
-                    (2, v) => cid = Some(v.to_vec()),
-                    _ => return Err(bad("unexpected field in caveat")),
-                }
-                first = false;
-            }
-            caveats.push(cid.ok_or_else(|| bad("caveat without id"))?);
-        }
-    }
-
-    fn finish(r: &mut Reader<'_>, identifier: Option<Vec<u8>>, caveats: Vec<Vec<u8>>) -> Option<Self> {
-        let (kind, sig) = r.field()?;
-        (kind == 6 && sig.len() == 32 && r.pos == r.data.len()).then_some(())?;
-        Some(Macaroon { identifier: identifier?, caveats, signature: sig.try_into().ok()? })
+        let b = Binary::decode(data).map_err(|what| MacaroonError::Malformed(format!("cannot unmarshal macaroon: {what}")))?;
+        Ok(Macaroon { identifier: b.identifier, caveats: b.caveats, signature: b.signature })
     }
 
     /// The storage (root key) id named in the identifier.
@@ -191,11 +96,7 @@ impl Macaroon {
     }
 
     fn decode_id(&self) -> Result<MacaroonId, MacaroonError> {
-        match self.identifier.split_first() {
-            Some((&ID_VERSION, rest)) => MacaroonId::decode(rest)
-                .map_err(|e| MacaroonError::Malformed(format!("unable to decode macaroon id: {e}"))),
-            _ => Err(MacaroonError::Malformed("invalid macaroon identifier version".into())),
-        }
+        lnrpc::macaroon::decode_id(&self.identifier).map_err(MacaroonError::Malformed)
     }
 
     /// Verifies the HMAC chain and caveats, then that the macaroon grants every permission
@@ -232,52 +133,6 @@ fn check_caveat(caveat: &str, now: i64) -> Result<(), MacaroonError> {
             }
         }
         _ => Err(MacaroonError::Caveat(caveat.into(), format!("caveat {cond:?} not recognized"))),
-    }
-}
-
-fn put_field(out: &mut Vec<u8>, kind: u8, data: &[u8]) {
-    out.push(kind);
-    let mut n = data.len();
-    while n >= 0x80 {
-        out.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-    out.extend_from_slice(data);
-}
-
-struct Reader<'a> {
-    data: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn byte(&mut self) -> Option<u8> {
-        let b = *self.data.get(self.pos)?;
-        self.pos += 1;
-        Some(b)
-    }
-
-    /// One V2 field: kind, then (unless EOS) a varint length and the data.
-    fn field(&mut self) -> Option<(u8, &'a [u8])> {
-        let kind = self.byte()?;
-        if kind == 0 {
-            return Some((0, &[]));
-        }
-        let (mut len, mut shift) = (0usize, 0);
-        loop {
-            let b = self.byte()?;
-            len |= ((b & 0x7f) as usize) << shift;
-            if b & 0x80 == 0 {
-                break;
-            }
-            shift += 7;
-            (shift < 64).then_some(())?;
-        }
-        let end = self.pos.checked_add(len)?;
-        let v = self.data.get(self.pos..end)?;
-        self.pos = end;
-        Some((kind, v))
     }
 }
 
