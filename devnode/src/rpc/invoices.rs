@@ -232,22 +232,11 @@ impl NodeRpc {
         let invoice = Invoice {
             memo: n.memo,
             preimage: preimage.map(hex::encode),
-            hash,
             payment_addr: hex::encode(payment_addr),
-            value_msat,
-            created,
-            settled_at: 0,
-            expiry,
-            cltv_expiry,
             private: n.private,
-            add_index: 0,
-            settle_index: 0,
-            paid_msat: 0,
-            state: State::Open,
             payment_request,
             hold: n.hold,
-            keysend: false,
-            htlcs: vec![],
+            ..Invoice::open(hash, value_msat, created, expiry, cltv_expiry)
         };
         let added = self.channels().invoices.add(invoice).map_err(invoice_status)?;
         self.persist_later();

@@ -21,7 +21,7 @@ use super::invoices::hint_hops;
 use crate::ledger::{now, now_ms};
 use crate::sim::channels::{Htlc, Phase, Policy, reserve};
 use super::htlc_events::{Failed, Notifier};
-use crate::sim::invoices::{Accepted, Arriving, Invoice, InvoiceError, Refusal, State, sha256_hex};
+use crate::sim::invoices::{Accepted, Arriving, Invoice, InvoiceError, Refusal, sha256_hex};
 use crate::sim::payments::{self as sim, Attempt, Failure, HopFailure, Payment, Status as PayStatus};
 use crate::sim::routing::{self, Edge, Hop, Query, Route, RouteError};
 
@@ -335,24 +335,9 @@ impl NodeRpc {
                 return Err(Refusal::KeysendError);
             }
             let keysend = Invoice {
-                memo: String::new(),
                 preimage: Some(hex::encode(&preimage)),
-                hash: hash.to_string(),
-                payment_addr: String::new(),
-                value_msat: 0,
-                created: now(),
-                settled_at: 0,
-                expiry: crate::sim::invoices::DEFAULT_EXPIRY,
-                cltv_expiry: DEFAULT_FINAL_CLTV as u64,
-                private: false,
-                add_index: 0,
-                settle_index: 0,
-                paid_msat: 0,
-                state: State::Open,
-                payment_request: String::new(),
-                hold: false,
                 keysend: true,
-                htlcs: vec![],
+                ..Invoice::open(hash.to_string(), 0, now(), crate::sim::invoices::DEFAULT_EXPIRY, DEFAULT_FINAL_CLTV as u64)
             };
             db.invoices.add(keysend).map_err(|_| Refusal::KeysendError)?;
         }

@@ -47,6 +47,30 @@ pub struct Invoice {
 }
 
 impl Invoice {
+    /// A new open invoice: nothing paid yet, numbered when `InvoiceDb::add` stores it.
+    pub fn open(hash: String, value_msat: i64, created: i64, expiry: i64, cltv_expiry: u64) -> Self {
+        Invoice {
+            memo: String::new(),
+            preimage: None,
+            hash,
+            payment_addr: String::new(),
+            value_msat,
+            created,
+            settled_at: 0,
+            expiry,
+            cltv_expiry,
+            private: false,
+            add_index: 0,
+            settle_index: 0,
+            paid_msat: 0,
+            state: State::Open,
+            payment_request: String::new(),
+            hold: false,
+            keysend: false,
+            htlcs: vec![],
+        }
+    }
+
     /// The HTLCs waiting: parts of a payment still gathering, or a held payment.
     pub fn accepted(&self) -> impl Iterator<Item = &InvoiceHtlc> {
         self.htlcs.iter().filter(|h| h.state == HtlcState::Accepted)
@@ -376,24 +400,10 @@ mod tests {
         let mut db = InvoiceDb::default();
         let preimage = [1u8; 32];
         db.add(Invoice {
-            memo: String::new(),
             preimage: (!hold).then(|| hex::encode(preimage)),
-            hash: sha256_hex(&preimage),
             payment_addr: hex::encode(ADDR),
-            value_msat,
-            created: 1_000,
-            settled_at: 0,
-            expiry: 3_600,
-            cltv_expiry: 40,
-            private: false,
-            add_index: 0,
-            settle_index: 0,
-            paid_msat: 0,
-            state: State::Open,
-            payment_request: String::new(),
             hold,
-            keysend: false,
-            htlcs: vec![],
+            ..Invoice::open(sha256_hex(&preimage), value_msat, 1_000, 3_600, 40)
         })
         .unwrap();
         db
