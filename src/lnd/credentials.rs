@@ -36,7 +36,7 @@ impl Macaroon {
         if t.is_empty() {
             return Err(LndError::Input("Paste a macaroon, or choose a .macaroon file".into()));
         }
-        if t.len() % 2 == 0 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if t.len().is_multiple_of(2) && t.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Self::from_bytes(hex::decode(&t).expect("checked hex"));
         }
         let decoded = [STANDARD, URL_SAFE, STANDARD_NO_PAD, URL_SAFE_NO_PAD].iter().find_map(|e| e.decode(&t).ok());

@@ -28,7 +28,9 @@ pub fn FeesPage() -> impl IntoView {
     let channel_events = refresh_on(|lnd| lnd.subscribe_channel_events());
     let forwarded = RwSignal::new(0u32);
     let report = LocalResource::new(move || {
-        (changed.track(), channel_events.track(), forwarded.track());
+        changed.track();
+        channel_events.track();
+        forwarded.track();
         let lnd = session.lnd.get();
         async move { lnd.ok_or(LndError::Disconnected)?.fee_report().await }
     });
@@ -37,7 +39,9 @@ pub fn FeesPage() -> impl IntoView {
         on_cleanup(move || handle.clear());
     }
     let forwards = LocalResource::new(move || {
-        (ticks.track(), changed.track(), forwarded.track());
+        ticks.track();
+        changed.track();
+        forwarded.track();
         let lnd = session.lnd.get();
         async move {
             let mut events = lnd.ok_or(LndError::Disconnected)?.forwarding_history(0, 10_000).await?.forwarding_events;
