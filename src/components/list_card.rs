@@ -25,6 +25,7 @@ where
     F: Fn(T) -> V + Send + Sync + Clone + 'static,
     V: IntoView + 'static,
 {
+    let scrolled = StoredValue::new(0.0);
     view! {
         <section class="card">
             <h2>{title}</h2>
@@ -32,7 +33,7 @@ where
                 {move || items.get().map(|r| match r {
                     Ok(list) if list.is_empty() => view! { <p class="muted">{empty}</p> }.into_any(),
                     Ok(list) if list.len() > VIRTUAL_AFTER => view! {
-                        <VirtualList items=list row_px=ROW_PX height_px=VIEWPORT_PX id=id class=format!("{class} single-line") row=row.clone()/>
+                        <VirtualList items=list row_px=ROW_PX height_px=VIEWPORT_PX id=id class=format!("{class} single-line") scrolled=scrolled row=row.clone()/>
                     }.into_any(),
                     Ok(list) => view! { <ul class=class id=id>{list.into_iter().map(&row).collect_view()}</ul> }.into_any(),
                     Err(e) => view! { <ErrorView error=e/> }.into_any(),

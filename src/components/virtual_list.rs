@@ -4,7 +4,9 @@ use leptos::prelude::*;
 const OVERSCAN: usize = 8;
 
 /// A list that renders only the rows in view (plus a margin): thousands of items stay as
-/// cheap as a screenful. Every row has the same height, `row_px`.
+/// cheap as a screenful. Every row has the same height, `row_px`. `scrolled` outlives the
+/// list: when the items change and the list is drawn anew (a new transaction arrived), it
+/// opens where the reader had scrolled to, not back at the top.
 #[component]
 pub fn VirtualList<T, F, V>(
     items: Vec<T>,
@@ -12,6 +14,7 @@ pub fn VirtualList<T, F, V>(
     height_px: f64,
     id: &'static str,
     #[prop(into)] class: String,
+    scrolled: StoredValue<f64>,
     row: F,
 ) -> impl IntoView
 where
@@ -21,15 +24,25 @@ where
 {
     let total = items.len();
     let items = StoredValue::new(items);
-    let (scroll_top, set_scroll_top) = signal(0.0f64);
+    let (scroll_top, set_scroll_top) = signal(scrolled.get_value());
+    let viewport = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(el) = viewport.get() {
+            el.set_scroll_top(scrolled.get_value() as i32);
+        }
+    });
     let window = move || {
         let first = ((scroll_top.get() / row_px) as usize).saturating_sub(OVERSCAN);
         let count = (height_px / row_px).ceil() as usize + 2 * OVERSCAN;
         (first, (first + count).min(total))
     };
     view! {
-        <div class="virtual" style:max-height=format!("{height_px}px") data-rows=total
-            on:scroll=move |ev| set_scroll_top.set(event_target::<web_sys::Element>(&ev).scroll_top() as f64)>
+        <div class="virtual" node_ref=viewport style:max-height=format!("{height_px}px") data-rows=total
+            on:scroll=move |ev| {
+                let top = event_target::<web_sys::Element>(&ev).scroll_top() as f64;
+                scrolled.set_value(top);
+                set_scroll_top.set(top);
+            }>
             <div style:height=format!("{}px", total as f64 * row_px) style:position="relative">
                 {move || {
                     let (first, last) = window();

@@ -855,5 +855,17 @@ async fn long_transaction_lists_render_only_what_is_in_view() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(h.run_js(RENDERED).await.parse::<usize>().unwrap() < 60);
+
+    // A new transaction while the reader is scrolled down: the list grows by one and stays
+    // where it was read, not back at the top.
+    let scrolled_to: f64 = h.run_js("return String(document.querySelector('.virtual').scrollTop)").await.parse().unwrap();
+    assert!(scrolled_to > 10_000.0, "{scrolled_to}");
+    h.network.fund(&address, 2_000).expect("faucet");
+    h.find(".virtual[data-rows='1001']").await;
+    let now_at: f64 = h.run_js("return String(document.querySelector('.virtual').scrollTop)").await.parse().unwrap();
+    assert!((now_at - scrolled_to).abs() < 100.0, "the list kept its place: {now_at} vs {scrolled_to}");
+    // The rows drawn are those at the reader's place, not the list's first screen.
+    let drawn_at: f64 = h.run_js("return String(parseFloat(document.querySelector('.virtual ul').style.top))").await.parse().unwrap();
+    assert!(drawn_at <= now_at && now_at - drawn_at < 1_000.0, "rows drawn from {drawn_at} px, the view is at {now_at} px");
     h.finish().await;
 }
