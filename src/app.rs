@@ -23,6 +23,12 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Where a connection lands: the node's page, or for a macaroon that may not read it but
+/// may handle invoices (lnd's invoice.macaroon), receiving.
+fn home() -> &'static str {
+    if !crate::components::allowed(&[("info", "read")]) && crate::components::allowed(&[("invoices", "read")]) { "/receive" } else { "/" }
+}
+
 #[component]
 fn Shell() -> impl IntoView {
     let session = Session::get();
@@ -32,7 +38,7 @@ fn Shell() -> impl IntoView {
         let path = location.pathname.get();
         let target = match (session.lnd.with(Option::is_some), session.wallet.get()) {
             (false, _) => "/connect",
-            (true, Some(WalletState::ServerActive)) if path == "/connect" || path == "/wallet" => "/",
+            (true, Some(WalletState::ServerActive)) if path == "/connect" || path == "/wallet" => home(),
             (true, Some(WalletState::ServerActive)) | (true, None) => return,
             (true, Some(_)) => "/wallet",
         };

@@ -47,8 +47,13 @@ async fn connect(form: Form) -> Result<(Lnd, WalletState), LndError> {
         if !lnd.has_macaroon() {
             return Err(LndError::MacaroonMissing);
         }
-        // Proves the macaroon belongs to this node before the app relies on it.
-        lnd.get_info().await?;
+        // Proves the macaroon belongs to this node before the app relies on it: lnd checks
+        // the signature before the permissions, so "permission denied" (an invoice macaroon
+        // has no info:read) still means the node baked it.
+        match lnd.get_info().await {
+            Ok(_) | Err(LndError::PermissionDenied) => {}
+            Err(e) => return Err(e),
+        }
     }
     if let Some(s) = storage() {
         let _ = s.set_item(SAVED_URL, &endpoint.url);

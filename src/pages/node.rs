@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::components::{CopyButton, ErrorView};
+use crate::components::{CopyButton, ErrorView, Needs};
 use crate::format::{ago, amount, count, counted, middle_ellipsis};
 use crate::input::peer::check_pubkey;
 use crate::lnd::{LndError, pb};
@@ -16,6 +16,17 @@ const REFRESH: Duration = Duration::from_secs(10);
 
 #[component]
 pub fn NodePage() -> impl IntoView {
+    view! {
+        <Needs perms=&[("info", "read")] title="Node" what="read the node's details">
+            <NodeDetails/>
+            <NetworkCard/>
+        </Needs>
+    }
+}
+
+/// GetInfo, asked again every few seconds while the page is open.
+#[component]
+fn NodeDetails() -> impl IntoView {
     let session = Session::get();
     let tick = RwSignal::new(0u32);
     if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), REFRESH) {
@@ -36,7 +47,6 @@ pub fn NodePage() -> impl IntoView {
                 {move || Suspend::new(async move { info.await.map(|i| view! { <NodeInfo info=i/> }) })}
             </ErrorBoundary>
         </Transition>
-        <NetworkCard/>
     }
 }
 

@@ -746,7 +746,8 @@ async fn connection_failures(via: Via) {
 }
 
 /// A read-only macaroon: the node page says what it allows, and the forms lnd would refuse
-/// are replaced by a note saying which permission is missing.
+/// are replaced by a note saying which permission is missing. lnd's invoice macaroon, which
+/// may not read the node's details, is accepted and lands on Receive.
 async fn read_only_macaroon(via: Via) {
     let h = Harness::start(via).await;
     h.create_wallet_directly().await;
@@ -766,6 +767,17 @@ async fn read_only_macaroon(via: Via) {
     h.wait_text(".needs", "cannot change routing fees").await;
     assert!(!h.find("button[name=update-policy]").await.is_displayed().await.expect("displayed?"), "no policy form");
     h.screenshots("read-only").await;
+
+    // lnd's invoice.macaroon (no info:read): accepted, it lands on Receive and invoices work.
+    let invoice = h.node.macaroon_hex("invoice").expect("invoice.macaroon");
+    h.open_app().await;
+    h.connect(&h.node_url(), Some(&invoice)).await;
+    h.find("input[name=invoice-amount]").await;
+    h.fill("input[name=invoice-amount]", "2500").await;
+    h.click("button[name=create-invoice]").await;
+    h.wait_text("#invoice-status", "Waiting for payment").await;
+    h.click("nav a[href='/']").await;
+    h.wait_text(".needs", "cannot read the node's details: it lacks the info:read permission").await;
     h.finish().await;
 }
 
