@@ -73,6 +73,10 @@ async fn fund_confirm_send_and_list() {
 
     let (status, err) = rest.call("POST", "/v1/transactions", Some(serde_json::json!({"addr": outside, "amount": "10000000"}))).await;
     assert_eq!((status, err["message"].as_str().unwrap()), (500, "insufficient funds available to construct transaction"));
+    for (amount, words) in [("100", "transaction output is dust"), ("0", "transaction output is dust"), ("-5", "transaction output amount is negative")] {
+        let (status, err) = rest.call("POST", "/v1/transactions", Some(serde_json::json!({"addr": outside, "amount": amount}))).await;
+        assert_eq!((status, err["message"].as_str()), (500, Some(words)), "btcwallet's words, which clients match");
+    }
     let (status, err) = rest.call("POST", "/v1/transactions", Some(serde_json::json!({"addr": outside, "amount": "1", "bogus": 1}))).await;
     assert_eq!((status, err["code"].as_i64()), (400, Some(3)), "unknown fields are refused: {err}");
 }

@@ -238,11 +238,13 @@ impl Node {
         if req.send_all && req.amount != 0 {
             return Err(NodeError::Invalid("amount set while SendAll is active".into()));
         }
-        if !req.send_all && req.amount <= 0 {
-            return Err(NodeError::Invalid("amount must be greater than zero".into()));
+        // btcwallet's output checks (txrules.CheckOutput), which lnd passes on word for word
+        // and clients match exactly.
+        if !req.send_all && req.amount < 0 {
+            return Err(NodeError::Invalid("transaction output amount is negative".into()));
         }
         if !req.send_all && req.amount < DUST {
-            return Err(NodeError::Invalid(format!("transaction output is dust: {} sat is below {DUST}", req.amount)));
+            return Err(NodeError::Invalid("transaction output is dust".into()));
         }
         let rate = Self::rate(req.target_conf, req.sat_per_vbyte)?;
         let utxos = self.spendable(chain, req.min_confs, req.spend_unconfirmed);
