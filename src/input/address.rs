@@ -12,6 +12,19 @@ fn forms(network: &str) -> (&'static str, [u8; 2]) {
     }
 }
 
+/// Bitcoin Core's dust threshold for the largest common output (p2pkh at its default
+/// 3 sat/vB dust relay fee): smaller outputs are not relayed, and lnd's wallet refuses them
+/// ("transaction output is dust"; at high fee rates it refuses larger ones too).
+pub const SMALLEST_SEND_SAT: i64 = 546;
+
+/// An on-chain amount the network will carry.
+pub fn check_send_amount(sats: i64) -> Result<(), String> {
+    if sats < SMALLEST_SEND_SAT {
+        return Err(format!("Too small to send on-chain: outputs under {SMALLEST_SEND_SAT} sat are \"dust\" that the network will not relay"));
+    }
+    Ok(())
+}
+
 /// Accepts segwit (bech32/bech32m) and legacy base58 addresses of `network`.
 pub fn check(address: &str, network: &str) -> Result<(), String> {
     let a = address.trim();
@@ -38,6 +51,12 @@ pub fn check(address: &str, network: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dust_is_refused_before_it_reaches_the_node() {
+        assert!(check_send_amount(545).unwrap_err().contains("under 546 sat"));
+        assert_eq!(check_send_amount(546), Ok(()));
+    }
 
     #[test]
     fn addresses_of_the_nodes_network_pass() {

@@ -64,6 +64,8 @@ impl LndError {
             || has("expected 1 macaroon") || has("encoding/hex") || has("macaroon")
         {
             LndError::MacaroonInvalid(m.to_string())
+        } else if has("transaction output is dust") {
+            LndError::Input("lnd refused: the amount is too small to be worth spending at this fee rate (\"dust\"). Send more, or choose a lower fee rate.".into())
         } else if code == CODE_UNIMPLEMENTED || (code == CODE_NOT_FOUND && m == "Not Found") {
             LndError::Unsupported { what: m.to_string() }
         } else {
@@ -164,6 +166,7 @@ mod tests {
             ("invalid passphrase for master public key", LndError::WrongPassword),
             ("wallet already unlocked, WalletUnlocker service is no longer available", LndError::WalletAlreadyUnlocked),
         ];
+        assert!(matches!(LndError::from_node(2, "transaction output is dust"), LndError::Input(m) if m.contains("too small")));
         for (msg, want) in cases {
             assert_eq!(LndError::from_node(2, msg), want, "{msg}");
         }

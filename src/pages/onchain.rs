@@ -214,6 +214,7 @@ fn SendCard(confirmed: Signal<i64>, network: LocalResource<Result<String, LndErr
                 (confirmed.get_untracked(), true)
             } else {
                 let sats = parse(&amount_text.get_untracked(), unit.get_untracked())?;
+                crate::input::address::check_send_amount(sats)?;
                 if sats > confirmed.get_untracked() {
                     return Err(format!("That is more than your confirmed balance ({})", amount(confirmed.get_untracked(), unit.get_untracked())));
                 }
