@@ -152,6 +152,9 @@ async fn onchain_funds(via: Via) {
     h.fill("input[name=send-amount]", "600000").await;
     h.click("button[name=review-send]").await;
     h.wait_text(".error-title", "more than your confirmed balance").await;
+    h.fill("input[name=send-amount]", "100").await;
+    h.click("button[name=review-send]").await;
+    h.wait_text(".error-title", "Too small to send on-chain").await;
 
     h.fill("input[name=send-amount]", "100000").await;
     h.click("button[name=review-send]").await;
