@@ -32,7 +32,12 @@ async fn connect_list_disconnect_and_go_offline() {
     assert_eq!(status, 200);
     assert!(bob.call("GET", "/v1/peers", None).await.1["peers"].as_array().unwrap().is_empty());
     let (_, v) = alice.call("DELETE", &format!("/v1/peers/{bob_key}"), None).await;
-    assert!(v["message"].as_str().unwrap().contains("is not connected"));
+    assert_eq!(v["message"], format!("unable to disconnect peer: peer {bob_key} is not connected"));
+    // Bob's address with another node's key: the Noise handshake ends in lnd's bare "EOF".
+    let alice_key = alice.get("/v1/getinfo").await["identity_pubkey"].as_str().unwrap().to_string();
+    let other = format!("{}{}", &alice_key[..2], "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
+    let (status, v) = alice.call("POST", "/v1/peers", Some(json!({"addr": {"pubkey": other, "host": bob_host}}))).await;
+    assert_eq!((status, v["message"].as_str()), (500, Some("EOF")));
     let wrong_port = json!({"addr": {"pubkey": bob_key, "host": "127.0.0.1:1"}});
     let (_, v) = alice.call("POST", "/v1/peers", Some(wrong_port)).await;
     assert_eq!(v["message"], "dial tcp 127.0.0.1:1: connect: connection refused");

@@ -64,6 +64,10 @@ impl LndError {
             || has("expected 1 macaroon") || has("encoding/hex") || has("macaroon")
         {
             LndError::MacaroonInvalid(m.to_string())
+        } else if m == "EOF" {
+            // lnd's ConnectPeer when the node at the address hangs up in the Noise handshake:
+            // it holds another key (or restarted mid-way).
+            LndError::Input("The node at that address hung up during the encrypted handshake: its public key is not the one given. Check the key (and that the address is that node's).".into())
         } else if has("transaction output is dust") {
             LndError::Input("lnd refused: the amount is too small to be worth spending at this fee rate (\"dust\"). Send more, or choose a lower fee rate.".into())
         } else if code == CODE_UNIMPLEMENTED || (code == CODE_NOT_FOUND && m == "Not Found") {
@@ -167,6 +171,7 @@ mod tests {
             ("wallet already unlocked, WalletUnlocker service is no longer available", LndError::WalletAlreadyUnlocked),
         ];
         assert!(matches!(LndError::from_node(2, "transaction output is dust"), LndError::Input(m) if m.contains("too small")));
+        assert!(matches!(LndError::from_node(2, "EOF"), LndError::Input(m) if m.contains("public key is not the one given")));
         for (msg, want) in cases {
             assert_eq!(LndError::from_node(2, msg), want, "{msg}");
         }

@@ -185,6 +185,11 @@ async fn peers(via: Via) {
     h.fill("input[name=peer-uri]", &bob.replace('@', "#")).await;
     h.click("button[name=connect-peer]").await;
     h.wait_text(".error-title", "pubkey@host:port").await;
+    let (bob_key, bob_host) = bob.split_once('@').expect("uri");
+    let wrong_key = format!("{}{}", &bob_key[..2], "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
+    h.fill("input[name=peer-uri]", &format!("{wrong_key}@{bob_host}")).await;
+    h.click("button[name=connect-peer]").await;
+    h.wait_text(".error-title", "its public key is not the one given").await;
     h.fill("input[name=peer-uri]", &bob).await;
     h.click("button[name=connect-peer]").await;
     let bob_key = bob.split('@').next().expect("key");

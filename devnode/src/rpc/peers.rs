@@ -66,8 +66,9 @@ impl NodeRpc {
         // A locked lnd does not listen for peers until its wallet is unlocked.
         let remote = self.switchboard.dial(&addr.host).filter(|r| r.current_state() == WalletState::ServerActive).ok_or_else(refused)?;
         if remote.identity_pubkey() != pubkey {
-            // The Noise handshake fails when the key is not the listener's.
-            return Err(Status::unknown("unable to connect to peer: handshake failed: remote static key does not match".to_string()));
+            // In the Noise handshake the listener cannot read act one meant for another key
+            // and hangs up; lnd's dialer reads the end of the stream and says just that.
+            return Err(Status::unknown("EOF"));
         }
         let now = std::time::Instant::now();
         self.link(&pubkey, Link { address: addr.host.clone(), inbound: false, since: now });
