@@ -58,6 +58,9 @@ async fn open_close_and_force_close_as_lnd() {
     assert_eq!((ch["capacity"].as_str(), ch["local_balance"].as_str(), ch["remote_balance"].as_str()), (Some("500000"), Some("486530"), Some("10000")));
     assert_eq!(ch["commitment_type"], "ANCHORS");
     assert_ne!(ch["chan_id"], "0");
+    assert_eq!(ch["peer_alias"], "", "only looked up when asked");
+    let named = alice.get("/v1/channels?peer_alias_lookup=true").await;
+    assert_eq!(named["channels"][0]["peer_alias"], "bob");
     let theirs = bob.get("/v1/channels").await;
     assert_eq!(theirs["channels"][0]["local_balance"], "10000");
     assert_eq!(theirs["channels"][0]["chan_id"], ch["chan_id"], "both sides agree on the short channel id");

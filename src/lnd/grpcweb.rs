@@ -150,7 +150,8 @@ impl GrpcWeb {
     }
 
     pub async fn list_channels(&self) -> Result<pb::ListChannelsResponse, LndError> {
-        self.unary(pb::ListChannelsRequest::default(), |c, r| async move { LightningClient::new(c).list_channels(r).await }).await
+        let req = pb::ListChannelsRequest { peer_alias_lookup: true, ..Default::default() };
+        self.unary(req, |c, r| async move { LightningClient::new(c).list_channels(r).await }).await
     }
 
     pub async fn pending_channels(&self) -> Result<pb::PendingChannelsResponse, LndError> {

@@ -280,7 +280,9 @@ mod client {
                 Wire::Rest(r) => r.unary(routes::list_channels()).await?,
                 Wire::GrpcWeb(g) => g.list_channels().await?,
             };
-            Ok(resp.channels)
+            // lnd puts its lookup failure in the alias field itself; a peer it has no
+            // announcement of simply has no alias.
+            Ok(resp.channels.into_iter().map(|c| if c.peer_alias.starts_with("unable to lookup peer alias") { pb::Channel { peer_alias: String::new(), ..c } } else { c }).collect())
         }
 
         pub async fn pending_channels(&self) -> Result<pb::PendingChannelsResponse, LndError> {

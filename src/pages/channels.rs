@@ -329,9 +329,14 @@ fn ChannelRow(channel: pb::Channel) -> impl IntoView {
     let (txid, index) = channel.channel_point.rsplit_once(':').map(|(t, i)| (t.to_string(), i.parse().unwrap_or(0))).unwrap_or_default();
     view! {
         <li data-channel-point=channel.channel_point.clone() data-active=channel.active.to_string()>
-            <span class="mono small" title=key.clone()>
+            <span class="small" title=key.clone()>
                 <span class=format!("dot {state}") title=state></span>
-                {middle_ellipsis(&key, 10)} " " <CopyButton text=key.clone()/>
+                {if channel.peer_alias.is_empty() {
+                    view! { <span class="mono">{middle_ellipsis(&key, 10)}</span> }.into_any()
+                } else {
+                    view! { <span class="peer-alias">{channel.peer_alias.clone()}</span> }.into_any()
+                }}
+                " " <CopyButton text=key.clone()/>
             </span>
             <span>{move || amount(capacity, unit.get())} <span class="muted small">{if channel.private { " private" } else { "" }}</span></span>
             <Liquidity local=channel.local_balance remote=channel.remote_balance/>

@@ -242,6 +242,7 @@ async fn channels(via: Via) {
     h.wait_text("#channels li", "486,530 sat").await;
     h.wait_text("#channel-balance", "486,530 sat").await;
     h.wait_text("#channels li", "active").await;
+    h.wait_text("#channels li .peer-alias", "bob").await;
     h.run_js("window.scrollTo(0, 0); return ''").await;
     h.screenshots("channels").await;
 

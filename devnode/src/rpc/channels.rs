@@ -525,6 +525,7 @@ impl NodeRpc {
             .filter(|c| !(req.active_only && !c.active) && !(req.inactive_only && c.active))
             .filter(|c| !(req.public_only && c.private) && !(req.private_only && !c.private))
             .filter(|c| peer.as_ref().is_none_or(|p| *p == c.remote_pubkey))
+            .map(|c| pb::Channel { peer_alias: if req.peer_alias_lookup { self.peer_alias(&c.remote_pubkey) } else { String::new() }, ..c })
             .collect();
         Ok(pb::ListChannelsResponse { channels })
     }

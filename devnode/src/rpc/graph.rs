@@ -156,6 +156,16 @@ impl NodeRpc {
         })
     }
 
+    /// ListChannels' peer_alias: the graph's alias for a node it has an announcement of
+    /// (one with a public channel), else lnd's words for the failed lookup.
+    pub(super) fn peer_alias(&self, key: &str) -> String {
+        let announced = self.edges(false).values().any(|e| e.node1 == key || e.node2 == key);
+        match self.graph_node(key).filter(|_| announced) {
+            Some(node) => node.alias,
+            None => "unable to lookup peer alias: alias for node not found".into(),
+        }
+    }
+
     pub fn get_node_info(&self, md: &MetadataMap, req: pb::NodeInfoRequest) -> Result<pb::NodeInfo, Status> {
         self.authorize(md, &GET_NODE_INFO)?;
         let key = req.pub_key.to_lowercase();

@@ -102,8 +102,9 @@ pub fn channel_balance() -> Call {
     Call::get("/v1/balance/channels")
 }
 
+/// With the peers' aliases, which lnd looks up in its graph.
 pub fn list_channels() -> Call {
-    Call::get("/v1/channels")
+    Call::get("/v1/channels?peer_alias_lookup=true")
 }
 
 pub fn pending_channels() -> Call {
