@@ -109,9 +109,25 @@ fn PeerRow(peer: pb::Peer) -> impl IntoView {
     let sync = pb::peer::SyncType::try_from(peer.sync_type).map(|s| s.as_str_name().trim_end_matches("_SYNC").to_lowercase()).unwrap_or_default();
     let traffic = format!("↑ {} B ↓ {} B", count(peer.bytes_sent), count(peer.bytes_recv));
     let ping = format!("ping {} ms", peer.ping_time / 1000);
+    // lnd's peer list has no aliases: the graph is asked, once per row; a peer without a
+    // public channel has none and keeps its key.
+    let alias = LocalResource::new({
+        let key = key.clone();
+        move || {
+            let (lnd, key) = (session.lnd.get(), key.clone());
+            async move { lnd?.node_alias(&key).await.ok().flatten() }
+        }
+    });
+    let short = middle_ellipsis(&key, 10);
     view! {
         <li data-pubkey=key.clone()>
-            <span class="mono small" title=key.clone()>{middle_ellipsis(&key, 10)} " " <CopyButton text=key.clone()/></span>
+            <span class="small" title=key.clone()>
+                {move || match alias.get().flatten() {
+                    Some(a) => view! { <span class="peer-alias">{a}</span> }.into_any(),
+                    None => view! { <span class="mono">{short.clone()}</span> }.into_any(),
+                }}
+                " " <CopyButton text=key.clone()/>
+            </span>
             <span class="mono small">{peer.address.clone()}</span>
             <span class="muted">{direction} ", " {sync}</span>
             <span class="muted small">{traffic} " · " {ping}</span>

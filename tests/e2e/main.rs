@@ -245,6 +245,10 @@ async fn channels(via: Via) {
     h.wait_text("#channels li .peer-alias", "bob").await;
     h.run_js("window.scrollTo(0, 0); return ''").await;
     h.screenshots("channels").await;
+    // The peers list names bob too, now that the graph knows him.
+    h.click("nav a[href='/peers']").await;
+    h.wait_text("#peers li .peer-alias", "bob").await;
+    h.click("nav a[href='/channels']").await;
 
     h.click("button[name=close-channel]").await;
     h.click("button[name=confirm-close]").await;
