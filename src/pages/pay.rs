@@ -77,12 +77,12 @@ fn PaymentProgress(payment: pb::Payment) -> impl IntoView {
     view! {
         <div class="stack progress" id="payment-progress" data-status=status.as_str_name()>
             <p class=if status == PaymentStatus::Failed { "payment-failed" } else { "" }><strong>{headline}</strong></p>
+            {(parts.len() > 1).then(|| view! { <p class="small" id="payment-parts">{format!("Paid in {} parts", parts.len())}</p> })}
             <ul class="small attempts">{attempts.into_iter().map(|(sats, a)| view! { <li>{move || format!("{} · {a}", amount(sats, unit.get()))}</li> }).collect_view()}</ul>
             {preimage.map(|p| view! {
                 <p class="small">"Fee " {move || amount(fee, unit.get())}</p>
                 <p class="small">"Proof of payment (preimage) " <span class="mono" id="payment-preimage">{middle_ellipsis(&p, 12)}</span> " " <CopyButton text=p.clone()/></p>
             })}
-            {(parts.len() > 1).then(|| view! { <p class="small" id="payment-parts">{format!("Paid in {} parts", parts.len())}</p> })}
             {parts.into_iter().map(|r| view! {
                 <p class="small muted">"Route: " {r.hops.iter().map(|h| middle_ellipsis(&h.pub_key, 6)).collect::<Vec<_>>().join(" → ")}</p>
             }).collect_view()}
