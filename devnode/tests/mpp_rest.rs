@@ -1,7 +1,8 @@
 //! Multi-path payments through lnd's REST routes: alice has two small channels to bob, bob
 //! a large one to carol. A payment larger than either of alice's channels fails as one
 //! HTLC and succeeds split (SendPaymentV2's max_parts); parts sent by hand with
-//! SendToRouteV2 wait at the payee until the set is complete; a set that never completes
+//! SendToRouteV2 wait at the payee until the set is complete (a part announcing another
+//! total fails the whole set); a set that never completes
 //! fails back with MPP_TIMEOUT; a hold invoice paid in parts is accepted, then settles
 //! every part.
 
@@ -102,8 +103,10 @@ async fn parts_sent_by_hand_wait_for_each_other() {
     let chans: Vec<String> = channels["channels"].as_array().unwrap().iter().map(|c| c["chan_id"].as_str().unwrap().to_string()).collect();
     assert_eq!(chans.len(), 2);
 
-    // Each part: a route for 60,000 sat over one of alice's channels, with the MPP record.
-    let part = |chan: String| {
+    // Each part: a route for 60,000 sat over one of alice's channels, with the MPP record
+    // announcing the payment's total.
+    let part = |chan: String, total: &str| {
+        let total = total.to_string();
         let alice = Rest { addr: alice.addr.clone(), macaroon: alice.macaroon.clone() };
         let (payment_addr, hash) = (inv["payment_addr"].clone(), hash.clone());
         let hops = [b64(&hex::decode(&bob_key).unwrap()), b64(&hex::decode(&carol_key).unwrap())];
@@ -113,13 +116,25 @@ async fn parts_sent_by_hand_wait_for_each_other() {
                 .await;
             assert_eq!(status, 200, "{built}");
             let mut route = built["route"].clone();
-            route["hops"][1]["mpp_record"]["total_amt_msat"] = json!("120000000");
+            route["hops"][1]["mpp_record"]["total_amt_msat"] = json!(total);
             alice.call("POST", "/v2/router/route/send", Some(json!({"payment_hash": hash, "route": route}))).await
         }
     };
-    let first = tokio::spawn(part(chans[0].clone()));
     let lookup = format!("/v2/invoices/lookup?payment_hash={}", url64(&hash_bytes));
-    eventually("the first part waits at carol", async || states(&carol.get(&lookup).await) == ["ACCEPTED"]).await;
+
+    // A part announcing another total fails the whole set, the waiting part with it (lnd's
+    // set failures).
+    let stray = tokio::spawn(part(chans[0].clone(), "120000000"));
+    eventually("a part waits at carol", async || states(&carol.get(&lookup).await) == ["ACCEPTED"]).await;
+    let (status, refused) = part(chans[1].clone(), "130000000").await;
+    assert_eq!((status, refused["status"].as_str(), refused["failure"]["code"].as_str()), (200, Some("FAILED"), Some("INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS")), "{refused}");
+    let (_, waited) = stray.await.unwrap();
+    assert_eq!((waited["status"].as_str(), waited["failure"]["code"].as_str()), (Some("FAILED"), Some("INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS")), "{waited}");
+    let failed = carol.get(&lookup).await;
+    assert_eq!((failed["state"].as_str(), states(&failed)), (Some("OPEN"), vec!["CANCELED".to_string()]));
+
+    let first = tokio::spawn(part(chans[0].clone(), "120000000"));
+    eventually("the first part waits at carol", async || states(&carol.get(&lookup).await).last().is_some_and(|s| s == "ACCEPTED")).await;
     let waiting = carol.get(&lookup).await;
     assert_eq!((waiting["state"].as_str(), waiting["amt_paid_msat"].as_str()), (Some("OPEN"), Some("0")), "an incomplete set pays nothing yet");
     assert!(!first.is_finished(), "SendToRouteV2 answers when its HTLC resolves");
@@ -127,13 +142,13 @@ async fn parts_sent_by_hand_wait_for_each_other() {
     let p = &payments["payments"][0];
     assert_eq!((p["status"].as_str(), p["value_sat"].as_str()), (Some("IN_FLIGHT"), Some("120000")), "the payment is worth the MPP total");
 
-    let (status, second) = part(chans[1].clone()).await;
+    let (status, second) = part(chans[1].clone(), "120000000").await;
     assert_eq!((status, second["status"].as_str()), (200, Some("SUCCEEDED")), "{second}");
     let (status, first) = first.await.unwrap();
     assert_eq!((status, first["status"].as_str()), (200, Some("SUCCEEDED")), "{first}");
     let settled = carol.get(&lookup).await;
     assert_eq!((settled["state"].as_str(), settled["amt_paid_sat"].as_str()), (Some("SETTLED"), Some("120000")));
-    assert_eq!(states(&settled), ["SETTLED", "SETTLED"]);
+    assert_eq!(states(&settled), ["CANCELED", "SETTLED", "SETTLED"]);
     let payments = alice.get("/v1/payments").await;
     assert_eq!(payments["payments"][0]["status"], "SUCCEEDED");
 }

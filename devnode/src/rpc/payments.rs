@@ -299,6 +299,12 @@ impl NodeRpc {
             Ok(accepted) => accepted,
             Err(refusal) => {
                 events.failed(last as usize, Failed::Invoice(refusal));
+                if refusal.fails_the_set() {
+                    let waiting = self.switchboard.held.lock().expect("held lock").remove(hash).unwrap_or_default();
+                    for part in waiting {
+                        self.resolve_part(part, hash, Err(refusal));
+                    }
+                }
                 return Forwarded::Failed(HopFailure::IncorrectOrUnknownPaymentDetails, last);
             }
         };
@@ -341,10 +347,21 @@ impl NodeRpc {
             };
             db.invoices.add(keysend).map_err(|_| Refusal::KeysendError)?;
         }
-        let (accepted, invoice) = db.invoices.accept(hash, htlc, height, now_ms()).map_err(|e| match e {
-            InvoiceError::Refused(r) => r,
-            _ => Refusal::NotFound,
-        })?;
+        let (accepted, invoice) = match db.invoices.accept(hash, htlc, height, now_ms()) {
+            Ok(done) => done,
+            Err(InvoiceError::Refused(r)) if r.fails_the_set() => {
+                // The parts that were waiting are canceled on the invoice too.
+                let invoice = db.invoices.get(hash).cloned();
+                drop(db);
+                if let Some(i) = invoice {
+                    self.persist_later();
+                    let _ = self.invoice_events.send(super::invoices::invoice_message(&i));
+                }
+                return Err(r);
+            }
+            Err(InvoiceError::Refused(r)) => return Err(r),
+            Err(_) => return Err(Refusal::NotFound),
+        };
         drop(db);
         let _ = self.invoice_events.send(super::invoices::invoice_message(&invoice));
         Ok(accepted)

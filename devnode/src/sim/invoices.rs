@@ -166,6 +166,11 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// Whether lnd fails every part of the set with it, not just the arriving one.
+    pub fn fails_the_set(self) -> bool {
+        matches!(self, Refusal::SetTotalMismatch | Refusal::SetTotalTooLow)
+    }
+
     /// lnd's `FailureString()`.
     pub fn words(self) -> &'static str {
         match self {
@@ -252,11 +257,18 @@ impl InvoiceDb {
                 if hex::encode(addr) != inv.payment_addr {
                     return refuse(Refusal::AddressMismatch);
                 }
-                if total == 0 || total < inv.value_msat {
-                    return refuse(Refusal::SetTotalTooLow);
-                }
-                if inv.accepted().any(|h| h.mpp_total_msat != total) {
-                    return refuse(Refusal::SetTotalMismatch);
+                let set_failure = if total == 0 || total < inv.value_msat {
+                    Some(Refusal::SetTotalTooLow)
+                } else if inv.accepted().any(|h| h.mpp_total_msat != total) {
+                    Some(Refusal::SetTotalMismatch)
+                } else {
+                    None
+                };
+                if let Some(why) = set_failure {
+                    // lnd fails the whole set for these (IsSetFailure): the parts already
+                    // waiting go back with the arriving one.
+                    inv.resolve_accepted(HtlcState::Canceled, now_ms);
+                    return refuse(why);
                 }
                 total
             }
@@ -451,8 +463,11 @@ mod tests {
         assert_eq!(refused(&mut db, Arriving { expiry_height: 139, ..part(1, 100_000, 100_000) }), InvoiceError::Refused(Refusal::ExpiryTooSoon));
         assert_eq!(refused(&mut db, Arriving { mpp: None, ..part(1, 100_000, 0) }), InvoiceError::Refused(Refusal::AddressMismatch));
         db.accept(&hash(), part(1, 40_000, 100_000), 100, NOW_MS).unwrap();
-        assert_eq!(refused(&mut db, part(2, 60_000, 120_000)), InvoiceError::Refused(Refusal::SetTotalMismatch));
         assert_eq!(refused(&mut db, Arriving { mpp: None, keysend: true, ..part(2, 100_000, 0) }), InvoiceError::Refused(Refusal::MppInProgress));
+        assert_eq!(refused(&mut db, part(3, 60_000, 120_000)), InvoiceError::Refused(Refusal::SetTotalMismatch));
+        let inv = db.get(&hash()).unwrap();
+        assert_eq!((inv.state, inv.accepted().count()), (State::Open, 0), "the waiting part failed with the set");
+        assert_eq!(inv.htlcs[0].state, HtlcState::Canceled);
     }
 
     #[test]
