@@ -23,6 +23,12 @@ async fn open_close_and_force_close_as_lnd() {
     network.fund_node("alice", 10_000_000, 1).await.unwrap();
     let bob_key = network.uri("bob").await.unwrap().split_once('@').unwrap().0.to_string();
     let open = |sats: i64| json!({"node_pubkey": b64(&bob_key), "local_funding_amount": sats.to_string(), "push_sat": "10000"});
+    // A message bob signs: alice recovers his key, but calls it valid only once her graph
+    // knows him (lnd's VerifyMessage).
+    let signed = bob.call("POST", "/v1/signmessage", Some(json!({"msg": base64::engine::general_purpose::STANDARD.encode("it's bob")}))).await.1;
+    let verify = json!({"msg": base64::engine::general_purpose::STANDARD.encode("it's bob"), "signature": signed["signature"]});
+    let unknown = alice.call("POST", "/v1/verifymessage", Some(verify.clone())).await.1;
+    assert_eq!((unknown["valid"].as_bool(), unknown["pubkey"].as_str()), (Some(false), Some(bob_key.as_str())));
 
     let (status, v) = alice.call("POST", "/v1/channels", Some(open(500_000))).await;
     assert_eq!((status, v["message"].as_str().unwrap()), (500, format!("peer {bob_key} is not online").as_str()));
@@ -61,6 +67,8 @@ async fn open_close_and_force_close_as_lnd() {
     assert_eq!(ch["peer_alias"], "", "only looked up when asked");
     let named = alice.get("/v1/channels?peer_alias_lookup=true").await;
     assert_eq!(named["channels"][0]["peer_alias"], "bob");
+    let known = alice.call("POST", "/v1/verifymessage", Some(verify)).await.1;
+    assert_eq!((known["valid"].as_bool(), known["pubkey"].as_str()), (Some(true), Some(bob_key.as_str())), "bob is in alice's graph now");
     let theirs = bob.get("/v1/channels").await;
     assert_eq!(theirs["channels"][0]["local_balance"], "10000");
     assert_eq!(theirs["channels"][0]["chan_id"], ch["chan_id"], "both sides agree on the short channel id");

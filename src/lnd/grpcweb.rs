@@ -174,6 +174,14 @@ impl GrpcWeb {
         self.unary(pb::FeeReportRequest {}, |c, r| async move { LightningClient::new(c).fee_report(r).await }).await
     }
 
+    pub async fn sign_message(&self, req: pb::SignMessageRequest) -> Result<pb::SignMessageResponse, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).sign_message(r).await }).await
+    }
+
+    pub async fn verify_message(&self, req: pb::VerifyMessageRequest) -> Result<pb::VerifyMessageResponse, LndError> {
+        self.unary(req, |c, r| async move { LightningClient::new(c).verify_message(r).await }).await
+    }
+
     pub async fn update_channel_policy(&self, req: pb::PolicyUpdateRequest) -> Result<pb::PolicyUpdateResponse, LndError> {
         self.unary(req, |c, r| async move { LightningClient::new(c).update_channel_policy(r).await }).await
     }

@@ -576,6 +576,26 @@ mod client {
             }
         }
 
+        /// Signs a message with the node's key (lnd's zbase32 signature, which anyone can
+        /// check against the node's public key).
+        pub async fn sign_message(&self, msg: &str) -> Result<String, LndError> {
+            let req = pb::SignMessageRequest { msg: msg.as_bytes().to_vec(), ..Default::default() };
+            let resp = match &self.wire {
+                Wire::Rest(r) => r.unary::<pb::SignMessageResponse>(routes::sign_message(&req)).await?,
+                Wire::GrpcWeb(g) => g.sign_message(req).await?,
+            };
+            Ok(resp.signature)
+        }
+
+        /// Checks a signed message: whether it verifies, and the key that signed it.
+        pub async fn verify_message(&self, msg: &str, signature: &str) -> Result<pb::VerifyMessageResponse, LndError> {
+            let req = pb::VerifyMessageRequest { msg: msg.as_bytes().to_vec(), signature: signature.trim().to_string() };
+            match &self.wire {
+                Wire::Rest(r) => r.unary(routes::verify_message(&req)).await,
+                Wire::GrpcWeb(g) => g.verify_message(req).await,
+            }
+        }
+
         pub async fn update_channel_policy(&self, req: pb::PolicyUpdateRequest) -> Result<pb::PolicyUpdateResponse, LndError> {
             match &self.wire {
                 Wire::Rest(r) => r.unary(routes::update_channel_policy(&req)).await,

@@ -156,11 +156,15 @@ impl NodeRpc {
         })
     }
 
+    /// Whether the graph has an announcement of this node (it has a public channel).
+    pub(super) fn in_graph(&self, key: &str) -> bool {
+        self.edges(false).values().any(|e| e.node1 == key || e.node2 == key)
+    }
+
     /// ListChannels' peer_alias: the graph's alias for a node it has an announcement of
     /// (one with a public channel), else lnd's words for the failed lookup.
     pub(super) fn peer_alias(&self, key: &str) -> String {
-        let announced = self.edges(false).values().any(|e| e.node1 == key || e.node2 == key);
-        match self.graph_node(key).filter(|_| announced) {
+        match self.graph_node(key).filter(|_| self.in_graph(key)) {
             Some(node) => node.alias,
             None => "unable to lookup peer alias: alias for node not found".into(),
         }

@@ -465,7 +465,9 @@ impl NodeRpc {
         let signer = crate::sim::message::recover(&req.msg, &req.signature)
             .ok_or_else(|| Status::unknown("unable to recover public key from compact signature"))?;
         let pubkey = signer.to_string();
-        Ok(pb::VerifyMessageResponse { valid: pubkey == self.identity_pubkey(), pubkey })
+        // lnd calls a signature valid when its signer is a node its graph knows (itself, or
+        // one announced with a public channel).
+        Ok(pb::VerifyMessageResponse { valid: pubkey == self.identity_pubkey() || self.in_graph(&pubkey), pubkey })
     }
 
     pub fn bake_macaroon(&self, md: &MetadataMap, req: pb::BakeMacaroonRequest) -> Result<pb::BakeMacaroonResponse, Status> {

@@ -129,6 +129,14 @@ pub fn fee_report() -> Call {
     Call::get("/v1/fees")
 }
 
+pub fn sign_message(req: &pb::SignMessageRequest) -> Call {
+    Call::post("/v1/signmessage", req)
+}
+
+pub fn verify_message(req: &pb::VerifyMessageRequest) -> Call {
+    Call::post("/v1/verifymessage", req)
+}
+
 pub fn update_channel_policy(req: &pb::PolicyUpdateRequest) -> Call {
     Call::post("/v1/chanpolicy", req)
 }
@@ -347,6 +355,8 @@ mod tests {
             ("lnrpc.Lightning.ClosedChannels", closed_channels()),
             ("lnrpc.Lightning.SubscribeChannelEvents", subscribe_channel_events()),
             ("routerrpc.Router.SubscribeHtlcEvents", subscribe_htlc_events()),
+            ("lnrpc.Lightning.SignMessage", sign_message(&Default::default())),
+            ("lnrpc.Lightning.VerifyMessage", verify_message(&Default::default())),
             ("lnrpc.Lightning.OpenChannel", open_channel(&Default::default())),
             ("lnrpc.Lightning.OpenChannelSync", open_channel_sync(&Default::default())),
             ("lnrpc.Lightning.FeeReport", fee_report()),
