@@ -68,6 +68,8 @@ impl LndError {
             // lnd's ConnectPeer when the node at the address hangs up in the Noise handshake:
             // it holds another key (or restarted mid-way).
             LndError::Input("The node at that address hung up during the encrypted handshake: its public key is not the one given. Check the key (and that the address is that node's).".into())
+        } else if has("failed to decode signature") {
+            LndError::Input("That is not a signature lnd can read: it should be the zbase32 text SignMessage produced (letters and digits only).".into())
         } else if has("transaction output is dust") {
             LndError::Input("lnd refused: the amount is too small to be worth spending at this fee rate (\"dust\"). Send more, or choose a lower fee rate.".into())
         } else if code == CODE_UNIMPLEMENTED || (code == CODE_NOT_FOUND && m == "Not Found") {
@@ -172,6 +174,8 @@ mod tests {
         ];
         assert!(matches!(LndError::from_node(2, "transaction output is dust"), LndError::Input(m) if m.contains("too small")));
         assert!(matches!(LndError::from_node(2, "EOF"), LndError::Input(m) if m.contains("public key is not the one given")));
+        let bad_signature = LndError::from_node(2, "failed to decode signature: illegal z-base-32 data at input byte 3");
+        assert!(matches!(bad_signature, LndError::Input(m) if m.contains("not a signature lnd can read")));
         for (msg, want) in cases {
             assert_eq!(LndError::from_node(2, msg), want, "{msg}");
         }

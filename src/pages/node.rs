@@ -21,6 +21,12 @@ pub fn NodePage() -> impl IntoView {
             <NodeDetails/>
             <NetworkCard/>
         </Needs>
+        <Needs perms=&[("message", "write")] title="Sign a message" what="sign messages">
+            <SignCard/>
+        </Needs>
+        <Needs perms=&[("message", "read")] title="Check a signed message" what="check signed messages">
+            <VerifyCard/>
+        </Needs>
     }
 }
 
@@ -47,6 +53,93 @@ fn NodeDetails() -> impl IntoView {
                 {move || Suspend::new(async move { info.await.map(|i| view! { <NodeInfo info=i/> }) })}
             </ErrorBoundary>
         </Transition>
+    }
+}
+
+/// A message signed with the node's key: proof, to a site or a person, that you run it.
+#[component]
+fn SignCard() -> impl IntoView {
+    let session = Session::get();
+    let message = RwSignal::new(String::new());
+    let sign = Action::new_local(move |msg: &String| {
+        let msg = msg.clone();
+        async move {
+            if msg.trim().is_empty() {
+                return Err(LndError::Input("Write the message to sign".into()));
+            }
+            session.lnd.get_untracked().ok_or(LndError::Disconnected)?.sign_message(&msg).await
+        }
+    });
+    view! {
+        <section class="card">
+            <h2>"Sign a message"</h2>
+            <form class="stack" autocomplete="off" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); sign.dispatch_local(message.get_untracked()); }>
+                <label>
+                    "Message"
+                    <textarea name="sign-message" rows="2" prop:value=message on:input=move |ev| { message.set(event_target_value(&ev)); sign.value().set(None); }></textarea>
+                </label>
+                <button type="submit" name="sign" disabled=sign.pending()>"Sign with the node's key"</button>
+            </form>
+            {move || sign.value().get().map(|r| match r {
+                Ok(signature) => view! {
+                    <div class="kv">
+                        <span class="k">"Signature"</span>
+                        <span class="v mono small" id="signature">{signature.clone()}</span>
+                        <CopyButton text=signature/>
+                    </div>
+                }.into_any(),
+                Err(e) => view! { <ErrorView error=e/> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+/// Who signed a message: lnd recovers the key and says whether its graph knows that node.
+#[component]
+fn VerifyCard() -> impl IntoView {
+    let session = Session::get();
+    let message = RwSignal::new(String::new());
+    let signature = RwSignal::new(String::new());
+    let verify = Action::new_local(move |(msg, sig): &(String, String)| {
+        let (msg, sig) = (msg.clone(), sig.clone());
+        async move {
+            if msg.trim().is_empty() || sig.trim().is_empty() {
+                return Err(LndError::Input("Paste both the message and its signature".into()));
+            }
+            let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
+            let checked = lnd.verify_message(&msg, &sig).await?;
+            let alias = lnd.node_alias(&checked.pubkey).await.ok().flatten();
+            Ok::<_, LndError>((checked, alias))
+        }
+    });
+    let clear = move || verify.value().set(None);
+    view! {
+        <section class="card">
+            <h2>"Check a signed message"</h2>
+            <form class="stack" autocomplete="off" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                verify.dispatch_local((message.get_untracked(), signature.get_untracked()));
+            }>
+                <label>"Message" <textarea name="verify-message" rows="2" prop:value=message on:input=move |ev| { message.set(event_target_value(&ev)); clear(); }></textarea></label>
+                <label>"Signature" <input type="text" name="verify-signature" spellcheck="false" prop:value=signature on:input=move |ev| { signature.set(event_target_value(&ev)); clear(); }/></label>
+                <button type="submit" name="verify" disabled=verify.pending()>"Check"</button>
+            </form>
+            {move || verify.value().get().map(|r| match r {
+                Ok((checked, _)) if checked.pubkey.is_empty() => view! {
+                    <p class="progress payment-failed" id="verify-result">"Not a valid signature of this message: it was not signed by any key (or the message differs)."</p>
+                }.into_any(),
+                Ok((checked, alias)) => {
+                    let who = alias.map_or_else(|| middle_ellipsis(&checked.pubkey, 12), |a| format!("{a} · {}", middle_ellipsis(&checked.pubkey, 12)));
+                    let words = if checked.valid {
+                        format!("Signed by {who}, a node your node knows.")
+                    } else {
+                        format!("Signed by the key {who}, which is not a node your node's graph knows: check the key yourself.")
+                    };
+                    view! { <p class="progress" id="verify-result" title=checked.pubkey.clone()>{words}</p> }.into_any()
+                }
+                Err(e) => view! { <ErrorView error=e/> }.into_any(),
+            })}
+        </section>
     }
 }
 

@@ -758,6 +758,36 @@ async fn connection_failures(via: Via) {
     h.finish().await;
 }
 
+/// A message signed with the node's key, then checked: the signer is named; a signature
+/// that is not one is refused in words.
+async fn sign_and_verify(via: Via) {
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    h.open_as_admin().await;
+    h.fill("textarea[name=sign-message]", "I run this node <b>really</b>").await;
+    h.click("button[name=sign]").await;
+    h.find("#signature").await;
+    let signature = h.run_js("return document.querySelector('#signature').textContent").await;
+    assert!(signature.len() > 80, "a zbase32 signature: {signature}");
+    h.fill("textarea[name=verify-message]", "I run this node <b>really</b>").await;
+    h.fill("input[name=verify-signature]", &signature).await;
+    h.click("button[name=verify]").await;
+    h.wait_text("#verify-result", "Signed by alice").await;
+    h.wait_text("#verify-result", "a node your node knows").await;
+    h.screenshots_at("sign-and-verify", Some("#verify-result")).await;
+    h.fill("input[name=verify-signature]", "not a signature").await;
+    h.click("button[name=verify]").await;
+    h.wait_text(".error-title", "not a signature lnd can read").await;
+    // Well formed, but for another message: no key signed this one.
+    h.fill("textarea[name=verify-message]", "I run another node").await;
+    h.fill("input[name=verify-signature]", &signature).await;
+    h.click("button[name=verify]").await;
+    h.wait_text("#verify-result", "Signed by the key").await;
+    h.finish().await;
+}
+
+on_both_transports!(sign_and_verify);
+
 /// A read-only macaroon: the node page says what it allows, and the forms lnd would refuse
 /// are replaced by a note saying which permission is missing. lnd's invoice macaroon, which
 /// may not read the node's details, is accepted and lands on Receive.

@@ -462,8 +462,9 @@ impl NodeRpc {
         if req.msg.is_empty() {
             return Err(Status::unknown("need a message to verify"));
         }
-        let signer = crate::sim::message::recover(&req.msg, &req.signature)
-            .ok_or_else(|| Status::unknown("unable to recover public key from compact signature"))?;
+        let recovered = crate::sim::message::recover(&req.msg, &req.signature).map_err(|e| Status::unknown(format!("failed to decode signature: {e}")))?;
+        // A signature that recovers no key is simply not valid (lnd answers, not errs).
+        let Some(signer) = recovered else { return Ok(pb::VerifyMessageResponse { valid: false, pubkey: String::new() }) };
         let pubkey = signer.to_string();
         // lnd calls a signature valid when its signer is a node its graph knows (itself, or
         // one announced with a public channel).

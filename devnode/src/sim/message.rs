@@ -36,11 +36,12 @@ pub fn zbase32_encode(data: &[u8]) -> String {
     out
 }
 
-pub fn zbase32_decode(s: &str) -> Option<Vec<u8>> {
+/// Decodes zbase32; the error is the Go library's (lnd uses tv42/zbase32).
+pub fn zbase32_decode(s: &str) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let (mut acc, mut bits) = (0u32, 0u32);
-    for c in s.bytes() {
-        let v = ZBASE32.iter().position(|&z| z == c)? as u32;
+    for (i, c) in s.bytes().enumerate() {
+        let v = ZBASE32.iter().position(|&z| z == c).ok_or_else(|| format!("illegal z-base-32 data at input byte {i}"))? as u32;
         acc = (acc << 5) | v;
         bits += 5;
         if bits >= 8 {
@@ -48,7 +49,7 @@ pub fn zbase32_decode(s: &str) -> Option<Vec<u8>> {
             out.push((acc >> bits) as u8);
         }
     }
-    Some(out)
+    Ok(out)
 }
 
 /// SignMessage: header byte 31 + recovery id (compressed key), then r and s.
@@ -60,16 +61,16 @@ pub fn sign(key: &SecretKey, msg: &[u8], single_hash: bool) -> String {
     zbase32_encode(&out)
 }
 
-/// VerifyMessage: the key that signed `msg` (double SHA-256, as lnd verifies), if the
-/// signature is well formed.
-pub fn recover(msg: &[u8], signature: &str) -> Option<PublicKey> {
+/// VerifyMessage: the key that signed `msg` (double SHA-256, as lnd verifies); none when
+/// the signature recovers no key; an error when it is not zbase32.
+pub fn recover(msg: &[u8], signature: &str) -> Result<Option<PublicKey>, String> {
     let raw = zbase32_decode(signature)?;
     if raw.len() != 65 || raw[0] < 27 {
-        return None;
+        return Ok(None);
     }
-    let recid = RecoveryId::from_i32(((raw[0] - 27) & 3) as i32).ok()?;
-    let sig = RecoverableSignature::from_compact(&raw[1..], recid).ok()?;
-    Secp256k1::new().recover_ecdsa(&digest(msg, false), &sig).ok()
+    let Ok(recid) = RecoveryId::from_i32(((raw[0] - 27) & 3) as i32) else { return Ok(None) };
+    let Ok(sig) = RecoverableSignature::from_compact(&raw[1..], recid) else { return Ok(None) };
+    Ok(Secp256k1::new().recover_ecdsa(&digest(msg, false), &sig).ok())
 }
 
 #[cfg(test)]
@@ -81,7 +82,7 @@ mod tests {
         for data in [&b""[..], b"\x00", b"hello", &[0xff; 65]] {
             assert_eq!(zbase32_decode(&zbase32_encode(data)).unwrap(), data);
         }
-        assert!(zbase32_decode("0l").is_none(), "0 and l are not in the alphabet");
+        assert_eq!(zbase32_decode("y0l").unwrap_err(), "illegal z-base-32 data at input byte 1", "0 and l are not in the alphabet");
     }
 
     #[test]
@@ -90,8 +91,9 @@ mod tests {
         let signer = key.public_key(&Secp256k1::new());
         let sig = sign(&key, b"hello", false);
         assert_eq!(sig.len(), 104, "65 bytes in zbase32");
-        assert_eq!(recover(b"hello", &sig), Some(signer));
-        assert_ne!(recover(b"hellO", &sig), Some(signer));
-        assert_eq!(recover(b"hello", "not zbase32!"), None);
+        assert_eq!(recover(b"hello", &sig), Ok(Some(signer)));
+        assert_ne!(recover(b"hellO", &sig), Ok(Some(signer)));
+        assert_eq!(recover(b"hello", "yyyy"), Ok(None), "too short to be a signature");
+        assert!(recover(b"hello", "not zbase32!").is_err());
     }
 }
