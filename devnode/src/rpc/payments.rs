@@ -300,10 +300,7 @@ impl NodeRpc {
             Err(refusal) => {
                 events.failed(last as usize, Failed::Invoice(refusal));
                 if refusal.fails_the_set() {
-                    let waiting = self.switchboard.held.lock().expect("held lock").remove(hash).unwrap_or_default();
-                    for part in waiting {
-                        self.resolve_part(part, hash, Err(refusal));
-                    }
+                    self.resolve_waiting(hash, Err(refusal));
                 }
                 return Forwarded::Failed(HopFailure::IncorrectOrUnknownPaymentDetails, last);
             }
@@ -319,10 +316,7 @@ impl NodeRpc {
                 settle_route(&nodes, route, hash, Step::Settle);
                 events.settled(&preimage);
                 // The parts that waited for this one settle with it.
-                let waiting = self.switchboard.held.lock().expect("held lock").remove(hash).unwrap_or_default();
-                for part in waiting {
-                    self.resolve_part(part, hash, Ok(&preimage));
-                }
+                self.resolve_waiting(hash, Ok(&preimage));
                 Forwarded::Settled(preimage)
             }
             Accepted::Held | Accepted::Partial => {
@@ -402,10 +396,16 @@ impl NodeRpc {
     /// The receiver settled (with the preimage) or canceled a hold invoice: every HTLC
     /// waiting for it resolves.
     pub(super) fn resolve_held(&self, hash: &str, preimage: Option<&str>) {
-        let Some(parts) = self.switchboard.held.lock().expect("held lock").remove(hash) else { return };
         let _switch = self.switchboard.switch.lock().expect("switch lock");
-        for part in parts {
-            self.resolve_part(part, hash, preimage.ok_or(Refusal::Canceled));
+        self.resolve_waiting(hash, preimage.ok_or(Refusal::Canceled));
+    }
+
+    /// Every HTLC waiting at its payee for `hash` resolves with `outcome`. The caller holds
+    /// the switch lock.
+    fn resolve_waiting(&self, hash: &str, outcome: Result<&str, Refusal>) {
+        let waiting = self.switchboard.held.lock().expect("held lock").remove(hash).unwrap_or_default();
+        for part in waiting {
+            self.resolve_part(part, hash, outcome);
         }
     }
 
