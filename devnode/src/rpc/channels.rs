@@ -519,13 +519,15 @@ impl NodeRpc {
         }
         let peer = (!req.peer.is_empty()).then(|| hex::encode(&req.peer));
         let open: Vec<Channel> = self.channels().channels.iter().filter(|c| c.phase == Phase::Open).cloned().collect();
+        // The graph is walked once for every channel's alias.
+        let announced = req.peer_alias_lookup.then(|| self.announced_nodes());
         let channels = open
             .iter()
             .map(|c| self.channel_message(c))
             .filter(|c| !(req.active_only && !c.active) && !(req.inactive_only && c.active))
             .filter(|c| !(req.public_only && c.private) && !(req.private_only && !c.private))
             .filter(|c| peer.as_ref().is_none_or(|p| *p == c.remote_pubkey))
-            .map(|c| pb::Channel { peer_alias: if req.peer_alias_lookup { self.peer_alias(&c.remote_pubkey) } else { String::new() }, ..c })
+            .map(|c| pb::Channel { peer_alias: announced.as_ref().map_or_else(String::new, |a| self.peer_alias(&c.remote_pubkey, a)), ..c })
             .collect();
         Ok(pb::ListChannelsResponse { channels })
     }

@@ -156,15 +156,15 @@ impl NodeRpc {
         })
     }
 
-    /// Whether the graph has an announcement of this node (it has a public channel).
-    pub(super) fn in_graph(&self, key: &str) -> bool {
-        self.edges(false).values().any(|e| e.node1 == key || e.node2 == key)
+    /// The nodes the graph has an announcement of (each has a public channel).
+    pub(super) fn announced_nodes(&self) -> std::collections::HashSet<String> {
+        self.edges(false).into_values().flat_map(|e| [e.node1, e.node2]).collect()
     }
 
-    /// ListChannels' peer_alias: the graph's alias for a node it has an announcement of
-    /// (one with a public channel), else lnd's words for the failed lookup.
-    pub(super) fn peer_alias(&self, key: &str) -> String {
-        match self.graph_node(key).filter(|_| self.in_graph(key)) {
+    /// ListChannels' peer_alias: the graph's alias for an announced node, else lnd's words
+    /// for the failed lookup.
+    pub(super) fn peer_alias(&self, key: &str, announced: &std::collections::HashSet<String>) -> String {
+        match announced.contains(key).then(|| self.graph_node(key)).flatten() {
             Some(node) => node.alias,
             None => "unable to lookup peer alias: alias for node not found".into(),
         }

@@ -468,7 +468,7 @@ impl NodeRpc {
         let pubkey = signer.to_string();
         // lnd calls a signature valid when its signer is a node its graph knows (itself, or
         // one announced with a public channel).
-        Ok(pb::VerifyMessageResponse { valid: pubkey == self.identity_pubkey() || self.in_graph(&pubkey), pubkey })
+        Ok(pb::VerifyMessageResponse { valid: pubkey == self.identity_pubkey() || self.announced_nodes().contains(&pubkey), pubkey })
     }
 
     pub fn bake_macaroon(&self, md: &MetadataMap, req: pb::BakeMacaroonRequest) -> Result<pb::BakeMacaroonResponse, Status> {
