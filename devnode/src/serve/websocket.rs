@@ -45,15 +45,19 @@ fn is_upgrade(headers: &HeaderMap) -> bool {
     has("connection", "upgrade") && has("upgrade", "websocket")
 }
 
-/// The REST request the handshake stands for: its method from `?method=` (the parameter
-/// itself removed), the headers lnd forwards, and the macaroon from the subprotocol.
-fn inner_request(parts: &Parts, body: String) -> Request<Body> {
-    let raw = parts.uri.query().unwrap_or("");
-    let method = form_urlencoded(raw)
+/// The method the handshake asks for with `?method=` (GET without it).
+fn requested_method(parts: &Parts) -> Method {
+    form_urlencoded(parts.uri.query().unwrap_or(""))
         .into_iter()
         .find(|(k, _)| k == "method")
         .and_then(|(_, v)| Method::from_bytes(v.to_ascii_uppercase().as_bytes()).ok())
-        .unwrap_or(Method::GET);
+        .unwrap_or(Method::GET)
+}
+
+/// The REST request the handshake stands for: `method` (its `?method=` parameter removed
+/// from the query), the headers lnd forwards, and the macaroon from the subprotocol.
+fn inner_request(parts: &Parts, method: Method, body: String) -> Request<Body> {
+    let raw = parts.uri.query().unwrap_or("");
     let kept: Vec<&str> = raw.split('&').filter(|p| !p.is_empty() && !form_urlencoded(p).iter().any(|(k, _)| k == "method")).collect();
     let path = parts.uri.path();
     let uri: Uri = if kept.is_empty() { path.to_string() } else { format!("{path}?{}", kept.join("&")) }.parse().unwrap_or_else(|_| Uri::from_static("/"));
@@ -77,8 +81,8 @@ fn inner_request(parts: &Parts, body: String) -> Request<Body> {
 }
 
 async fn forward(mut socket: WebSocket, rest: Router, parts: Parts) {
-    let wants_body = parts.uri.query().is_some_and(|q| form_urlencoded(q).iter().any(|(k, v)| k == "method" && !v.eq_ignore_ascii_case("GET")));
-    let body = if wants_body {
+    let method = requested_method(&parts);
+    let body = if method != Method::GET {
         match socket.recv().await {
             Some(Ok(Message::Text(t))) => format!("{}\n", t.as_str()),
             Some(Ok(Message::Binary(b))) => format!("{}\n", String::from_utf8_lossy(&b)),
@@ -87,7 +91,7 @@ async fn forward(mut socket: WebSocket, rest: Router, parts: Parts) {
     } else {
         String::new()
     };
-    let Ok(reply) = rest.oneshot(inner_request(&parts, body)).await;
+    let Ok(reply) = rest.oneshot(inner_request(&parts, method, body)).await;
     let mut chunks = reply.into_body().into_data_stream();
     let mut pending: Vec<u8> = Vec::new();
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
@@ -143,15 +147,16 @@ mod tests {
     #[test]
     fn the_handshake_becomes_lnds_rest_request() {
         let p = parts("/v2/router/send?method=post&x=a%20b", &[("sec-websocket-protocol", "Grpc-Metadata-Macaroon+0201ab"), ("origin", "https://app")]);
-        let req = inner_request(&p, "{}\n".into());
+        let req = inner_request(&p, requested_method(&p), "{}\n".into());
         assert_eq!((req.method(), req.uri().to_string().as_str()), (&Method::POST, "/v2/router/send?x=a%20b"));
         assert_eq!(req.headers()[MACAROON], "0201ab");
         assert_eq!(req.headers()["origin"], "https://app");
-        let plain = inner_request(&parts("/v1/invoices/subscribe", &[(MACAROON, "0201cd"), ("cookie", "no")]), String::new());
+        let subscribe = parts("/v1/invoices/subscribe", &[(MACAROON, "0201cd"), ("cookie", "no")]);
+        let plain = inner_request(&subscribe, requested_method(&subscribe), String::new());
         assert_eq!((plain.method(), plain.headers()[MACAROON].to_str().unwrap()), (&Method::GET, "0201cd"));
         assert!(plain.headers().get("cookie").is_none(), "only lnd's forwarded headers pass");
         // lnd matches the prefix exactly (case-sensitive).
-        let lower = inner_request(&parts("/v1/getinfo", &[("sec-websocket-protocol", "grpc-metadata-macaroon+0201ef")]), String::new());
+        let lower = inner_request(&parts("/v1/getinfo", &[("sec-websocket-protocol", "grpc-metadata-macaroon+0201ef")]), Method::GET, String::new());
         assert!(lower.headers().get(MACAROON).is_none());
     }
 }
