@@ -86,6 +86,8 @@ mod client {
     pub struct Lnd {
         endpoint: Endpoint,
         macaroon: Option<Macaroon>,
+        /// What the macaroon allows, read once: pages ask on every render.
+        access: Option<super::access::Access>,
         wire: Wire,
     }
 
@@ -96,7 +98,8 @@ mod client {
                 Transport::Rest => Wire::Rest(Rest::new(endpoint.url.clone(), hex)),
                 Transport::GrpcWeb => Wire::GrpcWeb(GrpcWeb::new(endpoint.url.clone(), hex)),
             };
-            Lnd { endpoint, macaroon, wire }
+            let access = macaroon.as_ref().and_then(|m| super::access::Access::read(m.bytes()));
+            Lnd { endpoint, macaroon, access, wire }
         }
 
         pub fn endpoint(&self) -> &Endpoint {
@@ -108,8 +111,8 @@ mod client {
         }
 
         /// What the macaroon allows, when it is one lnd baked (None: unknown, let lnd judge).
-        pub fn access(&self) -> Option<super::access::Access> {
-            self.macaroon.as_ref().and_then(|m| super::access::Access::read(m.bytes()))
+        pub fn access(&self) -> Option<&super::access::Access> {
+            self.access.as_ref()
         }
 
         /// The same node with another macaroon (e.g. the admin macaroon InitWallet returns).

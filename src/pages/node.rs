@@ -217,7 +217,7 @@ fn NodeInfo(info: pb::GetInfoResponse) -> impl IntoView {
     let network = info.chains.first().map(|c| c.network.clone()).unwrap_or_default();
     let synced = |ok: bool| if ok { "yes" } else { "not yet" };
     let pubkey = info.identity_pubkey.clone();
-    let access = Session::get().lnd.with_untracked(|l| l.as_ref().and_then(|l| l.access()));
+    let access = Session::get().lnd.with_untracked(|l| l.as_ref().and_then(|l| l.access().cloned()));
     view! {
         <section class="card">
             <div class="node-head">
