@@ -86,7 +86,7 @@ async fn a_payment_too_large_for_one_channel_is_split() {
     }
     // Paying again is refused, as for any paid invoice.
     let (status, again) = alice.call("POST", "/v2/router/send", Some(body(16))).await;
-    assert_eq!((status, again["error"]["message"].as_str()), (500, Some("invoice is already paid")));
+    assert_eq!((status, again["error"]["message"].as_str()), (409, Some("invoice is already paid")));
 }
 
 #[tokio::test]

@@ -80,9 +80,9 @@ async fn invoices_and_payments_as_lnd() {
     assert_eq!((settled["state"].as_str(), settled["amt_paid_sat"].as_str(), settled["settle_index"].as_str()), (Some("SETTLED"), Some("10000"), Some("1")));
     assert_eq!(settled["r_preimage"], b64(&hex::decode(preimage).unwrap()));
     let (status, again) = alice.call("POST", "/v2/router/send", Some(json!({"payment_request": request, "timeout_seconds": 30}))).await;
-    assert_eq!((status, again["error"]["message"].as_str()), (500, Some("invoice is already paid")));
+    assert_eq!((status, again["error"]["message"].as_str()), (409, Some("invoice is already paid")));
     let (_, sync) = alice.call("POST", "/v1/channels/transactions", Some(json!({"payment_request": request}))).await;
-    assert_eq!(sync["message"], "invoice is already paid");
+    assert_eq!(sync["payment_error"], "invoice is already paid");
     let payments = alice.get("/v1/payments?include_incomplete=true").await;
     assert_eq!(payments["payments"].as_array().unwrap().len(), 1);
     assert_eq!(payments["payments"][0]["payment_index"], "1");
@@ -171,7 +171,7 @@ async fn invoices_and_payments_as_lnd() {
     assert_eq!(direct["routes"][0]["hops"].as_array().unwrap().len(), 1, "{direct}");
     assert_eq!(direct["routes"][0]["hops"][0]["chan_id"], from_carol);
     let (_, refused) = alice.call("POST", "/v2/router/send", Some(json!({"dest": b64(&hex::decode(&alice_key).unwrap()), "amt": "10", "payment_hash": b64(&[3; 32]), "timeout_seconds": 5}))).await;
-    assert_eq!(refused["error"]["message"], "no self-payments allowed");
+    assert_eq!(refused["error"]["message"], "self-payments not allowed");
 
     // The invoice stream replays what was added after an index, then goes live.
     let sub = {

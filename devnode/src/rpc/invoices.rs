@@ -69,7 +69,7 @@ pub fn invoice_message(i: &Invoice) -> pb::Invoice {
         creation_date: i.created,
         settle_date: i.settled_at,
         payment_request: i.payment_request.clone(),
-        description_hash: vec![],
+        description_hash: bytes(&i.description_hash),
         expiry: i.expiry,
         fallback_addr: String::new(),
         cltv_expiry: i.cltv_expiry,
@@ -151,6 +151,7 @@ fn feature_name(bit: u32) -> &'static str {
 /// What AddInvoice and AddHoldInvoice share.
 struct NewInvoice {
     memo: String,
+    description_hash: Vec<u8>,
     preimage: Option<Vec<u8>>,
     hash: Option<Vec<u8>>,
     value: i64,
@@ -195,6 +196,10 @@ impl NodeRpc {
         if n.memo.len() > sim::MAX_MEMO {
             return Err(Status::unknown(format!("memo too large: {} bytes (maxlen={})", n.memo.len(), sim::MAX_MEMO)));
         }
+        // invoicesrpc.AddInvoice: the request carries the hash in place of the memo.
+        if !n.description_hash.is_empty() && n.description_hash.len() != 32 {
+            return Err(Status::unknown(format!("description hash is {} bytes, must be 32", n.description_hash.len())));
+        }
         let mut rng_bytes = [0u8; 64];
         rand::RngCore::fill_bytes(&mut *self.rng.lock().expect("rng lock"), &mut rng_bytes);
         let preimage = match (&n.preimage, n.hold) {
@@ -217,12 +222,12 @@ impl NodeRpc {
         let request = bolt11::Request {
             destination: String::new(),
             payment_hash: bytes(&hash).try_into().expect("32 bytes"),
-            payment_addr,
+            payment_addr: Some(payment_addr),
             amount_msat: value_msat,
             timestamp: created,
             expiry,
             description: n.memo.clone(),
-            description_hash: String::new(),
+            description_hash: hex::encode(&n.description_hash),
             cltv_expiry,
             route_hints: if n.private { self.hints() } else { vec![] },
             features: vec![],
@@ -231,6 +236,7 @@ impl NodeRpc {
         let payment_request = bolt11::encode(&key, &request).map_err(Status::unknown)?;
         let invoice = Invoice {
             memo: n.memo,
+            description_hash: hex::encode(&n.description_hash),
             preimage: preimage.map(hex::encode),
             payment_addr: hex::encode(payment_addr),
             private: n.private,
@@ -248,6 +254,7 @@ impl NodeRpc {
         self.authorize(md, &ADD_INVOICE)?;
         let inv = self.create_invoice(NewInvoice {
             memo: req.memo,
+            description_hash: req.description_hash,
             preimage: (!req.r_preimage.is_empty()).then_some(req.r_preimage),
             hash: None,
             value: req.value,
@@ -264,6 +271,7 @@ impl NodeRpc {
         self.authorize(md, &ADD_HOLD_INVOICE)?;
         let inv = self.create_invoice(NewInvoice {
             memo: req.memo,
+            description_hash: req.description_hash,
             preimage: None,
             hash: Some(req.hash),
             value: req.value,
@@ -396,10 +404,7 @@ impl NodeRpc {
 
     pub fn decode_pay_req(&self, md: &MetadataMap, req: pb::PayReqString) -> Result<pb::PayReq, Status> {
         self.authorize(md, &DECODE_PAY_REQ)?;
-        let r = bolt11::decode(&req.pay_req).map_err(|e| Status::unknown(format!("invalid payment request: {e}")))?;
-        if r.network != crate::store::NETWORK {
-            return Err(Status::unknown(format!("invoice not for current active network '{}'", crate::store::NETWORK)));
-        }
+        let r = bolt11::decode_for(&req.pay_req, crate::store::NETWORK).map_err(Status::unknown)?;
         Ok(pb::PayReq {
             destination: r.destination,
             payment_hash: hex::encode(r.payment_hash),
@@ -411,7 +416,7 @@ impl NodeRpc {
             fallback_addr: String::new(),
             cltv_expiry: r.cltv_expiry as i64,
             route_hints: route_hints(&r.route_hints),
-            payment_addr: r.payment_addr.to_vec(),
+            payment_addr: r.payment_addr.map(|a| a.to_vec()).unwrap_or_default(),
             num_msat: r.amount_msat,
             features: r
                 .features

@@ -189,8 +189,10 @@ struct PaySpec {
     timeout_ms: u64,
 }
 
-/// lnd's `DefaultPayAttemptTimeout` for SendPaymentSync and SendToRouteSync.
+/// lnd's `DefaultPayAttemptTimeout` for SendPaymentSync and SendToRouteSync, and for
+/// SendPaymentV2 without timeout_seconds.
 const LEGACY_TIMEOUT_MS: u64 = 60_000;
+const DEFAULT_TIMEOUT_MS: u64 = LEGACY_TIMEOUT_MS;
 
 fn pubkey_hex(bytes: &[u8]) -> Result<String, Status> {
     bitcoin::secp256k1::PublicKey::from_slice(bytes).map(|k| k.to_string()).map_err(|e| Status::unknown(format!("unable to parse pubkey: {e}")))
@@ -458,7 +460,7 @@ impl NodeRpc {
     fn pay(&self, spec: PaySpec) -> Result<Payment, Status> {
         let me = self.identity_pubkey();
         if spec.dest == me && !spec.allow_self {
-            return Err(Status::unknown("no self-payments allowed"));
+            return Err(Status::unknown("self-payments not allowed"));
         }
         self.register_payment(&spec.hash, spec.amount_msat, &spec.payment_request, &spec.dest, false)?;
         let mut current = self.update_payment(&spec.hash, |_| {}).expect("just registered");
@@ -547,8 +549,10 @@ impl NodeRpc {
         let mut db = self.channels();
         let index = db.payments.iter().map(|p| p.index).max().unwrap_or(0) + 1;
         match db.payments.iter_mut().find(|p| p.hash == hash) {
-            Some(p) if p.status == PayStatus::Succeeded => Err(Status::unknown("invoice is already paid")),
-            Some(p) if p.status == PayStatus::InFlight && !join_in_flight => Err(Status::unknown("payment is in transition")),
+            // routerrpc answers AlreadyExists for both (SendPaymentV2); the sync calls carry
+            // the words in payment_error.
+            Some(p) if p.status == PayStatus::Succeeded => Err(Status::already_exists("invoice is already paid")),
+            Some(p) if p.status == PayStatus::InFlight && !join_in_flight => Err(Status::already_exists("payment is in transition")),
             Some(p) => {
                 p.status = PayStatus::InFlight;
                 p.failure = None;
@@ -600,10 +604,7 @@ impl NodeRpc {
         payment_addr: &[u8],
     ) -> Result<PaySpec, Status> {
         if !payment_request.is_empty() {
-            let r = bolt11::decode(payment_request).map_err(|e| Status::unknown(format!("invalid payment request: {e}")))?;
-            if r.network != crate::store::NETWORK {
-                return Err(Status::unknown(format!("invoice not for current active network '{}'", crate::store::NETWORK)));
-            }
+            let r = bolt11::decode_for(payment_request, crate::store::NETWORK).map_err(Status::unknown)?;
             if r.timestamp + r.expiry < now() {
                 return Err(Status::unknown(format!("invoice expired. Valid until {}", time_text(r.timestamp + r.expiry))));
             }
@@ -618,7 +619,7 @@ impl NodeRpc {
                 dest: r.destination,
                 amount_msat,
                 final_cltv: r.cltv_expiry as u32,
-                payment_addr: Some(r.payment_addr),
+                payment_addr: r.payment_addr,
                 // The invoice's multi-path bit, optional (17) or required (16).
                 splittable: r.features.iter().any(|b| matches!(b, 16 | 17)),
                 max_parts: 1,
@@ -671,18 +672,21 @@ impl NodeRpc {
 
     pub fn send_payment_v2(self: &Arc<Self>, md: &MetadataMap, req: rrpc::SendPaymentRequest) -> Result<RpcStream<pb::Payment>, Status> {
         self.authorize(md, &SEND_PAYMENT_V2)?;
-        if req.timeout_seconds <= 0 {
-            return Err(Status::unknown("timeout_seconds must be specified"));
-        }
         let amt = msat(req.amt, req.amt_msat)?;
         let mut spec = self.pay_spec(&req.payment_request, &req.dest, amt, &req.payment_hash, req.final_cltv_delta, req.dest_custom_records.into_iter().collect(), &req.payment_addr)?;
+        // The router pays an invoice only with its payment address (routerrpc's
+        // extractIntentFromSendRequest); the legacy SendPaymentSync goes on without one.
+        if !req.payment_request.is_empty() && spec.payment_addr.is_none() {
+            return Err(Status::unknown("payment request must contain either a payment address or blinded paths"));
+        }
         spec.fee_limit_msat = msat(req.fee_limit_sat, req.fee_limit_msat)?;
         #[allow(deprecated)]
         let outgoing = req.outgoing_chan_ids.first().copied().or((req.outgoing_chan_id != 0).then_some(req.outgoing_chan_id));
         spec.outgoing = outgoing;
         spec.last_hop = (!req.last_hop_pubkey.is_empty()).then(|| pubkey_hex(&req.last_hop_pubkey)).transpose()?;
         spec.allow_self = req.allow_self_payment;
-        spec.timeout_ms = req.timeout_seconds as u64 * 1000;
+        // Since lnd 0.19 an unset timeout is lnd's default of 60 s, not an error.
+        spec.timeout_ms = if req.timeout_seconds > 0 { req.timeout_seconds as u64 * 1000 } else { DEFAULT_TIMEOUT_MS };
         // lnd maps an unset max_parts to 1: no splitting unless the caller asks for it.
         spec.max_parts = req.max_parts.max(1);
         spec.max_shard_msat = req.max_shard_size_msat as i64;
@@ -741,7 +745,11 @@ impl NodeRpc {
         spec.outgoing = (req.outgoing_chan_id != 0).then_some(req.outgoing_chan_id);
         spec.last_hop = (!req.last_hop_pubkey.is_empty()).then(|| pubkey_hex(&req.last_hop_pubkey)).transpose()?;
         spec.allow_self = req.allow_self_payment;
-        let p = self.pay(spec)?;
+        let hash = spec.hash.clone();
+        let p = match self.pay(spec) {
+            Ok(p) => p,
+            Err(e) => return sync_refusal(e, &hex::decode(&hash).unwrap_or_default()),
+        };
         let done = self.settled(p).await;
         Ok(self.send_response(&done))
     }
@@ -858,9 +866,22 @@ impl NodeRpc {
     pub async fn send_to_route_sync(self: &Arc<Self>, md: MetadataMap, req: pb::SendToRouteRequest) -> Result<pb::SendResponse, Status> {
         self.authorize(&md, &SEND_TO_ROUTE_SYNC)?;
         let hash = if req.payment_hash.is_empty() { hex::decode(&req.payment_hash_string).unwrap_or_default() } else { req.payment_hash };
-        let (p, _) = self.send_to_route(hash, req.route).await?;
+        let (p, _) = match self.send_to_route(hash.clone(), req.route).await {
+            Ok(done) => done,
+            Err(e) => return sync_refusal(e, &hash),
+        };
         Ok(self.send_response(&p))
     }
+}
+
+/// lnd's dispatchPaymentIntent hands the payment control's refusals back as payment_error
+/// of a successful answer ("invoice is already paid", "payment is in transition"), not as
+/// the call's error; other errors stay errors.
+fn sync_refusal(e: Status, hash: &[u8]) -> Result<pb::SendResponse, Status> {
+    if e.code() != tonic::Code::AlreadyExists {
+        return Err(e);
+    }
+    Ok(pb::SendResponse { payment_error: e.message().to_string(), payment_hash: hash.to_vec(), ..Default::default() })
 }
 
 /// lnd's FeeLimit: a fixed amount or a percentage; none means no limit.

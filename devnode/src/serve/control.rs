@@ -245,7 +245,7 @@ mod tests {
         let request = note.split(": ").nth(1).expect("the request").to_string();
         assert!(request.starts_with("lnbcrt20u1"), "{note}");
         assert_eq!(post("/pay", &format!("node=a&request={request}")).await, "a paid");
-        assert_eq!(post("/pay", &format!("node=a&request={request}")).await, "error: invoice is already paid");
+        assert_eq!(post("/pay", &format!("node=a&request={request}")).await, "a could not pay: invoice is already paid");
 
         assert_eq!(post("/faults", "node=a&delay_ms=250&chunk=7").await, "a: replies delayed 250 ms, in pieces of 7 bytes");
         assert_eq!((network.faults("a").delay().as_millis(), network.faults("a").chunk()), (250, 7));

@@ -24,6 +24,9 @@ pub enum State {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Invoice {
     pub memo: String,
+    /// AddInvoice's description_hash (hex): the request carries it instead of the memo.
+    #[serde(default)]
+    pub description_hash: String,
     /// Hex; absent for a hold invoice until it is settled.
     pub preimage: Option<String>,
     pub hash: String,
@@ -51,6 +54,7 @@ impl Invoice {
     pub fn open(hash: String, value_msat: i64, created: i64, expiry: i64, cltv_expiry: u64) -> Self {
         Invoice {
             memo: String::new(),
+            description_hash: String::new(),
             preimage: None,
             hash,
             payment_addr: String::new(),

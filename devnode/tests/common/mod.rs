@@ -113,3 +113,125 @@ pub async fn eventually<F: AsyncFn() -> bool>(what: &str, check: F) {
     }
     panic!("timed out waiting for {what}");
 }
+
+/// lnd's gRPC port as its clients reach it: TLS pinned to the node's own certificate (as
+/// Zeus or lncli trust tls.cert; webpki would refuse it, since lnd's certificate is also a
+/// CA), the macaroon as hex in the `macaroon` metadata.
+pub mod grpc {
+    use std::sync::Arc;
+
+    use lnrpc::lnrpc::lightning_client::LightningClient;
+    use lnrpc::routerrpc::router_client::RouterClient;
+    use tokio_rustls::rustls::client::danger::{
+        HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
+    };
+    use tokio_rustls::rustls::crypto::{
+        CryptoProvider, ring, verify_tls12_signature, verify_tls13_signature,
+    };
+    use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use tokio_rustls::rustls::{ClientConfig, DigitallySignedStruct, Error, SignatureScheme};
+    use tonic::service::interceptor::InterceptedService;
+    use tonic::transport::{Channel, Endpoint};
+
+    #[derive(Clone)]
+    pub struct Macaroon(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
+
+    impl tonic::service::Interceptor for Macaroon {
+        fn call(
+            &mut self,
+            mut req: tonic::Request<()>,
+        ) -> Result<tonic::Request<()>, tonic::Status> {
+            req.metadata_mut().insert("macaroon", self.0.clone());
+            Ok(req)
+        }
+    }
+
+    #[derive(Debug)]
+    struct Pinned(CertificateDer<'static>, Arc<CryptoProvider>);
+
+    impl ServerCertVerifier for Pinned {
+        fn verify_server_cert(
+            &self,
+            cert: &CertificateDer<'_>,
+            _: &[CertificateDer<'_>],
+            _: &ServerName<'_>,
+            _: &[u8],
+            _: UnixTime,
+        ) -> Result<ServerCertVerified, Error> {
+            if cert.as_ref() == self.0.as_ref() {
+                Ok(ServerCertVerified::assertion())
+            } else {
+                Err(Error::General("not the node's tls.cert".into()))
+            }
+        }
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.1.signature_verification_algorithms,
+            )
+        }
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.1.signature_verification_algorithms,
+            )
+        }
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.1.signature_verification_algorithms.supported_schemes()
+        }
+    }
+
+    pub type Lightning = LightningClient<InterceptedService<Channel, Macaroon>>;
+    pub type Router = RouterClient<InterceptedService<Channel, Macaroon>>;
+
+    pub async fn connect(node: &devnode::NodeHandle, macaroon_hex: &str) -> (Lightning, Router) {
+        let pem = node.tls_cert_pem().unwrap();
+        let der = rustls_pemfile::certs(&mut pem.as_bytes())
+            .next()
+            .unwrap()
+            .unwrap();
+        let provider = Arc::new(ring::default_provider());
+        let mut config = ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Pinned(der, provider)))
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        let (config, addr) = (Arc::new(config), node.grpc_addr());
+        let connector = tower::service_fn(move |_: http::Uri| {
+            let (config, addr) = (config.clone(), addr.clone());
+            async move {
+                let tcp = tokio::net::TcpStream::connect(&addr).await?;
+                let tls = tokio_rustls::TlsConnector::from(config)
+                    .connect(ServerName::try_from("localhost").unwrap(), tcp)
+                    .await?;
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tls))
+            }
+        });
+        let channel = Endpoint::from_shared(format!("http://{}", node.grpc_addr()))
+            .unwrap()
+            .connect_with_connector(connector)
+            .await
+            .unwrap();
+        let mac = Macaroon(macaroon_hex.parse().unwrap());
+        (
+            LightningClient::with_interceptor(channel.clone(), mac.clone()),
+            RouterClient::with_interceptor(channel, mac),
+        )
+    }
+}
