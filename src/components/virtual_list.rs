@@ -32,9 +32,10 @@ where
         }
     });
     let window = move || {
-        let first = ((scroll_top.get() / row_px) as usize).saturating_sub(OVERSCAN);
+        // The remembered offset may be past the end of a list that came back shorter.
+        let first = ((scroll_top.get() / row_px) as usize).saturating_sub(OVERSCAN).min(total);
         let count = (height_px / row_px).ceil() as usize + 2 * OVERSCAN;
-        (first, (first + count).min(total))
+        (first, first.saturating_add(count).min(total))
     };
     view! {
         <div class="virtual" node_ref=viewport style:max-height=format!("{height_px}px") data-rows=total
@@ -46,7 +47,7 @@ where
             <div style:height=format!("{}px", total as f64 * row_px) style:position="relative">
                 {move || {
                     let (first, last) = window();
-                    let visible: Vec<T> = items.with_value(|all| all[first..last].to_vec());
+                    let visible: Vec<T> = items.with_value(|all| all.get(first..last).map(<[T]>::to_vec).unwrap_or_default());
                     view! {
                         <ul class=class.clone() id=id style:position="absolute" style:top=format!("{}px", first as f64 * row_px) style:width="100%">
                             {visible.into_iter().map(&row).collect_view()}

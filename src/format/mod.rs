@@ -42,6 +42,23 @@ pub fn ago(then: i64, now: i64) -> String {
     }
 }
 
+/// Text a node or a payee wrote (aliases, descriptions), as the page shows it: characters
+/// that reorder or hide what follows (bidi overrides, embeddings and isolates,
+/// zero-width spaces) and control characters are shown as "�", so "alice" cannot be faked
+/// with invisible ones or made to read backwards. Joiners stay, since emoji need them; new
+/// lines and tabs become spaces. Comparisons use the text as received, never this.
+pub fn shown_text(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\n' | '\t' => ' ',
+            '\u{200d}' | '\u{200c}' => c,
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200b}' | '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{2060}' | '\u{feff}' => '\u{fffd}',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
 /// A long identifier shortened for narrow screens: first and last `keep` characters.
 pub fn middle_ellipsis(s: &str, keep: usize) -> String {
     if s.chars().count() <= keep * 2 + 1 {
@@ -88,6 +105,16 @@ pub fn short_channel_id(id: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn network_text_cannot_hide_or_reorder() {
+        assert_eq!(shown_text("\u{202e}ecila"), "\u{fffd}ecila");
+        assert_eq!(shown_text("al\u{200b}ice\u{7}"), "al\u{fffd}ice\u{fffd}");
+        assert_eq!(shown_text("two\nlines"), "two lines");
+        let family = "👨\u{200d}👩\u{200d}👧";
+        assert_eq!(shown_text(family), family);
+        assert_eq!(shown_text("café ☕ مرحبا"), "café ☕ مرحبا");
+    }
 
     #[test]
     fn counts_group_thousands() {

@@ -6,6 +6,8 @@ use lnrpc::lnrpc as pb;
 /// What this browser read from a payment request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checked {
+    /// The request itself, as checked: what is paid is exactly this text.
+    pub request: String,
     pub payment_hash: String,
     pub destination: String,
     pub amount_msat: i64,
@@ -21,9 +23,14 @@ fn network_of(hrp_network: &str) -> &str {
     }
 }
 
+/// The request in what was pasted: trimmed, without a `lightning:` scheme.
+pub fn request_text(pasted: &str) -> &str {
+    let text = pasted.trim();
+    text.strip_prefix("lightning:").or_else(|| text.strip_prefix("LIGHTNING:")).unwrap_or(text)
+}
+
 pub fn check_request(text: &str, node_network: &str, now: i64) -> Result<Checked, String> {
-    let text = text.trim();
-    let text = text.strip_prefix("lightning:").or_else(|| text.strip_prefix("LIGHTNING:")).unwrap_or(text);
+    let text = request_text(text);
     if text.is_empty() {
         return Err("Paste a payment request (it starts with lnbc, lntb or lnbcrt)".into());
     }
@@ -35,7 +42,11 @@ pub fn check_request(text: &str, node_network: &str, now: i64) -> Result<Checked
     if expires_at <= now {
         return Err(format!("This request expired {} ago; ask the receiver for a new one", crate::format::duration(now - expires_at)));
     }
-    Ok(Checked { payment_hash: hex::encode(r.payment_hash), destination: r.destination, amount_msat: r.amount_msat, expires_at, description: r.description })
+    if r.payment_addr.is_none() {
+        // lnd decodes such a request, but its router refuses to pay it.
+        return Err("This request is in an old format without a payment secret, which lnd will not pay; ask the receiver for a new one".into());
+    }
+    Ok(Checked { request: text.to_string(), payment_hash: hex::encode(r.payment_hash), destination: r.destination, amount_msat: r.amount_msat, expires_at, description: r.description })
 }
 
 /// What differs between this browser's reading and the node's, if anything.
@@ -98,7 +109,10 @@ mod tests {
         assert_eq!(c.description, "1 cup coffee");
         assert!(check_request(text, "regtest", ts).unwrap_err().contains("your node runs on regtest"));
         assert!(check_request(text, "mainnet", ts + 100_000).unwrap_err().contains("expired"));
+        assert_eq!(c.request, text);
         assert!(check_request("lnbc1garbage", "mainnet", ts).unwrap_err().starts_with("This is not a valid payment request"));
+        let old = vectors().into_iter().find(|v| v["title"].as_str().unwrap().contains("`s` field")).unwrap();
+        assert!(check_request(old["invoice"].as_str().unwrap(), "mainnet", 0).unwrap_err().contains("without a payment secret"));
         for bad in vectors().iter().filter(|v| v["kind"] == "invalid") {
             assert!(check_request(bad["invoice"].as_str().unwrap(), "", 0).is_err(), "{}", bad["title"]);
         }
@@ -116,7 +130,7 @@ mod tests {
 
     #[test]
     fn a_node_reading_that_differs_is_flagged() {
-        let local = Checked { payment_hash: "aa".into(), destination: "02".into(), amount_msat: 5_000, expires_at: 100, description: "x".into() };
+        let local = Checked { request: "lnbcrt1".into(), payment_hash: "aa".into(), destination: "02".into(), amount_msat: 5_000, expires_at: 100, description: "x".into() };
         let node = pb::PayReq { payment_hash: "aa".into(), destination: "02".into(), num_msat: 5_000, timestamp: 40, expiry: 60, description: "x".into(), ..Default::default() };
         assert_eq!(compare(&local, &node), None);
         let other = pb::PayReq { num_msat: 50_000, destination: "03".into(), ..node };

@@ -36,6 +36,7 @@ pub enum LndError {
 
 /// gRPC status codes used below.
 const CODE_NOT_FOUND: i32 = 5;
+const CODE_ALREADY_EXISTS: i32 = 6;
 const CODE_UNIMPLEMENTED: i32 = 12;
 
 impl LndError {
@@ -140,6 +141,21 @@ impl LndError {
             LndError::NotLnd(detail) => format!("Check the address and port. ({detail})"),
             LndError::Node { .. } | LndError::Input(_) => String::new(),
         }
+    }
+
+    /// lnd's payment control refused a second payment of the same hash: it was paid
+    /// already, or is still in flight (routerrpc's AlreadyExists; SendPaymentSync's
+    /// payment_error carries the same words).
+    pub fn is_already_sent(&self) -> bool {
+        matches!(self, LndError::Node { code: CODE_ALREADY_EXISTS, .. })
+    }
+
+    /// SendPaymentSync's payment_error when the payment control refused: the words lnd
+    /// uses for AlreadyExists, as that error.
+    pub fn from_payment_error(words: &str) -> Option<Self> {
+        ["invoice is already paid", "payment is in transition"]
+            .contains(&words)
+            .then(|| LndError::Node { code: CODE_ALREADY_EXISTS, message: words.to_string() })
     }
 
     /// Whether the failure is about reaching the node (worth retrying on its own).

@@ -431,7 +431,9 @@ mod client {
 
         /// A payment as it happens: each attempt, then success or the failure reason. A node
         /// without the router (gone from no lnd yet, but from some proxies and old nodes) pays
-        /// with SendPaymentSync, and the stream has only the outcome.
+        /// with SendPaymentSync, and the stream has only the outcome. A hash lnd has paid
+        /// or is paying already ends the stream with the same error from either call
+        /// (`LndError::is_already_sent`).
         pub fn send_payment(&self, req: lnrpc::routerrpc::SendPaymentRequest) -> LndStream<pb::Payment> {
             let streamed = match &self.wire {
                 Wire::Rest(r) => r.stream(routes::send_payment_v2(&req)),
@@ -444,8 +446,11 @@ mod client {
                     let resp = match &this.wire {
                         Wire::Rest(r) => r.unary::<pb::SendResponse>(routes::send_payment_sync(&sync)).await,
                         Wire::GrpcWeb(g) => g.send_payment_sync(sync).await,
-                    };
-                    resp.map(|r| fallback::payment_from_sync(&req, r, now_ns()))
+                    }?;
+                    match LndError::from_payment_error(&resp.payment_error) {
+                        Some(refused) => Err(refused),
+                        None => Ok(fallback::payment_from_sync(&req, resp, now_ns())),
+                    }
                 }))
             })
         }

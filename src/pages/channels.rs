@@ -334,7 +334,7 @@ fn ChannelRow(channel: pb::Channel) -> impl IntoView {
                 {if channel.peer_alias.is_empty() {
                     view! { <span class="mono">{middle_ellipsis(&key, 10)}</span> }.into_any()
                 } else {
-                    view! { <span class="peer-alias">{channel.peer_alias.clone()}</span> }.into_any()
+                    view! { <bdi class="peer-alias">{crate::format::shown_text(&channel.peer_alias)}</bdi> }.into_any()
                 }}
                 " " <CopyButton text=key.clone()/>
             </span>

@@ -129,7 +129,7 @@ fn VerifyCard() -> impl IntoView {
                     <p class="progress payment-failed" id="verify-result">"Not a valid signature of this message: it was not signed by any key (or the message differs)."</p>
                 }.into_any(),
                 Ok((checked, alias)) => {
-                    let who = alias.map_or_else(|| middle_ellipsis(&checked.pubkey, 12), |a| format!("{a} · {}", middle_ellipsis(&checked.pubkey, 12)));
+                    let who = alias.map_or_else(|| middle_ellipsis(&checked.pubkey, 12), |a| format!("{} · {}", crate::format::shown_text(&a), middle_ellipsis(&checked.pubkey, 12)));
                     let words = if checked.valid {
                         format!("Signed by {who}, a node your node knows.")
                     } else {
@@ -198,7 +198,7 @@ fn NetworkCard() -> impl IntoView {
                         <div class="stack" id="found-node">
                             <div class="node-head">
                                 <span class="node-color" style:background-color=node.color.clone()></span>
-                                <strong>{node.alias.clone()}</strong>
+                                <strong><bdi>{crate::format::shown_text(&node.alias)}</bdi></strong>
                             </div>
                             <p class="small">{format!("{}, ", counted(info.num_channels as u64, "public channel"))} {move || amount(capacity, unit.get())}</p>
                             <p class="small muted mono">{addresses}</p>

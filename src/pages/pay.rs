@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use crate::components::{CopyButton, ErrorView, ListCard, Needs};
 use crate::format::{amount, count, middle_ellipsis};
 use crate::input::amount::parse;
-use crate::input::payment::{Checked, DEFAULT_MAX_PARTS, check_max_parts, check_request, compare, default_fee_limit};
+use crate::input::payment::{Checked, DEFAULT_MAX_PARTS, check_max_parts, check_request, compare, default_fee_limit, request_text};
 use crate::input::peer::check_pubkey;
 use crate::lnd::{Lnd, LndError, pb};
 use crate::state::{Prefs, Session, new_preimage, now, spawn_scoped};
@@ -92,11 +92,20 @@ fn PaymentProgress(payment: pb::Payment) -> impl IntoView {
 
 /// Follows a payment into `shown` until it succeeds or fails, then forgets the in-flight
 /// marker. The payment goes on in lnd whatever happens to this page's connection, so when
-/// the stream breaks or ends early it is found again with TrackPaymentV2.
-async fn follow(lnd: Lnd, first: crate::lnd::LndStream<pb::Payment>, hash: Vec<u8>, shown: RwSignal<Option<pb::Payment>>, error: RwSignal<Option<LndError>>) {
+/// the stream breaks or ends early it is found again with TrackPaymentV2. When lnd
+/// refuses the hash because it paid it (or is paying it) already, that payment is followed
+/// instead and `sent_before` says so.
+async fn follow(
+    lnd: Lnd,
+    first: crate::lnd::LndStream<pb::Payment>,
+    hash: Vec<u8>,
+    shown: RwSignal<Option<pb::Payment>>,
+    error: RwSignal<Option<LndError>>,
+    sent_before: RwSignal<bool>,
+) {
     let mut updates = first;
     let mut pause = Duration::from_millis(500);
-    loop {
+    'follow: loop {
         while let Some(update) = updates.next().await {
             match update {
                 Ok(p) => {
@@ -113,6 +122,11 @@ async fn follow(lnd: Lnd, first: crate::lnd::LndStream<pb::Payment>, hash: Vec<u
                 Err(LndError::Disconnected | LndError::Unreachable { .. }) if !hash.is_empty() => {
                     error.set(Some(LndError::Disconnected));
                     break;
+                }
+                Err(e) if e.is_already_sent() && !hash.is_empty() => {
+                    sent_before.set(true);
+                    updates = lnd.track_payment(&hash);
+                    continue 'follow;
                 }
                 Err(e) => {
                     error.set(Some(e));
@@ -166,12 +180,14 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
     let problem: RwSignal<Option<String>> = RwSignal::new(None);
     let shown: RwSignal<Option<pb::Payment>> = RwSignal::new(None);
     let stream_error: RwSignal<Option<LndError>> = RwSignal::new(None);
+    // lnd had paid this request before (or was paying it) when Pay was pressed.
+    let sent_before = RwSignal::new(false);
 
     // A payment this tab started before a reload: find it again.
     Effect::new(move |_| {
         let Some(lnd) = session.lnd.get() else { return };
         let Some(hash) = session_storage().and_then(|s| s.get_item(IN_FLIGHT_KEY).ok().flatten()).and_then(|h| hex::decode(h).ok()) else { return };
-        spawn_scoped(follow(lnd.clone(), lnd.track_payment(&hash), hash, shown, stream_error));
+        spawn_scoped(follow(lnd.clone(), lnd.track_payment(&hash), hash, shown, stream_error, sent_before));
     });
 
     let decode = Action::new_local(move |text: &String| {
@@ -184,33 +200,36 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
             let mismatch = compare(&local, &node);
             // The alias is a courtesy: a node outside the graph (or an older lnd) has none.
             if let Ok(Some(alias)) = lnd.node_alias(&node.destination).await {
-                node.destination = format!("{alias} · {}", middle_ellipsis(&node.destination, 12));
+                node.destination = format!("{} · {}", crate::format::shown_text(&alias), middle_ellipsis(&node.destination, 12));
             } else {
                 node.destination = middle_ellipsis(&node.destination, 12);
             }
             Ok::<(Checked, pb::PayReq, Option<String>), LndError>((local, node, mismatch))
         }
     });
-    let decoded = Signal::derive(move || decode.value().get().and_then(Result::ok));
+    // Only a reading of the request now in the box counts: a check still in flight when the
+    // text changed must not lend its details to the new text.
+    let decoded = Signal::derive(move || decode.value().get().and_then(Result::ok).filter(|(local, _, _)| local.request == request_text(&request.get())));
 
-    let pay = Action::new_local(move |(text, amt, fee_limit, max_parts): &(String, i64, i64, u32)| {
-        let (text, amt, fee_limit, max_parts) = (text.clone(), *amt, *fee_limit, *max_parts);
+    let pay = Action::new_local(move |(checked, amt, fee_limit, max_parts): &(Checked, i64, i64, u32)| {
+        let (checked, amt, fee_limit, max_parts) = (checked.clone(), *amt, *fee_limit, *max_parts);
         async move {
             let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
+            let hash = checked.payment_hash.clone();
             let req = lnrpc::routerrpc::SendPaymentRequest {
-                payment_request: text,
+                payment_request: checked.request,
                 amt,
                 fee_limit_sat: fee_limit,
                 timeout_seconds: TIMEOUT_SECONDS,
                 max_parts,
                 ..Default::default()
             };
-            let hash = decoded.get_untracked().map(|(c, _, _)| c.payment_hash).unwrap_or_default();
-            if let Some(s) = session_storage().filter(|_| !hash.is_empty()) {
+            if let Some(s) = session_storage() {
                 let _ = s.set_item(IN_FLIGHT_KEY, &hash);
             }
             stream_error.set(None);
-            follow(lnd.clone(), lnd.send_payment(req), hex::decode(hash).unwrap_or_default(), shown, stream_error).await;
+            sent_before.set(false);
+            follow(lnd.clone(), lnd.send_payment(req), hex::decode(hash).unwrap_or_default(), shown, stream_error, sent_before).await;
             history_refresh.update(|n| *n += 1);
             Ok::<(), LndError>(())
         }
@@ -222,9 +241,14 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
         problem.set(None);
         decode.dispatch_local(request.get_untracked());
     };
+    // Checked again at the click itself: a burst of clicks can land before the button is
+    // redrawn disabled.
+    let busy_or_paid = move |hash: &str| {
+        pay.pending().get_untracked() || shown.get_untracked().is_some_and(|p| p.status == PaymentStatus::InFlight as i32 || (p.status == PaymentStatus::Succeeded as i32 && p.payment_hash == hash))
+    };
     let on_pay = move |_| {
         let Some((local, _, mismatch)) = decoded.get_untracked() else { return };
-        if mismatch.is_some() {
+        if mismatch.is_some() || busy_or_paid(&local.payment_hash) {
             return;
         }
         let u = unit.get_untracked();
@@ -253,9 +277,12 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
             return problem.set(Some("This payment request has expired; ask the receiver for a new one".into()));
         }
         problem.set(None);
-        pay.dispatch_local((request.get_untracked().trim().to_string(), amt, fee_limit, max_parts));
+        pay.dispatch_local((local, amt, fee_limit, max_parts));
     };
     let paying = move || pay.pending().get() || shown.get().is_some_and(|p| p.status == PaymentStatus::InFlight as i32);
+    // A request once paid stays paid: its button never comes back for a late click.
+    let paid = move || decoded.get().is_some_and(|(local, _, _)| shown.get().is_some_and(|p| p.status == PaymentStatus::Succeeded as i32 && p.payment_hash == local.payment_hash));
+    let paid_before = move || shown.get().filter(|p| sent_before.get() && p.status == PaymentStatus::Succeeded as i32);
 
     view! {
         <section class="card">
@@ -277,7 +304,7 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
                         {mismatch.map(|m| view! { <ErrorView error=LndError::Input(format!("The node and this browser read this request differently ({m}). Do not pay it."))/> })}
                         <div class="kv"><span class="k">"To"</span><span class="v mono small" id="pay-destination" title=local.destination.clone()>{node.destination.clone()}</span><span></span></div>
                         <div class="kv"><span class="k">"Amount"</span><span class="v" id="pay-amount">{move || if zero { "any amount (you choose)".to_string() } else { amount(local.amount_msat / 1000, unit.get()) }}</span><span></span></div>
-                        <div class="kv"><span class="k">"Description"</span><span class="v" id="pay-description">{node.description.clone()}</span><span></span></div>
+                        <div class="kv"><span class="k">"Description"</span><span class="v" id="pay-description"><bdi>{crate::format::shown_text(&node.description)}</bdi></span><span></span></div>
                         <div class="kv"><span class="k">"Expires"</span><span class="v">{format!("in {}", crate::format::duration(left))}</span><span></span></div>
                         <Show when=move || zero>
                             <label>
@@ -303,10 +330,15 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
             {move || pay.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
             {move || stream_error.get().map(|e| view! { <ErrorView error=e/> })}
             <Show when=move || decoded.get().is_some_and(|(_, _, m)| m.is_none())>
-                <button type="button" class="primary" name="pay" disabled=paying on:click=on_pay>
-                    {move || if paying() { "Paying…" } else { "Pay" }}
+                <button type="button" class="primary" name="pay" disabled=move || paying() || paid() on:click=on_pay>
+                    {move || if paid() { "Paid" } else if paying() { "Paying…" } else { "Pay" }}
                 </button>
             </Show>
+            {move || paid_before().map(|p| view! {
+                <p class="small" id="paid-before" role="status">
+                    {format!("This request was already paid {}; nothing was sent again.", crate::format::ago(p.creation_time_ns / 1_000_000_000, now()))}
+                </p>
+            })}
             {move || shown.get().map(|p| view! { <PaymentProgress payment=p/> })}
         </section>
     }
@@ -356,20 +388,29 @@ fn KeysendCard(history_refresh: RwSignal<u32>) -> impl IntoView {
     let total = RwSignal::new(0u32);
     let last: RwSignal<Option<pb::Payment>> = RwSignal::new(None);
     let error: RwSignal<Option<LndError>> = RwSignal::new(None);
+    // Which series is the current one: Stop ends a series for good, even when Send starts
+    // the next one before the stopped loop wakes up.
+    let generation = StoredValue::new(0u64);
+    // A repeated keysend waits here until its total is confirmed.
+    let to_confirm: RwSignal<Option<(Vec<u8>, i64, u32, Duration)>> = RwSignal::new(None);
 
-    let run = move |lnd: Lnd, key: Vec<u8>, sats: i64, text: String, count: u32, pause: Duration| async move {
+    let run = move |lnd: Lnd, key: Vec<u8>, sats: i64, text: String, count: u32, pause: Duration, mine: u64| async move {
+        let current = move || generation.get_value() == mine;
         for i in 0..count {
-            while series.get_untracked() == Series::Paused {
+            while current() && series.get_untracked() == Series::Paused {
                 gloo_timers::future::sleep(Duration::from_millis(200)).await;
             }
-            if series.get_untracked() == Series::Idle {
-                break;
+            if !current() || series.get_untracked() == Series::Idle {
+                return;
             }
             match keysend_request(&key, sats, &text) {
                 Ok(req) => {
                     let shown = RwSignal::new(None);
                     let hash = req.payment_hash.clone();
-                    follow(lnd.clone(), lnd.send_payment(req), hash, shown, error).await;
+                    follow(lnd.clone(), lnd.send_payment(req), hash, shown, error, RwSignal::new(false)).await;
+                    if !current() {
+                        return;
+                    }
                     let ok = shown.get_untracked().is_some_and(|p: pb::Payment| p.status == PaymentStatus::Succeeded as i32);
                     if ok { sent.update(|n| *n += 1) } else { failed.update(|n| *n += 1) }
                     last.set(shown.get_untracked());
@@ -381,6 +422,23 @@ fn KeysendCard(history_refresh: RwSignal<u32>) -> impl IntoView {
                 gloo_timers::future::sleep(pause).await;
             }
         }
+        if current() {
+            series.set(Series::Idle);
+        }
+    };
+    let start = move |key: Vec<u8>, sats: i64, count: u32, pause: Duration| {
+        let Some(lnd) = session.lnd.get_untracked() else { return };
+        generation.update_value(|g| *g += 1);
+        problem.set(None);
+        error.set(None);
+        sent.set(0);
+        failed.set(0);
+        total.set(count);
+        series.set(Series::Running);
+        spawn_scoped(run(lnd, key, sats, message.get_untracked(), count, pause, generation.get_value()));
+    };
+    let stop = move |_| {
+        generation.update_value(|g| *g += 1);
         series.set(Series::Idle);
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -397,17 +455,16 @@ fn KeysendCard(history_refresh: RwSignal<u32>) -> impl IntoView {
             };
             Ok::<_, String>((hex::decode(key).expect("checked hex"), sats, count, pause))
         })();
-        let Some(lnd) = session.lnd.get_untracked() else { return };
+        if series.get_untracked() != Series::Idle {
+            return;
+        }
         match checked {
-            Ok((key, sats, count, pause)) => {
+            // A series sends count × amount: the total is confirmed first.
+            Ok((key, sats, count, pause)) if count > 1 => {
                 problem.set(None);
-                error.set(None);
-                sent.set(0);
-                failed.set(0);
-                total.set(count);
-                series.set(Series::Running);
-                spawn_scoped(run(lnd, key, sats, message.get_untracked(), count, pause));
+                to_confirm.set(Some((key, sats, count, pause)));
             }
+            Ok((key, sats, count, pause)) => start(key, sats, count, pause),
             Err(e) => problem.set(Some(e)),
         }
     };
@@ -441,6 +498,27 @@ fn KeysendCard(history_refresh: RwSignal<u32>) -> impl IntoView {
                 </Show>
                 {move || problem.get().map(|p| view! { <ErrorView error=LndError::Input(p)/> })}
                 {move || error.get().map(|e| view! { <ErrorView error=e/> })}
+                {move || to_confirm.get().map(|(key, sats, count, pause)| {
+                    let every = pause.as_secs();
+                    view! {
+                        <div class="stack confirm" id="keysend-confirm" role="group">
+                            <p>{move || format!(
+                                "Send {} payments of {} (every {every} s): {} in all, plus routing fees.",
+                                crate::format::count(count as u64), amount(sats, unit.get()), amount(sats.saturating_mul(count as i64), unit.get()),
+                            )}</p>
+                            <div class="row">
+                                <button type="button" name="keysend-cancel" on:click=move |_| to_confirm.set(None)>"Cancel"</button>
+                                <button type="button" class="primary" name="keysend-confirm" on:click={
+                                    let key = key.clone();
+                                    move |_| {
+                                        to_confirm.set(None);
+                                        start(key.clone(), sats, count, pause);
+                                    }
+                                }>"Send them"</button>
+                            </div>
+                        </div>
+                    }
+                })}
                 <Show when=move || series.get() == Series::Idle fallback=move || view! {
                     <div class="row">
                         <Show when=move || series.get() == Series::Running fallback=move || view! {
@@ -448,10 +526,12 @@ fn KeysendCard(history_refresh: RwSignal<u32>) -> impl IntoView {
                         }>
                             <button type="button" name="keysend-pause" on:click=move |_| series.set(Series::Paused)>"Pause"</button>
                         </Show>
-                        <button type="button" class="danger" name="keysend-stop" on:click=move |_| series.set(Series::Idle)>"Stop"</button>
+                        <button type="button" class="danger" name="keysend-stop" on:click=stop>"Stop"</button>
                     </div>
                 }>
-                    <button type="submit" class="primary" name="keysend">"Send"</button>
+                    <Show when=move || to_confirm.get().is_none()>
+                        <button type="submit" class="primary" name="keysend">"Send"</button>
+                    </Show>
                 </Show>
             </form>
             <Show when=move || { total.get() > 0 }>

@@ -123,7 +123,7 @@ fn PeerRow(peer: pb::Peer) -> impl IntoView {
         <li data-pubkey=key.clone()>
             <span class="small" title=key.clone()>
                 {move || match alias.get().flatten() {
-                    Some(a) => view! { <span class="peer-alias">{a}</span> }.into_any(),
+                    Some(a) => view! { <bdi class="peer-alias">{crate::format::shown_text(&a)}</bdi> }.into_any(),
                     None => view! { <span class="mono">{short.clone()}</span> }.into_any(),
                 }}
                 " " <CopyButton text=key.clone()/>

@@ -8,8 +8,9 @@ use leptos::prelude::*;
 use crate::components::{CopyButton, ErrorView, Lacks, Needs, allowed};
 use crate::format::{amount, middle_ellipsis, short_channel_id};
 use crate::input::amount::parse;
+use crate::input::payment::{check_request, compare, default_fee_limit};
 use crate::lnd::{LndError, pb};
-use crate::state::{Prefs, Session};
+use crate::state::{Prefs, Session, now};
 
 #[component]
 pub fn RoutesPage() -> impl IntoView {
@@ -59,7 +60,13 @@ fn RouteCard() -> impl IntoView {
         let text = text.trim().to_string();
         async move {
             let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
-            let req = lnd.decode_pay_req(&text).await?;
+            // Read here as well as by the node, as on the Send page: both must agree.
+            let network = lnd.get_info().await?.chains.first().map(|c| c.network.clone()).unwrap_or_default();
+            let local = check_request(&text, &network, now()).map_err(LndError::Input)?;
+            let req = lnd.decode_pay_req(&local.request).await?;
+            if let Some(m) = compare(&local, &req) {
+                return Err(LndError::Input(format!("The node and this browser read this request differently ({m}). Do not pay it.")));
+            }
             if req.num_msat == 0 {
                 return Err(LndError::Input("Routes are found for an amount: this request has none".into()));
             }
@@ -72,6 +79,9 @@ fn RouteCard() -> impl IntoView {
         let (req, mut route) = (req.clone(), route.clone());
         async move {
             let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
+            if req.timestamp + req.expiry <= now() {
+                return Err(LndError::Input("This payment request has expired since the route was found; ask the receiver for a new one".into()));
+            }
             // The payee checks the invoice's payment secret, carried in the last hop.
             if let Some(last) = route.hops.last_mut() {
                 last.mpp_record = Some(pb::MppRecord { payment_addr: req.payment_addr.clone(), total_amt_msat: req.num_msat });
@@ -102,9 +112,18 @@ fn RouteCard() -> impl IntoView {
             {move || problem.get().map(|p| view! { <ErrorView error=LndError::Input(p)/> })}
             {move || find.value().get().map(|r| match r {
                 Ok((req, route)) => {
+                    // The route's fee is what is paid: above the Send page's default limit it
+                    // is worth a second look.
+                    let costly = route.total_fees_msat > default_fee_limit(req.num_satoshis).saturating_mul(1000);
+                    let fee_msat = route.total_fees_msat;
                     let chosen = StoredValue::new((req, route.clone()));
                     view! {
                         <RouteView route=route/>
+                        {costly.then(|| view! {
+                            <p class="warning" id="route-fee-warning" role="alert">
+                                {format!("This route costs {} msat in fees, more than 1% of the amount (at least 10 sat). Check it before paying.", crate::format::count(fee_msat.max(0) as u64))}
+                            </p>
+                        })}
                         <Lacks perms=&[("offchain", "write")] what="pay along it"/>
                         <button type="button" class="primary" name="pay-route" hidden=!allowed(&[("offchain", "write")]) disabled=move || send.pending().get() || send.value().get().is_some()
                             on:click=move |_| { send.dispatch_local(chosen.get_value()); }>"Pay along this route"</button>

@@ -130,6 +130,13 @@ fn CreateWallet() -> impl IntoView {
         async move {
             let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
             let seed = lnd.gen_seed(pass.as_bytes()).await?;
+            // lnd's aezeed is always 24 words; anything else cannot be confirmed or restored.
+            if seed.cipher_seed_mnemonic.len() != 24 {
+                return Err(LndError::Input(format!(
+                    "The node sent a seed of {} words instead of lnd's 24, which could not be restored later. Do not use it; check that this node is lnd.",
+                    seed.cipher_seed_mnemonic.len()
+                )));
+            }
             words.set(seed.cipher_seed_mnemonic);
             step.set(Step::Write);
             Ok::<(), LndError>(())
@@ -150,7 +157,7 @@ fn CreateWallet() -> impl IntoView {
     let check_confirm = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let seed = words.get_untracked();
-        let wrong = positions.get_untracked().into_iter().zip(answers.get_untracked()).find(|(p, a)| a.trim().to_lowercase() != seed[p - 1]);
+        let wrong = positions.get_untracked().into_iter().zip(answers.get_untracked()).find(|(p, a)| seed.get(p.wrapping_sub(1)).is_none_or(|w| a.trim().to_lowercase() != *w));
         match wrong {
             Some((p, _)) => confirm_error.set(Some(LndError::Input(format!("Word #{p} does not match. Check what you wrote down.")))),
             None => {
@@ -216,7 +223,7 @@ fn CreateWallet() -> impl IntoView {
                     <label>
                         {format!("Word #{p}")}
                         <input type="text" autocapitalize="none" spellcheck="false" autocomplete="off" data-word=p
-                            on:input=move |ev| answers.update(|a| a[slot] = event_target_value(&ev))/>
+                            on:input=move |ev| answers.update(|a| if let Some(answer) = a.get_mut(slot) { *answer = event_target_value(&ev) })/>
                     </label>
                 }).collect_view()}
                 {move || confirm_error.get().map(|e| view! { <ErrorView error=e/> })}

@@ -370,6 +370,10 @@ async fn payments(via: Via) {
     h.fill("input[name=keysend-every]", "1").await;
     h.fill("input[name=keysend-minutes]", "1").await;
     h.click("button[name=keysend]").await;
+    // The total is confirmed before the first payment.
+    h.wait_text("#keysend-confirm", "Send 60 payments of 1,000 sat (every 1 s): 60,000 sat in all").await;
+    assert_eq!(h.find("#keysend-progress").await.text().await.expect("progress"), "1 of 1 sent", "nothing sent before confirming");
+    h.click("button[name=keysend-confirm]").await;
     h.wait_text("#keysend-progress", "2 of 60 sent").await;
     h.click("button[name=keysend-stop]").await;
     h.find("button[name=keysend]").await;
@@ -540,6 +544,20 @@ async fn other_lnd_releases(via: Via, older: bool) {
     h.click("button[name=pay]").await;
     h.wait_text("#payment-progress", "Paid").await;
     h.wait_text("#payments li", "paid").await;
+    let pay_button = h.find("button[name=pay]").await;
+    assert_eq!(pay_button.text().await.expect("label"), "Paid");
+    assert!(pay_button.attr("disabled").await.expect("attribute").is_some(), "a paid request's button stays disabled");
+    // The same request again on a fresh page: lnd refuses a second payment (AlreadyExists
+    // from the router, payment_error from SendPaymentSync) and the app shows the first.
+    h.click("nav a[href='/receive']").await;
+    h.click("nav a[href='/send']").await;
+    h.fill("textarea[name=pay-request]", &bobs).await;
+    h.click("button[name=decode-request]").await;
+    h.wait_text("#pay-amount", "3,000 sat").await;
+    h.click("button[name=pay]").await;
+    h.wait_text("#paid-before", "already paid").await;
+    h.wait_text("#payment-progress", "Paid").await;
+    assert_eq!(h.count("#payments li").await, 1, "nothing was sent again");
     h.fill("input[name=keysend-dest]", bob.split('@').next().expect("key")).await;
     h.fill("input[name=keysend-amount]", "1000").await;
     h.click("button[name=keysend]").await;

@@ -685,8 +685,9 @@ impl NodeRpc {
         spec.outgoing = outgoing;
         spec.last_hop = (!req.last_hop_pubkey.is_empty()).then(|| pubkey_hex(&req.last_hop_pubkey)).transpose()?;
         spec.allow_self = req.allow_self_payment;
-        // Since lnd 0.19 an unset timeout is lnd's default of 60 s, not an error.
-        spec.timeout_ms = if req.timeout_seconds > 0 { req.timeout_seconds as u64 * 1000 } else { DEFAULT_TIMEOUT_MS };
+        // An unset timeout is lnd's default of 60 s (router_server.go's
+        // DefaultPaymentTimeout), not an error; a negative one has passed already.
+        spec.timeout_ms = if req.timeout_seconds == 0 { DEFAULT_TIMEOUT_MS } else { req.timeout_seconds.max(0) as u64 * 1000 };
         // lnd maps an unset max_parts to 1: no splitting unless the caller asks for it.
         spec.max_parts = req.max_parts.max(1);
         spec.max_shard_msat = req.max_shard_size_msat as i64;

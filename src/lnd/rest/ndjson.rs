@@ -5,23 +5,49 @@ use serde::de::DeserializeOwned;
 
 use crate::lnd::LndError;
 
-/// Collects chunks and hands out complete lines.
-#[derive(Default)]
+/// The longest line accepted: lnd's largest gRPC message (`lnrpc.MaxGrpcMsgSize`, 200 MiB),
+/// which its REST proxy writes as one line. Anything longer is not lnd.
+pub const MAX_LINE: usize = 200 * 1024 * 1024;
+
+/// Collects chunks and hands out complete lines. Each byte is looked at once: a chunk is
+/// searched for line ends from where the last search stopped.
 pub struct LineBuffer {
     buf: Vec<u8>,
+    limit: usize,
+}
+
+impl Default for LineBuffer {
+    fn default() -> Self {
+        LineBuffer::with_limit(MAX_LINE)
+    }
 }
 
 impl LineBuffer {
-    pub fn push(&mut self, chunk: &[u8]) -> Vec<Vec<u8>> {
+    pub fn with_limit(limit: usize) -> Self {
+        LineBuffer { buf: Vec::new(), limit }
+    }
+
+    pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<Vec<u8>>, LndError> {
+        // Everything already held was searched: it has no line end.
+        let mut from = self.buf.len();
         self.buf.extend_from_slice(chunk);
+        let mut start = 0;
         let mut lines = Vec::new();
-        while let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = self.buf.drain(..=i).collect();
+        while let Some(i) = self.buf[from..].iter().position(|&b| b == b'\n') {
+            let end = from + i;
+            let line = &self.buf[start..=end];
             if line.iter().any(|b| !b.is_ascii_whitespace()) {
-                lines.push(line);
+                lines.push(line.to_vec());
             }
+            start = end + 1;
+            from = start;
         }
-        lines
+        self.buf.drain(..start);
+        if self.buf.len() > self.limit {
+            self.buf = Vec::new();
+            return Err(LndError::NotLnd(format!("a stream message longer than {} MiB, more than lnd ever sends", self.limit >> 20)));
+        }
+        Ok(lines)
     }
 }
 
@@ -73,11 +99,24 @@ mod tests {
         let data = b"{\"result\":{\"state\":\"LOCKED\"}}\n{\"result\":{\"state\":\"SERVER_ACTIVE\"}}\n";
         for cut in 0..data.len() {
             let mut buf = LineBuffer::default();
-            let mut lines = buf.push(&data[..cut]);
-            lines.extend(buf.push(&data[cut..]));
+            let mut lines = buf.push(&data[..cut]).unwrap();
+            lines.extend(buf.push(&data[cut..]).unwrap());
             let states: Vec<i32> = lines.iter().map(|l| parse_line::<SubscribeStateResponse>(l).unwrap().state).collect();
             assert_eq!(states, vec![WalletState::Locked as i32, WalletState::ServerActive as i32], "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn a_line_longer_than_lnd_sends_ends_the_stream() {
+        let mut buf = LineBuffer::with_limit(16);
+        assert_eq!(buf.push(b"{\"result\":{}}\n{\"res").unwrap().len(), 1);
+        assert!(buf.push(b"ult\":{}}").unwrap().is_empty(), "12 bytes held, under the limit");
+        assert!(matches!(buf.push(b"xxxxxxxxxx"), Err(LndError::NotLnd(_))));
+        // A long stream of short lines is fine, however it is cut.
+        let mut buf = LineBuffer::with_limit(16);
+        let many = b"{\"result\":{}}\n".repeat(1000);
+        let n: usize = many.chunks(7).map(|c| buf.push(c).unwrap().len()).sum();
+        assert_eq!(n, 1000);
     }
 
     #[test]
