@@ -372,6 +372,7 @@ async fn payments(via: Via) {
     h.click("button[name=keysend]").await;
     // The total is confirmed before the first payment.
     h.wait_text("#keysend-confirm", "Send 60 payments of 1,000 sat (every 1 s): 60,000 sat in all").await;
+    h.screenshots_at("keysend-confirm", Some("#keysend-confirm")).await;
     assert_eq!(h.find("#keysend-progress").await.text().await.expect("progress"), "1 of 1 sent", "nothing sent before confirming");
     h.click("button[name=keysend-confirm]").await;
     h.wait_text("#keysend-progress", "2 of 60 sent").await;
@@ -557,6 +558,7 @@ async fn other_lnd_releases(via: Via, older: bool) {
     h.click("button[name=pay]").await;
     h.wait_text("#paid-before", "already paid").await;
     h.wait_text("#payment-progress", "Paid").await;
+    h.screenshots_at("paid-before", Some("#paid-before")).await;
     assert_eq!(h.count("#payments li").await, 1, "nothing was sent again");
     h.fill("input[name=keysend-dest]", bob.split('@').next().expect("key")).await;
     h.fill("input[name=keysend-amount]", "1000").await;
