@@ -332,9 +332,15 @@ async fn payments(via: Via) {
     h.wait_text("#pay-destination", &bob_key[..12]).await;
     h.wait_text("#pay-destination", "bob ·").await;
     h.screenshots("send-decoded").await;
-    h.click("button[name=pay]").await;
+    // A burst of 20 clicks pays once, and no refusal of the later clicks shows under it.
+    h.run_js("for (let i = 0; i < 20; i++) document.querySelector('button[name=pay]').click(); return 'clicked';").await;
     h.wait_text("#payment-progress", "Paid").await;
     h.wait_text("#payments li", "paid").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(h.count(".card .error").await, 0, "no error beside the payment");
+    let (rpc, md) = h.network.as_admin("alice").await.expect("alice");
+    let sent = rpc.list_payments(&md, lnrpc::lnrpc::ListPaymentsRequest { include_incomplete: true, ..Default::default() }).expect("payments").payments;
+    assert_eq!(sent.len(), 1, "one payment on the node");
 
     // Paying bob's hold invoice waits for bob.
     let preimage = [42u8; 32];
