@@ -426,6 +426,9 @@ fn KeysendCard(history_refresh: RwSignal<u32>) -> impl IntoView {
             series.set(Series::Idle);
         }
     };
+    // A series belongs to this card, not to the confirmation that started it (which is
+    // gone as soon as it is answered), so it runs until the card unmounts.
+    let card = StoredValue::new_local(Owner::current());
     let start = move |key: Vec<u8>, sats: i64, count: u32, pause: Duration| {
         let Some(lnd) = session.lnd.get_untracked() else { return };
         generation.update_value(|g| *g += 1);
@@ -435,7 +438,11 @@ fn KeysendCard(history_refresh: RwSignal<u32>) -> impl IntoView {
         failed.set(0);
         total.set(count);
         series.set(Series::Running);
-        spawn_scoped(run(lnd, key, sats, message.get_untracked(), count, pause, generation.get_value()));
+        let series = run(lnd, key, sats, message.get_untracked(), count, pause, generation.get_value());
+        match card.get_value() {
+            Some(owner) => owner.with(|| spawn_scoped(series)),
+            None => spawn_scoped(series),
+        }
     };
     let stop = move |_| {
         generation.update_value(|g| *g += 1);
