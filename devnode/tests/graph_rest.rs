@@ -50,7 +50,8 @@ async fn graph_fees_and_forwarding_as_lnd() {
     let chan_id = bob_carol["channel_id"].as_str().unwrap().to_string();
     assert_eq!(alice.get(&format!("/v1/graph/edge/{chan_id}")).await["chan_point"], bob_carol["chan_point"]);
     let (status, v) = alice.call("GET", "/v1/graph/edge/12345", None).await;
-    assert_eq!((status, v["message"].as_str()), (500, Some("edge not found")));
+    // rpcserver.go GetChanInfo: NotFound, so HTTP 404.
+    assert_eq!((status, v["code"].as_i64(), v["message"].as_str()), (404, Some(5), Some("edge not found")));
     let info = alice.get("/v1/graph/info").await;
     assert_eq!((info["num_nodes"].as_u64(), info["num_channels"].as_u64(), info["graph_diameter"].as_u64()), (Some(3), Some(2), Some(2)));
     assert_eq!(num(&info["total_network_capacity"]), 2_000_000);

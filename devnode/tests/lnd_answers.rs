@@ -200,14 +200,15 @@ async fn requests_without_a_payment_secret_and_for_other_networks() {
     let alice = &nodes[0];
     let old = request_without_secret(50_000);
 
-    // DecodePayReq reads it; the payment address is simply empty.
+    // DecodePayReq reads it; the payment address is 32 zero bytes (rpcserver.go's
+    // PaymentAddr.UnwrapOr([32]byte{})).
     let decoded = alice.rest.get(&format!("/v1/payreq/{old}")).await;
     assert_eq!(
         (
             decoded["num_satoshis"].as_str(),
             decoded["payment_addr"].as_str()
         ),
-        (Some("50"), Some(""))
+        (Some("50"), Some(b64(&[0; 32]).as_str()))
     );
     let grpc_decoded = alice
         .lightning
@@ -218,7 +219,7 @@ async fn requests_without_a_payment_secret_and_for_other_networks() {
         .await
         .unwrap()
         .into_inner();
-    assert!(grpc_decoded.payment_addr.is_empty());
+    assert_eq!(grpc_decoded.payment_addr, [0; 32]);
 
     // SendPaymentSync goes on to path finding: no route to a node nobody knows, in the answer.
     let (status, sync) = alice
@@ -512,4 +513,229 @@ async fn descriptions_are_returned_as_written() {
             .await;
         assert_eq!(listed["invoices"][0]["memo"].as_str(), Some(memo));
     }
+}
+
+/// One refusal as lnd v0.20 gives it over REST: the HTTP status its gateway maps the gRPC
+/// code to, the code itself (in the body), and lnd's words. Each is a row of
+/// `devnode/docs/lnd-answers.md`.
+struct Refusal {
+    rpc: &'static str,
+    method: &'static str,
+    path: String,
+    body: Option<Value>,
+    /// A server stream, refused before its first message (`{"error": …}`).
+    stream: bool,
+    status: u16,
+    code: i64,
+    message: String,
+}
+
+fn refusal(rpc: &'static str, method: &'static str, path: impl Into<String>, body: Option<Value>, status: u16, code: i64, message: impl Into<String>) -> Refusal {
+    Refusal { rpc, method, path: path.into(), body, stream: false, status, code, message: message.into() }
+}
+
+fn streamed(mut r: Refusal) -> Refusal {
+    r.stream = true;
+    r
+}
+
+async fn assert_refusals(node: &Node, cases: Vec<Refusal>) {
+    let mut wrong = Vec::new();
+    for case in &cases {
+        let (status, v) = if case.stream {
+            let (status, lines) = node.rest.stream(case.method, &case.path, case.body.clone()).await;
+            (status, lines.first().map(|l| l["error"].clone()).unwrap_or(Value::Null))
+        } else {
+            node.rest.call(case.method, &case.path, case.body.clone()).await
+        };
+        let got = (status, v["code"].as_i64(), v["message"].as_str().map(str::to_string));
+        let want = (case.status, Some(case.code), Some(case.message.clone()));
+        if got != want {
+            wrong.push(format!("{} {} {}: got {got:?}, lnd answers {want:?}", case.rpc, case.method, case.path));
+        }
+    }
+    assert!(wrong.is_empty(), "{} of {} answers differ from lnd's:\n{}", wrong.len(), cases.len(), wrong.join("\n"));
+}
+
+fn b64url(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE.encode(bytes)
+}
+
+#[tokio::test]
+async fn invoice_refusals_in_lnds_words() {
+    let (_network, _dir, nodes) = network().await;
+    let carol = &nodes[2];
+    let short = b64(&[7; 31]);
+    let cases = vec![
+        refusal("AddInvoice", "POST", "/v1/invoices", Some(json!({"value": "1", "value_msat": "1000"})), 500, 2, "sat and msat arguments are mutually exclusive"),
+        refusal("AddInvoice", "POST", "/v1/invoices", Some(json!({"value": "-1"})), 500, 2, "amount cannot be negative"),
+        refusal("AddInvoice", "POST", "/v1/invoices", Some(json!({"value": "1", "r_preimage": short})), 500, 2, "invalid preimage length of 31, want 32"),
+        refusal("AddInvoice", "POST", "/v1/invoices", Some(json!({"memo": "m".repeat(1025)})), 500, 2, "memo too large: 1025 bytes (maxsize=1024)"),
+        refusal("AddInvoice", "POST", "/v1/invoices", Some(json!({"value": "10000000000001"})), 500, 2, "invoice amount 100000.00000001 BTC is too large, max is 100000 BTC"),
+        refusal("AddHoldInvoice", "POST", "/v2/invoices/hodl", Some(json!({"hash": short, "value": "-1"})), 500, 2, "invalid hash length of 31, want 32"),
+        refusal("AddHoldInvoice", "POST", "/v2/invoices/hodl", Some(json!({"hash": b64(&[7; 32]), "value": "-1"})), 500, 2, "amount cannot be negative"),
+        refusal("SettleInvoice", "POST", "/v2/invoices/settle", Some(json!({"preimage": short})), 500, 2, "invalid preimage length of 31, want 32"),
+        refusal("CancelInvoice", "POST", "/v2/invoices/cancel", Some(json!({"payment_hash": short})), 500, 2, "invalid hash length of 31, want 32"),
+        refusal("LookupInvoice", "GET", format!("/v1/invoice/{}", hex::encode([7; 31])), None, 500, 2, "payment hash must be exactly 32 bytes, is instead 31"),
+        refusal("LookupInvoice", "GET", "/v1/invoice/zz", None, 500, 2, "encoding/hex: invalid byte: U+007A 'z'"),
+        refusal("LookupInvoice", "GET", "/v1/invoice/abc", None, 500, 2, "encoding/hex: odd length hex string"),
+        refusal("LookupInvoiceV2", "GET", "/v2/invoices/lookup", None, 400, 3, "invoice ref must be set"),
+        refusal("LookupInvoiceV2", "GET", format!("/v2/invoices/lookup?payment_hash={}", b64url(&[7; 31])), None, 400, 3, "unable to parse pay hash: invalid hash length of 31, want 32"),
+        streamed(refusal("SubscribeSingleInvoice", "GET", format!("/v2/invoices/subscribe/{}", b64url(&[7; 31])), None, 500, 2, "invalid hash length of 31, want 32")),
+    ];
+    assert_refusals(carol, cases).await;
+
+    // A zero or negative expiry is lnd's default of a day, not an invoice already expired.
+    let (status, added) = carol.rest.call("POST", "/v1/invoices", Some(json!({"value": "1000", "expiry": "-5"}))).await;
+    assert_eq!(status, 200, "{added}");
+    let hash = hex::encode(base64::engine::general_purpose::STANDARD.decode(added["r_hash"].as_str().unwrap()).unwrap());
+    let found = carol.rest.get(&format!("/v1/invoice/{hash}")).await;
+    assert_eq!((found["expiry"].as_str(), found["state"].as_str()), (Some("86400"), Some("OPEN")));
+
+    // LookupInvoiceV2 needs invoices:write in lnd (invoices_server.go macPermissions).
+    let perms = carol.rest.get("/v1/macaroon/permissions").await;
+    assert_eq!(
+        perms["method_permissions"]["/invoicesrpc.Invoices/LookupInvoiceV2"]["permissions"],
+        json!([{"entity": "invoices", "action": "write"}])
+    );
+}
+
+#[tokio::test]
+async fn payment_refusals_in_lnds_words() {
+    let (_network, _dir, nodes) = network().await;
+    let (alice, carol) = (&nodes[0], &nodes[2]);
+    let request = invoice(carol, json!({"value": "1000", "memo": "refusals"})).await;
+    let carol_key = b64(&hex::decode(&carol.key).unwrap());
+    let hash = b64(&[9; 32]);
+    let send = |body: Value| streamed(refusal("SendPaymentV2", "POST", "/v2/router/send", Some(body), 500, 2, ""));
+    let with = |mut r: Refusal, message: &str| {
+        r.message = message.into();
+        r
+    };
+    let cases = vec![
+        with(send(json!({"payment_request": request, "dest": carol_key, "timeout_seconds": 10})), "dest and payment_request cannot appear together"),
+        with(send(json!({"payment_request": request, "payment_hash": hash, "timeout_seconds": 10})), "payment_hash and payment_request cannot appear together"),
+        with(send(json!({"payment_request": request, "final_cltv_delta": 40, "timeout_seconds": 10})), "final_cltv_delta and payment_request cannot appear together"),
+        with(send(json!({"payment_request": request, "fee_limit_sat": "-1", "timeout_seconds": 10})), "amount cannot be negative"),
+        with(send(json!({"payment_request": request, "amt": "-1", "timeout_seconds": 10})), "amount cannot be negative"),
+        with(send(json!({"dest": carol_key, "payment_hash": hash, "amt": "0", "timeout_seconds": 10})), "amount must be specified"),
+        with(send(json!({"dest": carol_key, "payment_hash": b64(&[9; 31]), "amt": "10", "timeout_seconds": 10})), "invalid hash length of 31, want 32"),
+        with(send(json!({"dest": b64(&[2; 32]), "payment_hash": hash, "amt": "10", "timeout_seconds": 10})), "invalid vertex length of 32, want 33"),
+        streamed(refusal("TrackPaymentV2", "GET", format!("/v2/router/track/{}", b64url(&[9; 31])), None, 500, 2, "invalid hash length of 31, want 32")),
+        refusal("SendToRouteV2", "POST", "/v2/router/route/send", Some(json!({"payment_hash": hash})), 500, 2, "unable to send, no routes provided"),
+        refusal("SendToRouteV2", "POST", "/v2/router/route/send", Some(json!({"payment_hash": b64(&[9; 31]), "route": {"hops": []}})), 500, 2, "empty route hops provided"),
+        refusal("SendToRouteSync", "POST", "/v1/channels/transactions/route", Some(json!({"payment_hash": hash})), 500, 2, "unable to send, no routes provided"),
+    ];
+    assert_refusals(alice, cases).await;
+
+    // A negative timeout is no deadline at all (lnd arms its timer for a positive one only).
+    let (status, updates) = alice
+        .rest
+        .stream("POST", "/v2/router/send", Some(json!({"payment_request": request, "timeout_seconds": -1, "fee_limit_sat": "100"})))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(updates.last().unwrap()["result"]["status"], "SUCCEEDED", "{updates:?}");
+}
+
+#[tokio::test]
+async fn channel_wallet_and_backup_refusals_in_lnds_words() {
+    let (_network, _dir, nodes) = network().await;
+    let alice = &nodes[0];
+    let bob_key = b64(&hex::decode(&nodes[1].key).unwrap());
+    let open = |body: Value| refusal("OpenChannelSync", "POST", "/v1/channels", Some(body), 500, 2, "");
+    let with = |mut r: Refusal, message: &str| {
+        r.message = message.into();
+        r
+    };
+    let zeros = "0".repeat(64);
+    let address = nodes[1].rest.get("/v1/newaddress").await["address"].as_str().unwrap().to_string();
+    let cases = vec![
+        with(open(json!({"node_pubkey": bob_key, "local_funding_amount": "0"})), "local funding amount must be non-zero"),
+        // The amounts come before the key (rpcserver.go parseOpenChannelReq).
+        with(open(json!({"local_funding_amount": "100000", "push_sat": "100000"})), "amount pushed to remote peer for initial state must be below the local funding amount"),
+        with(open(json!({"node_pubkey": bob_key, "local_funding_amount": "100000", "sat_per_byte": "2", "sat_per_vbyte": "2"})), "either SatPerByte or SatPerVByte should be set, but not both"),
+        refusal("ListChannels", "GET", "/v1/channels?active_only=true&inactive_only=true", None, 500, 2, "either `active_only` or `inactive_only` can be set, but not both"),
+        refusal("ListChannels", "GET", "/v1/channels?public_only=true&private_only=true", None, 500, 2, "either `public_only` or `private_only` can be set, but not both"),
+        streamed(refusal("CloseChannel", "DELETE", format!("/v1/channels/{zeros}/0"), None, 500, 2, "channel not found")),
+        refusal("SendCoins", "POST", "/v1/transactions", Some(json!({"addr": address, "amount": "10000", "sat_per_byte": "2", "sat_per_vbyte": "2"})), 500, 2, "either SatPerByte or SatPerVByte should be set, but not both"),
+        refusal("SendCoins", "POST", "/v1/transactions", Some(json!({"addr": address, "amount": "10000", "label": "l".repeat(501)})), 500, 2, "label length: 501 exceeds limit of 500"),
+        refusal("ListUnspent", "GET", "/v1/utxos?min_confs=-1&max_confs=10", None, 500, 2, "min confirmations must be >= 0"),
+        refusal("ListUnspent", "GET", "/v1/utxos?min_confs=5&max_confs=1", None, 500, 2, "max confirmations must be >= min confirmations"),
+        refusal("GetChanInfo", "GET", "/v1/graph/edge/0", None, 500, 2, "specify either chan_id or chan_point"),
+        refusal("GetChanInfo", "GET", "/v1/graph/edge/12345", None, 404, 5, "edge not found"),
+        refusal("ExportChannelBackup", "GET", format!("/v1/channels/backup/{zeros}/0"), None, 500, 2, "unable to find target channel"),
+        refusal("VerifyChanBackup", "POST", "/v1/channels/backup/verify", Some(json!({})), 500, 2, "either a Single or Multi channel backup must be specified"),
+        refusal("VerifyChanBackup", "POST", "/v1/channels/backup/verify", Some(json!({"single_chan_backups": {"chan_backups": []}})), 500, 2, "only one Single is accepted at a time"),
+        refusal("VerifyChanBackup", "POST", "/v1/channels/backup/verify", Some(json!({"multi_chan_backup": {"multi_chan_backup": b64(&[1; 10])}})), 500, 2, "invalid multi channel backup: payload size too small, must be at least 24 bytes"),
+        refusal("VerifyChanBackup", "POST", "/v1/channels/backup/verify", Some(json!({"multi_chan_backup": {"multi_chan_backup": b64(&[1; 30])}})), 500, 2, "invalid multi channel backup: chacha20poly1305: message authentication failed"),
+    ];
+    assert_refusals(alice, cases).await;
+
+    // RestoreChannelBackups with nothing in it restores nothing, successfully.
+    let (status, restored) = alice.rest.call("POST", "/v1/channels/backup/restore", Some(json!({}))).await;
+    assert_eq!((status, restored["num_restored"].as_u64().unwrap_or(0)), (200, 0), "{restored}");
+    // DisconnectPeer's status is lnd's, without the key.
+    let (status, gone) = alice.rest.call("DELETE", &format!("/v1/peers/{}", nodes[1].key), None).await;
+    assert_eq!((status, gone["status"].as_str()), (200, Some("disconnect initiated")));
+    // A send without a label is labelled "external" (labels.ValidateAPI), and the newest
+    // transaction (fewest confirmations) comes first.
+    let (status, _) = alice.rest.call("POST", "/v1/transactions", Some(json!({"addr": address, "amount": "10000", "target_conf": 6}))).await;
+    assert_eq!(status, 200);
+    let txs = alice.rest.get("/v1/transactions").await;
+    let list = txs["transactions"].as_array().unwrap();
+    assert_eq!(list[0]["label"], "external", "{list:?}");
+    let confs: Vec<i64> = list.iter().map(|t| t["num_confirmations"].as_i64().unwrap_or(0)).collect();
+    assert!(confs.windows(2).all(|w| w[0] <= w[1]), "fewest confirmations first: {confs:?}");
+    assert_eq!((txs["first_index"].as_str().unwrap_or("0"), txs["last_index"].as_str()), ("0", Some((list.len() - 1).to_string().as_str())));
+}
+
+#[tokio::test]
+async fn invoice_streams_tell_what_lnds_do() {
+    let (_network, _dir, nodes) = network().await;
+    let (alice, carol) = (&nodes[0], &nodes[2]);
+    let hash_of = |inv: &Value| inv["r_hash"].as_str().unwrap_or_default().to_string();
+
+    // SubscribeInvoices: additions and settlements, once each; never a hold invoice
+    // accepted or an invoice canceled (lnd's invoice registry).
+    // lnd writes a stream's headers with its first message, so each stream is read in a
+    // task of its own while the invoices are made.
+    let reader = |path: String, n: usize| {
+        let rest = Rest { addr: carol.rest.addr.clone(), macaroon: carol.rest.macaroon.clone() };
+        tokio::spawn(async move {
+            let mut lines = rest.open_stream(&path).await;
+            let mut got = Vec::new();
+            for _ in 0..n {
+                got.push(lines.next().await["result"].clone());
+            }
+            got
+        })
+    };
+    let all = reader("/v1/invoices/subscribe".into(), 4);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_, a) = carol.rest.call("POST", "/v1/invoices", Some(json!({"value": "1000", "memo": "a"}))).await;
+    let (_, h) = carol.rest.call("POST", "/v2/invoices/hodl", Some(json!({"hash": b64(&[3; 32]), "value": "1000"}))).await;
+    assert_eq!(h["payment_request"].as_str().map(|r| r.is_empty()), Some(false), "{h}");
+    let (status, _) = carol.rest.call("POST", "/v2/invoices/cancel", Some(json!({"payment_hash": a["r_hash"]}))).await;
+    assert_eq!(status, 200);
+    let b = invoice(carol, json!({"value": "1000", "memo": "b"})).await;
+    let (_, paid) = alice.rest.stream("POST", "/v2/router/send", Some(json!({"payment_request": b, "timeout_seconds": 30, "fee_limit_sat": "100"}))).await;
+    assert_eq!(paid.last().unwrap()["result"]["status"], "SUCCEEDED");
+    let seen: Vec<(String, String)> =
+        all.await.unwrap().iter().map(|m| (m["memo"].as_str().unwrap_or_default().to_string(), m["state"].as_str().unwrap_or("OPEN").to_string())).collect();
+    let want: Vec<(String, String)> = [("a", "OPEN"), ("", "OPEN"), ("b", "OPEN"), ("b", "SETTLED")].iter().map(|(m, s)| (m.to_string(), s.to_string())).collect();
+    assert_eq!(seen, want, "no CANCELED for a, no ACCEPTED");
+    assert!(!hash_of(&a).is_empty());
+    // The deprecated amt_paid is in msat, as lnd's CreateRPCInvoice fills it.
+    let settled = carol.rest.get("/v1/invoices?num_max_invoices=10").await;
+    let b_invoice = settled["invoices"].as_array().unwrap().iter().find(|i| i["memo"] == "b").unwrap().clone();
+    assert_eq!((b_invoice["amt_paid"].as_str(), b_invoice["amt_paid_msat"].as_str(), b_invoice["amt_paid_sat"].as_str()), (Some("1000000"), Some("1000000"), Some("1000")));
+
+    // SubscribeSingleInvoice for a hash no invoice has yet waits for it.
+    let later = [4u8; 32];
+    let single = reader(format!("/v2/invoices/subscribe/{}", b64url(&later)), 1);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, _) = carol.rest.call("POST", "/v2/invoices/hodl", Some(json!({"hash": b64(&later), "value": "500"}))).await;
+    assert_eq!(status, 200);
+    let first = single.await.unwrap().remove(0);
+    assert_eq!((first["r_hash"].as_str(), first["state"].as_str().unwrap_or("OPEN")), (Some(b64(&later).as_str()), "OPEN"));
 }

@@ -93,7 +93,7 @@ impl NodeRpc {
     pub fn export_channel_backup(&self, md: &MetadataMap, req: pb::ExportChannelBackupRequest) -> Result<pb::ChannelBackup, Status> {
         self.authorize(md, &EXPORT_CHANNEL_BACKUP)?;
         let cp = chan_point_string(req.chan_point.as_ref().ok_or_else(|| Status::unknown("chan_point must be set"))?)?;
-        let ch = self.backed_up().into_iter().find(|c| c.chan_point() == cp).ok_or_else(|| Status::unknown(format!("unable to find target channel: {cp}")))?;
+        let ch = self.backed_up().into_iter().find(|c| c.chan_point() == cp).ok_or_else(|| Status::unknown("unable to find target channel"))?;
         let key = self.backup_key()?;
         Ok(pb::ChannelBackup { chan_point: Some(chan_point_message(&cp)), chan_backup: backup::encrypt(&key, self.nonce(), &self.single(&ch).serialize()) })
     }
@@ -107,20 +107,22 @@ impl NodeRpc {
     pub fn verify_chan_backup(&self, md: &MetadataMap, req: pb::ChanBackupSnapshot) -> Result<pb::VerifyChanBackupResponse, Status> {
         self.authorize(md, &VERIFY_CHAN_BACKUP)?;
         let key = self.backup_key()?;
-        let singles = req.single_chan_backups.map(|s| s.chan_backups).unwrap_or_default();
-        let multi = req.multi_chan_backup.map(|m| m.multi_chan_backup).filter(|m| !m.is_empty());
-        let chan_points = match (multi, singles.as_slice()) {
-            (Some(_), [_, ..]) => return Err(Status::unknown("either multi or single channel backup must be specified, not both")),
-            (None, []) => return Err(Status::unknown("either multi or single channel backup must be specified")),
-            (Some(packed), []) => {
-                let plain = backup::decrypt(&key, &packed).map_err(|e| Status::unknown(format!("invalid multi channel backup: {e}")))?;
+        // rpcserver.go VerifyChanBackup tests which parts are present, not whether they
+        // hold anything.
+        let chan_points = match (req.multi_chan_backup, req.single_chan_backups) {
+            (Some(_), Some(_)) => return Err(Status::unknown("either a Single or Multi channel backup must be specified, but not both")),
+            (None, None) => return Err(Status::unknown("either a Single or Multi channel backup must be specified")),
+            (Some(multi), None) => {
+                let plain = backup::decrypt(&key, &multi.multi_chan_backup).map_err(|e| Status::unknown(format!("invalid multi channel backup: {e}")))?;
                 backup::deserialize_multi(&plain).map_err(|e| Status::unknown(format!("invalid multi channel backup: {e}")))?.iter().map(Single::chan_point).collect()
             }
-            (None, [one]) => {
-                let plain = backup::decrypt(&key, &one.chan_backup).map_err(|e| Status::unknown(format!("invalid single channel backup: {e}")))?;
-                vec![backup::deserialize_single(&plain).map_err(|e| Status::unknown(format!("invalid single channel backup: {e}")))?.chan_point()]
-            }
-            (None, _) => return Err(Status::unknown("only one single channel backup can be verified at a time")),
+            (None, Some(singles)) => match singles.chan_backups.as_slice() {
+                [one] => {
+                    let plain = backup::decrypt(&key, &one.chan_backup).map_err(|e| Status::unknown(format!("invalid single channel backup: {e}")))?;
+                    vec![backup::deserialize_single(&plain).map_err(|e| Status::unknown(format!("invalid single channel backup: {e}")))?.chan_point()]
+                }
+                _ => return Err(Status::unknown("only one Single is accepted at a time")),
+            },
         };
         Ok(pb::VerifyChanBackupResponse { chan_points })
     }
@@ -142,7 +144,8 @@ impl NodeRpc {
                 .map(|b| backup::decrypt(&key, &b.chan_backup).and_then(|p| backup::deserialize_single(&p)))
                 .collect::<Result<_, _>>()
                 .map_err(|e| Status::unknown(format!("unable to unpack single backups: {e}")))?,
-            None => return Err(Status::unknown("backup must be specified")),
+            // lnd's switch has no default: nothing to restore is a success.
+            None => Vec::new(),
         };
         Ok(pb::RestoreBackupResponse { num_restored: self.restore_singles(&singles) })
     }

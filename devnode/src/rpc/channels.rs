@@ -11,7 +11,7 @@ use tokio_stream::wrappers::BroadcastStream;
 use tonic::{Status, metadata::MetadataMap};
 
 use super::{
-    CHANNEL_BALANCE, CLOSE_CHANNEL, CLOSED_CHANNELS, LIST_CHANNELS, NodeRpc, OPEN_CHANNEL, OPEN_CHANNEL_SYNC, PENDING_CHANNELS, RpcStream,
+    BOTH_FEE_RATES, CHANNEL_BALANCE, CLOSE_CHANNEL, CLOSED_CHANNELS, LIST_CHANNELS, NodeRpc, OPEN_CHANNEL, OPEN_CHANNEL_SYNC, PENDING_CHANNELS, RpcStream,
     SUBSCRIBE_CHANNEL_EVENTS, io_status, status,
 };
 use crate::ledger::now;
@@ -388,24 +388,29 @@ impl NodeRpc {
     /// The funding flow: checks, the funding transaction from our wallet, and both sides'
     /// records. Returns the channel point.
     fn fund_channel(&self, req: &pb::OpenChannelRequest) -> Result<(String, u32), Status> {
+        // rpcserver.go parseOpenChannelReq's order: the amounts, then the key, then the
+        // fee rate.
+        if req.local_funding_amount == 0 {
+            return Err(Status::unknown("local funding amount must be non-zero"));
+        }
+        if req.push_sat < 0 || req.push_sat >= req.local_funding_amount {
+            return Err(Status::unknown("amount pushed to remote peer for initial state must be below the local funding amount"));
+        }
+        if req.local_funding_amount > sim::MAX_CHAN_SIZE {
+            return Err(Status::unknown("funding amount is too large, the max channel size is: 0.16777215 BTC"));
+        }
+        if req.local_funding_amount < sim::MIN_CHAN_SIZE {
+            return Err(Status::unknown(format!("channel is too small, the minimum channel size is: {} SAT", sim::MIN_CHAN_SIZE)));
+        }
         #[allow(deprecated)]
         let pubkey = parse_pubkey(&req.node_pubkey, &req.node_pubkey_string)?;
         let me = self.identity_pubkey();
         if pubkey == me {
             return Err(Status::unknown("cannot open channel to self"));
         }
-        if req.local_funding_amount < sim::MIN_CHAN_SIZE {
-            return Err(Status::unknown(format!("channel is too small, the minimum channel size is: {} SAT", sim::MIN_CHAN_SIZE)));
-        }
-        if req.local_funding_amount > sim::MAX_CHAN_SIZE {
-            return Err(Status::unknown("funding amount is too large, the max channel size is: 0.16777215 BTC"));
-        }
-        if req.push_sat < 0 || req.push_sat >= req.local_funding_amount {
-            return Err(Status::unknown("amount pushed to remote peer for initial state must be below the local funding amount"));
-        }
         #[allow(deprecated)]
         if req.sat_per_byte != 0 && req.sat_per_vbyte != 0 {
-            return Err(Status::unknown("either sat_per_byte or sat_per_vbyte should be set, but not both"));
+            return Err(Status::unknown(BOTH_FEE_RATES));
         }
         let online = self.peers.lock().expect("peers lock").contains_key(&pubkey);
         let remote = self.switchboard.find(&pubkey).filter(|_| online).ok_or_else(|| Status::unknown(format!("peer {pubkey} is not online")))?;
@@ -512,10 +517,10 @@ impl NodeRpc {
     pub fn list_channels(&self, md: &MetadataMap, req: pb::ListChannelsRequest) -> Result<pb::ListChannelsResponse, Status> {
         self.authorize(md, &LIST_CHANNELS)?;
         if req.active_only && req.inactive_only {
-            return Err(Status::unknown("either activeOnly or inactiveOnly can be set, but not both"));
+            return Err(Status::unknown("either `active_only` or `inactive_only` can be set, but not both"));
         }
         if req.public_only && req.private_only {
-            return Err(Status::unknown("either publicOnly or privateOnly can be set, but not both"));
+            return Err(Status::unknown("either `public_only` or `private_only` can be set, but not both"));
         }
         let peer = (!req.peer.is_empty()).then(|| hex::encode(&req.peer));
         let open: Vec<Channel> = self.channels().channels.iter().filter(|c| c.phase == Phase::Open).cloned().collect();
@@ -642,12 +647,12 @@ impl NodeRpc {
         self.authorize(md, &CLOSE_CHANNEL)?;
         let cp = chan_point_string(req.channel_point.as_ref().ok_or_else(|| Status::unknown("must specify channel point in close channel"))?)?;
         if req.sat_per_byte != 0 && req.sat_per_vbyte != 0 {
-            return Err(Status::unknown("either sat_per_byte or sat_per_vbyte should be set, but not both"));
+            return Err(Status::unknown(BOTH_FEE_RATES));
         }
         if req.force && (req.target_conf != 0 || req.sat_per_vbyte != 0 || req.sat_per_byte != 0) {
             return Err(Status::unknown("force closing a channel uses a pre-defined fee"));
         }
-        let ch = self.channels().find(&cp).cloned().ok_or_else(|| Status::unknown("unable to find channel"))?;
+        let ch = self.channels().find(&cp).cloned().ok_or_else(|| Status::unknown("channel not found"))?;
         match ch.phase {
             Phase::Open => {}
             Phase::PendingOpen => return Err(Status::unknown("cannot close pending channel")),

@@ -201,8 +201,13 @@ impl NodeRpc {
     pub fn get_chan_info(&self, md: &MetadataMap, req: pb::ChanInfoRequest) -> Result<pb::ChannelEdge, Status> {
         self.authorize(md, &GET_CHAN_INFO)?;
         let edges = self.edges(true);
-        let found = if req.chan_point.is_empty() { edges.get(&req.chan_id) } else { edges.values().find(|e| e.chan_point == req.chan_point) };
-        found.map(Edge::message).ok_or_else(|| Status::unknown("edge not found"))
+        // rpcserver.go GetChanInfo: the id first, then the point; an unknown edge is NotFound.
+        let found = match (req.chan_id, req.chan_point.as_str()) {
+            (0, "") => return Err(Status::unknown("specify either chan_id or chan_point")),
+            (0, point) => edges.values().find(|e| e.chan_point.eq_ignore_ascii_case(point)),
+            (id, _) => edges.get(&id),
+        };
+        found.map(Edge::message).ok_or_else(|| Status::not_found("edge not found"))
     }
 
     pub fn get_network_info(&self, md: &MetadataMap, _req: pb::NetworkInfoRequest) -> Result<pb::NetworkInfo, Status> {

@@ -19,8 +19,16 @@ use bolt11::HintHop;
 use crate::sim::channels::Phase;
 use crate::sim::invoices::{self as sim, HtlcState, Invoice, InvoiceError, State, sha256_hex};
 
+/// The largest invoice lnd makes (`AddInvoice`'s maxInvoiceAmt).
+const MAX_INVOICE_SAT: i64 = 100_000 * 100_000_000;
+
 fn invoice_status(e: InvoiceError) -> Status {
     Status::unknown(e.to_string())
+}
+
+/// A stateful predicate as a `StreamExt::filter` closure.
+fn futures_filter<T>(mut keep: impl FnMut(&T) -> bool) -> impl FnMut(&T) -> futures::future::Ready<bool> {
+    move |item| futures::future::ready(keep(item))
 }
 
 fn bytes(hex_str: &str) -> Vec<u8> {
@@ -77,7 +85,8 @@ pub fn invoice_message(i: &Invoice) -> pb::Invoice {
         private: i.private,
         add_index: i.add_index,
         settle_index: i.settle_index,
-        amt_paid: i.paid_msat / 1000,
+        // The deprecated field is in msat in lnd (CreateRPCInvoice), despite its name.
+        amt_paid: i.paid_msat,
         amt_paid_sat: i.paid_msat / 1000,
         amt_paid_msat: i.paid_msat,
         state: state as i32,
@@ -186,37 +195,47 @@ impl NodeRpc {
     }
 
     fn create_invoice(&self, n: NewInvoice) -> Result<Invoice, Status> {
+        // lnd's order: the amount (lnrpc.UnmarshallAmt), the preimage or hash
+        // (lntypes.MakePreimage/MakeHash), then the memo and the description hash.
         if n.value != 0 && n.value_msat != 0 {
-            return Err(Status::unknown("value and value_msat are mutually exclusive"));
+            return Err(Status::unknown("sat and msat arguments are mutually exclusive"));
         }
-        let value_msat = if n.value_msat != 0 { n.value_msat } else { n.value * 1000 };
-        if value_msat < 0 {
-            return Err(Status::unknown("payment amount must not be negative"));
+        if n.value < 0 || n.value_msat < 0 {
+            return Err(Status::unknown("amount cannot be negative"));
         }
-        if n.memo.len() > sim::MAX_MEMO {
-            return Err(Status::unknown(format!("memo too large: {} bytes (maxlen={})", n.memo.len(), sim::MAX_MEMO)));
-        }
-        // invoicesrpc.AddInvoice: the request carries the hash in place of the memo.
-        if !n.description_hash.is_empty() && n.description_hash.len() != 32 {
-            return Err(Status::unknown(format!("description hash is {} bytes, must be 32", n.description_hash.len())));
-        }
+        let value_msat = if n.value_msat != 0 { n.value_msat } else { n.value.saturating_mul(1000) };
         let mut rng_bytes = [0u8; 64];
         rand::RngCore::fill_bytes(&mut *self.rng.lock().expect("rng lock"), &mut rng_bytes);
         let preimage = match (&n.preimage, n.hold) {
-            (Some(p), _) if p.len() != 32 => return Err(Status::unknown(format!("payment preimage must be exactly 32 bytes, is {}", p.len()))),
+            (Some(p), _) if p.len() != 32 => return Err(Status::unknown(format!("invalid preimage length of {}, want 32", p.len()))),
             (Some(p), _) => Some(p.clone()),
             (None, true) => None,
             (None, false) => Some(rng_bytes[..32].to_vec()),
         };
         let hash = match (&n.hash, &preimage) {
-            (Some(h), _) if h.len() != 32 => return Err(Status::unknown(format!("payment hash must be exactly 32 bytes, is {}", h.len()))),
+            (Some(h), _) if h.len() != 32 => return Err(Status::unknown(format!("invalid hash length of {}, want 32", h.len()))),
             (Some(h), _) => hex::encode(h),
             (None, Some(p)) => sha256_hex(p),
             (None, None) => return Err(Status::unknown("hash must be specified")),
         };
+        if n.memo.len() > sim::MAX_MEMO {
+            return Err(Status::unknown(format!("memo too large: {} bytes (maxsize={})", n.memo.len(), sim::MAX_MEMO)));
+        }
+        // invoicesrpc.AddInvoice: the request carries the hash in place of the memo.
+        if !n.description_hash.is_empty() && n.description_hash.len() != 32 {
+            return Err(Status::unknown(format!("description hash is {} bytes, must be 32", n.description_hash.len())));
+        }
+        // addinvoice.go: at most 100,000 BTC, in btcutil.Amount's words (eight decimals
+        // once there is a fraction).
+        let sat = value_msat / 1000;
+        if sat > MAX_INVOICE_SAT {
+            let btc = if sat % 100_000_000 == 0 { format!("{}", sat / 100_000_000) } else { format!("{}.{:08}", sat / 100_000_000, sat % 100_000_000) };
+            return Err(Status::unknown(format!("invoice amount {btc} BTC is too large, max is 100000 BTC")));
+        }
         let payment_addr: [u8; 32] = rng_bytes[32..].try_into().expect("32 bytes");
         let created = now();
-        let expiry = if n.expiry == 0 { sim::DEFAULT_EXPIRY } else { n.expiry };
+        // lnd's AddInvoice: a zero or negative expiry means the default.
+        let expiry = if n.expiry <= 0 { sim::DEFAULT_EXPIRY } else { n.expiry };
         let cltv_expiry = if n.cltv_expiry == 0 { sim::DEFAULT_CLTV } else { n.cltv_expiry };
         let key = self.node().identity_key().ok_or_else(|| Status::unknown("wallet locked, unlock it to enable full RPC access"))?;
         let request = bolt11::Request {
@@ -269,6 +288,10 @@ impl NodeRpc {
 
     pub fn add_hold_invoice(&self, md: &MetadataMap, req: irpc::AddHoldInvoiceRequest) -> Result<irpc::AddHoldInvoiceResp, Status> {
         self.authorize(md, &ADD_HOLD_INVOICE)?;
+        // invoices_server.go AddHoldInvoice checks the hash before anything else.
+        if req.hash.len() != 32 {
+            return Err(Status::unknown(format!("invalid hash length of {}, want 32", req.hash.len())));
+        }
         let inv = self.create_invoice(NewInvoice {
             memo: req.memo,
             description_hash: req.description_hash,
@@ -285,9 +308,6 @@ impl NodeRpc {
     }
 
     fn find_invoice(&self, hash: &[u8]) -> Result<pb::Invoice, Status> {
-        if hash.len() != 32 {
-            return Err(Status::unknown(format!("payment hash must be exactly 32 bytes, is {}", hash.len())));
-        }
         let db = self.channels();
         db.invoices.get(&hex::encode(hash)).map(invoice_message).ok_or_else(|| Status::not_found("unable to locate invoice"))
     }
@@ -295,11 +315,12 @@ impl NodeRpc {
     #[allow(deprecated)]
     pub fn lookup_invoice(&self, md: &MetadataMap, req: pb::PaymentHash) -> Result<pb::Invoice, Status> {
         self.authorize(md, &LOOKUP_INVOICE)?;
-        let hash = if !req.r_hash.is_empty() {
-            req.r_hash
-        } else {
-            hex::decode(&req.r_hash_str).map_err(|e| Status::unknown(format!("unable to decode payment hash: {e}")))?
-        };
+        // rpcserver.go LookupInvoice: the hex string wins over the bytes; an empty hash is
+        // looked up (and not found).
+        let hash = if !req.r_hash_str.is_empty() { super::go_hex_decode(&req.r_hash_str).map_err(Status::unknown)? } else { req.r_hash };
+        if !hash.is_empty() && hash.len() != 32 {
+            return Err(Status::unknown(format!("payment hash must be exactly 32 bytes, is instead {}", hash.len())));
+        }
         self.find_invoice(&hash)
     }
 
@@ -307,12 +328,14 @@ impl NodeRpc {
         use irpc::lookup_invoice_msg::InvoiceRef;
         self.authorize(md, &LOOKUP_INVOICE_V2)?;
         match req.invoice_ref {
+            Some(InvoiceRef::PaymentHash(h)) if h.len() != 32 => Err(Status::invalid_argument(format!("unable to parse pay hash: invalid hash length of {}, want 32", h.len()))),
             Some(InvoiceRef::PaymentHash(h)) => self.find_invoice(&h),
             Some(InvoiceRef::PaymentAddr(a)) => {
                 let db = self.channels();
                 db.invoices.invoices.iter().find(|i| bytes(&i.payment_addr) == a).map(invoice_message).ok_or_else(|| Status::not_found("unable to locate invoice"))
             }
-            _ => Err(Status::unknown("invalid invoice reference")),
+            Some(_) => Err(Status::not_found("unable to locate invoice")),
+            None => Err(Status::invalid_argument("invoice ref must be set")),
         }
     }
 
@@ -326,45 +349,71 @@ impl NodeRpc {
     }
 
     /// Added invoices after `add_index` and settled ones after `settle_index` (when set),
-    /// then every change as it happens.
+    /// then each addition and each settlement as it happens, once. As lnd's invoice
+    /// registry, this stream never tells of an invoice accepted (held) or canceled, nor of
+    /// a part of a multi-path payment arriving: SubscribeSingleInvoice does.
     pub fn subscribe_invoices(&self, md: &MetadataMap, req: pb::InvoiceSubscription) -> Result<RpcStream<pb::Invoice>, Status> {
         self.authorize(md, &SUBSCRIBE_INVOICES)?;
         let live = self.invoice_events.subscribe();
-        let backlog: Vec<pb::Invoice> = {
+        let (backlog, mut added, mut settled) = {
             let db = self.channels();
-            let mut added: Vec<pb::Invoice> =
-                if req.add_index > 0 { db.invoices.invoices.iter().filter(|i| i.add_index > req.add_index).map(invoice_message).collect() } else { vec![] };
+            let told = |i: &&Invoice| matches!(i.state, State::Open | State::Settled);
+            let mut backlog: Vec<pb::Invoice> =
+                if req.add_index > 0 { db.invoices.invoices.iter().filter(|i| i.add_index > req.add_index).filter(told).map(invoice_message).collect() } else { vec![] };
             let mut settled: Vec<&Invoice> = if req.settle_index > 0 {
                 db.invoices.invoices.iter().filter(|i| i.state == State::Settled && i.settle_index > req.settle_index).collect()
             } else {
                 vec![]
             };
             settled.sort_by_key(|i| i.settle_index);
-            added.extend(settled.into_iter().map(invoice_message));
-            added
+            backlog.extend(settled.into_iter().map(invoice_message));
+            let last_add = db.invoices.invoices.iter().map(|i| i.add_index).max().unwrap_or(0);
+            let last_settle = db.invoices.invoices.iter().map(|i| i.settle_index).max().unwrap_or(0);
+            (backlog, last_add, last_settle)
         };
-        let live = BroadcastStream::new(live).filter_map(|e| futures::future::ready(e.ok()));
+        let told = move |i: &pb::Invoice| match pb::invoice::InvoiceState::try_from(i.state) {
+            Ok(pb::invoice::InvoiceState::Open) if i.add_index > added => {
+                added = i.add_index;
+                true
+            }
+            Ok(pb::invoice::InvoiceState::Settled) if i.settle_index > settled => {
+                settled = i.settle_index;
+                true
+            }
+            _ => false,
+        };
+        let live = BroadcastStream::new(live).filter_map(|e| futures::future::ready(e.ok())).filter(futures_filter(told));
         Ok(Box::pin(futures::stream::iter(backlog).chain(live).map(Ok)))
     }
 
-    /// The invoice's current state, then each change, until it is settled or canceled.
+    /// The invoice's current state, then each change of state, until it is settled or
+    /// canceled. A hash no invoice has yet is waited for, as lnd does.
     pub fn subscribe_single_invoice(&self, md: &MetadataMap, req: irpc::SubscribeSingleInvoiceRequest) -> Result<RpcStream<pb::Invoice>, Status> {
         self.authorize(md, &SUBSCRIBE_SINGLE_INVOICE)?;
+        if req.r_hash.len() != 32 {
+            return Err(Status::unknown(format!("invalid hash length of {}, want 32", req.r_hash.len())));
+        }
         let live = self.invoice_events.subscribe();
-        let current = self.find_invoice(&req.r_hash)?;
+        let current = self.find_invoice(&req.r_hash).ok();
         let hash = req.r_hash.clone();
         let done = |i: &pb::Invoice| matches!(pb::invoice::InvoiceState::try_from(i.state), Ok(pb::invoice::InvoiceState::Settled | pb::invoice::InvoiceState::Canceled));
-        if done(&current) {
-            return Ok(Box::pin(futures::stream::iter([Ok(current)])));
+        if let Some(current) = current.as_ref().filter(|c| done(c)) {
+            return Ok(Box::pin(futures::stream::iter([Ok(current.clone())])));
         }
-        let updates = BroadcastStream::new(live).filter_map(move |e| futures::future::ready(e.ok().filter(|i| i.r_hash == hash)));
-        Ok(Box::pin(futures::stream::iter([current]).chain(super::through(Box::pin(updates), done)).map(Ok)))
+        let mut state = current.as_ref().map(|c| c.state);
+        let changed = move |i: &pb::Invoice| {
+            let new = state != Some(i.state);
+            state = Some(i.state);
+            new
+        };
+        let updates = BroadcastStream::new(live).filter_map(move |e| futures::future::ready(e.ok().filter(|i| i.r_hash == hash))).filter(futures_filter(changed));
+        Ok(Box::pin(futures::stream::iter(current).chain(super::through(Box::pin(updates), done)).map(Ok)))
     }
 
     pub fn settle_invoice(self: &Arc<Self>, md: &MetadataMap, req: irpc::SettleInvoiceMsg) -> Result<irpc::SettleInvoiceResp, Status> {
         self.authorize(md, &SETTLE_INVOICE)?;
         if req.preimage.len() != 32 {
-            return Err(Status::unknown(format!("preimage must be exactly 32 bytes, is {}", req.preimage.len())));
+            return Err(Status::unknown(format!("invalid preimage length of {}, want 32", req.preimage.len())));
         }
         let settled = self.channels().invoices.settle(&req.preimage, now_ms()).map_err(invoice_status)?;
         self.persist_later();
@@ -375,6 +424,9 @@ impl NodeRpc {
 
     pub fn cancel_invoice(self: &Arc<Self>, md: &MetadataMap, req: irpc::CancelInvoiceMsg) -> Result<irpc::CancelInvoiceResp, Status> {
         self.authorize(md, &CANCEL_INVOICE)?;
+        if req.payment_hash.len() != 32 {
+            return Err(Status::unknown(format!("invalid hash length of {}, want 32", req.payment_hash.len())));
+        }
         let canceled = self.channels().invoices.cancel(&hex::encode(&req.payment_hash), now_ms()).map_err(invoice_status)?;
         self.persist_later();
         self.emit_invoice(&canceled);
@@ -416,7 +468,8 @@ impl NodeRpc {
             fallback_addr: String::new(),
             cltv_expiry: r.cltv_expiry as i64,
             route_hints: route_hints(&r.route_hints),
-            payment_addr: r.payment_addr.map(|a| a.to_vec()).unwrap_or_default(),
+            // rpcserver.go DecodePayReq: PaymentAddr.UnwrapOr([32]byte{}).
+            payment_addr: r.payment_addr.unwrap_or_default().to_vec(),
             num_msat: r.amount_msat,
             features: r
                 .features

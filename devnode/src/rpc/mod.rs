@@ -89,7 +89,8 @@ pub const ADD_HOLD_INVOICE: Rpc = Rpc { name: "/invoicesrpc.Invoices/AddHoldInvo
 pub const SETTLE_INVOICE: Rpc = Rpc { name: "/invoicesrpc.Invoices/SettleInvoice", group: RpcGroup::Main, perms: &[("invoices", "write")] };
 pub const CANCEL_INVOICE: Rpc = Rpc { name: "/invoicesrpc.Invoices/CancelInvoice", group: RpcGroup::Main, perms: &[("invoices", "write")] };
 pub const SUBSCRIBE_SINGLE_INVOICE: Rpc = Rpc { name: "/invoicesrpc.Invoices/SubscribeSingleInvoice", group: RpcGroup::Main, perms: &[("invoices", "read")] };
-pub const LOOKUP_INVOICE_V2: Rpc = Rpc { name: "/invoicesrpc.Invoices/LookupInvoiceV2", group: RpcGroup::Main, perms: &[("invoices", "read")] };
+// invoices_server.go macPermissions: LookupInvoiceV2 needs write, not read.
+pub const LOOKUP_INVOICE_V2: Rpc = Rpc { name: "/invoicesrpc.Invoices/LookupInvoiceV2", group: RpcGroup::Main, perms: &[("invoices", "write")] };
 pub const EXPORT_CHANNEL_BACKUP: Rpc = Rpc { name: "/lnrpc.Lightning/ExportChannelBackup", group: RpcGroup::Main, perms: &[("offchain", "read")] };
 pub const EXPORT_ALL_CHANNEL_BACKUPS: Rpc = Rpc { name: "/lnrpc.Lightning/ExportAllChannelBackups", group: RpcGroup::Main, perms: &[("offchain", "read")] };
 pub const VERIFY_CHAN_BACKUP: Rpc = Rpc { name: "/lnrpc.Lightning/VerifyChanBackup", group: RpcGroup::Main, perms: &[("offchain", "read")] };
@@ -146,6 +147,20 @@ fn check_permissions(perms: &[(String, String)]) -> Result<(), Status> {
         }
     }
     Ok(())
+}
+
+/// lnrpc.CalculateFeeRate, for every call that takes a fee rate.
+pub(crate) const BOTH_FEE_RATES: &str = "either SatPerByte or SatPerVByte should be set, but not both";
+
+/// Hex as Go's `encoding/hex` decodes it, with its errors in its words (lnd returns them
+/// as they are): a bad character is reported before an odd length.
+pub(crate) fn go_hex_decode(text: &str) -> Result<Vec<u8>, String> {
+    if let Some(&b) = text.as_bytes().iter().find(|b| !b.is_ascii_hexdigit()) {
+        let c = char::from(b);
+        let quoted = if c.is_control() { String::new() } else { format!(" '{c}'") };
+        return Err(format!("encoding/hex: invalid byte: U+{b:04X}{quoted}"));
+    }
+    hex::decode(text).map_err(|_| "encoding/hex: odd length hex string".to_string())
 }
 
 /// Which lnd release a node answers as.

@@ -75,13 +75,22 @@ fn transaction(chain: &Chain, view: &WalletTx<'_>) -> pb::Transaction {
     }
 }
 
+/// labels.ValidateAPI: at most wtxmgr's 500 bytes; a send without a label is "external".
+fn tx_label(label: String) -> Result<String, Status> {
+    match label.len() {
+        0 => Ok("external".into()),
+        n if n > 500 => Err(Status::unknown(format!("label length: {n} exceeds limit of 500"))),
+        _ => Ok(label),
+    }
+}
+
 /// lnd's min/max confirmation rules for ListUnspent (`lnrpc.ParseConfs`).
 fn confs(min: i32, max: i32) -> Result<(u32, u32), Status> {
-    if min < 0 || max < 0 {
-        return Err(Status::unknown("min_confs and max_confs must be non-negative"));
+    if min < 0 {
+        return Err(Status::unknown("min confirmations must be >= 0"));
     }
-    if min > max {
-        return Err(Status::unknown("max_confs must be greater than or equal to min_confs"));
+    if max < min {
+        return Err(Status::unknown("max confirmations must be >= min confirmations"));
     }
     Ok((min as u32, max as u32))
 }
@@ -132,7 +141,7 @@ impl NodeRpc {
     pub fn send_coins(&self, md: &MetadataMap, req: pb::SendCoinsRequest) -> Result<pb::SendCoinsResponse, Status> {
         self.authorize(md, &SEND_COINS)?;
         if req.sat_per_byte != 0 && req.sat_per_vbyte != 0 {
-            return Err(Status::unknown("either sat_per_byte or sat_per_vbyte should be set, but not both"));
+            return Err(Status::unknown(super::BOTH_FEE_RATES));
         }
         let send = SendCoins {
             address: req.addr,
@@ -142,7 +151,7 @@ impl NodeRpc {
             sat_per_vbyte: if req.sat_per_vbyte != 0 { req.sat_per_vbyte } else { req.sat_per_byte as u64 },
             min_confs: req.min_confs,
             spend_unconfirmed: req.spend_unconfirmed,
-            label: req.label,
+            label: tx_label(req.label)?,
         };
         let txid = self.ledger.write(|chain| {
             let mut node = self.node();
@@ -188,8 +197,12 @@ impl NodeRpc {
             let all: Vec<_> = node.transactions(chain).into_iter().filter(in_range).collect();
             let first = (req.index_offset as usize).min(all.len());
             let take = if req.max_transactions == 0 { all.len() } else { req.max_transactions as usize };
-            let page: Vec<pb::Transaction> = all[first..].iter().take(take).map(|t| transaction(chain, t)).collect();
-            pb::TransactionDetails { last_index: (first + page.len()) as u64, first_index: first as u64, transactions: page }
+            let mut page: Vec<pb::Transaction> = all[first..].iter().take(take).map(|t| transaction(chain, t)).collect();
+            // lnrpc.RPCTransactionDetails: fewest confirmations first (the mempool, then the
+            // newest blocks); the indexes are those of the first and last transaction given.
+            page.sort_by_key(|t| t.num_confirmations);
+            let (first_index, last_index) = if page.is_empty() { (0, 0) } else { (first as u64, (first + page.len() - 1) as u64) };
+            pb::TransactionDetails { last_index, first_index, transactions: page }
         }))
     }
 

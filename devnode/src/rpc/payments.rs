@@ -193,16 +193,28 @@ struct PaySpec {
 /// SendPaymentV2 without timeout_seconds.
 const LEGACY_TIMEOUT_MS: u64 = 60_000;
 const DEFAULT_TIMEOUT_MS: u64 = LEGACY_TIMEOUT_MS;
+/// A payment without a deadline: it ends when its attempts do (a year stands for never).
+const NO_DEADLINE_MS: u64 = 365 * 24 * 3600 * 1000;
+/// routerrpc's DefaultMaxParts.
+const DEFAULT_MAX_PARTS: u32 = 16;
 
 fn pubkey_hex(bytes: &[u8]) -> Result<String, Status> {
+    // route.NewVertexFromBytes checks the length only.
+    if bytes.len() != 33 {
+        return Err(Status::unknown(format!("invalid vertex length of {}, want 33", bytes.len())));
+    }
     bitcoin::secp256k1::PublicKey::from_slice(bytes).map(|k| k.to_string()).map_err(|e| Status::unknown(format!("unable to parse pubkey: {e}")))
 }
 
+/// lnrpc.UnmarshallAmt.
 fn msat(sat: i64, msat: i64) -> Result<i64, Status> {
     if sat != 0 && msat != 0 {
         return Err(Status::unknown("sat and msat arguments are mutually exclusive"));
     }
-    Ok(if msat != 0 { msat } else { sat * 1000 })
+    if sat < 0 || msat < 0 {
+        return Err(Status::unknown("amount cannot be negative"));
+    }
+    Ok(if msat != 0 { msat } else { sat.saturating_mul(1000) })
 }
 
 impl NodeRpc {
@@ -605,8 +617,9 @@ impl NodeRpc {
     ) -> Result<PaySpec, Status> {
         if !payment_request.is_empty() {
             let r = bolt11::decode_for(payment_request, crate::store::NETWORK).map_err(Status::unknown)?;
-            if r.timestamp + r.expiry < now() {
-                return Err(Status::unknown(format!("invoice expired. Valid until {}", time_text(r.timestamp + r.expiry))));
+            let until = r.timestamp.saturating_add(r.expiry);
+            if until < now() {
+                return Err(Status::unknown(format!("invoice expired. Valid until {}", time_text(until))));
             }
             let amount_msat = match (r.amount_msat, amt_msat) {
                 (0, 0) => return Err(Status::unknown("amount must be specified when paying a zero amount invoice")),
@@ -635,11 +648,11 @@ impl NodeRpc {
             });
         }
         let dest = pubkey_hex(dest)?;
-        if amt_msat <= 0 {
-            return Err(Status::unknown("amount must be greater than 0"));
+        if amt_msat == 0 {
+            return Err(Status::unknown("amount must be specified"));
         }
         if payment_hash.len() != 32 {
-            return Err(Status::unknown("payment hash must be exactly 32 bytes"));
+            return Err(Status::unknown(format!("invalid hash length of {}, want 32", payment_hash.len())));
         }
         Ok(PaySpec {
             hash: hex::encode(payment_hash),
@@ -672,24 +685,43 @@ impl NodeRpc {
 
     pub fn send_payment_v2(self: &Arc<Self>, md: &MetadataMap, req: rrpc::SendPaymentRequest) -> Result<RpcStream<pb::Payment>, Status> {
         self.authorize(md, &SEND_PAYMENT_V2)?;
+        // router_backend.go extractIntentFromSendRequest's order: the fee limit, then the
+        // amount, then what cannot come with a payment request.
+        let fee_limit_msat = msat(req.fee_limit_sat, req.fee_limit_msat)?;
         let amt = msat(req.amt, req.amt_msat)?;
+        if !req.payment_request.is_empty() {
+            if !req.dest.is_empty() {
+                return Err(Status::unknown("dest and payment_request cannot appear together"));
+            }
+            if !req.payment_hash.is_empty() {
+                return Err(Status::unknown("payment_hash and payment_request cannot appear together"));
+            }
+            if req.final_cltv_delta != 0 {
+                return Err(Status::unknown("final_cltv_delta and payment_request cannot appear together"));
+            }
+        }
         let mut spec = self.pay_spec(&req.payment_request, &req.dest, amt, &req.payment_hash, req.final_cltv_delta, req.dest_custom_records.into_iter().collect(), &req.payment_addr)?;
         // The router pays an invoice only with its payment address (routerrpc's
         // extractIntentFromSendRequest); the legacy SendPaymentSync goes on without one.
         if !req.payment_request.is_empty() && spec.payment_addr.is_none() {
             return Err(Status::unknown("payment request must contain either a payment address or blinded paths"));
         }
-        spec.fee_limit_msat = msat(req.fee_limit_sat, req.fee_limit_msat)?;
+        spec.fee_limit_msat = fee_limit_msat;
         #[allow(deprecated)]
         let outgoing = req.outgoing_chan_ids.first().copied().or((req.outgoing_chan_id != 0).then_some(req.outgoing_chan_id));
         spec.outgoing = outgoing;
         spec.last_hop = (!req.last_hop_pubkey.is_empty()).then(|| pubkey_hex(&req.last_hop_pubkey)).transpose()?;
         spec.allow_self = req.allow_self_payment;
         // An unset timeout is lnd's default of 60 s (router_server.go's
-        // DefaultPaymentTimeout), not an error; a negative one has passed already.
-        spec.timeout_ms = if req.timeout_seconds == 0 { DEFAULT_TIMEOUT_MS } else { req.timeout_seconds.max(0) as u64 * 1000 };
-        // lnd maps an unset max_parts to 1: no splitting unless the caller asks for it.
-        spec.max_parts = req.max_parts.max(1);
+        // DefaultPaymentTimeout), not an error; lnd sets no deadline at all for a negative
+        // one (the payment lifecycle arms its timer only for a positive timeout).
+        spec.timeout_ms = match req.timeout_seconds {
+            0 => DEFAULT_TIMEOUT_MS,
+            t if t < 0 => NO_DEADLINE_MS,
+            t => t as u64 * 1000,
+        };
+        // router_backend.go: an unset max_parts is DefaultMaxParts (16).
+        spec.max_parts = if req.max_parts == 0 { DEFAULT_MAX_PARTS } else { req.max_parts };
         spec.max_shard_msat = req.max_shard_size_msat as i64;
         spec.hints.extend(hint_hops(&req.route_hints));
         let hash = spec.hash.clone();
@@ -700,6 +732,9 @@ impl NodeRpc {
 
     pub fn track_payment_v2(&self, md: &MetadataMap, req: rrpc::TrackPaymentRequest) -> Result<RpcStream<pb::Payment>, Status> {
         self.authorize(md, &TRACK_PAYMENT_V2)?;
+        if req.payment_hash.len() != 32 {
+            return Err(Status::unknown(format!("invalid hash length of {}, want 32", req.payment_hash.len())));
+        }
         let hash = hex::encode(&req.payment_hash);
         let updates = self.payment_updates(hash.clone(), !req.no_inflight_updates);
         let current = self.channels().payments.iter().find(|p| p.hash == hash).cloned().ok_or_else(|| Status::not_found("payment isn't initiated"))?;
@@ -814,12 +849,13 @@ impl NodeRpc {
     /// One HTLC along the caller's route, registered as a payment (a part of it when the
     /// route's MPP record announces a larger total); answers when this HTLC resolves.
     async fn send_to_route(self: &Arc<Self>, hash: Vec<u8>, route: Option<pb::Route>) -> Result<(Payment, u64), Status> {
-        let route = route.ok_or_else(|| Status::unknown("unable to send, no route provided"))?;
-        if hash.len() != 32 {
-            return Err(Status::unknown("payment hash must be exactly 32 bytes"));
-        }
+        // router_server.go SendToRouteV2 / rpcserver.go: the route, its hops, then the hash.
+        let route = route.ok_or_else(|| Status::unknown("unable to send, no routes provided"))?;
         if route.hops.is_empty() {
-            return Err(Status::unknown("route has no hops"));
+            return Err(Status::unknown("empty route hops provided"));
+        }
+        if hash.len() != 32 {
+            return Err(Status::unknown(format!("invalid hash length of {}, want 32", hash.len())));
         }
         let hash = hex::encode(hash);
         let sim_route = route_from_message(&route);

@@ -123,7 +123,7 @@ impl NodeRpc {
         if let Some(remote) = self.switchboard.dial(&address).or_else(|| self.switchboard.find(&pubkey)) {
             remote.unlink(&self.identity_pubkey());
         }
-        Ok(pb::DisconnectPeerResponse { status: format!("disconnect initiated to {pubkey}") })
+        Ok(pb::DisconnectPeerResponse { status: "disconnect initiated".into() })
     }
 
     /// Online and offline events as they happen; no backlog.

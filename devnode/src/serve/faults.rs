@@ -3,7 +3,7 @@
 //! browser's transports (REST and gRPC-web), whose bodies carry everything; native gRPC is
 //! left alone, since splitting its body would drop its HTTP/2 trailers.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -21,11 +21,14 @@ pub struct Faults {
     chunk: AtomicUsize,
     /// Bumped to cut every body still being sent.
     drops: watch::Sender<u64>,
+    /// The next request whose path holds this text is answered by the node, and the
+    /// answer is lost on the way back.
+    lose: Mutex<Option<String>>,
 }
 
 impl Default for Faults {
     fn default() -> Self {
-        Faults { delay_ms: AtomicU64::new(0), chunk: AtomicUsize::new(0), drops: watch::channel(0).0 }
+        Faults { delay_ms: AtomicU64::new(0), chunk: AtomicUsize::new(0), drops: watch::channel(0).0, lose: Mutex::new(None) }
     }
 }
 
@@ -47,6 +50,28 @@ impl Faults {
         self.drops.send_modify(|n| *n += 1);
     }
 
+    /// The next request whose method and path ("POST /v1/transactions", or a gRPC-web
+    /// method such as "/lnrpc.Lightning/SendCoins") contain `path` reaches the node, which
+    /// acts on it; its reply is
+    /// then cut after the node's first message, as a connection lost at the worst moment:
+    /// the client cannot tell whether the node acted.
+    pub fn lose_next_reply(&self, path: &str) {
+        *self.lost() = Some(path.to_string());
+    }
+
+    fn lost(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.lose.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn takes_reply(&self, path: &str) -> bool {
+        let mut lose = self.lost();
+        let hit = lose.as_deref().is_some_and(|p| path.contains(p));
+        if hit {
+            *lose = None;
+        }
+        hit
+    }
+
     pub fn delay(&self) -> Duration {
         Duration::from_millis(self.delay_ms.load(Ordering::Relaxed))
     }
@@ -58,7 +83,12 @@ impl Faults {
     pub fn clear(&self) {
         self.set_delay(Duration::ZERO);
         self.set_chunk(0);
+        *self.lost() = None;
     }
+}
+
+fn dropped() -> Body {
+    Body::from_stream(futures::stream::once(async { Err::<Bytes, BoxError>("devnode: connection dropped (fault injection)".into()) }))
 }
 
 /// The middleware: delay, then split and make the body cuttable.
@@ -67,6 +97,12 @@ pub async fn apply(State(faults): State<Arc<Faults>>, req: Request, next: Next) 
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
+    if faults.takes_reply(&format!("{} {}", req.method(), req.uri().path())) {
+        // The node's first message is written (so it has acted), then never arrives.
+        let resp = next.run(req).await;
+        let _ = resp.into_body().into_data_stream().next().await;
+        return Response::new(dropped());
+    }
     let mut drops = faults.drops.subscribe();
     drops.mark_unchanged();
     let chunk = faults.chunk();
@@ -74,10 +110,7 @@ pub async fn apply(State(faults): State<Arc<Faults>>, req: Request, next: Next) 
     // too: the connection closes with nothing written, as hyper does on a body error.
     let resp = tokio::select! {
         resp = next.run(req) => resp,
-        Ok(()) = drops.changed() => {
-            let broken = futures::stream::once(async { Err::<Bytes, BoxError>("devnode: connection dropped (fault injection)".into()) });
-            return Response::new(Body::from_stream(broken));
-        }
+        Ok(()) = drops.changed() => return Response::new(dropped()),
     };
     // A whole body (a unary reply) goes out as is, with its length, unless it is to be split.
     if chunk == 0 && http_body::Body::size_hint(resp.body()).exact().is_some() {
@@ -143,6 +176,23 @@ mod tests {
         let resp = app(&faults, || Body::from("whole")).oneshot(Request::new(Body::empty())).await.unwrap();
         assert_eq!(http_body::Body::size_hint(resp.body()).exact(), Some(5), "a whole reply keeps its length");
         assert_eq!(frames(resp).await, [Ok(Bytes::from("whole"))]);
+    }
+
+    #[tokio::test]
+    async fn a_lost_reply_is_made_by_the_node_and_never_arrives() {
+        let faults = Arc::new(Faults::default());
+        let made = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&made);
+        let router = app(&faults, move || {
+            count.fetch_add(1, Ordering::SeqCst);
+            Body::from("{\"txid\":\"ab\"}")
+        });
+        faults.lose_next_reply("/");
+        let resp = router.clone().oneshot(Request::new(Body::empty())).await.unwrap();
+        assert!(frames(resp).await.iter().any(Result::is_err), "the reply breaks");
+        assert_eq!(made.load(Ordering::SeqCst), 1, "the node acted");
+        let resp = router.oneshot(Request::new(Body::empty())).await.unwrap();
+        assert_eq!(frames(resp).await, [Ok(Bytes::from("{\"txid\":\"ab\"}"))], "only the next reply is lost");
     }
 
     #[tokio::test]

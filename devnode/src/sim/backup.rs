@@ -27,9 +27,10 @@ pub struct Single {
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum BackupError {
-    #[error("unable to decrypt: chacha20poly1305: message authentication failed")]
+    #[error("chacha20poly1305: message authentication failed")]
     Decrypt,
-    #[error("ciphertext too short")]
+    /// lnencrypt's words: fewer bytes than a nonce.
+    #[error("payload size too small, must be at least 24 bytes")]
     Short,
     #[error("unable to decode backup: {0}")]
     Format(String),
@@ -157,8 +158,13 @@ pub fn encrypt(key: &[u8; 32], nonce: [u8; 24], plain: &[u8]) -> Vec<u8> {
 }
 
 pub fn decrypt(key: &[u8; 32], packed: &[u8]) -> Result<Vec<u8>, BackupError> {
-    if packed.len() < 24 + 16 {
+    // lnencrypt reads the 24-byte nonce first; what follows shorter than a tag fails to
+    // authenticate.
+    if packed.len() < 24 {
         return Err(BackupError::Short);
+    }
+    if packed.len() < 24 + 16 {
+        return Err(BackupError::Decrypt);
     }
     let (nonce, sealed) = packed.split_at(24);
     let cipher = XChaCha20Poly1305::new(key.into());

@@ -394,7 +394,8 @@ impl InvoiceDb {
     /// pages backwards from it (from the newest when 0). Returns the page in ascending order.
     pub fn page(&self, pending_only: bool, offset: u64, max: u64, reversed: bool) -> Vec<&Invoice> {
         let wanted = |i: &&Invoice| !pending_only || matches!(i.state, State::Open | State::Accepted);
-        let max = if max == 0 { 1000 } else { max as usize };
+        // rpcserver.go ListInvoices: an unset page size is 100.
+        let max = if max == 0 { 100 } else { max as usize };
         if reversed {
             let end = if offset == 0 { u64::MAX } else { offset };
             let mut page: Vec<&Invoice> = self.invoices.iter().rev().filter(|i| i.add_index < end).filter(wanted).take(max).collect();
@@ -434,6 +435,19 @@ mod tests {
     }
 
     const NOW_MS: i64 = 1_100_000;
+
+    #[test]
+    fn a_page_without_a_size_is_lnds_hundred() {
+        let mut db = InvoiceDb::default();
+        for i in 0u8..120 {
+            db.add(Invoice { payment_addr: hex::encode([i; 32]), ..Invoice::open(sha256_hex(&[i; 32]), 1_000, 1_000, 3_600, 40) }).unwrap();
+        }
+        let page = db.page(false, 0, 0, false);
+        assert_eq!((page.len(), page[0].add_index), (100, 1));
+        let newest = db.page(false, 0, 0, true);
+        assert_eq!((newest.len(), newest.last().map(|i| i.add_index)), (100, Some(120)));
+        assert_eq!(db.page(false, 0, 5, false).len(), 5);
+    }
 
     #[test]
     fn parts_wait_until_the_set_is_complete() {

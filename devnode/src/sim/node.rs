@@ -41,12 +41,13 @@ pub enum NodeError {
     WalletExists,
     #[error("password must have at least 8 characters")]
     PasswordTooShort,
-    #[error("the new password must have at least 8 characters")]
+    /// ChangePassword's new password, refused in lnd's words for any password.
+    #[error("password must have at least 8 characters")]
     NewPasswordTooShort,
     #[error("incorrect entropy length: expected 16 bytes, instead got {0} bytes")]
     EntropyLength(usize),
-    #[error("macaroon root key must be 32 bytes")]
-    RootKeyLength,
+    #[error("macaroon root key must be exactly 32 bytes, is instead {0}")]
+    RootKeyLength(usize),
     #[error("{0} is not supported by devnode")]
     Unsupported(&'static str),
     #[error(transparent)]
@@ -193,7 +194,7 @@ impl Node {
         let root_key: [u8; 32] = match req.macaroon_root_key.len() {
             0 => random(rng),
             32 => req.macaroon_root_key.as_slice().try_into().expect("32 bytes"),
-            _ => return Err(NodeError::RootKeyLength),
+            n => return Err(NodeError::RootKeyLength(n)),
         };
         let enciphered = seed::from_mnemonic(&req.mnemonic)?;
         let cipher_seed = CipherSeed::decipher(&enciphered, &req.aezeed_passphrase)?;

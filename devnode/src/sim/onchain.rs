@@ -195,7 +195,8 @@ impl Node {
     fn rate(target_conf: i32, sat_per_vbyte: u64) -> Result<u64, NodeError> {
         match (target_conf, sat_per_vbyte) {
             (t, r) if t != 0 && r != 0 => {
-                Err(NodeError::Invalid("either target_conf OR sat_per_vbyte should be set, but not both".into()))
+                // sweep.FeeEstimateInfo.Estimate, through lnrpc.CalculateFeeRate.
+                Err(NodeError::Invalid("fee preference conflict".into()))
             }
             (_, r) if r != 0 => Ok(r),
             (t, _) => Ok(fee_rate(if t == 0 { 6 } else { t })),
@@ -396,7 +397,7 @@ mod tests {
         assert_eq!(node.send_coins(&mut chain, req("nonsense", 1000, 0, 0), 0).unwrap_err().to_string(), "decoded address is of unknown format");
         assert!(node.send_coins(&mut chain, req(mainnet, 1000, 0, 0), 0).unwrap_err().to_string().contains("not valid for this network"));
         let to = node.new_address(AddressKind::WitnessPubkeyHash, false, false, &chain).unwrap().address;
-        assert!(node.send_coins(&mut chain, req(&to, 1000, 3, 5), 0).unwrap_err().to_string().contains("not both"));
+        assert_eq!(node.send_coins(&mut chain, req(&to, 1000, 3, 5), 0).unwrap_err().to_string(), "fee preference conflict");
         assert_eq!(node.send_coins(&mut chain, req(&to, 1000, 0, 0), 0).unwrap_err(), NodeError::InsufficientFunds);
         assert_eq!(node.estimate_fee(&chain, &[(to, 1000)], 2, 1, false).unwrap_err(), NodeError::InsufficientFunds);
     }
