@@ -217,7 +217,8 @@ fn read(signed: SignedRawBolt11Invoice) -> Result<Request, String> {
         payment_addr: raw.payment_secret().map(|s| s.0),
         amount_msat,
         timestamp: raw.data.timestamp.as_unix_timestamp() as i64,
-        expiry: raw.expiry_time().map_or(DEFAULT_EXPIRY_SECS, |e| e.as_seconds() as i64),
+        // An expiry past i64 (the field has no upper bound) is as good as never.
+        expiry: raw.expiry_time().map_or(DEFAULT_EXPIRY_SECS, |e| i64::try_from(e.as_seconds()).unwrap_or(i64::MAX)),
         description,
         description_hash,
         cltv_expiry: raw.min_final_cltv_expiry_delta().map_or(DEFAULT_FINAL_CLTV, |d| d.0),

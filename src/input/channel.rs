@@ -35,8 +35,27 @@ pub fn fee_rate(text: &str) -> Result<u64, String> {
     t.parse::<u64>().ok().filter(|r| *r >= 1).ok_or_else(|| "The fee rate is a whole number of sat/vB, at least 1".to_string())
 }
 
+/// lnd's "txid:index" channel point, read strictly: a close or a policy change must
+/// name exactly the output lnd named, never a guessed one.
+pub fn channel_point(text: &str) -> Option<(String, u32)> {
+    let (txid, index) = text.rsplit_once(':')?;
+    (txid.len() == 64 && txid.bytes().all(|b| b.is_ascii_hexdigit()) && index.bytes().all(|b| b.is_ascii_digit())).then_some(())?;
+    Some((txid.to_string(), index.parse().ok()?))
+}
+
 #[cfg(test)]
 mod tests {
+    use super::channel_point;
+
+    #[test]
+    fn channel_points_are_read_exactly_or_not_at_all() {
+        let txid = "ab".repeat(32);
+        assert_eq!(channel_point(&format!("{txid}:1")), Some((txid.clone(), 1)));
+        for bad in [format!("{txid}:"), format!("{txid}:x"), format!("{txid}:4294967296"), format!("{txid}:-1"), format!("{txid}:+1"), "abcd:0".into(), txid.clone(), String::new()] {
+            assert_eq!(channel_point(&bad), None, "{bad:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -38,7 +38,7 @@ pub fn check_request(text: &str, node_network: &str, now: i64) -> Result<Checked
     if !node_network.is_empty() && network_of(&r.network) != node_network {
         return Err(format!("This request is for {}, but your node runs on {node_network}", r.network));
     }
-    let expires_at = r.timestamp + r.expiry;
+    let expires_at = r.timestamp.saturating_add(r.expiry);
     if expires_at <= now {
         return Err(format!("This request expired {} ago; ask the receiver for a new one", crate::format::duration(now - expires_at)));
     }
@@ -61,7 +61,7 @@ pub fn compare(local: &Checked, node: &pb::PayReq) -> Option<String> {
     if local.amount_msat != node.num_msat {
         diffs.push("amount");
     }
-    if local.expires_at != node.timestamp + node.expiry {
+    if local.expires_at != node.timestamp.saturating_add(node.expiry) {
         diffs.push("expiry");
     }
     if local.description != node.description {
@@ -91,8 +91,39 @@ pub fn check_max_parts(text: &str) -> Result<u32, String> {
     text.parse::<u32>().ok().filter(|n| (1..=MOST_PARTS).contains(n)).ok_or_else(|| format!("Parts: a whole number from 1 (one HTLC, no splitting) to {MOST_PARTS}"))
 }
 
+/// The longest pause between repeated keysends: one day. Browsers' timers hold at most
+/// 2^31-1 ms (about 24.8 days); a longer one fires at once, which would send a series
+/// back to back.
+pub const MOST_EVERY_SECS: u64 = 86_400;
+/// The most payments one series makes.
+pub const MOST_REPEATS: u64 = 10_000;
+
+/// A repeated keysend's "every N seconds for M minutes": how many payments, how far apart.
+pub fn check_series(every: &str, minutes: &str) -> Result<(u32, std::time::Duration), String> {
+    let secs: u64 = every.trim().parse().ok().filter(|s| (1..=MOST_EVERY_SECS).contains(s)).ok_or("Repeat every: a whole number of seconds, from 1 to 86400 (one day)")?;
+    let mins: u64 = minutes.trim().parse().ok().filter(|m| *m >= 1).ok_or("For: a whole number of minutes, at least 1")?;
+    let count = mins.checked_mul(60).map(|s| (s / secs).max(1)).filter(|n| *n <= MOST_REPEATS).ok_or(format!(
+        "That makes more than {} payments: repeat less often, or for fewer minutes",
+        crate::format::count(MOST_REPEATS)
+    ))?;
+    Ok((count as u32, std::time::Duration::from_secs(secs)))
+}
+
 #[cfg(test)]
 mod tests {
+    use super::check_series;
+
+    #[test]
+    fn a_series_is_bounded_before_anything_is_sent() {
+        assert_eq!(check_series("60", "10"), Ok((10, std::time::Duration::from_secs(60))));
+        assert_eq!(check_series("600", "1"), Ok((1, std::time::Duration::from_secs(600))), "at least one payment");
+        assert!(check_series("2592000", "525600").unwrap_err().contains("86400"), "a month apart would overflow the browser's timer");
+        assert!(check_series("1", "71582789").unwrap_err().contains("more than 10,000 payments"));
+        assert!(check_series("1", &u64::MAX.to_string()).is_err(), "no overflow");
+        assert!(check_series("0", "5").is_err());
+        assert!(check_series("5", "0").is_err());
+    }
+
     use super::*;
 
     fn vectors() -> Vec<serde_json::Value> {

@@ -21,7 +21,9 @@ pub fn check_host(host: &str) -> Result<String, String> {
     if h.is_empty() || h.contains(char::is_whitespace) || h.contains('/') {
         return Err("Enter the node's host and port, like 203.0.113.5:9735 or xyz.onion:9735".into());
     }
-    let (name, port) = match h.rsplit_once(':') {
+    // A bracketed IPv6 host without a port ends with its bracket.
+    let bracketed = h.starts_with('[') && h.ends_with(']');
+    let (name, port) = match h.rsplit_once(':').filter(|_| !bracketed) {
         Some((name, port)) if !name.ends_with(':') && (!name.contains(':') || name.ends_with(']')) => (name, Some(port)),
         _ => (h, None),
     };
@@ -53,6 +55,8 @@ mod tests {
         assert_eq!(parse_uri(&format!(" {KEY}@127.0.0.1:9736 ")), Ok((KEY.into(), "127.0.0.1:9736".into())));
         assert_eq!(parse_uri(&format!("{}@node.example", KEY.to_uppercase())), Ok((KEY.into(), "node.example:9735".into())));
         assert_eq!(check_host("[::1]:9735"), Ok("[::1]:9735".into()));
+        assert_eq!(check_host("[:0]"), Ok("[:0]:9735".into()), "a bracketed host without a port");
+        assert_eq!(check_host("[2001:db8::1]"), Ok("[2001:db8::1]:9735".into()));
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub enum LndError {
     Node { code: i32, message: String },
     /// Input rejected before anything was sent.
     Input(String),
+    /// A request that moves money was sent, its answer was lost, and the node could not be
+    /// asked whether it acted (`what` names it: "payment", "channel").
+    Unconfirmed { what: String },
 }
 
 /// gRPC status codes used below.
@@ -99,6 +102,7 @@ impl LndError {
             LndError::NotLnd(_) => "The address did not answer like lnd".into(),
             LndError::Node { message, .. } => format!("The node refused: {message}"),
             LndError::Input(m) => m.clone(),
+            LndError::Unconfirmed { .. } => "We could not confirm whether this went through".into(),
         }
     }
 
@@ -140,6 +144,11 @@ impl LndError {
             ),
             LndError::NotLnd(detail) => format!("Check the address and port. ({detail})"),
             LndError::Node { .. } | LndError::Input(_) => String::new(),
+            LndError::Unconfirmed { what } => format!(
+                "The connection to the node was lost after the {what} was sent, and the node could not be asked whether it \
+                 acted. Nothing more was sent. When the node is reachable again, press the same button: Lightdeck first \
+                 asks the node for this {what}, and sends only if it does not exist."
+            ),
         }
     }
 
@@ -156,6 +165,13 @@ impl LndError {
         ["invoice is already paid", "payment is in transition"]
             .contains(&words)
             .then(|| LndError::Node { code: CODE_ALREADY_EXISTS, message: words.to_string() })
+    }
+
+    /// Whether the request may have reached the node and been acted on although no answer
+    /// came back: the connection failed or was cut, or something other than lnd answered
+    /// (a proxy's gateway error). A refusal in lnd's words means it did not act.
+    pub fn may_have_acted(&self) -> bool {
+        matches!(self, LndError::Unreachable { .. } | LndError::Disconnected | LndError::Cors { .. } | LndError::NotLnd(_))
     }
 
     /// Whether the failure is about reaching the node (worth retrying on its own).

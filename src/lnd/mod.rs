@@ -7,6 +7,7 @@ mod credentials;
 pub mod endpoint;
 mod error;
 pub mod fallback;
+pub mod once;
 #[cfg(target_arch = "wasm32")]
 mod grpcweb;
 pub mod rest;
@@ -216,6 +217,12 @@ mod client {
             Ok(resp.transactions)
         }
 
+        /// The transaction this wallet made with `label`, if any: how a send whose answer
+        /// was lost is found (see `once`).
+        pub async fn find_labelled_transaction(&self, label: &str) -> Result<Option<String>, LndError> {
+            Ok(self.get_transactions().await?.into_iter().find(|t| t.label == label).map(|t| t.tx_hash))
+        }
+
         /// Each wallet transaction as it appears and as it confirms.
         pub fn subscribe_transactions(&self) -> LndStream<pb::Transaction> {
             match &self.wire {
@@ -293,6 +300,17 @@ mod client {
                 Wire::Rest(r) => r.unary(routes::pending_channels()).await,
                 Wire::GrpcWeb(g) => g.pending_channels().await,
             }
+        }
+
+        /// The funding output ("txid:index") of the channel opened with `memo`, pending or
+        /// open, if any: how an open whose answer was lost is found (see `once`).
+        pub async fn find_channel_with_memo(&self, memo: &str) -> Result<Option<String>, LndError> {
+            let pending = self.pending_channels().await?;
+            let opening = pending.pending_open_channels.into_iter().filter_map(|p| p.channel).find(|c| c.memo == memo);
+            if let Some(c) = opening {
+                return Ok(Some(c.channel_point));
+            }
+            Ok(self.list_channels().await?.into_iter().find(|c| c.memo == memo).map(|c| c.channel_point))
         }
 
         pub async fn closed_channels(&self) -> Result<Vec<pb::ChannelCloseSummary>, LndError> {

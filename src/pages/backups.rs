@@ -56,7 +56,11 @@ fn ExportCard() -> impl IntoView {
                 view! {
                     <div class="stack" id="backup-export">
                         <p>{format!("Backup of {}", crate::format::counted(points.len() as u64, "channel"))}</p>
-                        <DownloadButton name="download-backup" filename="channel.backup" data=packed(&s) label="Download channel.backup"/>
+                        {let data = packed(&s); if data.is_empty() {
+                            view! { <p class="warning small">"The node sent a backup without its packed file, so there is nothing to save as channel.backup. Back up again; if it stays empty, run lncli exportchanbackup --all --output_file channel.backup on the node."</p> }.into_any()
+                        } else {
+                            view! { <DownloadButton name="download-backup" filename="channel.backup" data=data label="Download channel.backup"/> }.into_any()
+                        }}
                         <ul class="rows">
                             {singles.into_iter().map(|b| {
                                 let point = b.chan_point.as_ref().map(point_text).unwrap_or_default();

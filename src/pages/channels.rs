@@ -11,8 +11,9 @@ use crate::format::{amount, channel_point, count, middle_ellipsis, short_channel
 use crate::input::amount::parse;
 use crate::input::channel::{check_open, fee_rate};
 use crate::input::peer::parse_uri;
+use crate::lnd::once::{Attempts, send_once};
 use crate::lnd::{LndError, pb};
-use crate::state::{Prefs, Session, refresh_on};
+use crate::state::{Prefs, Session, new_tag, refresh_on};
 
 use pb::pending_channels_response as pending;
 
@@ -115,7 +116,7 @@ fn BalanceCard(balance: LocalResource<Result<pb::ChannelBalanceResponse, LndErro
 }
 
 /// What the open form asks of the node, once checked.
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 struct OpenRequest {
     pubkey: String,
     /// Set when the peer was given as `pubkey@host:port`: connect first.
@@ -154,47 +155,72 @@ fn OpenCard(wallet: LocalResource<Result<pb::WalletBalanceResponse, LndError>>) 
     let problem: RwSignal<Option<String>> = RwSignal::new(None);
     let progress: RwSignal<Option<Opening>> = RwSignal::new(None);
 
+    let attempts = StoredValue::new_local(Attempts::<OpenRequest>::default());
     let open = Action::new_local(move |req: &OpenRequest| {
         let req = req.clone();
         async move {
             let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
-            if let Some(host) = &req.host {
-                progress.set(Some(Opening::Connecting));
-                match lnd.connect_peer(&req.pubkey, host).await {
-                    Err(LndError::Node { message, .. }) if message.contains("already connected") => {}
-                    other => other?,
+            let fresh = new_tag()?;
+            let (memo, retry) = attempts.try_update_value(|a| a.tag_for(&req, || fresh)).ok_or(LndError::Disconnected)?;
+            let find = || {
+                let (lnd, memo) = (lnd.clone(), memo.clone());
+                // A channel found by its memo is at least pending: its funding txid is known.
+                async move { Ok(lnd.find_channel_with_memo(&memo).await?.map(|point| (point.split(':').next().unwrap_or_default().to_string(), None))) }
+            };
+            // The channel exists once lnd reports it pending; an answer lost before that is
+            // looked up by the memo before anything is sent again.
+            let funding = async {
+                if let Some(host) = &req.host {
+                    progress.set(Some(Opening::Connecting));
+                    match lnd.connect_peer(&req.pubkey, host).await {
+                        Err(LndError::Node { message, .. }) if message.contains("already connected") => {}
+                        other => other?,
+                    }
                 }
-            }
-            progress.set(Some(Opening::Funding));
-            let mut updates = lnd.open_channel(pb::OpenChannelRequest {
-                node_pubkey: hex::decode(&req.pubkey).map_err(|_| LndError::Input("The public key is not hex".into()))?,
-                local_funding_amount: req.capacity,
-                push_sat: req.push,
-                private: req.private,
-                sat_per_vbyte: req.sat_per_vbyte,
-                target_conf: if req.sat_per_vbyte == 0 { 6 } else { 0 },
-                ..Default::default()
-            });
-            while let Some(update) = updates.next().await {
-                use pb::open_status_update::Update;
-                match update?.update {
-                    Some(Update::ChanPending(p)) => progress.set(Some(Opening::Pending { txid: txid_from_bytes(&p.txid) })),
-                    Some(Update::ChanOpen(o)) => {
+                progress.set(Some(Opening::Funding));
+                let mut updates = lnd.open_channel(pb::OpenChannelRequest {
+                    node_pubkey: hex::decode(&req.pubkey).map_err(|_| LndError::Input("The public key is not hex".into()))?,
+                    local_funding_amount: req.capacity,
+                    push_sat: req.push,
+                    private: req.private,
+                    sat_per_vbyte: req.sat_per_vbyte,
+                    target_conf: if req.sat_per_vbyte == 0 { 6 } else { 0 },
+                    memo: memo.clone(),
+                    ..Default::default()
+                });
+                while let Some(update) = updates.next().await {
+                    if let Some(pb::open_status_update::Update::ChanPending(p)) = update?.update {
+                        return Ok((txid_from_bytes(&p.txid), Some(updates)));
+                    }
+                }
+                Err(LndError::Disconnected)
+            };
+            let outcome = send_once(retry, "channel", find, funding).await;
+            attempts.update_value(|a| a.record(&outcome));
+            let (txid, updates) = outcome?;
+            progress.set(Some(Opening::Pending { txid }));
+            capacity.set(String::new());
+            push.set(String::new());
+            // A cut from here on changes nothing: the channel exists and the list shows it.
+            if let Some(mut updates) = updates {
+                while let Some(Ok(update)) = updates.next().await {
+                    if let Some(pb::open_status_update::Update::ChanOpen(o)) = update.update {
                         let point = o.channel_point.map(|cp| channel_point(&cp)).unwrap_or_default();
                         progress.set(Some(Opening::Open { point }));
-                        capacity.set(String::new());
-                        push.set(String::new());
-                        return Ok(());
+                        break;
                     }
-                    _ => {}
                 }
             }
-            Err(LndError::Disconnected)
+            Ok(())
         }
     });
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        // A burst of clicks can land before the button is redrawn disabled.
+        if open.pending().get_untracked() {
+            return;
+        }
         let u = unit.get_untracked();
         let checked = (|| {
             let (pubkey, host) = match choice.get_untracked().as_str() {
@@ -326,7 +352,7 @@ fn ChannelRow(channel: pb::Channel) -> impl IntoView {
     let key = channel.remote_pubkey.clone();
     let capacity = channel.capacity;
     let state = if channel.active { "active" } else { "inactive" };
-    let (txid, index) = channel.channel_point.rsplit_once(':').map(|(t, i)| (t.to_string(), i.parse().unwrap_or(0))).unwrap_or_default();
+    let point = crate::input::channel::channel_point(&channel.channel_point);
     view! {
         <li data-channel-point=channel.channel_point.clone() data-active=channel.active.to_string()>
             <span class="small" title=key.clone()>
@@ -341,9 +367,14 @@ fn ChannelRow(channel: pb::Channel) -> impl IntoView {
             <span>{move || amount(capacity, unit.get())} <span class="muted small">{if channel.private { " private" } else { "" }}</span></span>
             <Liquidity local=channel.local_balance remote=channel.remote_balance/>
             <span class="muted small"><span class=format!("state-{state}")>{state}</span> " · " {short_channel_id(channel.chan_id)} " · " {count(channel.num_updates)} " updates"</span>
-            {allowed(&[("onchain", "write"), ("offchain", "write")]).then(|| {
-                let csv = channel.local_constraints.as_ref().map_or(144, |c| c.csv_delay);
-                view! { <CloseControls txid=txid index=index local=channel.local_balance csv=csv/> }
+            {allowed(&[("onchain", "write"), ("offchain", "write")]).then(|| match point.clone() {
+                Some((txid, index)) => {
+                    let csv = channel.local_constraints.as_ref().map_or(144, |c| c.csv_delay);
+                    view! { <CloseControls txid=txid index=index local=channel.local_balance csv=csv/> }.into_any()
+                }
+                None => view! {
+                    <p class="small muted">"lnd gave this channel's funding output in a form Lightdeck cannot read, so it cannot be closed from here. Close it with lncli closechannel."</p>
+                }.into_any(),
             })}
         </li>
     }

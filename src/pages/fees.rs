@@ -108,11 +108,8 @@ fn PolicyCard(report: LocalResource<Result<pb::FeeReportResponse, LndError>>, ch
             let scope = if scope == ALL {
                 Scope::Global(true)
             } else {
-                let (txid, index) = scope.rsplit_once(':').ok_or_else(|| LndError::Input("Choose a channel".into()))?;
-                Scope::ChanPoint(pb::ChannelPoint {
-                    funding_txid: Some(pb::channel_point::FundingTxid::FundingTxidStr(txid.to_string())),
-                    output_index: index.parse().map_err(|_| LndError::Input("Choose a channel".into()))?,
-                })
+                let (txid, index) = crate::input::channel::channel_point(&scope).ok_or_else(|| LndError::Input("Choose a channel".into()))?;
+                Scope::ChanPoint(pb::ChannelPoint { funding_txid: Some(pb::channel_point::FundingTxid::FundingTxidStr(txid)), output_index: index })
             };
             let req = pb::PolicyUpdateRequest {
                 scope: Some(scope),
@@ -237,13 +234,13 @@ fn ActivityCard(forwarded: RwSignal<u32>) -> impl IntoView {
 #[component]
 fn ForwardRow(event: pb::ForwardingEvent) -> impl IntoView {
     let unit = Prefs::get().unit;
-    let peer = |alias: &str, chan: u64| if alias.is_empty() { short_channel_id(chan) } else { alias.to_string() };
+    let peer = |alias: &str, chan: u64| if alias.is_empty() { short_channel_id(chan) } else { crate::format::shown_text(alias) };
     let path = format!("{} → {}", peer(&event.peer_alias_in, event.chan_id_in), peer(&event.peer_alias_out, event.chan_id_out));
     let when = (event.timestamp_ns / 1_000_000_000) as i64;
     let (out, fee) = (event.amt_out as i64, event.fee_msat as i64);
     view! {
         <li>
-            <span>{path}</span>
+            <bdi>{path}</bdi>
             <span>{move || amount(out, unit.get())}</span>
             <span class="small">{move || format!("fee {}", if fee % 1000 == 0 { amount(fee / 1000, unit.get()) } else { format!("{} msat", crate::format::count(fee as u64)) })}</span>
             <span class="muted small">{crate::format::ago(when, crate::state::now())}</span>

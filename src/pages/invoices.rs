@@ -21,7 +21,7 @@ fn state_of(i: &pb::Invoice) -> InvoiceState {
 }
 
 fn state_words(i: &pb::Invoice) -> &'static str {
-    let expired = i.creation_date + i.expiry < now();
+    let expired = i.creation_date.saturating_add(i.expiry) < now();
     match state_of(i) {
         InvoiceState::Settled => "Paid",
         InvoiceState::Canceled => "Canceled",
@@ -213,7 +213,7 @@ fn CreatedInvoice(created: Created, invoices: Invoices) -> impl IntoView {
                 <CopyButton text=request/>
             </div>
             <p class="muted small">"Payment hash " <span class="mono">{middle_ellipsis(&hash_hex, 12)}</span> " " <CopyButton text=hash_hex.clone()/></p>
-            {created.preimage.map(|p| view! { <HoldControls hash=hash preimage=p/> })}
+            {created.preimage.map(|p| view! { <HoldControls invoices=invoices hash=hash preimage=p/> })}
         </div>
     }
 }
@@ -224,7 +224,7 @@ const HOLD_EXPIRY_DELTA: i32 = 12;
 
 /// A hold invoice's life: waiting, held (settle or cancel, before lnd's deadline), done.
 #[component]
-fn HoldControls(hash: Vec<u8>, preimage: [u8; 32]) -> impl IntoView {
+fn HoldControls(invoices: Invoices, hash: Vec<u8>, preimage: [u8; 32]) -> impl IntoView {
     let session = Session::get();
     let state: RwSignal<Option<pb::Invoice>> = RwSignal::new(None);
     let stream_hash = hash.clone();
@@ -236,7 +236,12 @@ fn HoldControls(hash: Vec<u8>, preimage: [u8; 32]) -> impl IntoView {
             let done = state.with_untracked(|s| s.as_ref().is_some_and(|i| matches!(state_of(i), InvoiceState::Settled | InvoiceState::Canceled)));
             (!done).then(|| lnd.subscribe_single_invoice(&hash))
         };
-        spawn_scoped(reopening(open, move |inv| state.set(Some(inv))));
+        // lnd's SubscribeInvoices tells only of additions and settlements, so the list
+        // learns that this invoice is held or canceled from this stream.
+        spawn_scoped(reopening(open, move |inv: pb::Invoice| {
+            invoices.merge(inv.clone());
+            state.set(Some(inv));
+        }));
     });
     let hash = StoredValue::new(hash);
     let decide = Action::new_local(move |settle: &bool| {
@@ -323,7 +328,7 @@ fn InvoiceDetail(invoice: pb::Invoice) -> impl IntoView {
             <div class="kv"><span class="k">"State"</span><span class="v">{state_words(&invoice)}</span><span></span></div>
             <div class="kv"><span class="k">"Amount"</span><span class="v">{move || if value == 0 { "any".to_string() } else { amount(value, unit.get()) }}</span><span></span></div>
             <div class="kv"><span class="k">"Paid"</span><span class="v">{move || amount(paid, unit.get())}</span><span></span></div>
-            <div class="kv"><span class="k">"Description"</span><span class="v">{invoice.memo.clone()}</span><span></span></div>
+            <div class="kv"><span class="k">"Description"</span><span class="v"><bdi>{crate::format::shown_text(&invoice.memo)}</bdi></span><span></span></div>
             <div class="kv"><span class="k">"Hash"</span><span class="v mono small">{hex::encode(&invoice.r_hash)}</span><span></span></div>
             {preimage.map(|p| view! {
                 <div class="kv"><span class="k">"Preimage"</span><span class="v mono small" id="invoice-preimage">{p.clone()}</span><CopyButton text=p/></div>
@@ -374,7 +379,7 @@ fn ListCard(invoices: Invoices) -> impl IntoView {
                             let v = inv.value;
                             move || if v == 0 { "any amount".to_string() } else { amount(v, unit.get()) }
                         }</span>
-                        <span class="label">{if inv.memo.is_empty() { "(no description)".to_string() } else { inv.memo.clone() }}</span>
+                        <span class="label">{if inv.memo.is_empty() { "(no description)".to_string() } else { crate::format::shown_text(&inv.memo) }}</span>
                         <span class=format!("state {}", state_words(&inv).split(':').next().unwrap_or("").to_lowercase().replace(' ', "-"))>{state_words(&inv)}</span>
                         <span class="muted small">{crate::format::ago(inv.creation_date, now())}</span>
                     </li>

@@ -222,7 +222,7 @@ fn NodeInfo(info: pb::GetInfoResponse) -> impl IntoView {
         <section class="card">
             <div class="node-head">
                 <span class="node-color" style:background-color=info.color.clone()></span>
-                <h1 id="node-alias">{info.alias.clone()}</h1>
+                <h1 id="node-alias"><bdi>{crate::format::shown_text(&info.alias)}</bdi></h1>
                 <span class="pill">{network}</span>
             </div>
             <div class="kv">

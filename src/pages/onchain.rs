@@ -6,8 +6,9 @@ use leptos::prelude::*;
 use crate::components::{CopyButton, ErrorView, ListCard, Needs, Qr, UnitToggle};
 use crate::format::{amount, middle_ellipsis};
 use crate::input::amount::parse;
+use crate::lnd::once::{Attempts, send_once};
 use crate::lnd::{LndError, pb};
-use crate::state::{Prefs, Session, refresh_on};
+use crate::state::{Prefs, Session, new_tag, refresh_on};
 
 /// Fee choices, as confirmation targets in blocks; lnd estimates the rate for each.
 const TARGETS: &[(i32, &str)] = &[(1, "Fast (next block)"), (6, "Normal (about an hour)"), (144, "Slow (about a day)")];
@@ -45,7 +46,8 @@ pub fn OnchainPage() -> impl IntoView {
         let lnd = session.lnd.get();
         async move { lnd.ok_or(LndError::Disconnected)?.get_info().await.map(|i| i.chains.first().map(|c| c.network.clone()).unwrap_or_default()) }
     });
-    let confirmed = Signal::derive(move || balance.get().and_then(|b| b.ok()).map(|b| b.confirmed_balance).unwrap_or(0));
+    // None until the balance is known: "send everything" must never be reviewed as 0.
+    let confirmed = Signal::derive(move || balance.get().and_then(|b| b.ok()).map(|b| b.confirmed_balance));
 
     view! {
         <BalanceCard balance=balance/>
@@ -158,8 +160,17 @@ struct Reviewed {
     fee: Option<i64>,
 }
 
+/// What makes two sends the same send (the fee estimate shown may differ between reviews).
+type SendKey = (String, i64, bool, i32, u64);
+
+impl Reviewed {
+    fn key(&self) -> SendKey {
+        (self.address.clone(), self.sats, self.send_all, self.target_conf, self.sat_per_vbyte)
+    }
+}
+
 #[component]
-fn SendCard(confirmed: Signal<i64>, network: LocalResource<Result<String, LndError>>) -> impl IntoView {
+fn SendCard(confirmed: Signal<Option<i64>>, network: LocalResource<Result<String, LndError>>) -> impl IntoView {
     let session = Session::get();
     let unit = Prefs::get().unit;
     let address = RwSignal::new(String::new());
@@ -183,19 +194,29 @@ fn SendCard(confirmed: Signal<i64>, network: LocalResource<Result<String, LndErr
             Ok::<(), LndError>(())
         }
     });
+    let attempts = StoredValue::new_local(Attempts::<SendKey>::default());
     let send = Action::new_local(move |r: &Reviewed| {
         let r = r.clone();
         async move {
             let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
+            let fresh = new_tag()?;
+            let (label, retry) = attempts.try_update_value(|a| a.tag_for(&r.key(), || fresh)).ok_or(LndError::Disconnected)?;
             let req = pb::SendCoinsRequest {
-                addr: r.address,
+                addr: r.address.clone(),
                 amount: if r.send_all { 0 } else { r.sats },
                 send_all: r.send_all,
                 target_conf: if r.sat_per_vbyte == 0 { r.target_conf } else { 0 },
                 sat_per_vbyte: r.sat_per_vbyte,
+                label: label.clone(),
                 ..Default::default()
             };
-            let txid = lnd.send_coins(req).await?;
+            let find = || {
+                let (lnd, label) = (lnd.clone(), label.clone());
+                async move { lnd.find_labelled_transaction(&label).await }
+            };
+            let sent = send_once(retry, "payment", find, lnd.send_coins(req)).await;
+            attempts.update_value(|a| a.record(&sent));
+            let txid = sent?;
             reviewed.set(None);
             address.set(String::new());
             amount_text.set(String::new());
@@ -210,13 +231,16 @@ fn SendCard(confirmed: Signal<i64>, network: LocalResource<Result<String, LndErr
         let addr = address.get_untracked().trim().to_string();
         let result = (|| {
             crate::input::address::check(&addr, &net)?;
+            let Some(balance) = confirmed.get_untracked().filter(|b| *b > 0) else {
+                return Err("Your confirmed on-chain balance has not loaded yet, or is empty; wait a moment and review again".to_string());
+            };
             let (sats, all) = if send_all.get_untracked() {
-                (confirmed.get_untracked(), true)
+                (balance, true)
             } else {
                 let sats = parse(&amount_text.get_untracked(), unit.get_untracked())?;
                 crate::input::address::check_send_amount(sats)?;
-                if sats > confirmed.get_untracked() {
-                    return Err(format!("That is more than your confirmed balance ({})", amount(confirmed.get_untracked(), unit.get_untracked())));
+                if sats > balance {
+                    return Err(format!("That is more than your confirmed balance ({})", amount(balance, unit.get_untracked())));
                 }
                 (sats, false)
             };
@@ -260,7 +284,12 @@ fn SendCard(confirmed: Signal<i64>, network: LocalResource<Result<String, LndErr
                             <div class="row">
                                 <button type="button" on:click=move |_| reviewed.set(None)>"Edit"</button>
                                 <button type="button" class="primary" name="confirm-send" disabled=send.pending()
-                                    on:click=move |_| { send.dispatch_local(again.clone()); }>
+                                    on:click=move |_| {
+                                        // A burst of clicks can land before the button is redrawn disabled.
+                                        if !send.pending().get_untracked() {
+                                            send.dispatch_local(again.clone());
+                                        }
+                                    }>
                                     {move || if send.pending().get() { "Sending…" } else { "Confirm and send" }}
                                 </button>
                             </div>
@@ -320,7 +349,7 @@ fn TransactionsCard(txs: LocalResource<Result<Vec<pb::Transaction>, LndError>>) 
                 <span class="muted">{confs}</span>
                 <span class="muted">{ago_text(t.time_stamp)}</span>
                 <span class="mono small" title=t.tx_hash.clone()>{middle_ellipsis(&t.tx_hash, 8)}</span>
-                <span class="label">{t.label.clone()}</span>
+                <span class="label"><bdi>{crate::format::shown_text(&t.label)}</bdi></span>
             </li>
         }
     };

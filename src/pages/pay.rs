@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use crate::components::{CopyButton, ErrorView, ListCard, Needs};
 use crate::format::{amount, count, middle_ellipsis};
 use crate::input::amount::parse;
-use crate::input::payment::{Checked, DEFAULT_MAX_PARTS, check_max_parts, check_request, compare, default_fee_limit, request_text};
+use crate::input::payment::{Checked, DEFAULT_MAX_PARTS, check_max_parts, check_request, check_series, compare, default_fee_limit, request_text};
 use crate::input::peer::check_pubkey;
 use crate::lnd::{Lnd, LndError, pb};
 use crate::state::{Prefs, Session, new_preimage, now, spawn_scoped};
@@ -371,6 +371,9 @@ enum Series {
     Paused,
 }
 
+/// A keysend series waiting for its confirmation: key, amount, count and pause.
+type SeriesPlan = (Vec<u8>, i64, u32, Duration);
+
 #[component]
 fn KeysendCard(history_refresh: RwSignal<u32>) -> impl IntoView {
     let session = Session::get();
@@ -392,7 +395,7 @@ fn KeysendCard(history_refresh: RwSignal<u32>) -> impl IntoView {
     // the next one before the stopped loop wakes up.
     let generation = StoredValue::new(0u64);
     // A repeated keysend waits here until its total is confirmed.
-    let to_confirm: RwSignal<Option<(Vec<u8>, i64, u32, Duration)>> = RwSignal::new(None);
+    let to_confirm: RwSignal<Option<SeriesPlan>> = RwSignal::new(None);
 
     let run = move |lnd: Lnd, key: Vec<u8>, sats: i64, text: String, count: u32, pause: Duration, mine: u64| async move {
         let current = move || generation.get_value() == mine;
@@ -430,6 +433,10 @@ fn KeysendCard(history_refresh: RwSignal<u32>) -> impl IntoView {
     // gone as soon as it is answered), so it runs until the card unmounts.
     let card = StoredValue::new_local(Owner::current());
     let start = move |key: Vec<u8>, sats: i64, count: u32, pause: Duration| {
+        // One series at a time, whichever button a burst of clicks lands on.
+        if series.get_untracked() != Series::Idle {
+            return;
+        }
         let Some(lnd) = session.lnd.get_untracked() else { return };
         generation.update_value(|g| *g += 1);
         problem.set(None);
@@ -454,9 +461,7 @@ fn KeysendCard(history_refresh: RwSignal<u32>) -> impl IntoView {
             let key = check_pubkey(&dest.get_untracked())?;
             let sats = parse(&amount_text.get_untracked(), unit.get_untracked()).map_err(|e| format!("Amount: {e}"))?;
             let (count, pause) = if repeat.get_untracked() {
-                let secs: u64 = every.get_untracked().trim().parse().ok().filter(|s| *s >= 1).ok_or("Repeat every: a whole number of seconds, at least 1")?;
-                let mins: u64 = minutes.get_untracked().trim().parse().ok().filter(|m| *m >= 1).ok_or("For: a whole number of minutes, at least 1")?;
-                (((mins * 60) / secs).max(1) as u32, Duration::from_secs(secs))
+                check_series(&every.get_untracked(), &minutes.get_untracked())?
             } else {
                 (1, Duration::ZERO)
             };

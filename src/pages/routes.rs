@@ -70,7 +70,15 @@ fn RouteCard() -> impl IntoView {
             if req.num_msat == 0 {
                 return Err(LndError::Input("Routes are found for an amount: this request has none".into()));
             }
-            let query = pb::QueryRoutesRequest { pub_key: req.destination.clone(), amt: req.num_satoshis, final_cltv_delta: req.cltv_expiry as i32, ..Default::default() };
+            // QueryRoutes finds routes for whole sats, while the payee expects exactly the
+            // request's msat amount (the MPP record says so).
+            if req.num_msat % 1000 != 0 {
+                return Err(LndError::Input("This request asks for a fraction of a sat, which this page cannot route exactly. Pay it on the Send page instead.".into()));
+            }
+            let final_cltv_delta = i32::try_from(req.cltv_expiry).ok().filter(|d| *d >= 0).ok_or_else(|| {
+                LndError::Input(format!("The node read a final time-lock of {} blocks in this request, which no route can carry. Do not pay it; ask the receiver for a new one.", req.cltv_expiry))
+            })?;
+            let query = pb::QueryRoutesRequest { pub_key: req.destination.clone(), amt: req.num_satoshis, final_cltv_delta, ..Default::default() };
             let route = lnd.query_routes(query).await?.routes.into_iter().next().ok_or_else(|| LndError::Input("lnd found no route".into()))?;
             Ok::<(pb::PayReq, pb::Route), LndError>((req, route))
         }
@@ -79,7 +87,7 @@ fn RouteCard() -> impl IntoView {
         let (req, mut route) = (req.clone(), route.clone());
         async move {
             let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
-            if req.timestamp + req.expiry <= now() {
+            if req.timestamp.saturating_add(req.expiry) <= now() {
                 return Err(LndError::Input("This payment request has expired since the route was found; ask the receiver for a new one".into()));
             }
             // The payee checks the invoice's payment secret, carried in the last hop.
@@ -175,8 +183,9 @@ fn RebalanceCard() -> impl IntoView {
         let lnd = session.lnd.get();
         async move { lnd.ok_or(LndError::Disconnected)?.list_channels().await }
     });
-    let out_id = RwSignal::new(0u64);
-    let in_id = RwSignal::new(0u64);
+    // None until chosen: a channel id of 0 is still a channel lnd may list.
+    let out_id: RwSignal<Option<u64>> = RwSignal::new(None);
+    let in_id: RwSignal<Option<u64>> = RwSignal::new(None);
     let amount_text = RwSignal::new(String::new());
     let fee_text = RwSignal::new(String::new());
     let problem: RwSignal<Option<String>> = RwSignal::new(None);
@@ -186,6 +195,11 @@ fn RebalanceCard() -> impl IntoView {
         async move {
             let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
             let before = (out.local_balance, inn.local_balance);
+            // Without its last hop the payment could come back through any channel, at a fee,
+            // and leave the chosen one as it was.
+            let last_hop = hex::decode(&inn.remote_pubkey).ok().filter(|k| k.len() == 33).ok_or_else(|| {
+                LndError::Input("lnd gave no readable public key for the peer of the channel to move liquidity into, so the payment could not be made to come back through it. Nothing was sent; pick another channel.".into())
+            })?;
             let invoice = lnd.add_invoice(pb::Invoice { value: sats, memo: "Lightdeck rebalance".into(), expiry: 600, ..Default::default() }).await?;
             let req = lnrpc::routerrpc::SendPaymentRequest {
                 payment_request: invoice.payment_request,
@@ -193,7 +207,7 @@ fn RebalanceCard() -> impl IntoView {
                 timeout_seconds: 60,
                 allow_self_payment: true,
                 outgoing_chan_ids: vec![out.chan_id],
-                last_hop_pubkey: hex::decode(&inn.remote_pubkey).unwrap_or_default(),
+                last_hop_pubkey: last_hop,
                 ..Default::default()
             };
             let mut updates = lnd.send_payment(req);
@@ -220,8 +234,8 @@ fn RebalanceCard() -> impl IntoView {
         let list = channels.get_untracked().and_then(Result::ok).unwrap_or_default();
         let u = unit.get_untracked();
         let checked = (|| {
-            let out = list.iter().find(|c| c.chan_id == out_id.get_untracked()).cloned().ok_or("Choose the channel to move liquidity out of")?;
-            let inn = list.iter().find(|c| c.chan_id == in_id.get_untracked()).cloned().ok_or("Choose the channel to move liquidity into")?;
+            let out = list.iter().find(|c| Some(c.chan_id) == out_id.get_untracked()).cloned().ok_or("Choose the channel to move liquidity out of")?;
+            let inn = list.iter().find(|c| Some(c.chan_id) == in_id.get_untracked()).cloned().ok_or("Choose the channel to move liquidity into")?;
             if out.chan_id == inn.chan_id || out.remote_pubkey == inn.remote_pubkey {
                 return Err("Pick two channels with different peers".to_string());
             }
@@ -240,11 +254,11 @@ fn RebalanceCard() -> impl IntoView {
             Err(e) => problem.set(Some(e)),
         }
     };
-    let options = move |selected: RwSignal<u64>| {
+    let options = move |selected: RwSignal<Option<u64>>| {
         channels.get().and_then(Result::ok).unwrap_or_default().into_iter().map(move |c| {
             let label = format!("{} · {} · {} on your side", middle_ellipsis(&c.remote_pubkey, 6), short_channel_id(c.chan_id), amount(c.local_balance, unit.get_untracked()));
             let id = c.chan_id;
-            view! { <option value=id.to_string() selected=move || selected.get() == id>{label}</option> }
+            view! { <option value=id.to_string() selected=move || selected.get() == Some(id)>{label}</option> }
         }).collect_view()
     };
     view! {
@@ -254,15 +268,15 @@ fn RebalanceCard() -> impl IntoView {
             <form class="stack" on:submit=submit autocomplete="off">
                 <label>
                     "Out of (has too much on your side)"
-                    <select name="rebalance-out" on:change=move |ev| out_id.set(event_target_value(&ev).parse().unwrap_or(0))>
-                        <option value="0">"Choose a channel…"</option>
+                    <select name="rebalance-out" on:change=move |ev| out_id.set(event_target_value(&ev).parse().ok())>
+                        <option value="">"Choose a channel…"</option>
                         {move || options(out_id)}
                     </select>
                 </label>
                 <label>
                     "Into (needs more on your side)"
-                    <select name="rebalance-in" on:change=move |ev| in_id.set(event_target_value(&ev).parse().unwrap_or(0))>
-                        <option value="0">"Choose a channel…"</option>
+                    <select name="rebalance-in" on:change=move |ev| in_id.set(event_target_value(&ev).parse().ok())>
+                        <option value="">"Choose a channel…"</option>
                         {move || options(in_id)}
                     </select>
                 </label>

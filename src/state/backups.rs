@@ -44,8 +44,10 @@ impl Backups {
                 if backups.latest.with_untracked(|l| l.as_ref().is_some_and(|(_, s)| *s == snapshot)) {
                     return;
                 }
-                if backups.auto_download.get_untracked() {
-                    crate::components::download(&packed(&snapshot), "channel.backup");
+                let bytes = packed(&snapshot);
+                // An empty file would look like a backup and restore nothing.
+                if backups.auto_download.get_untracked() && !bytes.is_empty() {
+                    crate::components::download(&bytes, "channel.backup");
                 }
                 backups.latest.set(Some((super::now(), snapshot)));
             };

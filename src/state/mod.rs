@@ -8,7 +8,7 @@ mod prefs;
 mod session;
 
 pub use backups::{Backups, packed};
-pub use browser::{new_preimage, now};
+pub use browser::{new_preimage, new_tag, now};
 pub use live::{refresh_on, reopening, spawn_scoped};
 pub use prefs::Prefs;
 pub use session::{Link, Session};

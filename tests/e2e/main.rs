@@ -171,6 +171,54 @@ async fn onchain_funds(via: Via) {
 
 on_both_transports!(onchain_funds);
 
+/// What moves money is sent once even when its answer is lost: the node acts, the reply
+/// never arrives, and the app asks the node for what it made (the send's label, the
+/// channel's memo) instead of reporting a failure that invites a second send. A burst of
+/// clicks and a reload afterwards make nothing more.
+async fn sends_once_when_the_answer_is_lost(via: Via) {
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    h.network.fund_node("alice", 2_000_000, 1).await.expect("fund alice");
+    let bob = h.start_peer_node("bob").await;
+    h.open_as_admin().await;
+    let faults = h.network.faults("alice");
+    let grpc = matches!(via, Via::GrpcWeb);
+    let (rpc, md) = h.network.as_admin("alice").await.expect("alice");
+    let sends = || rpc.get_transactions(&md, lnrpc::lnrpc::GetTransactionsRequest::default()).expect("transactions").transactions.into_iter().filter(|t| t.amount < 0).count();
+
+    h.click("nav a[href='/onchain']").await;
+    h.wait_text("#balance-confirmed", "2,000,000 sat").await;
+    h.fill("input[name=send-address]", "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080").await;
+    h.fill("input[name=send-amount]", "100000").await;
+    h.click("button[name=review-send]").await;
+    h.wait_text("#send-fee", "estimated").await;
+    faults.lose_next_reply(if grpc { "/lnrpc.Lightning/SendCoins" } else { "POST /v1/transactions" });
+    h.run_js("const b = document.querySelector('button[name=confirm-send]'); for (let i = 0; i < 20; i++) b.click(); return ''").await;
+    h.wait_text("#sent-txid", "Sent").await;
+    assert_eq!(sends(), 1, "one transaction on the node, found by its label");
+    assert_eq!(h.count(".card .error").await, 0, "no failure shown for a send that went through");
+    h.reload("/onchain").await;
+    h.wait_text("#transactions li", "-10").await;
+    assert_eq!(sends(), 1, "a reload sends nothing");
+
+    h.click("nav a[href='/channels']").await;
+    h.find("select[name=channel-peer]").await.select_by_value("other").await.expect("choose another node");
+    h.fill("input[name=channel-uri]", &bob).await;
+    h.fill("input[name=channel-amount]", "500000").await;
+    faults.lose_next_reply(if grpc { "/lnrpc.Lightning/OpenChannel" } else { "POST /v1/channels/stream" });
+    h.run_js("const b = document.querySelector('button[name=open-channel]'); for (let i = 0; i < 20; i++) b.click(); return ''").await;
+    h.wait_text("#open-progress", "Funding transaction published").await;
+    let pending = || rpc.pending_channels(&md, lnrpc::lnrpc::PendingChannelsRequest::default()).expect("pending").pending_open_channels.len();
+    assert_eq!(pending(), 1, "one channel, found by its memo");
+    h.screenshots("lost-answer-found").await;
+    h.reload("/channels").await;
+    h.wait_text("#pending-channels li", "3 confirmations to go").await;
+    assert_eq!(pending(), 1, "a reload opens nothing");
+    h.finish().await;
+}
+
+on_both_transports!(sends_once_when_the_answer_is_lost);
+
 /// Peers: a typo is caught before the node is asked; `pubkey@host:port` connects; the
 /// list follows lnd's peer events (including the peer's node going away); disconnect asks
 /// for confirmation.

@@ -7,6 +7,8 @@
 //! - `test`: every test: native, conformance, in-browser and end-to-end. `test SUITE` runs
 //!   one suite while working on it (native, web, clients, e2e).
 //! - `bench`: prints size and speed figures.
+//! - `fuzz [CASES]`: the property tests of every parser of outside input at campaign size
+//!   (10 million generated inputs per target unless told), printing each target's figures.
 
 mod bench;
 mod demo;
@@ -22,8 +24,9 @@ fn main() -> ExitCode {
         Some("test") => tools::setup().and_then(|_| test(args.get(1).map(String::as_str))),
         Some("demo") => tools::setup().and_then(|_| demo::run(&args[1..])),
         Some("bench") => tools::setup().and_then(|_| bench::run()),
+        Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
         _ => {
-            eprintln!("usage: cargo xtask <setup|build|demo|test|bench>");
+            eprintln!("usage: cargo xtask <setup|build|demo|test|bench|fuzz>");
             return ExitCode::from(2);
         }
     };
@@ -48,7 +51,8 @@ fn test(only: Option<&str>) -> tools::Result {
     // Unit, conformance and devnode tests (everything native but the browser suites).
     if run("native") {
         tools::cargo(&["test", "--workspace", "--exclude", "lightdeck"])?;
-        tools::cargo(&["test", "-p", "lightdeck", "--lib", "--bins"])?;
+        // The parsers' properties, a short pass (`cargo xtask fuzz` runs the campaign).
+        tools::cargo(&["test", "-p", "lightdeck", "--lib", "--bins", "--test", "properties"])?;
     }
     // Against a live devnode: the node client in the browser, and a third-party lnd client.
     if run("web") || run("clients") {
@@ -67,5 +71,19 @@ fn test(only: Option<&str>) -> tools::Result {
         tools::cargo(&["test", "-p", "lightdeck", "--test", "e2e", "--", "--test-threads=1"])?;
     }
     println!("xtask: {} passed", only.map_or("all test suites".to_string(), |s| format!("the {s} suite")));
+    Ok(())
+}
+
+/// The property tests are the campaign: proptest on the stable toolchain (coverage-guided
+/// fuzzers need a nightly compiler, which this machine cannot fetch), optimised but with
+/// overflow checks on, with as many cases per target as asked.
+fn fuzz(cases: Option<&str>) -> tools::Result {
+    let cases = cases.unwrap_or("10000000");
+    if cases.parse::<u64>().map_or(true, |n| n == 0) {
+        return Err(format!("fuzz: {cases} is not a number of cases"));
+    }
+    let env = [("LIGHTDECK_PROPERTY_CASES".to_string(), cases.to_string())];
+    tools::cargo_env(&["test", "--profile", "fuzz", "-p", "lightdeck", "--test", "properties", "--", "--nocapture"], &env)?;
+    println!("xtask: fuzz campaign of {cases} cases per target passed");
     Ok(())
 }
