@@ -41,6 +41,8 @@ pub enum LndError {
 const CODE_NOT_FOUND: i32 = 5;
 const CODE_ALREADY_EXISTS: i32 = 6;
 const CODE_UNIMPLEMENTED: i32 = 12;
+const CODE_INTERNAL: i32 = 13;
+const CODE_UNAVAILABLE: i32 = 14;
 
 impl LndError {
     /// Maps lnd's (code, message) onto a kind. lnd's own strings are matched, since its
@@ -169,9 +171,14 @@ impl LndError {
 
     /// Whether the request may have reached the node and been acted on although no answer
     /// came back: the connection failed or was cut, or something other than lnd answered
-    /// (a proxy's gateway error). A refusal in lnd's words means it did not act.
+    /// (a proxy's gateway error), or the gRPC layer reports a broken transport (Internal for
+    /// a cut frame, Unavailable from a proxy; lnd's own refusals are Unknown and the like).
+    /// A refusal in lnd's words means it did not act.
     pub fn may_have_acted(&self) -> bool {
-        matches!(self, LndError::Unreachable { .. } | LndError::Disconnected | LndError::Cors { .. } | LndError::NotLnd(_))
+        matches!(
+            self,
+            LndError::Unreachable { .. } | LndError::Disconnected | LndError::Cors { .. } | LndError::NotLnd(_) | LndError::Node { code: CODE_INTERNAL | CODE_UNAVAILABLE, .. }
+        )
     }
 
     /// Whether the failure is about reaching the node (worth retrying on its own).

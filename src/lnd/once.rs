@@ -148,6 +148,10 @@ mod tests {
         let got = block_on(send_once(false, "payment", find, async { Err(refusal.clone()) }));
         assert_eq!(got, Err(refusal));
         assert!(!asked.get());
+        // A cut gRPC-web frame (Internal) or a proxy's Unavailable may follow the node acting.
+        assert!(LndError::Node { code: 13, message: "protocol error".into() }.may_have_acted());
+        assert!(LndError::Node { code: 14, message: "upstream connect error".into() }.may_have_acted());
+        assert!(!LndError::Input("Enter an amount".into()).may_have_acted());
     }
 
     #[test]

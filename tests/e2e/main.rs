@@ -198,8 +198,12 @@ async fn sends_once_when_the_answer_is_lost(via: Via) {
     assert_eq!(sends(), 1, "one transaction on the node, found by its label");
     assert_eq!(h.count(".card .error").await, 0, "no failure shown for a send that went through");
     h.reload("/onchain").await;
+    h.open_as_admin().await;
+    h.click("nav a[href='/onchain']").await;
     h.wait_text("#transactions li", "-10").await;
     assert_eq!(sends(), 1, "a reload sends nothing");
+    h.network.mine(1).expect("mine");
+    h.wait_text("#balance-confirmed", "1,898,470 sat").await;
 
     h.click("nav a[href='/channels']").await;
     h.find("select[name=channel-peer]").await.select_by_value("other").await.expect("choose another node");
@@ -212,6 +216,8 @@ async fn sends_once_when_the_answer_is_lost(via: Via) {
     assert_eq!(pending(), 1, "one channel, found by its memo");
     h.screenshots("lost-answer-found").await;
     h.reload("/channels").await;
+    h.open_as_admin().await;
+    h.click("nav a[href='/channels']").await;
     h.wait_text("#pending-channels li", "3 confirmations to go").await;
     assert_eq!(pending(), 1, "a reload opens nothing");
     h.finish().await;

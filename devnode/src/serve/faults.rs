@@ -98,10 +98,24 @@ pub async fn apply(State(faults): State<Arc<Faults>>, req: Request, next: Next) 
         tokio::time::sleep(delay).await;
     }
     if faults.takes_reply(&format!("{} {}", req.method(), req.uri().path())) {
-        // The node's first message is written (so it has acted), then never arrives.
-        let resp = next.run(req).await;
-        let _ = resp.into_body().into_data_stream().next().await;
-        return Response::new(dropped());
+        // The node writes its first message (so it has acted); the client gets the status
+        // and the first byte of it, then the connection breaks. Some bytes must arrive: a
+        // browser silently sends a request again when a reused connection closes before
+        // any answer (Chromium does so even for POST), which is a second request, not a
+        // lost answer.
+        let (parts, body) = next.run(req).await.into_parts();
+        let first = body.into_data_stream().next().await.and_then(Result::ok).unwrap_or_default();
+        let head = first.slice(..first.len().min(1));
+        // The break waits a moment, so that the first byte leaves before the connection
+        // goes (hyper drops what it has not written yet when a body fails).
+        let broken = futures::stream::once(async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            Err::<Bytes, BoxError>("devnode: connection dropped (fault injection)".into())
+        });
+        let cut = futures::stream::iter([Ok::<Bytes, BoxError>(head)]).chain(broken);
+        let mut parts = parts;
+        parts.headers.remove(http::header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Body::from_stream(cut));
     }
     let mut drops = faults.drops.subscribe();
     drops.mark_unchanged();
@@ -187,9 +201,11 @@ mod tests {
             count.fetch_add(1, Ordering::SeqCst);
             Body::from("{\"txid\":\"ab\"}")
         });
-        faults.lose_next_reply("/");
+        faults.lose_next_reply("GET /");
         let resp = router.clone().oneshot(Request::new(Body::empty())).await.unwrap();
-        assert!(frames(resp).await.iter().any(Result::is_err), "the reply breaks");
+        let cut = frames(resp).await;
+        assert_eq!(cut.first(), Some(&Ok(Bytes::from("{"))), "the answer starts");
+        assert!(cut.iter().any(Result::is_err), "then breaks");
         assert_eq!(made.load(Ordering::SeqCst), 1, "the node acted");
         let resp = router.oneshot(Request::new(Body::empty())).await.unwrap();
         assert_eq!(frames(resp).await, [Ok(Bytes::from("{\"txid\":\"ab\"}"))], "only the next reply is lost");
