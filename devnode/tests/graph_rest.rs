@@ -5,12 +5,8 @@
 
 mod common;
 
-fn b64(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
 
-use common::Rest;
+use common::{Rest, b64};
 use serde_json::{Value, json};
 
 fn clone(r: &Rest) -> Rest {

@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use base64::Engine;
-use common::{Rest, grpc};
+use common::{Rest, b64, b64url, grpc};
 use devnode::{Network, NetworkConfig, NodeHandle, NodeSpec};
 use futures::StreamExt;
 use lnrpc::lnrpc as pb;
@@ -17,9 +17,6 @@ use lnrpc::routerrpc as rrpc;
 use serde_json::{Value, json};
 use tonic::Code;
 
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
 
 struct Node {
     rest: Rest,
@@ -557,9 +554,6 @@ async fn assert_refusals(node: &Node, cases: Vec<Refusal>) {
     assert!(wrong.is_empty(), "{} of {} answers differ from lnd's:\n{}", wrong.len(), cases.len(), wrong.join("\n"));
 }
 
-fn b64url(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::URL_SAFE.encode(bytes)
-}
 
 #[tokio::test]
 async fn invoice_refusals_in_lnds_words() {

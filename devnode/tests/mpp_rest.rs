@@ -9,17 +9,11 @@
 mod common;
 
 use base64::Engine;
-use common::{Rest, eventually};
+use common::{Rest, b64, b64url, eventually};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
 
-fn url64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::URL_SAFE.encode(bytes)
-}
 
 async fn pay(from: &Rest, body: Value) -> Vec<Value> {
     let (status, lines) = from.stream("POST", "/v2/router/send", Some(body)).await;
@@ -121,7 +115,7 @@ async fn parts_sent_by_hand_wait_for_each_other() {
             alice.call("POST", "/v2/router/route/send", Some(json!({"payment_hash": hash, "route": route}))).await
         }
     };
-    let lookup = format!("/v2/invoices/lookup?payment_hash={}", url64(&hash_bytes));
+    let lookup = format!("/v2/invoices/lookup?payment_hash={}", b64url(&hash_bytes));
 
     // A part announcing another total fails the whole set, the waiting part with it (lnd's
     // set failures).
@@ -201,7 +195,7 @@ async fn a_hold_invoice_paid_in_parts_settles_every_part() {
     let request = hold["payment_request"].as_str().unwrap().to_string();
     let payer = Rest { addr: alice.addr.clone(), macaroon: alice.macaroon.clone() };
     let paying = tokio::spawn(async move { pay(&payer, json!({"payment_request": request, "timeout_seconds": 30, "fee_limit_sat": "1000", "max_parts": 4})).await });
-    let lookup = format!("/v2/invoices/lookup?payment_hash={}", url64(&hash));
+    let lookup = format!("/v2/invoices/lookup?payment_hash={}", b64url(&hash));
     eventually("both parts are held", async || carol.get(&lookup).await["state"] == "ACCEPTED").await;
     let held = carol.get(&lookup).await;
     assert_eq!((states(&held), held["amt_paid_sat"].as_str()), (vec!["ACCEPTED".to_string(), "ACCEPTED".to_string()], Some("150000")));

@@ -6,17 +6,11 @@
 mod common;
 
 use base64::Engine;
-use common::{Rest, eventually};
+use common::{Rest, b64, b64url, eventually};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
 
-fn url64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::URL_SAFE.encode(bytes)
-}
 
 fn clone(r: &Rest) -> Rest {
     Rest { addr: r.addr.clone(), macaroon: r.macaroon.clone() }
@@ -98,11 +92,11 @@ async fn invoices_and_payments_as_lnd() {
             let body = json!({"payment_request": hold["payment_request"], "timeout_seconds": 30, "fee_limit_sat": "10"});
             tokio::spawn(async move { pay(&a, body).await })
         };
-        let lookup = format!("/v2/invoices/lookup?payment_hash={}", url64(&hash));
+        let lookup = format!("/v2/invoices/lookup?payment_hash={}", b64url(&hash));
         eventually("the HTLC to be accepted", async || carol.get(&lookup).await["state"] == "ACCEPTED").await;
         let track = {
             let a = clone(alice);
-            let path = format!("/v2/router/track/{}?no_inflight_updates=false", url64(&hash));
+            let path = format!("/v2/router/track/{}?no_inflight_updates=false", b64url(&hash));
             tokio::spawn(async move { a.stream("GET", &path, None).await })
         };
         if settle {
@@ -239,7 +233,7 @@ async fn invoices_expire_as_lnd() {
     network.open_channel("alice", "bob", 1_000_000, 0).await.unwrap();
 
     let (_, short) = bob.call("POST", "/v1/invoices", Some(json!({"value": "1000", "expiry": "1"}))).await;
-    let lookup = format!("/v2/invoices/lookup?payment_hash={}", url64(&base64::engine::general_purpose::STANDARD.decode(short["r_hash"].as_str().unwrap()).unwrap()));
+    let lookup = format!("/v2/invoices/lookup?payment_hash={}", b64url(&base64::engine::general_purpose::STANDARD.decode(short["r_hash"].as_str().unwrap()).unwrap()));
     assert_eq!(bob.get(&lookup).await["state"], "OPEN");
     let mut state = Value::Null;
     for _ in 0..100 {
@@ -259,7 +253,7 @@ async fn invoices_expire_as_lnd() {
         let body = json!({"payment_request": hold["payment_request"], "timeout_seconds": 60, "fee_limit_sat": "10"});
         tokio::spawn(async move { pay(&a, body).await })
     };
-    let lookup = format!("/v2/invoices/lookup?payment_hash={}", url64(&hash));
+    let lookup = format!("/v2/invoices/lookup?payment_hash={}", b64url(&hash));
     eventually("the HTLC to be accepted", async || bob.get(&lookup).await["state"] == "ACCEPTED").await;
     let invoice = bob.get(&lookup).await;
     let expiry: u32 = invoice["htlcs"][0]["expiry_height"].as_u64().unwrap() as u32;

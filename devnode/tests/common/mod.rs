@@ -9,6 +9,18 @@ use devnode::{Network, NetworkConfig, NodeSpec};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// Bytes as lnd's REST JSON carries them (standard base64).
+pub fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Bytes in a REST path (URL-safe base64, as grpc-gateway reads path parameters).
+pub fn b64url(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE.encode(bytes)
+}
+
 pub struct Rest {
     pub addr: String,
     pub macaroon: String,
