@@ -8,12 +8,16 @@ use leptos_router::path;
 
 use crate::components::ErrorView;
 use crate::lnd::WalletState;
-use crate::pages::{BackupsPage, ChannelsPage, ConnectPage, FeesPage, InvoicesPage, PayPage, RoutesPage, NodePage, OnchainPage, PeersPage, WalletPage};
-use crate::state::{Link, Prefs, Session};
+use crate::pages::{
+    BackupsPage, ChannelsPage, ConnectPage, FeesPage, InvoicesPage, NodePage, OnchainPage, PayPage, PeersPage, RoutesPage, UnlockPage,
+    VaultPage, WalletPage,
+};
+use crate::state::{Link, Prefs, Session, Vault, VaultStatus};
 
 #[component]
 pub fn App() -> impl IntoView {
     let session = Session::provide();
+    Vault::provide(session);
     crate::state::Backups::provide(session);
     Prefs::provide();
     view! {
@@ -32,13 +36,19 @@ fn home() -> &'static str {
 #[component]
 fn Shell() -> impl IntoView {
     let session = Session::get();
+    let vault = Vault::get();
     let navigate = use_navigate();
     let location = use_location();
     Effect::new(move |_| {
         let path = location.pathname.get();
+        let status = vault.status.get();
         let target = match (session.lnd.with(Option::is_some), session.wallet.get()) {
+            (false, _) if vault.connecting.get() => return,
+            (false, _) if status == VaultStatus::Locked && !vault.skipped.get() => "/unlock",
+            (false, _) if status == VaultStatus::Open && path == "/vault" => return,
             (false, _) => "/connect",
-            (true, Some(WalletState::ServerActive)) if path == "/connect" || path == "/wallet" => home(),
+            (true, _) if status == VaultStatus::Open && path == "/vault" => return,
+            (true, Some(WalletState::ServerActive)) if matches!(path.as_str(), "/connect" | "/wallet" | "/unlock") => home(),
             (true, Some(WalletState::ServerActive)) | (true, None) => return,
             (true, Some(_)) => "/wallet",
         };
@@ -49,6 +59,7 @@ fn Shell() -> impl IntoView {
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Lightdeck"</a>
+            <NodeSwitcher/>
             <ConnectionBadge/>
         </header>
         <Nav/>
@@ -56,6 +67,8 @@ fn Shell() -> impl IntoView {
         <main class="content">
             <Routes fallback=|| view! { <p class="card">"This page does not exist."</p> }>
                 <Route path=path!("/connect") view=ConnectPage/>
+                <Route path=path!("/unlock") view=UnlockPage/>
+                <Route path=path!("/vault") view=VaultPage/>
                 <Route path=path!("/wallet") view=WalletPage/>
                 <Route path=path!("/") view=NodePage/>
                 <Route path=path!("/onchain") view=OnchainPage/>
@@ -96,6 +109,40 @@ fn ConnectionBadge() -> impl IntoView {
                 </div>
             }
         })
+    }
+}
+
+/// The saved nodes, one choice away, while the vault is open; and the way to lock it.
+#[component]
+fn NodeSwitcher() -> impl IntoView {
+    let session = Session::get();
+    let vault = Vault::get();
+    let switch = Action::new_local(move |id: &String| {
+        let id = id.clone();
+        async move { vault.connect(session, &id).await }
+    });
+    let current = move || vault.current.get().map(|(id, _)| id).unwrap_or_default();
+    view! {
+        <Show when=move || vault.status.get() == VaultStatus::Open>
+            <div class="switcher">
+                <Show when=move || !vault.contents.with(|c| c.nodes.is_empty())>
+                    <select name="node-switch" aria-label="Saved node" disabled=switch.pending()
+                        on:change=move |ev| { switch.dispatch_local(event_target_value(&ev)); }>
+                        <Show when=move || current().is_empty()>
+                            <option value="" selected=true disabled=true>"Saved nodes…"</option>
+                        </Show>
+                        <For each=move || vault.contents.with(|c| c.nodes.clone()) key=|n| (n.id.clone(), n.name.clone()) let:node>
+                            {
+                                let id = node.id.clone();
+                                view! { <option value=node.id.clone() selected=move || current() == id>{node.name.clone()}</option> }
+                            }
+                        </For>
+                    </select>
+                </Show>
+                <A href="/vault">"Saved"</A>
+                <button type="button" class="link-button" name="lock" on:click=move |_| vault.lock(session)>"Lock"</button>
+            </div>
+        </Show>
     }
 }
 

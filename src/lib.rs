@@ -7,6 +7,7 @@
 pub mod format;
 pub mod input;
 pub mod lnd;
+pub mod vault;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

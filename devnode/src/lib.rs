@@ -66,6 +66,9 @@ pub struct NodeSpec {
     /// forwards only part of lnd.
     #[serde(default)]
     pub unserved: Vec<String>,
+    /// lnd's `no-macaroons`: every call is allowed without a macaroon (and with any).
+    #[serde(default)]
+    pub no_macaroons: bool,
 }
 
 impl NodeSpec {
@@ -79,6 +82,7 @@ impl NodeSpec {
             restcors: Vec::new(),
             lnd: Default::default(),
             unserved: Vec::new(),
+            no_macaroons: false,
         }
     }
 }
@@ -190,7 +194,7 @@ impl Network {
         let tls = serve::tls::load_or_create(&dir)?;
         let mut node = Node::start(spec.alias.clone(), spec.color.clone(), dir.load_wallet()?);
         node.root_key_ids = dir.load_root_key_ids()?;
-        let settings = NodeSettings { p2p_host: host.clone(), p2p_port: spec.ports.p2p, startup_step: self.config.startup_step, lnd: spec.lnd, unserved: spec.unserved.clone() };
+        let settings = NodeSettings { p2p_host: host.clone(), p2p_port: spec.ports.p2p, startup_step: self.config.startup_step, lnd: spec.lnd, unserved: spec.unserved.clone(), no_macaroons: spec.no_macaroons };
         let rpc = NodeRpc::new(node, Arc::clone(&self.ledger), Arc::clone(&self.switchboard), dir.clone(), settings);
         self.switchboard.listen(&format!("{host}:{}", spec.ports.p2p), &rpc);
         let opts = serve::ServeOptions { rest_tls: spec.rest_tls, restcors: spec.restcors.clone(), faults: self.faults(&spec.name) };

@@ -733,3 +733,25 @@ async fn invoice_streams_tell_what_lnds_do() {
     let first = single.await.unwrap().remove(0);
     assert_eq!((first["r_hash"].as_str(), first["state"].as_str().unwrap_or("OPEN")), (Some(b64(&later).as_str()), "OPEN"));
 }
+
+/// lnd's `no-macaroons`: the interceptor lets every call through, with no macaroon or with
+/// one it never baked, while the wallet state check still comes first.
+#[tokio::test]
+async fn a_node_without_macaroons_asks_for_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = NetworkConfig::new(dir.path());
+    config.startup_step = Duration::from_millis(1);
+    let network = Network::open(config).unwrap();
+    let mut spec = NodeSpec::new("open");
+    spec.rest_tls = false;
+    spec.no_macaroons = true;
+    let node = network.start_node(spec).await.unwrap();
+    let rest = |macaroon: &str| Rest { addr: format!("127.0.0.1:{}", node.spec.ports.rest), macaroon: macaroon.into() };
+    let (status, body) = rest("").call("GET", "/v1/getinfo", None).await;
+    assert_eq!((status, body["message"].as_str()), (500, Some("wallet not created, create one to enable full RPC access")));
+    network.create_wallet("open", b"password1").await.unwrap();
+    for macaroon in ["", "0201036c6e64"] {
+        let info = rest(macaroon).get("/v1/getinfo").await;
+        assert_eq!(info["alias"], "open", "macaroon {macaroon:?}");
+    }
+}

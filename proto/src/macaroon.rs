@@ -72,7 +72,24 @@ const IDENTIFIER: u8 = 2;
 const VERIFICATION_ID: u8 = 4;
 const SIGNATURE: u8 = 6;
 
+/// go-macaroon's `keyedHash`: HMAC-SHA256 of `data` under `key`. A macaroon's signature
+/// starts as the keyed hash of its identifier under the derived root key, and each caveat
+/// replaces it with the keyed hash of the caveat under the signature so far.
+pub fn keyed_hash(key: &[u8], data: &[u8]) -> [u8; 32] {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
 impl Binary {
+    /// Adds a first-party caveat (`time-before 2030-01-01T00:00:00Z`) without the root key:
+    /// anyone holding a macaroon can narrow it, never widen it.
+    pub fn add_caveat(&mut self, caveat: &str) {
+        self.signature = keyed_hash(&self.signature, caveat.as_bytes());
+        self.caveats.push(caveat.as_bytes().to_vec());
+    }
+
     pub fn encode(&self) -> Vec<u8> {
         let mut out = vec![2u8];
         put_field(&mut out, LOCATION_FIELD, LOCATION.as_bytes());

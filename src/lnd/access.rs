@@ -25,6 +25,11 @@ impl Access {
         Some(Access { ops, expires })
     }
 
+    /// When the `time-before` caveat ends it, in unix seconds.
+    pub fn expires_at(&self) -> Option<i64> {
+        self.expires.as_deref().and_then(super::credentials::unix_from_rfc3339)
+    }
+
     fn has(&self, entity: &str, action: &str) -> bool {
         self.ops.iter().any(|(e, a)| e == entity && a == action)
     }
@@ -73,6 +78,7 @@ mod tests {
         assert_eq!(admin.expires, None);
         let limited = Access::read(&vector("with_caveat_binary")).unwrap();
         assert_eq!(limited.expires.as_deref(), Some("2030-01-01T00:00:00Z"));
+        assert_eq!(limited.expires_at(), Some(1_893_456_000));
     }
 
     #[test]

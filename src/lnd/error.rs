@@ -35,6 +35,8 @@ pub enum LndError {
     /// A request that moves money was sent, its answer was lost, and the node could not be
     /// asked whether it acted (`what` names it: "payment", "channel").
     Unconfirmed { what: String },
+    /// The node at a saved address holds another identity key than the one saved with it.
+    IdentityChanged { expected: String, found: String },
 }
 
 /// gRPC status codes used below.
@@ -105,6 +107,7 @@ impl LndError {
             LndError::Node { message, .. } => format!("The node refused: {message}"),
             LndError::Input(m) => m.clone(),
             LndError::Unconfirmed { .. } => "We could not confirm whether this went through".into(),
+            LndError::IdentityChanged { .. } => "Another node answers at this address".into(),
         }
     }
 
@@ -135,7 +138,9 @@ impl LndError {
                 "Use a macaroon from this node's data folder (admin.macaroon for full access). If the node's macaroons were \
                  regenerated, the old ones no longer work. Node said: {detail}"
             ),
-            LndError::MacaroonExpired => "Bake a new macaroon on the node, or use admin.macaroon.".into(),
+            LndError::MacaroonExpired => "Its time limit has passed, so lnd refuses it. Connect again with a macaroon from the \
+                 node (admin.macaroon) and remember it: the saved copy is replaced."
+                .into(),
             LndError::PermissionDenied => {
                 "Connect with a macaroon that grants this: admin.macaroon allows everything, readonly.macaroon only reading.".into()
             }
@@ -150,6 +155,11 @@ impl LndError {
                 "The connection to the node was lost after the {what} was sent, and the node could not be asked whether it \
                  acted. Nothing more was sent. When the node is reachable again, press the same button: Lightdeck first \
                  asks the node for this {what}, and sends only if it does not exist."
+            ),
+            LndError::IdentityChanged { expected, found } => format!(
+                "This address was saved for the node {expected}, but {found} answered, so Lightdeck showed and sent it \
+                 nothing. Check the address: the name may now point elsewhere. Accept the new identity only if you \
+                 moved your node to new keys yourself."
             ),
         }
     }

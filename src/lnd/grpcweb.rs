@@ -93,6 +93,10 @@ impl GrpcWeb {
         self.unary(req, |c, r| async move { WalletUnlockerClient::new(c).init_wallet(r).await }).await
     }
 
+    pub async fn change_password(&self, req: pb::ChangePasswordRequest) -> Result<pb::ChangePasswordResponse, LndError> {
+        self.unary(req, |c, r| async move { WalletUnlockerClient::new(c).change_password(r).await }).await
+    }
+
     pub async fn unlock_wallet(&self, req: pb::UnlockWalletRequest) -> Result<pb::UnlockWalletResponse, LndError> {
         self.unary(req, |c, r| async move { WalletUnlockerClient::new(c).unlock_wallet(r).await }).await
     }

@@ -107,6 +107,11 @@ mod client {
             &self.endpoint
         }
 
+        /// The macaroon this handle sends (for saving it in the vault).
+        pub fn macaroon(&self) -> Option<&Macaroon> {
+            self.macaroon.as_ref()
+        }
+
         pub fn has_macaroon(&self) -> bool {
             self.macaroon.is_some()
         }
@@ -155,6 +160,23 @@ mod client {
             let resp = match &self.wire {
                 Wire::Rest(r) => r.unary::<pb::InitWalletResponse>(routes::init_wallet(&req)).await?,
                 Wire::GrpcWeb(g) => g.init_wallet(req).await?,
+            };
+            Macaroon::from_bytes(resp.admin_macaroon)
+        }
+
+        /// Changes a locked wallet's password (lnd then unlocks it). With `new_root_key`
+        /// lnd also replaces its macaroon root key, so every macaroon baked before stops
+        /// working, and returns the new admin macaroon.
+        pub async fn change_password(&self, current: &[u8], new: &[u8], new_root_key: bool) -> Result<Macaroon, LndError> {
+            let req = pb::ChangePasswordRequest {
+                current_password: current.to_vec(),
+                new_password: new.to_vec(),
+                new_macaroon_root_key: new_root_key,
+                ..Default::default()
+            };
+            let resp = match &self.wire {
+                Wire::Rest(r) => r.unary::<pb::ChangePasswordResponse>(routes::change_password(&req)).await?,
+                Wire::GrpcWeb(g) => g.change_password(req).await?,
             };
             Macaroon::from_bytes(resp.admin_macaroon)
         }

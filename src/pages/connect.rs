@@ -1,21 +1,22 @@
-//! Connect: the node's address, the transport, and a macaroon (pasted or from a file).
+//! Connect (`/connect`): the saved nodes when the vault is open, and a new connection: the
+//! node's address, the transport, a macaroon (pasted or from a file), and whether to
+//! remember it in the vault.
 
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use wasm_bindgen::JsCast;
 
 use crate::components::ErrorView;
 use crate::lnd::endpoint::parse_lndconnect;
 use crate::lnd::{Endpoint, Lnd, LndError, Macaroon, Transport, WalletState};
-use crate::state::Session;
+use crate::state::{Session, Vault, VaultStatus, new_id, storage};
+use crate::vault::{MAX_NAME, SavedNode, check_new_passphrase, clean_name};
 
-/// The address and transport are remembered between visits; they are not secret.
-/// The macaroon never is.
+/// The last address and transport typed, to prefill the form; they are not secret. The
+/// macaroon never is stored in the clear: only inside the vault.
 const SAVED_URL: &str = "lightdeck.url";
 const SAVED_TRANSPORT: &str = "lightdeck.transport";
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
 
 fn saved(key: &str) -> Option<String> {
     storage()?.get_item(key).ok()?
@@ -27,62 +28,111 @@ struct Form {
     transport: Transport,
     macaroon_text: String,
     macaroon_file: Option<Result<Macaroon, LndError>>,
+    remember: bool,
+    name: String,
+    /// Save a copy that lnd refuses after `EXPIRING_DAYS`.
+    expiring: bool,
+    passphrase: String,
+    repeated: String,
 }
 
-async fn connect(form: Form) -> Result<(Lnd, WalletState), LndError> {
+/// How long a saved restricted copy works: long enough not to nag, short enough that a
+/// copy taken from this device stops working.
+const EXPIRING_DAYS: i64 = 30;
+
+async fn connect(form: &Form) -> Result<(Lnd, WalletState, Option<String>), LndError> {
     let page_is_https = web_sys::window().and_then(|w| w.location().protocol().ok()).as_deref() == Some("https:");
     let (url, from_uri) = match parse_lndconnect(&form.url) {
         Some((url, mac)) => (url, mac),
         None => (form.url.clone(), None),
     };
     let endpoint = Endpoint::parse(&url, form.transport, page_is_https)?;
-    let macaroon = match (form.macaroon_file, form.macaroon_text.trim()) {
+    let macaroon = match (form.macaroon_file.clone(), form.macaroon_text.trim()) {
         (Some(file), _) => Some(file?),
         (None, "") => from_uri,
         (None, text) => Some(Macaroon::parse(text)?),
     };
-    let lnd = Lnd::new(endpoint.clone(), macaroon);
-    let state = lnd.get_state().await?;
-    if matches!(state, WalletState::RpcActive | WalletState::ServerActive) {
-        if !lnd.has_macaroon() {
-            return Err(LndError::MacaroonMissing);
-        }
-        // Proves the macaroon belongs to this node before the app relies on it: lnd checks
-        // the signature before the permissions, so "permission denied" (an invoice macaroon
-        // has no info:read) still means the node baked it.
-        match lnd.get_info().await {
-            Ok(_) | Err(LndError::PermissionDenied) => {}
-            Err(e) => return Err(e),
-        }
+    if form.remember && macaroon.is_none() {
+        return Err(LndError::Input("To remember this node, give its macaroon: the vault keeps the macaroon, encrypted.".into()));
     }
+    let lnd = Lnd::new(endpoint.clone(), macaroon);
+    let (state, pubkey) = Session::dial(&lnd).await?;
     if let Some(s) = storage() {
         let _ = s.set_item(SAVED_URL, &endpoint.url);
         let _ = s.set_item(SAVED_TRANSPORT, endpoint.transport.key());
     }
-    Ok((lnd, state))
+    Ok((lnd, state, pubkey))
 }
 
 async fn read_file(file: web_sys::File) -> Result<Macaroon, LndError> {
     Macaroon::from_bytes(crate::components::read_bytes(file).await?)
 }
 
+/// What a link may set: the address and transport of a new connection. A link carrying a
+/// macaroon is refused whole: links end up in histories, logs and chats.
+fn from_link(url: Option<String>) -> (Option<String>, Option<LndError>) {
+    match url {
+        Some(u) if u.to_ascii_lowercase().contains("macaroon") || parse_lndconnect(&u).is_some_and(|(_, m)| m.is_some()) => (
+            None,
+            Some(LndError::Input(
+                "This link carried a macaroon, so Lightdeck ignored it: a macaroon must never travel in a link (links end up \
+                 in browser histories, server logs and chats). Paste the macaroon or the lndconnect text below, or choose the file."
+                    .into(),
+            )),
+        ),
+        other => (other, None),
+    }
+}
+
 #[component]
 pub fn ConnectPage() -> impl IntoView {
     let session = Session::get();
-    // A link may prefill the address and transport (`/connect?url=…&transport=grpc-web`);
-    // never a macaroon, which must not travel in URLs.
-    let query = leptos_router::hooks::use_query_map().get_untracked();
-    let url = RwSignal::new(query.get("url").or_else(|| saved(SAVED_URL)).unwrap_or_else(|| "https://127.0.0.1:8080".into()));
+    let vault = Vault::get();
+    let query = use_query_map().get_untracked();
+    let (link_url, link_refused) = from_link(query.get("url"));
+    // The link has done its job once read: the address leaves the history and the page's URL.
+    if query.get("url").is_some() || query.get("transport").is_some() {
+        let navigate = use_navigate();
+        Effect::new(move |_| navigate("/connect", NavigateOptions { replace: true, ..Default::default() }));
+    }
+    let url = RwSignal::new(link_url.or_else(|| saved(SAVED_URL)).unwrap_or_else(|| "https://127.0.0.1:8080".into()));
     let transport = RwSignal::new(
         query.get("transport").or_else(|| saved(SAVED_TRANSPORT)).and_then(|k| Transport::from_key(&k)).unwrap_or(Transport::Rest),
     );
     let macaroon_text = RwSignal::new(String::new());
     let macaroon_file: RwSignal<Option<Result<Macaroon, LndError>>> = RwSignal::new(None);
+    let remember = RwSignal::new(false);
+    let name = RwSignal::new(String::new());
+    let expiring = RwSignal::new(true);
+    let passphrase = RwSignal::new(String::new());
+    let repeated = RwSignal::new(String::new());
 
     let action = Action::new_local(move |form: &Form| {
         let form = form.clone();
         async move {
-            let (lnd, state) = connect(form).await?;
+            // A bad passphrase is refused before anything is sent to the node.
+            if form.remember && vault.status.get_untracked() == VaultStatus::Empty {
+                check_new_passphrase(&form.passphrase, &form.repeated).map_err(|e| LndError::Input(e.to_string()))?;
+            }
+            let (mut lnd, state, pubkey) = connect(&form).await?;
+            if form.remember {
+                let endpoint = lnd.endpoint().clone();
+                let mut macaroon = lnd.macaroon().cloned().ok_or(LndError::MacaroonMissing)?;
+                if form.expiring {
+                    macaroon = macaroon.expiring(crate::state::now() + EXPIRING_DAYS * 86_400)?;
+                    // The session uses the saved copy too, so what works now works after a reload.
+                    lnd = lnd.with_macaroon(macaroon.clone());
+                }
+                let node = SavedNode {
+                    id: new_id()?,
+                    name: clean_name(&form.name, &endpoint.url),
+                    url: endpoint.url.clone(),
+                    transport: endpoint.transport.key().into(),
+                    macaroon: macaroon.hex(),
+                    pubkey,
+                };
+                vault.save(node, &form.passphrase).await?;
+            }
             session.connect(lnd, state);
             Ok::<(), LndError>(())
         }
@@ -90,7 +140,7 @@ pub fn ConnectPage() -> impl IntoView {
     let pending = action.pending();
 
     let on_file = move |ev: leptos::ev::Event| {
-        let input: web_sys::HtmlInputElement = ev.target().expect("input").unchecked_into();
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
         match input.files().and_then(|f| f.get(0)) {
             Some(file) => leptos::task::spawn_local(async move { macaroon_file.set(Some(read_file(file).await)) }),
             None => macaroon_file.set(None),
@@ -98,21 +148,40 @@ pub fn ConnectPage() -> impl IntoView {
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
         action.dispatch_local(Form {
             url: url.get_untracked(),
             transport: transport.get_untracked(),
             macaroon_text: macaroon_text.get_untracked(),
             macaroon_file: macaroon_file.get_untracked(),
+            remember: remember.get_untracked(),
+            name: name.get_untracked(),
+            expiring: expiring.get_untracked(),
+            passphrase: passphrase.get_untracked(),
+            repeated: repeated.get_untracked(),
         });
+        passphrase.set(String::new());
+        repeated.set(String::new());
     };
     let hint = move || match transport.get() {
         Transport::Rest => "lnd's REST address, usually https://<node>:8080. lnd must allow this app's address in restcors.",
         Transport::GrpcWeb => "A gRPC-web endpoint in front of lnd: Lightning Terminal, Envoy or grpcwebproxy.",
     };
+    let status = vault.status;
 
     view! {
+        <SavedNodes/>
         <section class="card narrow">
             <h1>"Connect to your node"</h1>
+            {link_refused.map(|e| view! { <ErrorView error=e/> })}
+            <Show when=move || status.get() == VaultStatus::Locked>
+                <p class="muted">
+                    "Your saved nodes are locked. "
+                    <button type="button" class="link-button" on:click=move |_| vault.skipped.set(false)>"Unlock them"</button>
+                </p>
+            </Show>
             <form class="stack" on:submit=submit autocomplete="off">
                 <label>
                     "Node address"
@@ -140,9 +209,18 @@ pub fn ConnectPage() -> impl IntoView {
                     <input name="macaroon-file" type="file" accept=".macaroon,application/octet-stream" on:change=on_file/>
                     <small class="muted">
                         "admin.macaroon (full control) or readonly.macaroon, from the node's data/chain/bitcoin/<network>/ folder. "
-                        "Not needed to create a wallet. Kept in memory only."
+                        "Not needed to create a wallet."
                     </small>
                 </label>
+                <label class="check">
+                    <input type="checkbox" name="remember" prop:checked=remember on:change=move |ev| remember.set(event_target_checked(&ev))/>
+                    "Remember this node on this device"
+                </label>
+                <Show when=move || remember.get() fallback=|| view! {
+                    <small class="muted">"Not remembered: the macaroon stays in this tab's memory and is gone on reload."</small>
+                }>
+                    <RememberFields name expiring passphrase repeated/>
+                </Show>
                 {move || macaroon_file.get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
                 {move || action.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
                 <button type="submit" class="primary" disabled=pending>
@@ -150,5 +228,108 @@ pub fn ConnectPage() -> impl IntoView {
                 </button>
             </form>
         </section>
+    }
+}
+
+/// The name to save under and the vault's passphrase: a new one (typed twice) when there
+/// is no vault yet, the current one when it is locked, none when it is open.
+#[component]
+fn RememberFields(name: RwSignal<String>, expiring: RwSignal<bool>, passphrase: RwSignal<String>, repeated: RwSignal<String>) -> impl IntoView {
+    let vault = Vault::get();
+    let status = vault.status;
+    view! {
+        <div class="stack remember">
+            <label>
+                "Name on this device"
+                <input name="node-name" type="text" maxlength=MAX_NAME placeholder="the node's host, if left empty"
+                    prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
+            </label>
+            <label class="check">
+                <input type="checkbox" name="expiring" prop:checked=expiring on:change=move |ev| expiring.set(event_target_checked(&ev))/>
+                {format!("Save a copy that stops working in {EXPIRING_DAYS} days")}
+            </label>
+            <small class="muted">
+                "lnd's own time limit is written into the saved macaroon (a time-before caveat): a copy taken from "
+                "this device stops working by itself. Connect again with the macaroon to renew it."
+            </small>
+            {move || match status.get() {
+                VaultStatus::Empty => view! {
+                    <p class="muted small">
+                        "Lightdeck encrypts the macaroon with a passphrase you choose (AES-256; the key is stretched "
+                        "600,000 times) and keeps only the encrypted copy in this browser. You type the passphrase once "
+                        "each time you open Lightdeck; the app locks itself when left alone."
+                    </p>
+                    <label>
+                        "Choose a passphrase"
+                        <input name="vault-passphrase" type="password" autocomplete="new-password"
+                            prop:value=passphrase on:input=move |ev| passphrase.set(event_target_value(&ev))/>
+                    </label>
+                    <label>
+                        "Type it again"
+                        <input name="vault-passphrase-repeat" type="password" autocomplete="new-password"
+                            prop:value=repeated on:input=move |ev| repeated.set(event_target_value(&ev))/>
+                    </label>
+                }.into_any(),
+                VaultStatus::Locked => view! {
+                    <label>
+                        "Passphrase of your saved nodes"
+                        <input name="vault-passphrase" type="password" autocomplete="current-password"
+                            prop:value=passphrase on:input=move |ev| passphrase.set(event_target_value(&ev))/>
+                    </label>
+                }.into_any(),
+                VaultStatus::Open => view! {
+                    <p class="muted small">"Saved in your vault, encrypted with its passphrase."</p>
+                }.into_any(),
+            }}
+        </div>
+    }
+}
+
+/// The nodes saved in the open vault, one tap from connected; and the warning when one of
+/// them answered with another identity.
+#[component]
+fn SavedNodes() -> impl IntoView {
+    let session = Session::get();
+    let vault = Vault::get();
+    let connect = Action::new_local(move |id: &String| {
+        let id = id.clone();
+        async move { vault.connect(session, &id).await }
+    });
+    let accept = Action::new_local(move |_: &()| async move { vault.accept_identity(session).await });
+    let busy = Signal::derive(move || connect.pending().get() || accept.pending().get());
+    let nodes = move || vault.contents.with(|c| c.nodes.clone());
+    view! {
+        <Show when=move || vault.status.get() == VaultStatus::Open && !vault.contents.with(|c| c.nodes.is_empty())>
+            <section class="card narrow saved-nodes">
+                <h2>"Saved nodes"</h2>
+                {move || vault.failure.get().map(|e| view! { <ErrorView error=e/> })}
+                <Show when=move || vault.changed.with(Option::is_some)>
+                    <div class="row">
+                        <button type="button" class="danger" name="accept-identity" disabled=busy
+                            on:click=move |_| { accept.dispatch_local(()); }>"Accept the new identity"</button>
+                        <button type="button" on:click=move |_| { vault.changed.set(None); vault.failure.set(None); }>"Cancel"</button>
+                    </div>
+                </Show>
+                <ul class="rows">
+                    <For each=nodes key=|n| (n.id.clone(), n.name.clone()) let:node>
+                        {
+                            let id = node.id.clone();
+                            view! {
+                                <li class="row spread saved-node" data-node-id=node.id.clone()>
+                                    <span class="stack grow">
+                                        <strong class="node-name">{node.name.clone()}</strong>
+                                        <small class="muted">{node.url.clone()} " · " {node.transport().label()}</small>
+                                    </span>
+                                    <button type="button" class="primary" name="connect-saved" disabled=busy
+                                        on:click=move |_| { connect.dispatch_local(id.clone()); }>
+                                        "Connect"
+                                    </button>
+                                </li>
+                            }
+                        }
+                    </For>
+                </ul>
+            </section>
+        </Show>
     }
 }

@@ -10,6 +10,8 @@ mod onchain;
 mod pay;
 mod peers;
 mod routes;
+mod unlock;
+mod vault;
 mod wallet;
 
 pub use backups::BackupsPage;
@@ -22,4 +24,6 @@ pub use onchain::OnchainPage;
 pub use pay::PayPage;
 pub use peers::PeersPage;
 pub use routes::RoutesPage;
+pub use unlock::UnlockPage;
+pub use vault::VaultPage;
 pub use wallet::WalletPage;

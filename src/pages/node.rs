@@ -233,7 +233,7 @@ fn NodeInfo(info: pb::GetInfoResponse) -> impl IntoView {
             {access.map(|a| view! {
                 <div class="kv">
                     <span class="k">"Macaroon"</span>
-                    <span class="v" id="node-access">{a.summary()} {a.expires.map(|e| format!(" · valid until {e}"))}</span>
+                    <span class="v" id="node-access">{a.summary()} {expiry(&a)}</span>
                     <span></span>
                 </div>
             })}
@@ -272,4 +272,16 @@ fn NodeInfo(info: pb::GetInfoResponse) -> impl IntoView {
             </section>
         </div>
     }
+}
+
+/// A time-limited macaroon's end, and how far off it is.
+fn expiry(access: &crate::lnd::access::Access) -> Option<String> {
+    let until = access.expires.as_deref()?;
+    let left = access.expires_at().map(|t| t - crate::state::now());
+    Some(match left {
+        Some(s) if s <= 0 => format!(" · expired {until}"),
+        Some(s) if s < 86_400 => format!(" · valid until {until} (less than a day left)"),
+        Some(s) => format!(" · valid until {until} ({} days left)", s / 86_400),
+        None => format!(" · valid until {until}"),
+    })
 }

@@ -116,6 +116,7 @@ fn CreateWallet() -> impl IntoView {
     let session = Session::get();
     let step = RwSignal::new(Step::Start);
     let passphrase = RwSignal::new(String::new());
+    let over_rest = move || session.lnd.with(|l| l.as_ref().is_some_and(|l| l.endpoint().transport == crate::lnd::Transport::Rest));
     let words: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
     let written = RwSignal::new(false);
     let positions = RwSignal::new(confirm_positions());
@@ -188,6 +189,13 @@ fn CreateWallet() -> impl IntoView {
                         "Optional aezeed passphrase (needed again to restore)"
                         <input type="password" autocomplete="off" prop:value=passphrase on:input=move |ev| passphrase.set(event_target_value(&ev))/>
                     </label>
+                    <Show when=over_rest>
+                        <p class="muted small" id="seed-passphrase-rest">
+                            "Over REST, lnd takes this passphrase in the request's address (lnd's REST proxy offers GenSeed "
+                            "only as a GET), encrypted by TLS on the way but readable in the logs of any proxy in front of lnd. "
+                            "Over gRPC-web it travels in the request's body."
+                        </p>
+                    </Show>
                 </details>
                 <button type="button" class="primary" name="generate" disabled=gen_seed.pending()
                     on:click=move |_| { gen_seed.dispatch_local(passphrase.get_untracked()); }>
@@ -362,6 +370,68 @@ fn UnlockWallet() -> impl IntoView {
                     {move || if unlock.pending().get() { "Unlocking…" } else { "Unlock" }}
                 </button>
             </form>
+            <ChangeWalletPassword/>
         </section>
+    }
+}
+
+/// lnd's ChangePassword: only while the wallet is locked, and it unlocks the wallet. With a
+/// new macaroon root key every macaroon baked before stops working, so the admin macaroon
+/// lnd returns replaces the one in use (and the saved one).
+#[component]
+fn ChangeWalletPassword() -> impl IntoView {
+    let session = Session::get();
+    let vault = crate::state::Vault::get();
+    let (current, new, repeat) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let rotate = RwSignal::new(false);
+    let change = Action::new_local(move |(cur, new, again, rotate): &(String, String, String, bool)| {
+        let (cur, new, again, rotate) = (cur.clone(), new.clone(), again.clone(), *rotate);
+        async move {
+            check_password(&new, &again)?;
+            let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
+            let admin = lnd.change_password(cur.as_bytes(), new.as_bytes(), rotate).await?;
+            if rotate {
+                vault.replace_macaroon(&admin).await?;
+                session.lnd.set(Some(lnd.with_macaroon(admin)));
+            }
+            Ok::<(), LndError>(())
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !change.pending().get_untracked() {
+            change.dispatch_local((current.get_untracked(), new.get_untracked(), repeat.get_untracked(), rotate.get_untracked()));
+            for s in [current, new, repeat] {
+                s.set(String::new());
+            }
+        }
+    };
+    let field = |label: &'static str, name: &'static str, auto: &'static str, value: RwSignal<String>| view! {
+        <label>
+            {label}
+            <input type="password" name=name autocomplete=auto prop:value=value on:input=move |ev| value.set(event_target_value(&ev))/>
+        </label>
+    };
+    view! {
+        <details class="change-password">
+            <summary>"Change the wallet password"</summary>
+            <form class="stack" on:submit=submit>
+                {field("Current password", "current-password", "current-password", current)}
+                {field("New password", "new-password", "new-password", new)}
+                {field("New password again", "new-password2", "new-password", repeat)}
+                <label class="check">
+                    <input type="checkbox" name="rotate-macaroons" prop:checked=rotate on:change=move |ev| rotate.set(event_target_checked(&ev))/>
+                    "Also replace every macaroon (a new root key)"
+                </label>
+                <small class="muted">
+                    "Every macaroon made before stops working, on every device and app using this node; Lightdeck "
+                    "switches to the new admin macaroon lnd returns. Use it when a macaroon may have leaked."
+                </small>
+                {move || change.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
+                <button type="submit" name="change-password" disabled=change.pending()>
+                    {move || if change.pending().get() { "Changing…" } else { "Change password and unlock" }}
+                </button>
+            </form>
+        </details>
     }
 }

@@ -1,4 +1,5 @@
-//! What the browser provides that pages share: the clock and cryptographic randomness.
+//! What the browser provides that pages share: the clock, cryptographic randomness and
+//! localStorage.
 
 use crate::lnd::LndError;
 
@@ -7,12 +8,18 @@ pub fn now() -> i64 {
     (js_sys::Date::now() / 1000.0) as i64
 }
 
+/// The page's localStorage, where the browser offers one (not in some private modes).
+pub fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
 fn random<const N: usize>() -> Result<[u8; N], LndError> {
-    let no_random = || LndError::Input("This browser offers no secure random numbers".into());
-    let mut bytes = [0u8; N];
-    let crypto = web_sys::window().and_then(|w| w.crypto().ok()).ok_or_else(no_random)?;
-    crypto.get_random_values_with_u8_array(&mut bytes).map_err(|_| no_random())?;
-    Ok(bytes)
+    crate::vault::random::<N>().map_err(|_| LndError::Input("This browser offers no secure random numbers".into()))
+}
+
+/// A random id for something kept on this device (a saved node).
+pub fn new_id() -> Result<String, LndError> {
+    Ok(hex::encode(random::<8>()?))
 }
 
 /// A fresh preimage from the browser's cryptographic random source, and its SHA-256.

@@ -6,9 +6,11 @@ mod browser;
 mod live;
 mod prefs;
 mod session;
+mod vault;
 
 pub use backups::{Backups, packed};
-pub use browser::{new_preimage, new_tag, now};
+pub use browser::{new_id, new_preimage, new_tag, now, storage};
 pub use live::{refresh_on, reopening, spawn_scoped};
 pub use prefs::Prefs;
 pub use session::{Link, Session};
+pub use vault::{Status as VaultStatus, Vault};

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::browser::storage;
 use crate::input::amount::Unit;
 
 const UNIT_KEY: &str = "lightdeck.unit";
@@ -8,10 +9,6 @@ const UNIT_KEY: &str = "lightdeck.unit";
 #[derive(Clone, Copy)]
 pub struct Prefs {
     pub unit: RwSignal<Unit>,
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
 }
 
 impl Prefs {

@@ -48,6 +48,25 @@ impl Session {
         self.lnd.set(Some(lnd));
     }
 
+    /// Asks a node its state and, when it runs, its identity, proving the macaroon belongs
+    /// to it before the app relies on it. lnd checks the signature before the permissions,
+    /// so "permission denied" (an invoice macaroon has no info:read) still means the node
+    /// baked it; the identity is then unknown.
+    pub async fn dial(lnd: &Lnd) -> Result<(WalletState, Option<String>), LndError> {
+        let state = lnd.get_state().await?;
+        if !matches!(state, WalletState::RpcActive | WalletState::ServerActive) {
+            return Ok((state, None));
+        }
+        if !lnd.has_macaroon() {
+            return Err(LndError::MacaroonMissing);
+        }
+        match lnd.get_info().await {
+            Ok(info) => Ok((state, Some(info.identity_pubkey))),
+            Err(LndError::PermissionDenied) => Ok((state, None)),
+            Err(e) => Err(e),
+        }
+    }
+
     pub fn disconnect(&self) {
         self.lnd.set(None);
         self.wallet.set(None);

@@ -249,6 +249,98 @@ impl Harness {
         self.click("button[type=submit]").await;
     }
 
+    /// Connects as `connect` does, ticking "Remember this node" under `name`; `passphrase`
+    /// fills the vault's passphrase fields shown (none when the vault is open).
+    pub async fn remember(&self, url: &str, macaroon: &str, name: &str, passphrase: Option<&str>) {
+        if self.client.current_url().await.map(|u| !u.path().starts_with("/connect")).unwrap_or(true) {
+            self.open_app().await;
+        }
+        self.fill("input[name=url]", url).await;
+        let radio = match self.via {
+            Via::Rest | Via::RestTls { .. } => "input[name=transport][value=rest]",
+            Via::GrpcWeb => "input[name=transport][value=grpc-web]",
+        };
+        self.click(radio).await;
+        self.fill("textarea[name=macaroon]", macaroon).await;
+        if !self.find("input[name=remember]").await.is_selected().await.unwrap_or(false) {
+            self.click("input[name=remember]").await;
+        }
+        self.fill("input[name=node-name]", name).await;
+        if let Some(p) = passphrase {
+            self.fill("input[name=vault-passphrase]", p).await;
+            if self.count("input[name=vault-passphrase-repeat]").await > 0 {
+                self.fill("input[name=vault-passphrase-repeat]", p).await;
+            }
+        }
+        self.click("button[type=submit]").await;
+    }
+
+    /// Starts another node with a wallet, reachable from the app; `configure` may change
+    /// its spec first (ports, `no_macaroons`).
+    pub async fn start_app_node(&self, name: &str, configure: impl FnOnce(&mut NodeSpec)) -> NodeHandle {
+        let mut spec = NodeSpec::new(name);
+        spec.rest_tls = false;
+        spec.restcors = vec![self.app_origin.clone()];
+        configure(&mut spec);
+        let node = self.network.start_node(spec).await.expect("another node");
+        self.network.create_wallet(name, b"password1").await.expect("its wallet");
+        node
+    }
+
+    /// The address the app uses for `node` on this harness's transport.
+    pub fn url_of(&self, node: &NodeHandle) -> String {
+        match self.via {
+            Via::Rest | Via::RestTls { .. } => node.rest_url(),
+            Via::GrpcWeb => node.grpcweb_url(),
+        }
+    }
+
+    /// Everything the app stored in this origin (localStorage, sessionStorage, IndexedDB,
+    /// Cache Storage): where any of `secrets` appears (case-insensitive), as "place: key".
+    pub async fn where_stored(&self, secrets: &[String]) -> Vec<String> {
+        const SCAN: &str = r#"
+            const [needles, done] = [arguments[0].map(n => n.toLowerCase()), arguments[arguments.length - 1]];
+            (async () => {
+                const found = [];
+                const check = (place, text) => {
+                    const t = String(text).toLowerCase();
+                    for (const n of needles) if (t.includes(n)) found.push(place);
+                };
+                for (const [name, s] of [["localStorage", localStorage], ["sessionStorage", sessionStorage]]) {
+                    for (let i = 0; i < s.length; i++) { const k = s.key(i); check(name + ": " + k, k + " " + s.getItem(k)); }
+                }
+                for (const db of (await indexedDB.databases())) {
+                    const open = await new Promise((ok, no) => { const r = indexedDB.open(db.name); r.onsuccess = () => ok(r.result); r.onerror = no; });
+                    for (const store of open.objectStoreNames) {
+                        const all = await new Promise((ok, no) => { const r = open.transaction(store).objectStore(store).getAll(); r.onsuccess = () => ok(r.result); r.onerror = no; });
+                        check("indexedDB: " + db.name + "/" + store, JSON.stringify(all));
+                    }
+                    open.close();
+                }
+                for (const name of await caches.keys()) {
+                    const cache = await caches.open(name);
+                    for (const req of await cache.keys()) {
+                        const body = await (await cache.match(req)).text();
+                        check("cache: " + req.url, req.url + " " + body);
+                    }
+                }
+                done(found);
+            })().catch(e => done(["scan failed: " + e]));
+        "#;
+        let arg = serde_json::to_value(secrets).expect("strings");
+        let found = self.client.execute_async(SCAN, vec![arg]).await.expect("storage scan runs");
+        serde_json::from_value(found).expect("a list of places")
+    }
+
+    /// Chooses a saved node by name in the top bar.
+    pub async fn switch_to(&self, name: &str) {
+        self.find("select[name=node-switch]").await;
+        let script = "const s = document.querySelector('select[name=node-switch]'); \
+             const o = [...s.options].find(o => o.text === arguments[0]); \
+             s.value = o.value; s.dispatchEvent(new Event('change', { bubbles: true }));";
+        self.client.execute(script, vec![serde_json::json!(name)]).await.expect("choose a saved node");
+    }
+
     /// How many elements match `css` now (no waiting).
     pub async fn count(&self, css: &str) -> usize {
         self.client.find_all(Locator::Css(css)).await.map_or(0, |all| all.len())
@@ -360,7 +452,12 @@ impl Harness {
         let _ = self.client.set_window_size(1280, 900).await;
     }
 
+    /// Ends the scenario; every page it saw ran under the built app's Content Security
+    /// Policy, so anything the policy blocked in this tab (recorded by `register-sw.js`)
+    /// fails it.
     pub async fn finish(mut self) {
+        let blocked = self.run_js("return sessionStorage.getItem('lightdeck.blocked') || '[]'").await;
+        assert_eq!(blocked, "[]", "[{}] the Content Security Policy blocked part of the app", self.label);
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill().await;
     }

@@ -26,6 +26,8 @@ macro_rules! on_both_transports {
     };
 }
 
+mod saved_nodes;
+
 /// A node operator's first day: connect to a fresh node, create the wallet (seed shown,
 /// confirmed), see the node; the node restarts, the app notices, unlock, see it again.
 async fn first_day(via: Via) {

@@ -11,6 +11,7 @@
 //!   (10 million generated inputs per target unless told), printing each target's figures.
 
 mod bench;
+mod csp;
 mod demo;
 mod tools;
 

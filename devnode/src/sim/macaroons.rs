@@ -1,11 +1,7 @@
 //! lnd's macaroons: V2 binary format, bakery Version3 identifiers, HMAC-SHA256 chains and
 //! lnd's entity/action permission model, with lnd's error strings.
 
-use hmac::{Hmac, Mac};
 use prost::Message;
-use sha2::Sha256;
-
-type HmacSha256 = Hmac<Sha256>;
 
 pub use lnrpc::macaroon::{ADMIN, INVOICE, Permission, READONLY};
 use lnrpc::macaroon::{Binary, ID_VERSION, MacaroonId, Op};
@@ -36,9 +32,7 @@ pub struct Macaroon {
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
-    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(data);
-    mac.finalize().into_bytes().into()
+    lnrpc::macaroon::keyed_hash(key, data)
 }
 
 /// bakery's key derivation: the root key is never used directly.
@@ -77,8 +71,9 @@ impl Macaroon {
 
     /// Adds a first-party caveat such as `time-before 2030-01-01T00:00:00Z`.
     pub fn add_caveat(&mut self, caveat: &str) {
-        self.signature = hmac(&self.signature, caveat.as_bytes());
-        self.caveats.push(caveat.as_bytes().to_vec());
+        let mut b = Binary { identifier: self.identifier.clone(), caveats: std::mem::take(&mut self.caveats), signature: self.signature };
+        b.add_caveat(caveat);
+        (self.caveats, self.signature) = (b.caveats, b.signature);
     }
 
     pub fn serialize(&self) -> Vec<u8> {

@@ -6,7 +6,7 @@ use js_sys::Uint8Array;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Headers, Request, RequestInit, RequestMode, Response};
+use web_sys::{AbortController, Headers, Request, RequestInit, RequestMode, RequestRedirect, Response, ResponseType};
 
 use super::ndjson::{LineBuffer, error_body, parse_line};
 use super::routes::Call;
@@ -41,6 +41,9 @@ impl Rest {
         let init = RequestInit::new();
         init.set_method(call.method.as_str());
         init.set_mode(RequestMode::Cors);
+        // A redirect would carry the macaroon header to wherever it points; "manual" stops
+        // at the redirect itself and lets it be told apart from a network failure.
+        init.set_redirect(RequestRedirect::Manual);
         let headers = Headers::new().map_err(bad)?;
         if let Some(mac) = &self.macaroon_hex {
             headers.set("Grpc-Metadata-macaroon", mac).map_err(bad)?;
@@ -56,7 +59,17 @@ impl Rest {
         let request = Request::new_with_str_and_init(&format!("{}{}", self.base, call.path), &init).map_err(bad)?;
         let window = web_sys::window().ok_or_else(|| LndError::NotLnd("no window".into()))?;
         match JsFuture::from(window.fetch_with_request(&request)).await {
-            Ok(resp) => Ok((resp.unchecked_into(), guard)),
+            Ok(resp) => {
+                let resp: Response = resp.unchecked_into();
+                if resp.type_() == ResponseType::Opaqueredirect {
+                    return Err(LndError::NotLnd(format!(
+                        "{} answered with a redirect to another address. lnd never redirects, and Lightdeck does not follow \
+                         redirects, so the macaroon was not sent on. Use the address of lnd itself.",
+                        self.base
+                    )));
+                }
+                Ok((resp, guard))
+            }
             // fetch() hides why (refused, DNS, TLS, CORS); ask the network a second way.
             Err(_) => Err(diagnose(&self.base, "/v1/state").await),
         }

@@ -77,6 +77,10 @@ pub fn unlock_wallet(req: &pb::UnlockWalletRequest) -> Call {
     Call::post("/v1/unlockwallet", req)
 }
 
+pub fn change_password(req: &pb::ChangePasswordRequest) -> Call {
+    Call::post("/v1/changepassword", req)
+}
+
 pub fn get_info() -> Call {
     Call::get("/v1/getinfo")
 }
@@ -338,6 +342,7 @@ mod tests {
             ("lnrpc.WalletUnlocker.GenSeed", gen_seed(&pb::GenSeedRequest { aezeed_passphrase: b"x".to_vec(), seed_entropy: vec![] })),
             ("lnrpc.WalletUnlocker.InitWallet", init_wallet(&Default::default())),
             ("lnrpc.WalletUnlocker.UnlockWallet", unlock_wallet(&Default::default())),
+            ("lnrpc.WalletUnlocker.ChangePassword", change_password(&Default::default())),
             ("lnrpc.Lightning.GetInfo", get_info()),
             ("lnrpc.Lightning.NewAddress", new_address(&Default::default())),
             ("lnrpc.Lightning.WalletBalance", wallet_balance()),

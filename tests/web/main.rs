@@ -10,6 +10,8 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod vault;
+
 fn env(value: Option<&'static str>, name: &str) -> &'static str {
     value.unwrap_or_else(|| panic!("{name} is unset: run these tests through `cargo xtask test`"))
 }

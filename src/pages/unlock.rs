@@ -1,0 +1,77 @@
+//! Unlock (`/unlock`): the passphrase that opens the saved nodes, then the node used last.
+
+use leptos::prelude::*;
+
+use crate::components::ErrorView;
+use crate::lnd::LndError;
+use crate::state::{Session, Vault};
+
+#[component]
+pub fn UnlockPage() -> impl IntoView {
+    let session = Session::get();
+    let vault = Vault::get();
+    let passphrase = RwSignal::new(String::new());
+    let unlock = Action::new_local(move |typed: &String| {
+        let typed = typed.clone();
+        async move {
+            vault.connecting.set(true);
+            let opened = vault.unlock(&typed).await.map_err(|e| LndError::Input(e.to_string()));
+            if opened.is_ok() {
+                // A node that cannot be reached is not a failure to unlock: the connect page
+                // shows why, with the saved nodes to choose from.
+                if let Some(id) = vault.contents.with_untracked(|c| c.last_used().map(|n| n.id.clone())) {
+                    let _ = vault.connect(session, &id).await;
+                }
+            }
+            vault.connecting.set(false);
+            opened
+        }
+    });
+    let pending = unlock.pending();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !pending.get_untracked() {
+            unlock.dispatch_local(passphrase.get_untracked());
+            passphrase.set(String::new());
+        }
+    };
+    let forgetting = RwSignal::new(false);
+    view! {
+        <section class="card narrow">
+            <h1>"Unlock Lightdeck"</h1>
+            <p class="muted">"Your saved nodes are encrypted on this device. Type the passphrase to open them."</p>
+            <form class="stack" on:submit=submit autocomplete="off">
+                <label>
+                    "Passphrase"
+                    <input name="vault-passphrase" type="password" autocomplete="current-password" autofocus
+                        prop:value=passphrase on:input=move |ev| passphrase.set(event_target_value(&ev))/>
+                </label>
+                {move || unlock.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
+                <button type="submit" class="primary" name="unlock" disabled=pending>
+                    {move || if pending.get() { "Unlocking…" } else { "Unlock" }}
+                </button>
+            </form>
+            <p>
+                <button type="button" class="link-button" name="skip-unlock" on:click=move |_| vault.skipped.set(true)>
+                    "Connect to another node without unlocking"
+                </button>
+            </p>
+            <details>
+                <summary>"Forgot the passphrase?"</summary>
+                <p class="muted small">
+                    "Nothing can open the vault without it: not Lightdeck, not your node. You can forget every saved node "
+                    "on this device and connect again with the macaroon; your node and its funds are not affected."
+                </p>
+                <label class="check">
+                    <input type="checkbox" name="forget-confirm" prop:checked=forgetting
+                        on:change=move |ev| forgetting.set(event_target_checked(&ev))/>
+                    "Yes, forget every saved node on this device"
+                </label>
+                <button type="button" class="danger" name="forget-everything" disabled=move || !forgetting.get()
+                    on:click=move |_| vault.forget_everything(session)>
+                    "Forget everything"
+                </button>
+            </details>
+        </section>
+    }
+}

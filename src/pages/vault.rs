@@ -1,0 +1,159 @@
+//! Saved nodes (`/vault`): rename or forget them, how soon the app locks itself, the
+//! passphrase, and forgetting everything.
+
+use leptos::prelude::*;
+
+use crate::components::ErrorView;
+use crate::lnd::LndError;
+use crate::state::{Session, Vault};
+use crate::vault::{MAX_NAME, SavedNode};
+
+/// The idle times offered, in minutes.
+const LOCK_CHOICES: [u32; 6] = [1, 5, 15, 30, 60, 240];
+
+fn vault_error(e: crate::vault::VaultError) -> LndError {
+    LndError::Input(e.to_string())
+}
+
+#[component]
+pub fn VaultPage() -> impl IntoView {
+    let session = Session::get();
+    let vault = Vault::get();
+    let nodes = move || vault.contents.with(|c| c.nodes.clone());
+    let lock_minutes = move || vault.lock_after.get() / 60;
+    view! {
+        <section class="card">
+            <h1>"Saved nodes"</h1>
+            <p class="muted small">
+                "Kept on this device only, encrypted with your passphrase (AES-256-GCM, key from PBKDF2-SHA256 with "
+                "600,000 rounds). Each node's identity key is checked on every connection."
+            </p>
+            <ul class="rows">
+                <For each=nodes key=|n| (n.id.clone(), n.name.clone(), n.pubkey.clone()) let:node>
+                    <SavedRow node/>
+                </For>
+            </ul>
+            <Show when=move || vault.contents.with(|c| c.nodes.is_empty())>
+                <p class="muted">"No node is saved. Tick “Remember this node” when you connect."</p>
+            </Show>
+        </section>
+        <section class="card">
+            <h2>"App lock"</h2>
+            <label>
+                "Lock after"
+                <select name="lock-after" on:change=move |ev| {
+                    if let Ok(m) = event_target_value(&ev).parse::<u32>() { vault.set_lock_after(m * 60) }
+                }>
+                    {LOCK_CHOICES.into_iter().map(|m| view! {
+                        <option value=m.to_string() selected=move || lock_minutes() == m>
+                            {if m < 60 { format!("{m} minutes idle") } else { format!("{} hours idle", m / 60) }}
+                        </option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <p class="muted small">"Locking forgets the macaroons and the connection; the passphrase opens them again."</p>
+            <button type="button" name="lock-now" on:click=move |_| vault.lock(session)>"Lock now"</button>
+        </section>
+        <ChangePassphrase/>
+        <ForgetEverything/>
+    }
+}
+
+#[component]
+fn SavedRow(node: SavedNode) -> impl IntoView {
+    let session = Session::get();
+    let vault = Vault::get();
+    let name = RwSignal::new(node.name.clone());
+    let id = StoredValue::new(node.id.clone());
+    let rename = Action::new_local(move |n: &String| {
+        let n = n.clone();
+        async move { vault.rename(&id.get_value(), &n).await.map_err(vault_error) }
+    });
+    let confirming = RwSignal::new(false);
+    let forget = Action::new_local(move |_: &()| async move { vault.forget(session, &id.get_value()).await.map_err(vault_error) });
+    let identity = node.pubkey.clone().unwrap_or_else(|| "not known yet (learnt at the next connection that may read it)".into());
+    view! {
+        <li class="stack saved-node" data-node-id=node.id.clone()>
+            <div class="row">
+                <input class="grow" name="saved-name" type="text" maxlength=MAX_NAME aria-label="Name"
+                    prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
+                <button type="button" name="rename" on:click=move |_| { rename.dispatch_local(name.get_untracked()); }>"Rename"</button>
+            </div>
+            <small class="muted">{node.url.clone()} " · " {node.transport().label()}</small>
+            <small class="muted mono small">"Identity: " {identity}</small>
+            {move || rename.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
+            {move || forget.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
+            <div class="row">
+                <Show when=move || confirming.get() fallback=move || view! {
+                    <button type="button" name="forget" on:click=move |_| confirming.set(true)>"Forget"</button>
+                }>
+                    <button type="button" class="danger" name="forget-yes" on:click=move |_| { forget.dispatch_local(()); }>
+                        "Forget this node"
+                    </button>
+                    <button type="button" on:click=move |_| confirming.set(false)>"Keep it"</button>
+                </Show>
+            </div>
+        </li>
+    }
+}
+
+#[component]
+fn ChangePassphrase() -> impl IntoView {
+    let vault = Vault::get();
+    let (old, new, repeated) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let change = Action::new_local(move |(o, n, r): &(String, String, String)| {
+        let (o, n, r) = (o.clone(), n.clone(), r.clone());
+        async move { vault.change_passphrase(&o, &n, &r).await.map_err(vault_error) }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !change.pending().get_untracked() {
+            change.dispatch_local((old.get_untracked(), new.get_untracked(), repeated.get_untracked()));
+            for s in [old, new, repeated] {
+                s.set(String::new());
+            }
+        }
+    };
+    let field = |label: &'static str, name: &'static str, auto: &'static str, value: RwSignal<String>| view! {
+        <label>
+            {label}
+            <input name=name type="password" autocomplete=auto prop:value=value on:input=move |ev| value.set(event_target_value(&ev))/>
+        </label>
+    };
+    view! {
+        <section class="card">
+            <h2>"Passphrase"</h2>
+            <form class="stack" on:submit=submit autocomplete="off">
+                {field("Current passphrase", "old-passphrase", "current-password", old)}
+                {field("New passphrase", "new-passphrase", "new-password", new)}
+                {field("New passphrase again", "new-passphrase-repeat", "new-password", repeated)}
+                {move || change.value().get().map(|r| match r {
+                    Ok(()) => view! { <p class="ok" role="status">"Passphrase changed."</p> }.into_any(),
+                    Err(e) => view! { <ErrorView error=e/> }.into_any(),
+                })}
+                <button type="submit" disabled=change.pending()>"Change passphrase"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn ForgetEverything() -> impl IntoView {
+    let session = Session::get();
+    let vault = Vault::get();
+    let sure = RwSignal::new(false);
+    view! {
+        <section class="card">
+            <h2>"Forget everything"</h2>
+            <p class="muted small">"Removes the vault and every saved node from this device. Your nodes are not affected."</p>
+            <label class="check">
+                <input type="checkbox" name="forget-confirm" prop:checked=sure on:change=move |ev| sure.set(event_target_checked(&ev))/>
+                "Yes, forget every saved node on this device"
+            </label>
+            <button type="button" class="danger" name="forget-everything" disabled=move || !sure.get()
+                on:click=move |_| vault.forget_everything(session)>
+                "Forget everything"
+            </button>
+        </section>
+    }
+}

@@ -1,0 +1,166 @@
+//! Saved nodes: the vault across reloads, its lock, switching nodes, and what a hostile
+//! link or an impostor at a saved address can do (nothing).
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+
+use crate::harness::{Harness, Via};
+
+const PASSPHRASE: &str = "staple battery horse";
+
+/// The forms a macaroon can be written in: none may be found in what the app stores.
+fn written_forms(hex_macaroon: &str) -> Vec<String> {
+    let bytes = hex::decode(hex_macaroon).expect("hex");
+    vec![hex_macaroon.to_string(), STANDARD.encode(&bytes), URL_SAFE_NO_PAD.encode(&bytes)]
+}
+
+/// Remembered with a passphrase: after a reload the unlock screen, a wrong passphrase
+/// refused, the right one opens the node without pasting anything; left idle, the app
+/// locks and forgets the session. Nothing secret is ever stored in the clear.
+async fn a_saved_node_opens_after_a_reload(via: Via) {
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+    h.open_app().await;
+    h.remember(&h.node_url(), &admin, "home", Some("short")).await;
+    h.wait_text(".error-title", "at least 8 characters").await;
+    h.remember(&h.node_url(), &admin, "home", Some(PASSPHRASE)).await;
+    h.expect_node_page().await;
+
+    h.reload("/").await;
+    h.wait_text("h1", "Unlock Lightdeck").await;
+    h.screenshots("unlock").await;
+    h.fill("input[name=vault-passphrase]", "staple battery horsE").await;
+    h.click("button[name=unlock]").await;
+    h.wait_text(".error-title", "Wrong passphrase").await;
+    h.fill("input[name=vault-passphrase]", PASSPHRASE).await;
+    h.click("button[name=unlock]").await;
+    h.expect_node_page().await;
+    h.wait_text("select[name=node-switch] option", "home").await;
+
+    // Idle lock, with a short setting: the session and the saved nodes leave memory.
+    h.run_js("localStorage.setItem('lightdeck.lock_after', '3')").await;
+    h.reload("/").await;
+    h.fill("input[name=vault-passphrase]", PASSPHRASE).await;
+    h.click("button[name=unlock]").await;
+    h.expect_node_page().await;
+    h.wait_text("h1", "Unlock Lightdeck").await;
+    assert_eq!(h.count("#node-alias").await, 0, "the node page is gone once locked");
+    assert_eq!(h.count("select[name=node-switch]").await, 0, "the saved nodes are gone once locked");
+
+    let mut secrets = written_forms(&admin);
+    secrets.push(PASSPHRASE.into());
+    assert_eq!(h.where_stored(&secrets).await, Vec::<String>::new(), "a secret was stored in the clear");
+    // The scan sees what is there: the address, which is not secret, is stored in the clear.
+    assert!(h.where_stored(&[h.node_url()]).await.iter().any(|place| place.starts_with("localStorage: lightdeck.url")));
+    h.finish().await;
+}
+
+on_both_transports!(a_saved_node_opens_after_a_reload);
+
+/// Two saved nodes switched from the top bar; links that try to point the app elsewhere
+/// or carry a macaroon change nothing; an impostor at a saved address is refused until the
+/// user accepts its key.
+async fn saved_nodes_hold_to_their_identity(via: Via) {
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+
+    // A link carrying a macaroon is refused whole, and leaves the address bar.
+    let lndconnect = format!("lndconnect://127.0.0.1:1?cert=x&macaroon={}", URL_SAFE_NO_PAD.encode(hex::decode(&admin).unwrap()));
+    h.reload(&format!("/connect?url={}", urlencode(&lndconnect))).await;
+    h.wait_text(".error-title", "This link carried a macaroon").await;
+    let field = h.find("input[name=url]").await.prop("value").await.expect("value").unwrap_or_default();
+    assert!(!field.contains("macaroon"), "the link's macaroon reached the form: {field}");
+    assert_eq!(h.run_js("return location.search").await, "", "the link stays in the address bar");
+
+    h.remember(&h.node_url(), &admin, "alice", Some(PASSPHRASE)).await;
+    h.expect_node_page().await;
+    let bob = h.start_app_node("bob", |_| {}).await;
+    h.click(".badge button").await; // Disconnect
+    h.wait_text(".saved-node .node-name", "alice").await;
+    h.remember(&h.url_of(&bob), &bob.macaroon_hex("admin").unwrap(), "bob", None).await;
+    h.wait_text("#node-alias", "bob").await;
+
+    h.switch_to("alice").await;
+    h.expect_node_page().await;
+
+    // A link to another node only fills in a new connection; the saved node opens.
+    h.reload("/connect?url=http%3A%2F%2F127.0.0.1%3A9").await;
+    h.fill("input[name=vault-passphrase]", PASSPHRASE).await;
+    h.click("button[name=unlock]").await;
+    h.expect_node_page().await;
+
+    // Bob's address now answers with another node's key (one that takes any macaroon).
+    h.network.stop_node("bob").await.expect("stop bob");
+    let ports = bob.spec.ports.clone();
+    h.start_app_node("mallory", |spec| {
+        spec.ports = ports;
+        spec.no_macaroons = true;
+    })
+    .await;
+    h.switch_to("bob").await;
+    h.wait_text(".error-title", "Another node answers at this address").await;
+    assert_eq!(h.count("#node-alias").await, 0, "nothing of the impostor is shown");
+    h.screenshots("identity-changed").await;
+    h.click("button[name=accept-identity]").await;
+    h.wait_text("#node-alias", "mallory").await;
+
+    let mut secrets = written_forms(&admin);
+    secrets.extend(written_forms(&bob.macaroon_hex("admin").unwrap()));
+    secrets.push(PASSPHRASE.into());
+    assert_eq!(h.where_stored(&secrets).await, Vec::<String>::new(), "a secret was stored in the clear");
+    h.finish().await;
+}
+
+on_both_transports!(saved_nodes_hold_to_their_identity);
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+/// A time-limited macaroon: the saved copy tells its days left, an expired one is
+/// explained. The wallet password changes from the locked wallet, with new macaroons: the
+/// old admin macaroon stops working and the saved node holds the new one.
+async fn macaroons_expire_and_rotate(via: Via) {
+    use devnode::sim::macaroons::Macaroon;
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+    let mut expired = Macaroon::deserialize(&hex::decode(&admin).unwrap()).unwrap();
+    expired.add_caveat("time-before 2020-01-01T00:00:00Z");
+    h.open_app().await;
+    h.connect(&h.node_url(), Some(&hex::encode(expired.serialize()))).await;
+    h.wait_text(".error-title", "The macaroon has expired").await;
+    h.wait_text(".error-advice", "Connect again with a macaroon from the node").await;
+
+    h.remember(&h.node_url(), &admin, "home", Some(PASSPHRASE)).await;
+    h.expect_node_page().await;
+    h.wait_text("#node-access", "29 days left").await;
+
+    h.network.restart_node("alice").await.expect("restart devnode");
+    h.wait_text("h1", "Unlock the wallet").await;
+    h.click("details.change-password summary").await;
+    h.fill("input[name=current-password]", "password1").await;
+    h.fill("input[name=new-password]", "a new password").await;
+    h.fill("input[name=new-password2]", "a new password").await;
+    h.click("input[name=rotate-macaroons]").await;
+    h.screenshots("change-password").await;
+    h.click("button[name=change-password]").await;
+    h.expect_node_page().await;
+
+    let rpc = h.network.rpc("alice").await.expect("running");
+    let mut md = tonic::metadata::MetadataMap::new();
+    md.insert("macaroon", admin.parse().unwrap());
+    assert!(rpc.get_info(&md).is_err(), "the old admin macaroon still works");
+    // What the vault keeps is the new macaroon: after a reload the node opens with it.
+    h.reload("/").await;
+    h.fill("input[name=vault-passphrase]", PASSPHRASE).await;
+    h.click("button[name=unlock]").await;
+    h.expect_node_page().await;
+    h.finish().await;
+}
+
+on_both_transports!(macaroons_expire_and_rotate);
