@@ -5,13 +5,14 @@
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::components::ErrorView;
 use crate::lnd::endpoint::parse_lndconnect;
 use crate::lnd::{Endpoint, Lnd, LndError, Macaroon, Transport, WalletState};
-use crate::state::{Session, Vault, VaultStatus, new_id, storage};
-use crate::vault::{MAX_NAME, SavedNode, check_new_passphrase, clean_name};
+use crate::state::{Session, Vault, VaultStatus, new_id, now, storage};
+use crate::format::{ago, count, counted, shown_text};
+use crate::vault::{MAX_NAME, SavedNode, Snapshot, check_new_passphrase, clean_name};
 
 /// The last address and transport typed, to prefill the form; they are not secret. The
 /// macaroon never is stored in the clear: only inside the vault.
@@ -130,6 +131,7 @@ pub fn ConnectPage() -> impl IntoView {
                     transport: endpoint.transport.key().into(),
                     macaroon: macaroon.hex(),
                     pubkey,
+                    snapshot: None,
                 };
                 vault.save(node, &form.passphrase).await?;
             }
@@ -319,6 +321,7 @@ fn SavedNodes() -> impl IntoView {
                                     <span class="stack grow">
                                         <strong class="node-name">{node.name.clone()}</strong>
                                         <small class="muted">{node.url.clone()} " · " {node.transport().label()}</small>
+                                        {node.snapshot.clone().map(|s| view! { <LastSeen snapshot=s/> })}
                                     </span>
                                     <button type="button" class="primary" name="connect-saved" disabled=busy
                                         on:click=move |_| { connect.dispatch_local(id.clone()); }>
@@ -331,5 +334,24 @@ fn SavedNodes() -> impl IntoView {
                 </ul>
             </section>
         </Show>
+    }
+}
+
+/// What a saved node showed when last reached, marked with its time: something to read
+/// while the node (or the network) is away.
+#[component]
+fn LastSeen(snapshot: Snapshot) -> impl IntoView {
+    let when = js_sys::Date::new(&JsValue::from_f64(snapshot.at as f64 * 1000.0)).to_locale_string("default", &JsValue::UNDEFINED);
+    let channels = format!(
+        "{} active, {} pending, {} inactive channels",
+        snapshot.active_channels, snapshot.pending_channels, snapshot.inactive_channels
+    );
+    view! {
+        <small class="snapshot muted">
+            "Last seen " {ago(snapshot.at, now())} " (" {String::from(when)} "): "
+            <bdi>{shown_text(&snapshot.alias)}</bdi> ", " {channels} ", " {counted(u64::from(snapshot.peers), "peer")}
+            ", block " {count(u64::from(snapshot.block_height))} {if snapshot.synced { "" } else { " (not synced)" }}
+            ", lnd " {shown_text(&snapshot.version)}
+        </small>
     }
 }

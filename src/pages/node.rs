@@ -43,6 +43,13 @@ fn NodeDetails() -> impl IntoView {
         let lnd = session.lnd.get();
         async move { lnd.ok_or(LndError::Disconnected)?.get_info().await }
     });
+    // A saved node keeps what it showed last (encrypted), for when it cannot be reached.
+    let vault = crate::state::Vault::get();
+    Effect::new(move |_| {
+        if let Some(Ok(i)) = info.get() {
+            vault.record(&i);
+        }
+    });
     view! {
         <Transition fallback=|| view! { <p class="card">"Loading node info…"</p> }>
             <ErrorBoundary fallback=|errors| view! {

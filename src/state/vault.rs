@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::Session;
 use super::browser::storage;
 use crate::lnd::{Endpoint, Lnd, LndError, Macaroon, WalletState};
-use crate::vault::{self, Contents, Envelope, IdentityChanged, Key, SavedNode, VaultError};
+use crate::vault::{self, Contents, Envelope, IdentityChanged, Key, SavedNode, Snapshot, VaultError};
 
 const VAULT: &str = "lightdeck.vault";
 /// `<count> <unix time until which unlocking waits>`: not secret, and kept across reloads
@@ -273,6 +273,31 @@ impl Vault {
         self.changed.set(None);
         self.persist().await.map_err(|e| LndError::Input(e.to_string()))?;
         self.connect(session, &changed.id).await
+    }
+
+    /// Keeps what the connected saved node's page shows, encrypted, for reading while the
+    /// node cannot be reached.
+    pub fn record(&self, info: &crate::lnd::pb::GetInfoResponse) {
+        let Some((id, true)) = self.current.get_untracked() else { return };
+        let snapshot = Snapshot {
+            at: now_secs(),
+            alias: info.alias.clone(),
+            block_height: info.block_height,
+            synced: info.synced_to_chain,
+            active_channels: info.num_active_channels,
+            pending_channels: info.num_pending_channels,
+            inactive_channels: info.num_inactive_channels,
+            peers: info.num_peers,
+            version: info.version.clone(),
+        };
+        let mut contents = self.contents.get_untracked();
+        if contents.record(&id, snapshot) {
+            self.contents.set(contents);
+            let vault = *self;
+            leptos::task::spawn_local(async move {
+                let _ = vault.persist().await;
+            });
+        }
     }
 
     /// The connected saved node's macaroon was replaced (lnd rotated its root key).

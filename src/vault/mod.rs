@@ -8,7 +8,7 @@ mod nodes;
 mod webcrypto;
 
 pub use envelope::{Envelope, ITERATIONS};
-pub use nodes::{Contents, IdentityChanged, MAX_NAME, SavedNode, clean_name};
+pub use nodes::{Contents, IdentityChanged, MAX_NAME, SavedNode, Snapshot, clean_name};
 #[cfg(target_arch = "wasm32")]
 pub use webcrypto::{Key, create, open, random, seal};
 

@@ -22,7 +22,29 @@ pub struct SavedNode {
     /// `identity_pubkey`, learnt at the first connection whose macaroon may read it; every
     /// later connection must find the same key before anything is shown or sent.
     pub pubkey: Option<String>,
+    /// What the node page last showed, for reading while the node cannot be reached.
+    #[serde(default)]
+    pub snapshot: Option<Snapshot>,
 }
+
+/// The node at a glance as last seen (GetInfo's essentials), kept encrypted with the node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Unix seconds.
+    pub at: i64,
+    pub alias: String,
+    pub block_height: u32,
+    pub synced: bool,
+    pub active_channels: u32,
+    pub pending_channels: u32,
+    pub inactive_channels: u32,
+    pub peers: u32,
+    pub version: String,
+}
+
+/// A snapshot is written again when the node changed, or when the one kept is this old:
+/// its time tells how stale it is, without a write on every refresh.
+const SNAPSHOT_REFRESH_SECS: i64 = 5 * 60;
 
 /// Never shows the macaroon, even in debug output.
 impl std::fmt::Debug for SavedNode {
@@ -118,6 +140,19 @@ impl Contents {
         }
     }
 
+    /// Keeps what a saved node just showed; returns whether anything worth writing changed.
+    pub fn record(&mut self, id: &str, snapshot: Snapshot) -> bool {
+        let Some(node) = self.nodes.iter_mut().find(|n| n.id == id) else { return false };
+        let fresh = match &node.snapshot {
+            Some(old) => Snapshot { at: old.at, ..snapshot.clone() } != *old || snapshot.at - old.at >= SNAPSHOT_REFRESH_SECS,
+            None => true,
+        };
+        if fresh {
+            node.snapshot = Some(snapshot);
+        }
+        fresh
+    }
+
     pub fn set_macaroon(&mut self, id: &str, macaroon_hex: &str) {
         if let Some(node) = self.nodes.iter_mut().find(|n| n.id == id) {
             node.macaroon = macaroon_hex.to_string();
@@ -164,6 +199,7 @@ mod tests {
             transport: "rest".into(),
             macaroon: format!("0201{id}"),
             pubkey: pubkey.map(str::to_string),
+            snapshot: None,
         }
     }
 
@@ -196,6 +232,31 @@ mod tests {
         assert!(c.check_identity("a", Some("03bb")).is_err());
         c.accept_identity("a", "03bb");
         assert_eq!(c.check_identity("a", Some("03bb")), Ok(false));
+    }
+
+    #[test]
+    fn a_snapshot_is_rewritten_when_the_node_changed_or_it_grew_old() {
+        let mut c = Contents::default();
+        c.save(node("a", "https://home:8080", None)).unwrap();
+        let seen = |at: i64, height: u32| Snapshot {
+            at,
+            alias: "home".into(),
+            block_height: height,
+            synced: true,
+            active_channels: 2,
+            pending_channels: 0,
+            inactive_channels: 0,
+            peers: 3,
+            version: "0.20.0-beta".into(),
+        };
+        assert!(c.record("a", seen(1_000, 800_000)));
+        assert!(!c.record("a", seen(1_010, 800_000)), "nothing new ten seconds later");
+        assert!(c.record("a", seen(1_020, 800_001)), "a new block");
+        assert!(c.record("a", seen(1_020 + SNAPSHOT_REFRESH_SECS, 800_001)), "old enough to refresh its time");
+        assert_eq!(c.get("a").unwrap().snapshot.as_ref().unwrap().at, 1_020 + SNAPSHOT_REFRESH_SECS);
+        assert!(!c.record("gone", seen(5_000, 1)));
+        let without: Contents = serde_json::from_str(r#"{"nodes":[{"id":"b","name":"n","url":"u","transport":"rest","macaroon":"02","pubkey":null}],"last":null}"#).unwrap();
+        assert_eq!(without.nodes[0].snapshot, None, "vaults written before snapshots still open");
     }
 
     #[test]

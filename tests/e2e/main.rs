@@ -52,6 +52,8 @@ async fn first_day(via: Via) {
 
     let pubkey = h.expect_node_page().await;
     h.screenshots("node").await;
+    let secrets = [words.join(" "), words.join("\n"), "correct horse".to_string()];
+    assert_eq!(h.where_stored(&secrets).await, Vec::<String>::new(), "the seed or the wallet password was stored");
 
     h.network.restart_node("alice").await.expect("restart devnode");
     h.wait_text("h1", "Unlock the wallet").await;

@@ -48,6 +48,17 @@ async fn a_saved_node_opens_after_a_reload(via: Via) {
     assert_eq!(h.count("#node-alias").await, 0, "the node page is gone once locked");
     assert_eq!(h.count("select[name=node-switch]").await, 0, "the saved nodes are gone once locked");
 
+    // The node away: after unlocking, what it showed last, marked with its time.
+    h.run_js("localStorage.setItem('lightdeck.lock_after', '900')").await;
+    h.network.stop_node("alice").await.expect("stop alice");
+    h.reload("/").await;
+    h.fill("input[name=vault-passphrase]", PASSPHRASE).await;
+    h.click("button[name=unlock]").await;
+    h.wait_text(".error-title", "Could not reach the node").await;
+    h.wait_text(".saved-node .snapshot", "Last seen").await;
+    h.wait_text(".saved-node .snapshot", "alice, 0 active, 0 pending, 0 inactive channels, 0 peers").await;
+    h.screenshots("node-away").await;
+
     let mut secrets = written_forms(&admin);
     secrets.push(PASSPHRASE.into());
     assert_eq!(h.where_stored(&secrets).await, Vec::<String>::new(), "a secret was stored in the clear");
@@ -105,6 +116,18 @@ async fn saved_nodes_hold_to_their_identity(via: Via) {
     h.screenshots("identity-changed").await;
     h.click("button[name=accept-identity]").await;
     h.wait_text("#node-alias", "mallory").await;
+
+    // Managing them: rename one, forget another.
+    h.click(".switcher a[href='/vault']").await;
+    h.wait_text("h1", "Saved nodes").await;
+    h.fill("li.saved-node:nth-child(2) input[name=saved-name]", "bob's address").await;
+    h.click("li.saved-node:nth-child(2) button[name=rename]").await;
+    h.wait_text("select[name=node-switch] option", "bob's address").await;
+    h.click("li.saved-node:nth-child(1) button[name=forget]").await;
+    h.click("li.saved-node:nth-child(1) button[name=forget-yes]").await;
+    h.wait_text("li.saved-node:nth-child(1) small", &h.url_of(&bob)).await;
+    assert_eq!(h.count("li.saved-node").await, 1, "alice is forgotten");
+    h.screenshots("saved-nodes").await;
 
     let mut secrets = written_forms(&admin);
     secrets.extend(written_forms(&bob.macaroon_hex("admin").unwrap()));
