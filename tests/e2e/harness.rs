@@ -341,6 +341,11 @@ impl Harness {
         self.client.execute(script, vec![serde_json::json!(name)]).await.expect("choose a saved node");
     }
 
+    /// The browser, for what the helpers here do not cover (window sizes).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// How many elements match `css` now (no waiting).
     pub async fn count(&self, css: &str) -> usize {
         self.client.find_all(Locator::Css(css)).await.map_or(0, |all| all.len())
