@@ -755,3 +755,37 @@ async fn a_node_without_macaroons_asks_for_none() {
         assert_eq!(info["alias"], "open", "macaroon {macaroon:?}");
     }
 }
+
+/// An `ipaddr` caveat is held to the gRPC peer: over gRPC that is the client, over REST it
+/// is lnd's own REST proxy on loopback, so a macaroon locked to the browser's address works
+/// over gRPC-web and fails over REST, in lnd's words; a client cannot claim another address.
+#[tokio::test]
+async fn address_caveats_are_held_to_the_caller_per_transport() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = NetworkConfig::new(dir.path());
+    config.startup_step = Duration::from_millis(1);
+    let network = Network::open(config).unwrap();
+    let mut spec = NodeSpec::new("locked");
+    spec.rest_tls = false;
+    let node = network.start_node(spec).await.unwrap();
+    let admin = network.create_wallet("locked", b"password1").await.unwrap();
+    let lock = |caveat: &str| {
+        let mut mac = devnode::sim::macaroons::Macaroon::deserialize(&hex::decode(&admin).unwrap()).unwrap();
+        mac.add_caveat(caveat);
+        hex::encode(mac.serialize())
+    };
+    let rest = |macaroon: String| Rest { addr: format!("127.0.0.1:{}", node.spec.ports.rest), macaroon };
+    assert_eq!(rest(lock("ipaddr 127.0.0.1")).get("/v1/getinfo").await["alias"], "locked", "REST's peer is loopback");
+    let (status, body) = rest(lock("ipaddr 10.1.2.3")).call("GET", "/v1/getinfo", None).await;
+    assert_eq!(status, 500);
+    assert_eq!(body["message"], "caveat \"ipaddr 10.1.2.3\" not satisfied: macaroon locked to different IP address");
+
+    // gRPC sees the test's own address; a peer address the client claims is ignored.
+    let (mut lightning, _) = grpc::connect(&node, &lock("ipaddr 127.0.0.1")).await;
+    assert_eq!(lightning.get_info(pb::GetInfoRequest {}).await.unwrap().into_inner().alias, "locked");
+    let (mut elsewhere, _) = grpc::connect(&node, &lock("ipaddr 10.1.2.3")).await;
+    let mut forged = tonic::Request::new(pb::GetInfoRequest {});
+    forged.metadata_mut().insert("x-devnode-peer", "10.1.2.3".parse().unwrap());
+    let refused = elsewhere.get_info(forged).await.unwrap_err();
+    assert_eq!((refused.code(), refused.message()), (Code::Unknown, "caveat \"ipaddr 10.1.2.3\" not satisfied: macaroon locked to different IP address"));
+}

@@ -10,6 +10,7 @@ use pb::state_client::StateClient;
 use pb::wallet_unlocker_client::WalletUnlockerClient;
 use tonic::metadata::MetadataValue;
 use tonic_web_wasm_client::Client;
+use tonic_web_wasm_client::options::{FetchOptions, Redirect};
 
 use super::{LndError, LndStream, diagnose};
 
@@ -24,8 +25,9 @@ impl GrpcWeb {
         GrpcWeb { base, macaroon_hex }
     }
 
+    /// A redirect would carry the macaroon to wherever it points: refused, as for REST.
     fn client(&self) -> Client {
-        Client::new(self.base.clone())
+        Client::new_with_options(self.base.clone(), FetchOptions::new().redirect(Redirect::Error))
     }
 
     fn request<T>(&self, msg: T) -> Result<tonic::Request<T>, LndError> {

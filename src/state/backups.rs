@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 
+use super::browser::storage;
 use super::{Session, spawn_scoped};
 use crate::lnd::{WalletState, pb};
 
@@ -17,9 +18,6 @@ pub struct Backups {
     pub auto_download: RwSignal<bool>,
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
 
 /// The packed Multi of a snapshot: the file lnd's `channel.backup` holds.
 pub fn packed(snapshot: &pb::ChanBackupSnapshot) -> Vec<u8> {

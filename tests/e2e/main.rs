@@ -427,8 +427,14 @@ async fn payments(via: Via) {
     h.fill("input[name=keysend-dest]", &bob_key).await;
     h.fill("input[name=keysend-amount]", "1000").await;
     h.fill("input[name=keysend-message]", "hi bob").await;
-    h.click("button[name=keysend]").await;
+    let (alice_rpc, alice_md) = h.network.as_admin("alice").await.expect("alice");
+    let payments = || alice_rpc.list_payments(&alice_md, lnrpc::lnrpc::ListPaymentsRequest::default()).expect("payments").payments.len();
+    let before = payments();
+    // A burst of 20 clicks sends one keysend.
+    h.run_js("for (let i = 0; i < 20; i++) document.querySelector('button[name=keysend]').click(); return ''").await;
     h.wait_text("#keysend-progress", "1 of 1 sent").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(payments(), before + 1, "one keysend on the node");
 
     // A recurring keysend, stopped early.
     h.click("input[name=keysend-repeat]").await;

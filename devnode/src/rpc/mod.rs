@@ -189,6 +189,20 @@ impl LndVersion {
     }
 }
 
+/// The metadata key under which devnode's listeners tell the RPC layer the caller's
+/// address (lnd reads it from the gRPC connection); whatever a client sends under it is
+/// replaced.
+pub const PEER_KEY: &str = "x-devnode-peer";
+
+/// The address a connection came from, put on each of its requests by the listener.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub std::net::IpAddr);
+
+/// The caller's address, as the listener recorded it; none for in-process calls.
+fn peer(md: &MetadataMap) -> Option<std::net::IpAddr> {
+    md.get(PEER_KEY)?.to_str().ok()?.parse().ok()
+}
+
 /// Static facts about a node that its RPCs report.
 #[derive(Clone)]
 pub struct NodeSettings {
@@ -361,7 +375,7 @@ impl NodeRpc {
             return Ok(());
         }
         let values: Vec<&str> = md.get_all("macaroon").iter().map(|v| v.to_str().unwrap_or("")).collect();
-        node.check_macaroon(&values, rpc.perms, rpc.name, now()).map_err(status)
+        node.check_macaroon_from(&values, rpc.perms, rpc.name, now(), peer(md)).map_err(status)
     }
 
     pub fn identity_pubkey(&self) -> String {
@@ -521,7 +535,9 @@ impl NodeRpc {
         } else {
             req.permissions.iter().map(|p| (p.entity.as_str(), p.action.as_str())).collect()
         };
-        self.node().check_macaroon(&[&hex::encode(&req.macaroon)], &asked, &req.full_method, now()).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        self.node()
+            .check_macaroon_from(&[&hex::encode(&req.macaroon)], &asked, &req.full_method, now(), peer(md))
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
         Ok(pb::CheckMacPermResponse { valid: true })
     }
 

@@ -29,6 +29,19 @@ pub fn grpc_routes(rpc: Arc<NodeRpc>) -> axum::Router {
         .fallback(|| async { unimplemented_status() })
         .layer(axum::middleware::from_fn_with_state(rpc, unserved))
         .layer(axum::middleware::from_fn(name_unimplemented))
+        .layer(axum::middleware::from_fn(caller))
+}
+
+/// The connection's address as metadata, as lnd's interceptors read the gRPC peer
+/// (`ipaddr` caveats); a client's own value under that key never gets through.
+async fn caller(mut req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    req.headers_mut().remove(super::PEER_KEY);
+    if let Some(super::Peer(ip)) = req.extensions().get::<super::Peer>().copied() {
+        if let Ok(value) = http::HeaderValue::from_str(&ip.to_string()) {
+            req.headers_mut().insert(super::PEER_KEY, value);
+        }
+    }
+    next.run(req).await
 }
 
 /// What this node does not serve is answered as if it were not compiled in.

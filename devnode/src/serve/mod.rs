@@ -90,7 +90,7 @@ where
     // Connections live in this set, so aborting the accept loop closes them too.
     let mut conns = JoinSet::new();
     loop {
-        let (tcp, _peer): (_, SocketAddr) = match listener.accept().await {
+        let (tcp, peer): (_, SocketAddr) = match listener.accept().await {
             Ok(c) => c,
             Err(_) => {
                 // Out of file descriptors or similar: back off rather than spin.
@@ -99,7 +99,12 @@ where
             }
         };
         let _ = tcp.set_nodelay(true);
-        let svc = TowerToHyperService::new(service.clone());
+        let ip = peer.ip();
+        let tagged = tower::util::MapRequest::new(service.clone(), move |mut r: http::Request<hyper::body::Incoming>| {
+            r.extensions_mut().insert(crate::rpc::Peer(ip));
+            r
+        });
+        let svc = TowerToHyperService::new(tagged);
         let acceptor = acceptor.clone();
         conns.spawn(async move {
             let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());

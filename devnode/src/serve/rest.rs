@@ -516,8 +516,14 @@ fn percent_decode(s: &str) -> String {
 /// DefaultHeaderMatcher), so the RPC layer sees what a gRPC client would send.
 fn metadata(headers: &HeaderMap) -> MetadataMap {
     let mut md = MetadataMap::new();
+    // lnd's REST proxy is a gRPC client of lnd on loopback: that is the peer every REST
+    // call has (so an `ipaddr` caveat naming the browser's address fails over REST).
+    md.insert(crate::rpc::PEER_KEY, MetadataValue::from_static("127.0.0.1"));
     for (name, value) in headers {
         let Some(key) = name.as_str().strip_prefix("grpc-metadata-") else { continue };
+        if key == crate::rpc::PEER_KEY {
+            continue;
+        }
         if let (Ok(k), Ok(v)) = (MetadataKey::from_bytes(key.as_bytes()), MetadataValue::try_from(value.as_bytes())) {
             md.append(k, v);
         }

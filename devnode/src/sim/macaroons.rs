@@ -1,6 +1,8 @@
 //! lnd's macaroons: V2 binary format, bakery Version3 identifiers, HMAC-SHA256 chains and
 //! lnd's entity/action permission model, with lnd's error strings.
 
+use std::net::IpAddr;
+
 use prost::Message;
 
 pub use lnrpc::macaroon::{ADMIN, INVOICE, Permission, READONLY};
@@ -98,6 +100,12 @@ impl Macaroon {
     /// in `required`, or names the RPC itself (`uri:/lnrpc.Lightning/GetInfo`). `now` is the
     /// unix time used for `time-before` caveats.
     pub fn verify(&self, root_key: &[u8], required: &[(&str, &str)], rpc: &str, now: i64) -> Result<(), MacaroonError> {
+        self.verify_from(root_key, required, rpc, now, None)
+    }
+
+    /// `verify` for a call that came from `peer` (what `ipaddr` and `iprange` caveats are
+    /// held to; `None` when the call has no network peer).
+    pub fn verify_from(&self, root_key: &[u8], required: &[(&str, &str)], rpc: &str, now: i64, peer: Option<IpAddr>) -> Result<(), MacaroonError> {
         let mut sig = hmac(&derived_key(root_key), &self.identifier);
         for cav in &self.caveats {
             sig = hmac(&sig, cav);
@@ -106,7 +114,7 @@ impl Macaroon {
             return Err(MacaroonError::SignatureMismatch);
         }
         for cav in &self.caveats {
-            check_caveat(&String::from_utf8_lossy(cav), now)?;
+            check_caveat(&String::from_utf8_lossy(cav), now, peer)?;
         }
         let ops = self.decode_id()?.ops;
         let granted = |(e, a): &(&str, &str)| ops.iter().any(|op| op.entity == *e && op.actions.iter().any(|x| x == a));
@@ -115,20 +123,68 @@ impl Macaroon {
     }
 }
 
-fn check_caveat(caveat: &str, now: i64) -> Result<(), MacaroonError> {
+/// The bakery's standard `time-before` and lnd's own `ipaddr` (IPLockChecker) and
+/// `iprange` (IPRangeLockChecker, lnd ≥ 0.19), with their words; the bakery knows no other.
+fn check_caveat(caveat: &str, now: i64, peer: Option<IpAddr>) -> Result<(), MacaroonError> {
     let (cond, arg) = caveat.split_once(' ').unwrap_or((caveat, ""));
+    let fail = |why: &str| Err(MacaroonError::Caveat(caveat.into(), why.into()));
     match cond {
         "time-before" => {
             let deadline = time::OffsetDateTime::parse(arg, &time::format_description::well_known::Rfc3339)
                 .map_err(|e| MacaroonError::Caveat(caveat.into(), e.to_string()))?;
-            if now < deadline.unix_timestamp() {
-                Ok(())
-            } else {
-                Err(MacaroonError::Caveat(caveat.into(), "macaroon has expired".into()))
+            if now < deadline.unix_timestamp() { Ok(()) } else { fail("macaroon has expired") }
+        }
+        "ipaddr" => {
+            let Some(peer) = peer else { return fail("unable to get peer info from context") };
+            // Go's net.ParseIP returns nil for anything else, and nil equals no address.
+            match arg.parse::<IpAddr>() {
+                Ok(ip) if same_ip(ip, peer) => Ok(()),
+                _ => fail("macaroon locked to different IP address"),
             }
         }
-        _ => Err(MacaroonError::Caveat(caveat.into(), format!("caveat {cond:?} not recognized"))),
+        "iprange" => {
+            let Some(peer) = peer else { return fail("unable to get peer info from context") };
+            let Some((net, len)) = parse_cidr(arg) else {
+                return fail(&format!("unable to parse macaroon IP range: invalid CIDR address: {arg}"));
+            };
+            if in_range(peer, net, len) { Ok(()) } else { fail("macaroon locked to different IP range") }
+        }
+        _ => fail("caveat not recognized"),
     }
+}
+
+/// Go's `IP.Equal`: an IPv4 address equals its IPv4-mapped IPv6 form.
+fn same_ip(a: IpAddr, b: IpAddr) -> bool {
+    let canon = |ip: IpAddr| match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 => v4,
+    };
+    canon(a) == canon(b)
+}
+
+fn parse_cidr(text: &str) -> Option<(IpAddr, u8)> {
+    let (ip, len) = text.split_once('/')?;
+    let ip: IpAddr = ip.parse().ok()?;
+    let len: u8 = len.parse().ok()?;
+    (len <= if ip.is_ipv4() { 32 } else { 128 }).then_some((ip, len))
+}
+
+fn in_range(peer: IpAddr, net: IpAddr, len: u8) -> bool {
+    let bits = |ip: IpAddr| -> (u128, u8) {
+        match ip {
+            IpAddr::V4(v4) => (u128::from(u32::from(v4)) << 96, 32),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => (u128::from(u32::from(v4)) << 96, 32),
+                None => (u128::from(v6), 128),
+            },
+        }
+    };
+    let ((p, pw), (n, nw)) = (bits(peer), bits(net));
+    if pw != nw {
+        return false;
+    }
+    let mask = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len)) };
+    p & mask == n & mask
 }
 
 #[cfg(test)]
@@ -152,6 +208,33 @@ mod tests {
         let mac = Macaroon::bake(&root(), DEFAULT_ROOT_KEY_ID, nonce(), ADMIN);
         assert_eq!(hex::encode(mac.serialize()), VECTOR_BINARY);
         assert_eq!(Macaroon::deserialize(&hex::decode(VECTOR_BINARY).unwrap()).unwrap(), mac);
+    }
+
+    /// lnd's IPLockChecker and IPRangeLockChecker, and the bakery's answer to a condition
+    /// nobody checks, each in its words.
+    #[test]
+    fn address_caveats_hold_the_caller_to_an_address_or_a_range() {
+        let locked = |caveat: &str| {
+            let mut mac = Macaroon::bake(&root(), DEFAULT_ROOT_KEY_ID, nonce(), ADMIN);
+            mac.add_caveat(caveat);
+            mac
+        };
+        let from = |mac: &Macaroon, peer: Option<&str>| {
+            mac.verify_from(&root(), &[("info", "read")], "", 0, peer.map(|p| p.parse().unwrap())).map_err(|e| e.to_string())
+        };
+        let home = locked("ipaddr 192.168.1.20");
+        assert_eq!(from(&home, Some("192.168.1.20")), Ok(()));
+        assert_eq!(from(&home, Some("::ffff:192.168.1.20")), Ok(()), "Go's IP.Equal: the IPv4-mapped form is the same address");
+        assert_eq!(from(&home, Some("192.168.1.21")), Err("caveat \"ipaddr 192.168.1.20\" not satisfied: macaroon locked to different IP address".into()));
+        assert_eq!(from(&home, None), Err("caveat \"ipaddr 192.168.1.20\" not satisfied: unable to get peer info from context".into()));
+        assert!(from(&locked("ipaddr not-an-ip"), Some("192.168.1.20")).unwrap_err().ends_with("macaroon locked to different IP address"));
+        let lan = locked("iprange 192.168.1.0/24");
+        assert_eq!(from(&lan, Some("192.168.1.99")), Ok(()));
+        assert!(from(&lan, Some("192.168.2.1")).unwrap_err().ends_with("macaroon locked to different IP range"));
+        assert!(from(&lan, Some("fe80::1")).unwrap_err().ends_with("macaroon locked to different IP range"));
+        assert_eq!(from(&locked("iprange fd00::/8"), Some("fd12::3")), Ok(()));
+        assert!(from(&locked("iprange 10.0.0.0/33"), Some("10.0.0.1")).unwrap_err().ends_with("unable to parse macaroon IP range: invalid CIDR address: 10.0.0.0/33"));
+        assert_eq!(from(&locked("color blue"), Some("10.0.0.1")), Err("caveat \"color blue\" not satisfied: caveat not recognized".into()));
     }
 
     #[test]

@@ -147,6 +147,12 @@ impl Node {
     /// lnd's macaroon check: exactly one hex value in the `macaroon` metadata, a valid chain
     /// under the node's root key, and every permission the RPC needs.
     pub fn check_macaroon(&self, values: &[&str], required: &[(&str, &str)], rpc: &str, now: i64) -> Result<(), NodeError> {
+        self.check_macaroon_from(values, required, rpc, now, None)
+    }
+
+    /// `check_macaroon` for a call from `peer`, the address `ipaddr`/`iprange` caveats
+    /// name (over lnd's REST proxy that is lnd itself, on loopback).
+    pub fn check_macaroon_from(&self, values: &[&str], required: &[(&str, &str)], rpc: &str, now: i64, peer: Option<std::net::IpAddr>) -> Result<(), NodeError> {
         let [value] = values else { return Err(NodeError::MacaroonCount(values.len())) };
         let raw = hex::decode(value).map_err(|e| NodeError::MacaroonEncoding(format!("encoding/hex: {e}")))?;
         let mac = Macaroon::deserialize(&raw)?;
@@ -160,7 +166,7 @@ impl Node {
             self.root_key_ids.generation(n).ok_or_else(unknown)?
         };
         let root = root_key_for(&key.macaroon_root_key, &id, generation).ok_or_else(unknown)?;
-        mac.verify(&root, required, rpc, now)?;
+        mac.verify_from(&root, required, rpc, now, peer)?;
         Ok(())
     }
 
