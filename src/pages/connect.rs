@@ -132,6 +132,7 @@ pub fn ConnectPage() -> impl IntoView {
                     macaroon: macaroon.hex(),
                     pubkey,
                     snapshot: None,
+                    holds: Default::default(),
                 };
                 vault.save(node, &form.passphrase).await?;
             }

@@ -91,6 +91,7 @@ pub fn InvoicesPage() -> impl IntoView {
         <Needs perms=&[("invoices", "write")] title="Receive a payment" what="create invoices">
             <CreateCard invoices=invoices/>
         </Needs>
+        <KeptHolds invoices=invoices/>
         <LookupCard/>
         <ListCard invoices=invoices/>
     }
@@ -108,6 +109,7 @@ struct Created {
 #[component]
 fn CreateCard(invoices: Invoices) -> impl IntoView {
     let session = Session::get();
+    let vault = crate::state::Vault::get();
     let unit = Prefs::get().unit;
     let amount_text = RwSignal::new(String::new());
     let memo = RwSignal::new(String::new());
@@ -123,6 +125,7 @@ fn CreateCard(invoices: Invoices) -> impl IntoView {
             let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
             let made = if hold {
                 let (preimage, hash) = new_preimage()?;
+                vault.keep_preimage(&hash, &preimage).await?;
                 let req = lnrpc::invoicesrpc::AddHoldInvoiceRequest { memo, hash: hash.to_vec(), value: sats, expiry, private, ..Default::default() };
                 let resp = lnd.add_hold_invoice(req).await?;
                 Created { request: resp.payment_request, hash: hash.to_vec(), preimage: Some(preimage) }
@@ -180,7 +183,11 @@ fn CreateCard(invoices: Invoices) -> impl IntoView {
                 </label>
                 <label class="check">
                     <input type="checkbox" name="invoice-hold" prop:checked=hold on:change=move |ev| hold.set(event_target_checked(&ev))/>
-                    "Hold invoice: I decide when to accept the payment (the secret stays in this browser)"
+                    {move || if vault.keeps_preimages() {
+                        "Hold invoice: I decide when to accept the payment (the secret is kept in this device's vault)"
+                    } else {
+                        "Hold invoice: I decide when to accept the payment (the secret stays in this page)"
+                    }}
                 </label>
                 {move || problem.get().map(|p| view! { <ErrorView error=LndError::Input(p)/> })}
                 {move || create.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
@@ -194,6 +201,7 @@ fn CreateCard(invoices: Invoices) -> impl IntoView {
 #[component]
 fn CreatedInvoice(created: Created, invoices: Invoices) -> impl IntoView {
     let hash = created.hash.clone();
+    let kept = crate::state::Vault::get().kept_preimages().iter().any(|(h, _)| *h == hash);
     let hash_hex = hex::encode(&hash);
     let request = created.request.clone();
     // QR codes are denser in upper case (alphanumeric mode); wallets accept both.
@@ -213,7 +221,8 @@ fn CreatedInvoice(created: Created, invoices: Invoices) -> impl IntoView {
                 <CopyButton text=request/>
             </div>
             <p class="muted small">"Payment hash " <span class="mono">{middle_ellipsis(&hash_hex, 12)}</span> " " <CopyButton text=hash_hex.clone()/></p>
-            {created.preimage.map(|p| view! { <HoldControls invoices=invoices hash=hash preimage=p/> })}
+            // A preimage the vault keeps has its controls in the hold invoices card instead.
+            {created.preimage.filter(|_| !kept).map(|p| view! { <HoldControls invoices=invoices hash=hash preimage=p/> })}
         </div>
     }
 }
@@ -226,6 +235,8 @@ const HOLD_EXPIRY_DELTA: i32 = 12;
 #[component]
 fn HoldControls(invoices: Invoices, hash: Vec<u8>, preimage: [u8; 32]) -> impl IntoView {
     let session = Session::get();
+    let vault = crate::state::Vault::get();
+    let kept = vault.kept_preimages().iter().any(|(h, _)| *h == hash);
     let state: RwSignal<Option<pb::Invoice>> = RwSignal::new(None);
     let stream_hash = hash.clone();
     Effect::new(move |_| {
@@ -239,6 +250,9 @@ fn HoldControls(invoices: Invoices, hash: Vec<u8>, preimage: [u8; 32]) -> impl I
         // lnd's SubscribeInvoices tells only of additions and settlements, so the list
         // learns that this invoice is held or canceled from this stream.
         spawn_scoped(reopening(open, move |inv: pb::Invoice| {
+            if matches!(state_of(&inv), InvoiceState::Settled | InvoiceState::Canceled) {
+                vault.forget_preimage(&inv.r_hash);
+            }
             invoices.merge(inv.clone());
             state.set(Some(inv));
         }));
@@ -260,8 +274,13 @@ fn HoldControls(invoices: Invoices, hash: Vec<u8>, preimage: [u8; 32]) -> impl I
     view! {
         <div class="stack hold">
             <p class="small">
-                "This is a hold invoice. Its secret (preimage) exists only in this page: download it if you may settle later, "
-                "because without it the payment can only be canceled."
+                {if kept {
+                    "This is a hold invoice. Its secret (preimage) is kept, encrypted, in this device's vault until the invoice \
+                     is settled or canceled; download it too if you may settle from elsewhere."
+                } else {
+                    "This is a hold invoice. Its secret (preimage) exists only in this page: download it if you may settle later, \
+                     because without it the payment can only be canceled. Remember this node in the vault to keep it across reloads."
+                }}
             </p>
             <DownloadButton name="download-preimage" filename=filename data=hex::encode(preimage).into_bytes() label="Download the preimage"/>
             <Show when=held fallback=move || view! {
@@ -278,6 +297,27 @@ fn HoldControls(invoices: Invoices, hash: Vec<u8>, preimage: [u8; 32]) -> impl I
             </Show>
             {move || decide.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
         </div>
+    }
+}
+
+/// Hold invoices made on this device whose preimage the vault keeps: after a reload they
+/// can still be settled.
+#[component]
+fn KeptHolds(invoices: Invoices) -> impl IntoView {
+    let vault = crate::state::Vault::get();
+    let created = move || vault.kept_preimages();
+    view! {
+        <Show when=move || !created().is_empty()>
+            <section class="card" id="kept-holds">
+                <h2>"Hold invoices"</h2>
+                <For each=created key=|(hash, _)| hash.clone() let:held>
+                    <div class="stack kept-hold" data-hash=hex::encode(&held.0)>
+                        <p class="muted small">"Payment hash " <span class="mono">{middle_ellipsis(&hex::encode(&held.0), 12)}</span></p>
+                        <HoldControls invoices=invoices hash=held.0.clone() preimage=held.1/>
+                    </div>
+                </For>
+            </section>
+        </Show>
     }
 }
 

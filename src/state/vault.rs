@@ -300,6 +300,52 @@ impl Vault {
         }
     }
 
+    /// Whether a hold invoice's preimage made now can be kept (the vault is open and the
+    /// session's node is saved in it).
+    pub fn keeps_preimages(&self) -> bool {
+        self.current.with(Option::is_some)
+    }
+
+    /// Keeps a hold invoice's preimage, encrypted, before the invoice is asked for: an
+    /// answer lost on the way cannot lose the preimage of an invoice the node made.
+    pub async fn keep_preimage(&self, hash: &[u8], preimage: &[u8; 32]) -> Result<(), LndError> {
+        let Some((id, _)) = self.current.get_untracked() else { return Ok(()) };
+        let mut contents = self.contents.get_untracked();
+        if contents.keep_preimage(&id, &hex::encode(hash), &hex::encode(preimage)) {
+            self.contents.set(contents);
+            self.persist().await.map_err(|e| LndError::Input(format!("The hold invoice's secret could not be saved: {e}")))?;
+        }
+        Ok(())
+    }
+
+    /// The connected node's hold invoices whose preimage this device keeps.
+    pub fn kept_preimages(&self) -> Vec<(Vec<u8>, [u8; 32])> {
+        let Some((id, _)) = self.current.get() else { return Vec::new() };
+        self.contents.with(|c| {
+            c.get(&id)
+                .map(|n| {
+                    n.holds
+                        .iter()
+                        .filter_map(|(h, p)| Some((hex::decode(h).ok()?, hex::decode(p).ok()?.try_into().ok()?)))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+
+    /// A hold invoice was settled or canceled: its preimage is no longer needed here.
+    pub fn forget_preimage(&self, hash: &[u8]) {
+        let Some((id, _)) = self.current.get_untracked() else { return };
+        let mut contents = self.contents.get_untracked();
+        if contents.forget_preimage(&id, &hex::encode(hash)) {
+            self.contents.set(contents);
+            let vault = *self;
+            leptos::task::spawn_local(async move {
+                let _ = vault.persist().await;
+            });
+        }
+    }
+
     /// The connected saved node's macaroon was replaced (lnd rotated its root key).
     pub async fn replace_macaroon(&self, macaroon: &Macaroon) -> Result<(), LndError> {
         let Some((id, _)) = self.current.get_untracked() else { return Ok(()) };

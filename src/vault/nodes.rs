@@ -25,6 +25,10 @@ pub struct SavedNode {
     /// What the node page last showed, for reading while the node cannot be reached.
     #[serde(default)]
     pub snapshot: Option<Snapshot>,
+    /// Preimages of this node's hold invoices made here, by payment hash (hex): kept until
+    /// the invoice is settled or canceled, so a reload cannot lose the payment.
+    #[serde(default)]
+    pub holds: std::collections::BTreeMap<String, String>,
 }
 
 /// The node at a glance as last seen (GetInfo's essentials), kept encrypted with the node.
@@ -153,6 +157,16 @@ impl Contents {
         fresh
     }
 
+    pub fn keep_preimage(&mut self, id: &str, hash_hex: &str, preimage_hex: &str) -> bool {
+        let Some(node) = self.nodes.iter_mut().find(|n| n.id == id) else { return false };
+        node.holds.insert(hash_hex.to_string(), preimage_hex.to_string());
+        true
+    }
+
+    pub fn forget_preimage(&mut self, id: &str, hash_hex: &str) -> bool {
+        self.nodes.iter_mut().find(|n| n.id == id).is_some_and(|n| n.holds.remove(hash_hex).is_some())
+    }
+
     pub fn set_macaroon(&mut self, id: &str, macaroon_hex: &str) {
         if let Some(node) = self.nodes.iter_mut().find(|n| n.id == id) {
             node.macaroon = macaroon_hex.to_string();
@@ -200,6 +214,7 @@ mod tests {
             macaroon: format!("0201{id}"),
             pubkey: pubkey.map(str::to_string),
             snapshot: None,
+            holds: Default::default(),
         }
     }
 
@@ -257,6 +272,19 @@ mod tests {
         assert!(!c.record("gone", seen(5_000, 1)));
         let without: Contents = serde_json::from_str(r#"{"nodes":[{"id":"b","name":"n","url":"u","transport":"rest","macaroon":"02","pubkey":null}],"last":null}"#).unwrap();
         assert_eq!(without.nodes[0].snapshot, None, "vaults written before snapshots still open");
+        assert!(without.nodes[0].holds.is_empty());
+    }
+
+    #[test]
+    fn hold_preimages_are_kept_per_node_until_forgotten() {
+        let mut c = Contents::default();
+        c.save(node("a", "https://home:8080", None)).unwrap();
+        assert!(c.keep_preimage("a", "aa", "11"));
+        assert!(!c.keep_preimage("gone", "bb", "22"));
+        assert_eq!(c.get("a").unwrap().holds.get("aa").map(String::as_str), Some("11"));
+        assert!(c.forget_preimage("a", "aa"));
+        assert!(!c.forget_preimage("a", "aa"), "forgotten once");
+        assert!(!format!("{:?}", c.get("a").unwrap()).contains("11"));
     }
 
     #[test]

@@ -187,3 +187,52 @@ async fn macaroons_expire_and_rotate(via: Via) {
 }
 
 on_both_transports!(macaroons_expire_and_rotate);
+
+/// A hold invoice made with a saved node keeps its preimage in the vault: the payment held
+/// when the page reloads can still be settled after unlocking, and the preimage is never
+/// stored in the clear.
+async fn a_held_payment_survives_a_reload(via: Via) {
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+    h.start_peer_node("bob").await;
+    h.network.fund_node("bob", 1_000_000, 1).await.expect("fund bob");
+    h.network.open_channel("bob", "alice", 500_000, 0).await.expect("bob → alice");
+    h.open_app().await;
+    h.remember(&h.node_url(), &admin, "home", Some(PASSPHRASE)).await;
+    h.expect_node_page().await;
+
+    h.click("nav a[href='/receive']").await;
+    h.click("input[name=invoice-hold]").await;
+    h.wait_text("label.check", "kept in this device's vault").await;
+    h.fill("input[name=invoice-amount]", "2000").await;
+    h.click("button[name=create-invoice]").await;
+    h.wait_text("#kept-holds #hold-state", "Waiting for payment").await;
+    let request = h.find("#invoice-request").await.text().await.expect("request");
+    let network = std::sync::Arc::clone(&h.network);
+    let paying = tokio::spawn(async move { network.pay("bob", &request).await });
+    h.wait_text("#kept-holds #hold-state", "Payment held").await;
+
+    h.reload("/").await;
+    // At a person's pace: over gRPC-web, calls made within a second of a reload while a
+    // payment is held have been seen to stall (not yet understood; noted on issue 12).
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    h.fill("input[name=vault-passphrase]", PASSPHRASE).await;
+    h.click("button[name=unlock]").await;
+    h.expect_node_page().await;
+    h.click("nav a[href='/receive']").await;
+    h.wait_text("#kept-holds #hold-state", "Payment held").await;
+    h.screenshots_at("kept-hold", Some("#kept-holds")).await;
+    h.click("#kept-holds button[name=settle-invoice]").await;
+    assert_eq!(paying.await.expect("task").expect("pay"), "", "bob's payment went through");
+    h.wait_text("#invoices li", "Paid").await;
+
+    let (rpc, md) = h.network.as_admin("alice").await.expect("alice");
+    let invoices = rpc.list_invoices(&md, lnrpc::lnrpc::ListInvoiceRequest::default()).expect("invoices").invoices;
+    let preimage = hex::encode(&invoices.last().expect("the hold invoice").r_preimage);
+    assert_eq!(preimage.len(), 64);
+    assert_eq!(h.where_stored(&[preimage]).await, Vec::<String>::new(), "the preimage was stored in the clear");
+    h.finish().await;
+}
+
+on_both_transports!(a_held_payment_survives_a_reload);
