@@ -101,10 +101,10 @@ impl Contents {
         let same_place = self.nodes.iter_mut().find(|n| n.url == node.url && n.transport == node.transport);
         let id = match same_place {
             Some(saved) => {
-                if let (Some(expected), Some(found)) = (&saved.pubkey, &node.pubkey) {
-                    if expected != found {
-                        return Err(IdentityChanged { id: saved.id.clone(), expected: expected.clone(), found: found.clone() });
-                    }
+                if let (Some(expected), Some(found)) = (&saved.pubkey, &node.pubkey)
+                    && expected != found
+                {
+                    return Err(IdentityChanged { id: saved.id.clone(), expected: expected.clone(), found: found.clone() });
                 }
                 saved.name = node.name;
                 saved.macaroon = node.macaroon;

@@ -36,10 +36,10 @@ pub fn grpc_routes(rpc: Arc<NodeRpc>) -> axum::Router {
 /// (`ipaddr` caveats); a client's own value under that key never gets through.
 async fn caller(mut req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     req.headers_mut().remove(super::PEER_KEY);
-    if let Some(super::Peer(ip)) = req.extensions().get::<super::Peer>().copied() {
-        if let Ok(value) = http::HeaderValue::from_str(&ip.to_string()) {
-            req.headers_mut().insert(super::PEER_KEY, value);
-        }
+    if let Some(super::Peer(ip)) = req.extensions().get::<super::Peer>().copied()
+        && let Ok(value) = http::HeaderValue::from_str(&ip.to_string())
+    {
+        req.headers_mut().insert(super::PEER_KEY, value);
     }
     next.run(req).await
 }
