@@ -11,11 +11,16 @@ pub fn UnlockPage() -> impl IntoView {
     let session = Session::get();
     let vault = Vault::get();
     let passphrase = RwSignal::new(String::new());
-    let unlock = Action::new_local(move |typed: &String| {
+    // `None` asks the passkey instead of checking a typed passphrase.
+    let unlock = Action::new_local(move |typed: &Option<String>| {
         let typed = typed.clone();
         async move {
             vault.connecting.set(true);
-            let opened = vault.unlock(&typed).await.map_err(|e| LndError::Input(e.to_string()));
+            let opened = match typed {
+                Some(p) => vault.unlock(&p).await,
+                None => vault.unlock_with_passkey().await,
+            };
+            let opened = opened.map_err(|e| LndError::Input(e.to_string()));
             if opened.is_ok() {
                 // A node that cannot be reached is not a failure to unlock: the connect page
                 // shows why, with the saved nodes to choose from.
@@ -31,7 +36,7 @@ pub fn UnlockPage() -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if !pending.get_untracked() {
-            unlock.dispatch_local(passphrase.get_untracked());
+            unlock.dispatch_local(Some(passphrase.get_untracked()));
             passphrase.set(String::new());
         }
     };
@@ -40,6 +45,13 @@ pub fn UnlockPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Unlock Lightdeck"</h1>
             <p class="muted">"Your saved nodes are encrypted on this device. Type the passphrase to open them."</p>
+            <Show when=move || vault.has_passkey.get()>
+                <button type="button" class="primary" name="unlock-passkey" disabled=pending
+                    on:click=move |_| { unlock.dispatch_local(None); }>
+                    "Unlock with your passkey"
+                </button>
+                <p class="muted small">"Or type the passphrase:"</p>
+            </Show>
             <form class="stack" on:submit=submit autocomplete="off">
                 <label>
                     "Passphrase"

@@ -54,6 +54,9 @@ pub fn VaultPage() -> impl IntoView {
             <p class="muted small">"Locking forgets the macaroons and the connection; the passphrase opens them again."</p>
             <button type="button" name="lock-now" on:click=move |_| vault.lock(session)>"Lock now"</button>
         </section>
+        <Show when=crate::vault::passkeys_possible>
+            <Passkey/>
+        </Show>
         <ChangePassphrase/>
         <ForgetEverything/>
     }
@@ -94,6 +97,56 @@ fn SavedRow(node: SavedNode) -> impl IntoView {
                 </Show>
             </div>
         </li>
+    }
+}
+
+/// A passkey (WebAuthn with the PRF extension) that opens the vault instead of typing the
+/// passphrase; the passphrase always keeps working.
+#[component]
+fn Passkey() -> impl IntoView {
+    let vault = Vault::get();
+    let passphrase = RwSignal::new(String::new());
+    let add = Action::new_local(move |p: &String| {
+        let p = p.clone();
+        async move { vault.add_passkey(&p).await.map_err(vault_error) }
+    });
+    let remove = move |_| {
+        if let Err(e) = vault.remove_passkey() {
+            add.value().set(Some(Err(vault_error(e))));
+        }
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !add.pending().get_untracked() {
+            add.dispatch_local(passphrase.get_untracked());
+            passphrase.set(String::new());
+        }
+    };
+    view! {
+        <section class="card" id="passkey">
+            <h2>"Passkey"</h2>
+            <Show when=move || vault.has_passkey.get() fallback=move || view! {
+                <p class="muted small">
+                    "Unlock with this device's fingerprint, face or security key instead of typing the passphrase. The "
+                    "passkey's secret (WebAuthn's PRF) wraps the vault's key; the passphrase keeps working."
+                </p>
+                <form class="stack" on:submit=submit autocomplete="off">
+                    <label>
+                        "Passphrase, to confirm"
+                        <input name="passkey-passphrase" type="password" autocomplete="current-password"
+                            prop:value=passphrase on:input=move |ev| passphrase.set(event_target_value(&ev))/>
+                    </label>
+                    <button type="submit" name="add-passkey" disabled=add.pending()>
+                        {move || if add.pending().get() { "Waiting for the passkey…" } else { "Add a passkey" }}
+                    </button>
+                </form>
+            }>
+                <p class="ok" role="status">"A passkey can unlock this vault."</p>
+                <p class="muted small">"Changing the passphrase removes it (the vault gets a new key); add it again after."</p>
+                <button type="button" name="remove-passkey" on:click=remove>"Remove the passkey"</button>
+            </Show>
+            {move || add.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
+        </section>
     }
 }
 

@@ -46,6 +46,8 @@ pub struct Vault {
     pub skipped: RwSignal<bool>,
     /// Unlocked, and connecting to the node used last: the unlock screen stays meanwhile.
     pub connecting: RwSignal<bool>,
+    /// The stored vault has a passkey that can open it.
+    pub has_passkey: RwSignal<bool>,
 }
 
 fn now_secs() -> i64 {
@@ -94,6 +96,7 @@ impl Vault {
             failure: RwSignal::new(None),
             skipped: RwSignal::new(false),
             connecting: RwSignal::new(false),
+            has_passkey: RwSignal::new(stored_envelope().and_then(|e| Envelope::parse(&e).ok()).is_some_and(|e| e.passkey.is_some())),
         };
         provide_context(vault);
         vault.watch_idle(session);
@@ -183,15 +186,7 @@ impl Vault {
         }
         let env = Envelope::parse(&stored_envelope().ok_or(VaultError::Corrupt)?)?;
         match vault::open(passphrase, &env).await {
-            Ok((key, plain)) => {
-                let contents = Contents::from_json(&plain).ok_or(VaultError::Corrupt)?;
-                remove_item(FAILURES);
-                self.key.set_value(Some(key));
-                self.contents.set(contents);
-                self.status.set(Status::Open);
-                self.last_active.set_value(js_sys::Date::now());
-                Ok(())
-            }
+            Ok((key, plain)) => self.opened(key, &plain),
             Err(VaultError::WrongPassphrase) => {
                 let count = failures().0.saturating_add(1);
                 let until = now_secs() + vault::wait_after(count) as i64;
@@ -202,9 +197,46 @@ impl Vault {
         }
     }
 
+    /// Opens the vault with its passkey (the device asks the user to confirm).
+    pub async fn unlock_with_passkey(&self) -> Result<(), VaultError> {
+        let env = Envelope::parse(&stored_envelope().ok_or(VaultError::Corrupt)?)?;
+        let (key, plain) = vault::open_with_passkey(&env).await?;
+        self.opened(key, &plain)
+    }
+
+    fn opened(&self, key: Key, plain: &[u8]) -> Result<(), VaultError> {
+        let contents = Contents::from_json(plain).ok_or(VaultError::Corrupt)?;
+        remove_item(FAILURES);
+        self.key.set_value(Some(key));
+        self.contents.set(contents);
+        self.status.set(Status::Open);
+        self.last_active.set_value(js_sys::Date::now());
+        Ok(())
+    }
+
+    /// Adds a passkey that opens the vault (the passphrase proves the user may).
+    pub async fn add_passkey(&self, passphrase: &str) -> Result<(), VaultError> {
+        let mut env = Envelope::parse(&stored_envelope().ok_or(VaultError::Corrupt)?)?;
+        env.passkey = Some(vault::add_passkey(passphrase, &env).await?);
+        set_item(VAULT, &env.to_json())?;
+        self.has_passkey.set(true);
+        Ok(())
+    }
+
+    pub fn remove_passkey(&self) -> Result<(), VaultError> {
+        let mut env = Envelope::parse(&stored_envelope().ok_or(VaultError::Corrupt)?)?;
+        env.passkey = None;
+        set_item(VAULT, &env.to_json())?;
+        self.has_passkey.set(false);
+        Ok(())
+    }
+
+    /// Writes the saved nodes again under the open key; a passkey keeps working, since it
+    /// wraps that same key.
     async fn persist(&self) -> Result<(), VaultError> {
         let key = self.key.get_value().ok_or(VaultError::Corrupt)?;
-        let env = vault::seal(&key, &self.contents.get_untracked().to_json()).await?;
+        let mut env = vault::seal(&key, &self.contents.get_untracked().to_json()).await?;
+        env.passkey = stored_envelope().and_then(|e| Envelope::parse(&e).ok()).and_then(|e| e.passkey).filter(|_| self.has_passkey.get_untracked());
         set_item(VAULT, &env.to_json())
     }
 
@@ -373,6 +405,8 @@ impl Vault {
         vault::open(old, &env).await?;
         let key = vault::create(new).await?;
         self.key.set_value(Some(key));
+        // A new passphrase means a new key, which the passkey does not wrap.
+        self.has_passkey.set(false);
         self.persist().await
     }
 
@@ -400,6 +434,7 @@ impl Vault {
         self.lock(session);
         remove_item(VAULT);
         remove_item(FAILURES);
+        self.has_passkey.set(false);
         self.status.set(Status::Empty);
     }
 }

@@ -29,11 +29,37 @@ pub struct Envelope {
     pub iv: String,
     /// base64 ciphertext followed by the 16-byte tag.
     pub data: String,
+    /// A passkey that can open the vault instead of the passphrase (older envelopes have
+    /// none, and a reader that knows none ignores it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey: Option<PasskeySlot>,
+}
+
+/// The vault's key, encrypted under a key from a passkey's PRF output (WebAuthn's `prf`
+/// extension, evaluated at `salt`): what the passkey unlocks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PasskeySlot {
+    /// The credential's raw id, base64url.
+    pub credential: String,
+    /// The PRF input, base64 (32 bytes).
+    pub salt: String,
+    /// base64, 12 bytes.
+    pub iv: String,
+    /// base64: the vault key (32 bytes) and the tag.
+    pub wrapped: String,
 }
 
 impl Envelope {
     pub fn new(salt: &[u8; SALT_LEN], iv: &[u8; IV_LEN], data: &[u8]) -> Self {
-        Envelope { v: VERSION, kdf: KDF.into(), iterations: ITERATIONS, salt: STANDARD.encode(salt), iv: STANDARD.encode(iv), data: STANDARD.encode(data) }
+        Envelope {
+            v: VERSION,
+            kdf: KDF.into(),
+            iterations: ITERATIONS,
+            salt: STANDARD.encode(salt),
+            iv: STANDARD.encode(iv),
+            data: STANDARD.encode(data),
+            passkey: None,
+        }
     }
 
     /// Reads a stored envelope and checks it is one this build can open.
@@ -115,6 +141,16 @@ mod tests {
         }
         assert_eq!(Envelope::parse("{\"v\":1}"), Err(VaultError::Corrupt));
         assert_eq!(Envelope::parse(""), Err(VaultError::Corrupt));
+    }
+
+    #[test]
+    fn a_passkey_slot_is_optional_and_outside_the_header() {
+        let plain = sample();
+        assert!(!plain.to_json().contains("passkey"), "envelopes without one are written as before");
+        let mut with = plain.clone();
+        with.passkey = Some(PasskeySlot { credential: "AQID".into(), salt: "c2FsdA==".into(), iv: "aXY=".into(), wrapped: "d3JhcA==".into() });
+        assert_eq!(Envelope::parse(&with.to_json()), Ok(with.clone()));
+        assert_eq!(with.header(), plain.header(), "adding a passkey leaves the ciphertext valid");
     }
 
     #[test]

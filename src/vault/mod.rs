@@ -7,10 +7,10 @@ mod nodes;
 #[cfg(target_arch = "wasm32")]
 mod webcrypto;
 
-pub use envelope::{Envelope, ITERATIONS};
+pub use envelope::{Envelope, ITERATIONS, PasskeySlot};
 pub use nodes::{Contents, IdentityChanged, MAX_NAME, SavedNode, Snapshot, clean_name};
 #[cfg(target_arch = "wasm32")]
-pub use webcrypto::{Key, create, open, random, seal};
+pub use webcrypto::{Key, add_passkey, create, open, open_with_passkey, passkeys_possible, random, seal};
 
 /// The shortest passphrase accepted (NIST SP 800-63B's floor for memorised secrets).
 pub const MIN_PASSPHRASE: usize = 8;
@@ -28,6 +28,10 @@ pub enum VaultError {
     Mismatch,
     /// Too many wrong passphrases in a row: seconds left to wait.
     Wait(u64),
+    /// No passkey with the PRF extension here (the browser, or the authenticator, has none).
+    NoPasskey,
+    /// The passkey was not used: dismissed, timed out, or another passkey.
+    PasskeyFailed(String),
 }
 
 impl std::fmt::Display for VaultError {
@@ -48,6 +52,12 @@ impl std::fmt::Display for VaultError {
             VaultError::TooShort => write!(f, "Choose a passphrase of at least {MIN_PASSPHRASE} characters."),
             VaultError::Mismatch => f.write_str("The two passphrases differ. Type the same one twice."),
             VaultError::Wait(s) => write!(f, "Too many wrong passphrases in a row. Wait {s} seconds, then try again."),
+            VaultError::NoPasskey => f.write_str(
+                "This browser or device cannot unlock Lightdeck with a passkey (it needs WebAuthn's PRF extension, as \
+                 Chrome and recent Firefox and Safari have with a platform or security key that supports it). The \
+                 passphrase always works.",
+            ),
+            VaultError::PasskeyFailed(why) => write!(f, "The passkey did not unlock the vault ({why}). Try again, or use the passphrase."),
         }
     }
 }

@@ -467,3 +467,17 @@ impl Harness {
         let _ = self.driver.kill().await;
     }
 }
+
+/// WebDriver's "Add Virtual Authenticator" (a passkey device for tests).
+#[derive(Debug)]
+pub struct AddVirtualAuthenticator(pub serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/webauthn/authenticator", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.0.to_string()))
+    }
+}

@@ -4,7 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
-use crate::harness::{Harness, Via};
+use crate::harness::{AddVirtualAuthenticator, Harness, Via};
 
 const PASSPHRASE: &str = "staple battery horse";
 
@@ -236,3 +236,45 @@ async fn a_held_payment_survives_a_reload(via: Via) {
 }
 
 on_both_transports!(a_held_payment_survives_a_reload);
+
+/// A passkey opens the vault instead of the passphrase: Chromium's virtual authenticator
+/// with WebAuthn's PRF extension (WebAuthn needs a domain, so the app is opened on
+/// localhost). Adding one asks for the passphrase first.
+async fn a_passkey_unlocks_the_vault(via: Via) {
+    let h = Harness::start_with_cors(via, vec!["*".into()]).await;
+    h.create_wallet_directly().await;
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+    let origin = format!("http://localhost:{}", h.app_origin.rsplit(':').next().expect("a port"));
+    let device = serde_json::json!({
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
+        "hasUserVerification": true, "isUserVerified": true, "extensions": ["prf"]
+    });
+    h.client().issue_cmd(AddVirtualAuthenticator(device)).await.expect("a virtual authenticator");
+    h.client().goto(&format!("{origin}/connect")).await.expect("open the app on localhost");
+    h.wait_text("h1", "Connect to your node").await;
+    h.remember(&h.node_url(), &admin, "home", Some(PASSPHRASE)).await;
+    h.expect_node_page().await;
+
+    h.click(".switcher a[href='/vault']").await;
+    h.fill("input[name=passkey-passphrase]", "not the passphrase").await;
+    h.click("button[name=add-passkey]").await;
+    h.wait_text("#passkey .error-title", "Wrong passphrase").await;
+    h.fill("input[name=passkey-passphrase]", PASSPHRASE).await;
+    h.click("button[name=add-passkey]").await;
+    h.wait_text("#passkey .ok", "A passkey can unlock this vault").await;
+    h.screenshots_at("passkey", Some("#passkey")).await;
+    // A write of the saved nodes after adding it (a rename) keeps the passkey working.
+    h.fill("li.saved-node input[name=saved-name]", "home node").await;
+    h.click("li.saved-node button[name=rename]").await;
+    h.wait_text("select[name=node-switch] option", "home node").await;
+
+    h.client().goto(&format!("{origin}/")).await.expect("reload");
+    h.wait_text("h1", "Unlock Lightdeck").await;
+    h.click("button[name=unlock-passkey]").await;
+    h.expect_node_page().await;
+    h.wait_text("select[name=node-switch] option", "home node").await;
+    assert_eq!(h.where_stored(&written_forms(&admin)).await, Vec::<String>::new(), "a secret was stored in the clear");
+    h.finish().await;
+}
+
+on_both_transports!(a_passkey_unlocks_the_vault);
