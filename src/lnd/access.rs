@@ -13,6 +13,9 @@ pub struct Access {
     pub ops: Vec<(String, String)>,
     /// The `time-before` caveat, as lnd writes it (RFC 3339), if any.
     pub expires: Option<String>,
+    /// Every other first-party caveat, as written (`ipaddr 192.168.1.20`, `iprange …`,
+    /// `lnd-custom …`): conditions lnd holds the macaroon to.
+    pub conditions: Vec<String>,
 }
 
 impl Access {
@@ -21,8 +24,10 @@ impl Access {
         let mac = Binary::decode(macaroon).ok()?;
         let id = decode_id(&mac.identifier).ok()?;
         let ops = id.ops.into_iter().flat_map(|op| op.actions.into_iter().map(move |a| (op.entity.clone(), a))).collect();
-        let expires = mac.caveats.iter().find_map(|c| std::str::from_utf8(c).ok()?.strip_prefix("time-before ").map(str::to_string));
-        Some(Access { ops, expires })
+        let caveats: Vec<String> = mac.caveats.iter().map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+        let expires = caveats.iter().find_map(|c| c.strip_prefix("time-before ").map(str::to_string));
+        let conditions = caveats.into_iter().filter(|c| !c.starts_with("time-before ")).collect();
+        Some(Access { ops, expires, conditions })
     }
 
     /// When the `time-before` caveat ends it, in unix seconds.
@@ -79,6 +84,12 @@ mod tests {
         let limited = Access::read(&vector("with_caveat_binary")).unwrap();
         assert_eq!(limited.expires.as_deref(), Some("2030-01-01T00:00:00Z"));
         assert_eq!(limited.expires_at(), Some(1_893_456_000));
+        assert!(limited.conditions.is_empty());
+        let mut locked = Binary::decode(&vector("with_caveat_binary")).unwrap();
+        locked.add_caveat("ipaddr 192.168.1.20");
+        let locked = Access::read(&locked.encode()).unwrap();
+        assert_eq!(locked.conditions, ["ipaddr 192.168.1.20"]);
+        assert_eq!(locked.expires.as_deref(), Some("2030-01-01T00:00:00Z"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::lnd::endpoint::parse_lndconnect;
 use crate::lnd::{Endpoint, Lnd, LndError, Macaroon, Transport, WalletState};
 use crate::state::{Session, Vault, VaultStatus, new_id, now, storage};
 use crate::format::{ago, count, counted, shown_text};
-use crate::vault::{MAX_NAME, SavedNode, Snapshot, check_new_passphrase, clean_name};
+use crate::vault::{MAX_NAME, RESTRICTED_DAYS, SavedNode, Snapshot, check_new_passphrase, clean_name};
 
 /// The last address and transport typed, to prefill the form; they are not secret. The
 /// macaroon never is stored in the clear: only inside the vault.
@@ -31,15 +31,12 @@ struct Form {
     macaroon_file: Option<Result<Macaroon, LndError>>,
     remember: bool,
     name: String,
-    /// Save a copy that lnd refuses after `EXPIRING_DAYS`.
+    /// Save a copy that lnd refuses after `RESTRICTED_DAYS`.
     expiring: bool,
     passphrase: String,
     repeated: String,
 }
 
-/// How long a saved restricted copy works: long enough not to nag, short enough that a
-/// copy taken from this device stops working.
-const EXPIRING_DAYS: i64 = 30;
 
 async fn connect(form: &Form) -> Result<(Lnd, WalletState, Option<String>), LndError> {
     let page_is_https = web_sys::window().and_then(|w| w.location().protocol().ok()).as_deref() == Some("https:");
@@ -120,7 +117,7 @@ pub fn ConnectPage() -> impl IntoView {
                 let endpoint = lnd.endpoint().clone();
                 let mut macaroon = lnd.macaroon().cloned().ok_or(LndError::MacaroonMissing)?;
                 if form.expiring {
-                    macaroon = macaroon.expiring(crate::state::now() + EXPIRING_DAYS * 86_400)?;
+                    macaroon = macaroon.expiring(crate::state::now() + RESTRICTED_DAYS * 86_400)?;
                     // The session uses the saved copy too, so what works now works after a reload.
                     lnd = lnd.with_macaroon(macaroon.clone());
                 }
@@ -249,7 +246,7 @@ fn RememberFields(name: RwSignal<String>, expiring: RwSignal<bool>, passphrase: 
             </label>
             <label class="check">
                 <input type="checkbox" name="expiring" prop:checked=expiring on:change=move |ev| expiring.set(event_target_checked(&ev))/>
-                {format!("Save a copy that stops working in {EXPIRING_DAYS} days")}
+                {format!("Save a copy that stops working in {RESTRICTED_DAYS} days")}
             </label>
             <small class="muted">
                 "lnd's own time limit is written into the saved macaroon (a time-before caveat): a copy taken from "

@@ -281,14 +281,16 @@ fn NodeInfo(info: pb::GetInfoResponse) -> impl IntoView {
     }
 }
 
-/// A time-limited macaroon's end, and how far off it is.
+/// A time-limited macaroon's end and how far off it is, and the other conditions lnd holds
+/// it to.
 fn expiry(access: &crate::lnd::access::Access) -> Option<String> {
-    let until = access.expires.as_deref()?;
+    let conditions = access.conditions.iter().map(|c| format!(" · only if {}", crate::format::shown_text(c))).collect::<String>();
+    let Some(until) = access.expires.as_deref() else { return (!conditions.is_empty()).then_some(conditions) };
     let left = access.expires_at().map(|t| t - crate::state::now());
     Some(match left {
         Some(s) if s <= 0 => format!(" · expired {until}"),
         Some(s) if s < 86_400 => format!(" · valid until {until} (less than a day left)"),
         Some(s) => format!(" · valid until {until} ({} days left)", s / 86_400),
         None => format!(" · valid until {until}"),
-    })
+    } + &conditions)
 }

@@ -184,7 +184,7 @@ fn ChangePassphrase() -> impl IntoView {
                     Ok(()) => view! { <p class="ok" role="status">"Passphrase changed."</p> }.into_any(),
                     Err(e) => view! { <ErrorView error=e/> }.into_any(),
                 })}
-                <button type="submit" disabled=change.pending()>"Change passphrase"</button>
+                <button type="submit" name="change-passphrase" disabled=change.pending()>"Change passphrase"</button>
             </form>
         </section>
     }

@@ -389,8 +389,12 @@ fn ChangeWalletPassword() -> impl IntoView {
         async move {
             check_password(&new, &again)?;
             let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
-            let admin = lnd.change_password(cur.as_bytes(), new.as_bytes(), rotate).await?;
+            let mut admin = lnd.change_password(cur.as_bytes(), new.as_bytes(), rotate).await?;
             if rotate {
+                // A time-limited copy was in use: its replacement is limited the same way.
+                if lnd.access().is_some_and(|a| a.expires.is_some()) {
+                    admin = admin.expiring(crate::state::now() + crate::vault::RESTRICTED_DAYS * 86_400)?;
+                }
                 vault.replace_macaroon(&admin).await?;
                 session.lnd.set(Some(lnd.with_macaroon(admin)));
             }

@@ -12,6 +12,10 @@ pub use nodes::{Contents, IdentityChanged, MAX_NAME, SavedNode, Snapshot, clean_
 #[cfg(target_arch = "wasm32")]
 pub use webcrypto::{Key, add_passkey, create, open, open_with_passkey, passkeys_possible, random, seal};
 
+/// How long a saved restricted macaroon works (lnd's `time-before`): long enough not to
+/// nag, short enough that a copy taken from the device stops working by itself.
+pub const RESTRICTED_DAYS: i64 = 30;
+
 /// The shortest passphrase accepted (NIST SP 800-63B's floor for memorised secrets).
 pub const MIN_PASSPHRASE: usize = 8;
 

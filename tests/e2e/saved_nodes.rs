@@ -158,6 +158,14 @@ async fn macaroons_expire_and_rotate(via: Via) {
     h.connect(&h.node_url(), Some(&hex::encode(expired.serialize()))).await;
     h.wait_text(".error-title", "The macaroon has expired").await;
     h.wait_text(".error-advice", "Connect again with a macaroon from the node").await;
+    // Locked to this machine's address: lnd's REST proxy and the gRPC-web listener both
+    // see loopback, and the node page tells the condition.
+    let mut local = Macaroon::deserialize(&hex::decode(&admin).unwrap()).unwrap();
+    local.add_caveat("ipaddr 127.0.0.1");
+    h.connect(&h.node_url(), Some(&hex::encode(local.serialize()))).await;
+    h.expect_node_page().await;
+    h.wait_text("#node-access", "only if ipaddr 127.0.0.1").await;
+    h.click(".badge button").await; // Disconnect
 
     h.remember(&h.node_url(), &admin, "home", Some(PASSPHRASE)).await;
     h.expect_node_page().await;
@@ -173,6 +181,7 @@ async fn macaroons_expire_and_rotate(via: Via) {
     h.screenshots("change-password").await;
     h.click("button[name=change-password]").await;
     h.expect_node_page().await;
+    h.wait_text("#node-access", "29 days left").await; // the new admin macaroon, limited as the old copy was
 
     let rpc = h.network.rpc("alice").await.expect("running");
     let mut md = tonic::metadata::MetadataMap::new();
@@ -273,7 +282,33 @@ async fn a_passkey_unlocks_the_vault(via: Via) {
     h.click("button[name=unlock-passkey]").await;
     h.expect_node_page().await;
     h.wait_text("select[name=node-switch] option", "home node").await;
+
+    // A new passphrase: the passkey goes (it wrapped the old key), the new one opens.
+    h.click(".switcher a[href='/vault']").await;
+    h.fill("input[name=old-passphrase]", PASSPHRASE).await;
+    h.fill("input[name=new-passphrase]", "another long passphrase").await;
+    h.fill("input[name=new-passphrase-repeat]", "another long passphrase").await;
+    h.click("button[name=change-passphrase]").await;
+    h.wait_text("p.ok", "Passphrase changed").await;
+    h.wait_text("#passkey button[name=add-passkey]", "Add a passkey").await;
+    h.click("button[name=lock-now]").await;
+    h.wait_text("h1", "Unlock Lightdeck").await;
+    assert_eq!(h.count("button[name=unlock-passkey]").await, 0, "no passkey offered any more");
+    h.fill("input[name=vault-passphrase]", PASSPHRASE).await;
+    h.click("button[name=unlock]").await;
+    h.wait_text(".error-title", "Wrong passphrase").await;
+    h.fill("input[name=vault-passphrase]", "another long passphrase").await;
+    h.click("button[name=unlock]").await;
+    h.expect_node_page().await;
     assert_eq!(h.where_stored(&written_forms(&admin)).await, Vec::<String>::new(), "a secret was stored in the clear");
+
+    // Forget everything: the vault leaves the device, and the app starts as new.
+    h.click(".switcher a[href='/vault']").await;
+    h.click("section input[name=forget-confirm]").await;
+    h.click("section button[name=forget-everything]").await;
+    h.wait_text("h1", "Connect to your node").await;
+    assert_eq!(h.run_js("return String(localStorage.getItem('lightdeck.vault'))").await, "null", "the vault is gone");
+    assert_eq!(h.count(".switcher").await, 0);
     h.finish().await;
 }
 
