@@ -734,18 +734,24 @@ async fn invoice_streams_tell_what_lnds_do() {
     assert_eq!((first["r_hash"].as_str(), first["state"].as_str().unwrap_or("OPEN")), (Some(b64(&later).as_str()), "OPEN"));
 }
 
-/// lnd's `no-macaroons`: the interceptor lets every call through, with no macaroon or with
-/// one it never baked, while the wallet state check still comes first.
-#[tokio::test]
-async fn a_node_without_macaroons_asks_for_none() {
+/// One node, REST without TLS, no wallet yet, as `configure` leaves its spec.
+async fn lone_node(name: &str, configure: impl FnOnce(&mut NodeSpec)) -> (Network, tempfile::TempDir, NodeHandle) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = NetworkConfig::new(dir.path());
     config.startup_step = Duration::from_millis(1);
     let network = Network::open(config).unwrap();
-    let mut spec = NodeSpec::new("open");
+    let mut spec = NodeSpec::new(name);
     spec.rest_tls = false;
-    spec.no_macaroons = true;
+    configure(&mut spec);
     let node = network.start_node(spec).await.unwrap();
+    (network, dir, node)
+}
+
+/// lnd's `no-macaroons`: the interceptor lets every call through, with no macaroon or with
+/// one it never baked, while the wallet state check still comes first.
+#[tokio::test]
+async fn a_node_without_macaroons_asks_for_none() {
+    let (network, _dir, node) = lone_node("open", |spec| spec.no_macaroons = true).await;
     let rest = |macaroon: &str| Rest { addr: format!("127.0.0.1:{}", node.spec.ports.rest), macaroon: macaroon.into() };
     let (status, body) = rest("").call("GET", "/v1/getinfo", None).await;
     assert_eq!((status, body["message"].as_str()), (500, Some("wallet not created, create one to enable full RPC access")));
@@ -757,17 +763,11 @@ async fn a_node_without_macaroons_asks_for_none() {
 }
 
 /// An `ipaddr` caveat is held to the gRPC peer: over gRPC that is the client, over REST it
-/// is lnd's own REST proxy on loopback, so a macaroon locked to the browser's address works
-/// over gRPC-web and fails over REST, in lnd's words; a client cannot claim another address.
+/// is lnd's own REST proxy on loopback (so behind REST only a loopback lock can work); a
+/// lock to another address is refused in lnd's words, and a client cannot claim one.
 #[tokio::test]
 async fn address_caveats_are_held_to_the_caller_per_transport() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = NetworkConfig::new(dir.path());
-    config.startup_step = Duration::from_millis(1);
-    let network = Network::open(config).unwrap();
-    let mut spec = NodeSpec::new("locked");
-    spec.rest_tls = false;
-    let node = network.start_node(spec).await.unwrap();
+    let (network, _dir, node) = lone_node("locked", |_| {}).await;
     let admin = network.create_wallet("locked", b"password1").await.unwrap();
     let lock = |caveat: &str| {
         let mut mac = devnode::sim::macaroons::Macaroon::deserialize(&hex::decode(&admin).unwrap()).unwrap();

@@ -7,7 +7,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::components::ErrorView;
+use crate::components::{ErrorView, SecretField};
 use crate::lnd::endpoint::parse_lndconnect;
 use crate::lnd::{Endpoint, Lnd, LndError, Macaroon, Transport, WalletState};
 use crate::state::{Session, Vault, VaultStatus, new_id, now, storage};
@@ -259,23 +259,11 @@ fn RememberFields(name: RwSignal<String>, expiring: RwSignal<bool>, passphrase: 
                         "600,000 times) and keeps only the encrypted copy in this browser. You type the passphrase once "
                         "each time you open Lightdeck; the app locks itself when left alone."
                     </p>
-                    <label>
-                        "Choose a passphrase"
-                        <input name="vault-passphrase" type="password" autocomplete="new-password"
-                            prop:value=passphrase on:input=move |ev| passphrase.set(event_target_value(&ev))/>
-                    </label>
-                    <label>
-                        "Type it again"
-                        <input name="vault-passphrase-repeat" type="password" autocomplete="new-password"
-                            prop:value=repeated on:input=move |ev| repeated.set(event_target_value(&ev))/>
-                    </label>
+                    <SecretField label="Choose a passphrase" name="vault-passphrase" autocomplete="new-password" value=passphrase/>
+                    <SecretField label="Type it again" name="vault-passphrase-repeat" autocomplete="new-password" value=repeated/>
                 }.into_any(),
                 VaultStatus::Locked => view! {
-                    <label>
-                        "Passphrase of your saved nodes"
-                        <input name="vault-passphrase" type="password" autocomplete="current-password"
-                            prop:value=passphrase on:input=move |ev| passphrase.set(event_target_value(&ev))/>
-                    </label>
+                    <SecretField label="Passphrase of your saved nodes" name="vault-passphrase" autocomplete="current-password" value=passphrase/>
                 }.into_any(),
                 VaultStatus::Open => view! {
                     <p class="muted small">"Saved in your vault, encrypted with its passphrase."</p>

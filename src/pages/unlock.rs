@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::ErrorView;
+use crate::components::{ErrorView, ForgetEverything};
 use crate::lnd::LndError;
 use crate::state::{Session, Vault};
 
@@ -40,7 +40,6 @@ pub fn UnlockPage() -> impl IntoView {
             passphrase.set(String::new());
         }
     };
-    let forgetting = RwSignal::new(false);
     view! {
         <section class="card narrow">
             <h1>"Unlock Lightdeck"</h1>
@@ -74,15 +73,7 @@ pub fn UnlockPage() -> impl IntoView {
                     "Nothing can open the vault without it: not Lightdeck, not your node. You can forget every saved node "
                     "on this device and connect again with the macaroon; your node and its funds are not affected."
                 </p>
-                <label class="check">
-                    <input type="checkbox" name="forget-confirm" prop:checked=forgetting
-                        on:change=move |ev| forgetting.set(event_target_checked(&ev))/>
-                    "Yes, forget every saved node on this device"
-                </label>
-                <button type="button" class="danger" name="forget-everything" disabled=move || !forgetting.get()
-                    on:click=move |_| vault.forget_everything(session)>
-                    "Forget everything"
-                </button>
+                <ForgetEverything/>
             </details>
         </section>
     }

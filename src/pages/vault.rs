@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::ErrorView;
+use crate::components::{ErrorView, ForgetEverything, SecretField};
 use crate::lnd::LndError;
 use crate::state::{Session, Vault};
 use crate::vault::{MAX_NAME, SavedNode};
@@ -58,7 +58,11 @@ pub fn VaultPage() -> impl IntoView {
             <Passkey/>
         </Show>
         <ChangePassphrase/>
-        <ForgetEverything/>
+        <section class="card">
+            <h2>"Forget everything"</h2>
+            <p class="muted small">"Removes the vault and every saved node from this device. Your nodes are not affected."</p>
+            <ForgetEverything/>
+        </section>
     }
 }
 
@@ -131,11 +135,7 @@ fn Passkey() -> impl IntoView {
                     "passkey's secret (WebAuthn's PRF) wraps the vault's key; the passphrase keeps working."
                 </p>
                 <form class="stack" on:submit=submit autocomplete="off">
-                    <label>
-                        "Passphrase, to confirm"
-                        <input name="passkey-passphrase" type="password" autocomplete="current-password"
-                            prop:value=passphrase on:input=move |ev| passphrase.set(event_target_value(&ev))/>
-                    </label>
+                    <SecretField label="Passphrase, to confirm" name="passkey-passphrase" autocomplete="current-password" value=passphrase/>
                     <button type="submit" name="add-passkey" disabled=add.pending()>
                         {move || if add.pending().get() { "Waiting for the passkey…" } else { "Add a passkey" }}
                     </button>
@@ -167,46 +167,19 @@ fn ChangePassphrase() -> impl IntoView {
             }
         }
     };
-    let field = |label: &'static str, name: &'static str, auto: &'static str, value: RwSignal<String>| view! {
-        <label>
-            {label}
-            <input name=name type="password" autocomplete=auto prop:value=value on:input=move |ev| value.set(event_target_value(&ev))/>
-        </label>
-    };
     view! {
         <section class="card">
             <h2>"Passphrase"</h2>
             <form class="stack" on:submit=submit autocomplete="off">
-                {field("Current passphrase", "old-passphrase", "current-password", old)}
-                {field("New passphrase", "new-passphrase", "new-password", new)}
-                {field("New passphrase again", "new-passphrase-repeat", "new-password", repeated)}
+                <SecretField label="Current passphrase" name="old-passphrase" autocomplete="current-password" value=old/>
+                <SecretField label="New passphrase" name="new-passphrase" autocomplete="new-password" value=new/>
+                <SecretField label="New passphrase again" name="new-passphrase-repeat" autocomplete="new-password" value=repeated/>
                 {move || change.value().get().map(|r| match r {
                     Ok(()) => view! { <p class="ok" role="status">"Passphrase changed."</p> }.into_any(),
                     Err(e) => view! { <ErrorView error=e/> }.into_any(),
                 })}
                 <button type="submit" name="change-passphrase" disabled=change.pending()>"Change passphrase"</button>
             </form>
-        </section>
-    }
-}
-
-#[component]
-fn ForgetEverything() -> impl IntoView {
-    let session = Session::get();
-    let vault = Vault::get();
-    let sure = RwSignal::new(false);
-    view! {
-        <section class="card">
-            <h2>"Forget everything"</h2>
-            <p class="muted small">"Removes the vault and every saved node from this device. Your nodes are not affected."</p>
-            <label class="check">
-                <input type="checkbox" name="forget-confirm" prop:checked=sure on:change=move |ev| sure.set(event_target_checked(&ev))/>
-                "Yes, forget every saved node on this device"
-            </label>
-            <button type="button" class="danger" name="forget-everything" disabled=move || !sure.get()
-                on:click=move |_| vault.forget_everything(session)>
-                "Forget everything"
-            </button>
         </section>
     }
 }

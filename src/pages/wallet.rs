@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::ErrorView;
+use crate::components::{ErrorView, SecretField};
 use crate::input::wallet::{MIN_PASSWORD, SEED_WORDS, check_password, parse_words};
 use crate::lnd::{LndError, Macaroon, WalletState, pb};
 use crate::state::Session;
@@ -410,19 +410,13 @@ fn ChangeWalletPassword() -> impl IntoView {
             }
         }
     };
-    let field = |label: &'static str, name: &'static str, auto: &'static str, value: RwSignal<String>| view! {
-        <label>
-            {label}
-            <input type="password" name=name autocomplete=auto prop:value=value on:input=move |ev| value.set(event_target_value(&ev))/>
-        </label>
-    };
     view! {
         <details class="change-password">
             <summary>"Change the wallet password"</summary>
             <form class="stack" on:submit=submit>
-                {field("Current password", "current-password", "current-password", current)}
-                {field("New password", "new-password", "new-password", new)}
-                {field("New password again", "new-password2", "new-password", repeat)}
+                <SecretField label="Current password" name="current-password" autocomplete="current-password" value=current/>
+                <SecretField label="New password" name="new-password" autocomplete="new-password" value=new/>
+                <SecretField label="New password again" name="new-password2" autocomplete="new-password" value=repeat/>
                 <label class="check">
                     <input type="checkbox" name="rotate-macaroons" prop:checked=rotate on:change=move |ev| rotate.set(event_target_checked(&ev))/>
                     "Also replace every macaroon (a new root key)"

@@ -236,22 +236,12 @@ impl Harness {
 
     /// Fills the connect form and submits it.
     pub async fn connect(&self, url: &str, macaroon: Option<&str>) {
-        if self.client.current_url().await.map(|u| !u.path().starts_with("/connect")).unwrap_or(true) {
-            self.open_app().await;
-        }
-        self.fill("input[name=url]", url).await;
-        let radio = match self.via {
-            Via::Rest | Via::RestTls { .. } => "input[name=transport][value=rest]",
-            Via::GrpcWeb => "input[name=transport][value=grpc-web]",
-        };
-        self.click(radio).await;
-        self.fill("textarea[name=macaroon]", macaroon.unwrap_or("")).await;
+        self.fill_connection(url, macaroon.unwrap_or("")).await;
         self.click("button[type=submit]").await;
     }
 
-    /// Connects as `connect` does, ticking "Remember this node" under `name`; `passphrase`
-    /// fills the vault's passphrase fields shown (none when the vault is open).
-    pub async fn remember(&self, url: &str, macaroon: &str, name: &str, passphrase: Option<&str>) {
+    /// The connect form's address, this harness's transport and the macaroon.
+    async fn fill_connection(&self, url: &str, macaroon: &str) {
         if self.client.current_url().await.map(|u| !u.path().starts_with("/connect")).unwrap_or(true) {
             self.open_app().await;
         }
@@ -262,6 +252,12 @@ impl Harness {
         };
         self.click(radio).await;
         self.fill("textarea[name=macaroon]", macaroon).await;
+    }
+
+    /// Connects as `connect` does, ticking "Remember this node" under `name`; `passphrase`
+    /// fills the vault's passphrase fields shown (none when the vault is open).
+    pub async fn remember(&self, url: &str, macaroon: &str, name: &str, passphrase: Option<&str>) {
+        self.fill_connection(url, macaroon).await;
         if !self.find("input[name=remember]").await.is_selected().await.unwrap_or(false) {
             self.click("input[name=remember]").await;
         }
