@@ -77,6 +77,11 @@ fn stored_envelope() -> Option<String> {
     storage()?.get_item(VAULT).ok()?
 }
 
+/// The stored vault, read as an envelope this build can open.
+fn stored() -> Result<Envelope, VaultError> {
+    Envelope::parse(&stored_envelope().ok_or(VaultError::Corrupt)?)
+}
+
 impl Vault {
     pub fn provide(session: Session) -> Self {
         let status = if stored_envelope().is_some() { Status::Locked } else { Status::Empty };
@@ -96,7 +101,7 @@ impl Vault {
             failure: RwSignal::new(None),
             skipped: RwSignal::new(false),
             connecting: RwSignal::new(false),
-            has_passkey: RwSignal::new(stored_envelope().and_then(|e| Envelope::parse(&e).ok()).is_some_and(|e| e.passkey.is_some())),
+            has_passkey: RwSignal::new(stored().ok().is_some_and(|e| e.passkey.is_some())),
         };
         provide_context(vault);
         vault.watch_idle(session);
@@ -184,7 +189,7 @@ impl Vault {
         if wait > 0 {
             return Err(VaultError::Wait(wait as u64));
         }
-        let env = Envelope::parse(&stored_envelope().ok_or(VaultError::Corrupt)?)?;
+        let env = stored()?;
         match vault::open(passphrase, &env).await {
             Ok((key, plain)) => self.opened(key, &plain),
             Err(VaultError::WrongPassphrase) => {
@@ -199,7 +204,7 @@ impl Vault {
 
     /// Opens the vault with its passkey (the device asks the user to confirm).
     pub async fn unlock_with_passkey(&self) -> Result<(), VaultError> {
-        let env = Envelope::parse(&stored_envelope().ok_or(VaultError::Corrupt)?)?;
+        let env = stored()?;
         let (key, plain) = vault::open_with_passkey(&env).await?;
         self.opened(key, &plain)
     }
@@ -216,7 +221,7 @@ impl Vault {
 
     /// Adds a passkey that opens the vault (the passphrase proves the user may).
     pub async fn add_passkey(&self, passphrase: &str) -> Result<(), VaultError> {
-        let mut env = Envelope::parse(&stored_envelope().ok_or(VaultError::Corrupt)?)?;
+        let mut env = stored()?;
         env.passkey = Some(vault::add_passkey(passphrase, &env).await?);
         set_item(VAULT, &env.to_json())?;
         self.has_passkey.set(true);
@@ -224,7 +229,7 @@ impl Vault {
     }
 
     pub fn remove_passkey(&self) -> Result<(), VaultError> {
-        let mut env = Envelope::parse(&stored_envelope().ok_or(VaultError::Corrupt)?)?;
+        let mut env = stored()?;
         env.passkey = None;
         set_item(VAULT, &env.to_json())?;
         self.has_passkey.set(false);
@@ -236,7 +241,7 @@ impl Vault {
     async fn persist(&self) -> Result<(), VaultError> {
         let key = self.key.get_value().ok_or(VaultError::Corrupt)?;
         let mut env = vault::seal(&key, &self.contents.get_untracked().to_json()).await?;
-        env.passkey = stored_envelope().and_then(|e| Envelope::parse(&e).ok()).and_then(|e| e.passkey).filter(|_| self.has_passkey.get_untracked());
+        env.passkey = stored().ok().and_then(|e| e.passkey).filter(|_| self.has_passkey.get_untracked());
         set_item(VAULT, &env.to_json())
     }
 
@@ -401,7 +406,7 @@ impl Vault {
 
     pub async fn change_passphrase(&self, old: &str, new: &str, repeated: &str) -> Result<(), VaultError> {
         vault::check_new_passphrase(new, repeated)?;
-        let env = Envelope::parse(&stored_envelope().ok_or(VaultError::Corrupt)?)?;
+        let env = stored()?;
         vault::open(old, &env).await?;
         let key = vault::create(new).await?;
         self.key.set_value(Some(key));
