@@ -402,9 +402,9 @@ fn text_from_the_network_is_shown_without_characters_that_hide_or_reorder() {
 }
 
 mod devnode_inputs {
-    use devnode::sim::backup::{self, Single};
-    use devnode::sim::macaroons::Macaroon;
-    use devnode::sim::seed;
+    use world::backup::{self, Single};
+    use world::macaroons::Macaroon;
+    use world::seed;
 
     use super::*;
 

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::broadcast;
 
-use crate::sim::chain::{Chain, ChainEvent};
+use world::chain::{Chain, ChainEvent};
 use crate::store;
 
 pub struct Ledger {

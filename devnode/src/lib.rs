@@ -6,7 +6,6 @@ pub mod ledger;
 pub mod p2p;
 pub mod rpc;
 pub mod serve;
-pub mod sim;
 pub mod store;
 
 use std::collections::HashMap;
@@ -21,8 +20,8 @@ use tokio::net::TcpListener;
 
 use ledger::Ledger;
 use rpc::{NodeRpc, NodeSettings};
-use sim::chain::Output;
-use sim::node::Node;
+use world::chain::Output;
+use world::node::Node;
 use store::NodeDir;
 
 pub struct NetworkConfig {
@@ -136,7 +135,7 @@ fn rpc_error(s: tonic::Status) -> io::Error {
 
 async fn wait_active(rpc: &NodeRpc) -> io::Result<()> {
     let mut states = rpc.watch_state();
-    while *states.borrow_and_update() != sim::node::WalletState::ServerActive {
+    while *states.borrow_and_update() != world::node::WalletState::ServerActive {
         states.changed().await.map_err(io::Error::other)?;
     }
     Ok(())
@@ -292,7 +291,7 @@ impl Network {
     /// The faucet: pays `sats` to `address` from outside the network, unconfirmed until a
     /// block is mined. Returns the txid.
     pub fn fund(&self, address: &str, sats: i64) -> io::Result<String> {
-        let (address, script_hex) = sim::onchain::parse_address(address).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        let (address, script_hex) = world::onchain::parse_address(address).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
         self.ledger.write(|chain| {
             let (tx, event) = chain
                 .submit(&[], vec![Output { address, script_hex, value: sats }], 0, "", ledger::now())
@@ -357,7 +356,7 @@ impl Network {
         };
         let cp = rpc.open_channel_sync(&md, req).map_err(rpc_error)?;
         let point = rpc::chan_point_string(&cp).map_err(rpc_error)?;
-        self.mine(sim::channels::FUNDING_CONFS)?;
+        self.mine(world::channels::FUNDING_CONFS)?;
         for node in [&rpc, &peer] {
             node.sync_channels();
         }

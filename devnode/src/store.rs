@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::sim::node::Macaroons;
-use crate::sim::wallet::SealedWallet;
+use world::node::Macaroons;
+use world::wallet::SealedWallet;
 
 pub const NETWORK: &str = "regtest";
 
@@ -63,11 +63,11 @@ impl NodeDir {
         self.chain_dir().join("macaroons.db")
     }
 
-    pub fn load_root_key_ids(&self) -> io::Result<crate::sim::root_keys::RootKeyIds> {
+    pub fn load_root_key_ids(&self) -> io::Result<world::root_keys::RootKeyIds> {
         Ok(read_json(&self.root_key_ids())?.unwrap_or_default())
     }
 
-    pub fn save_root_key_ids(&self, ids: &crate::sim::root_keys::RootKeyIds) -> io::Result<()> {
+    pub fn save_root_key_ids(&self, ids: &world::root_keys::RootKeyIds) -> io::Result<()> {
         write_json(&self.root_key_ids(), ids)
     }
 

@@ -770,7 +770,7 @@ async fn address_caveats_are_held_to_the_caller_per_transport() {
     let (network, _dir, node) = lone_node("locked", |_| {}).await;
     let admin = network.create_wallet("locked", b"password1").await.unwrap();
     let lock = |caveat: &str| {
-        let mut mac = devnode::sim::macaroons::Macaroon::deserialize(&hex::decode(&admin).unwrap()).unwrap();
+        let mut mac = world::macaroons::Macaroon::deserialize(&hex::decode(&admin).unwrap()).unwrap();
         mac.add_caveat(caveat);
         hex::encode(mac.serialize())
     };

@@ -153,7 +153,7 @@ mod tests {
     /// after, checked by devnode's verification (the vector's root key).
     #[test]
     fn an_expiring_copy_works_until_its_time_and_not_after() {
-        use devnode::sim::macaroons::Macaroon as Baked;
+        use world::macaroons::Macaroon as Baked;
         let root: Vec<u8> = (0u8..32).collect();
         let vector = |name: &str| {
             include_str!("../../tests/vectors/macaroon_lnd_format_vectors.txt").lines().find_map(|l| l.strip_prefix(name)).expect("the vector")

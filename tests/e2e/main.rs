@@ -6,7 +6,7 @@
 
 mod harness;
 
-use devnode::sim::macaroons::{ADMIN, Macaroon};
+use world::macaroons::{ADMIN, Macaroon};
 use harness::{Harness, Via};
 
 /// A scenario run twice, as `scenario::over_rest` and `scenario::over_grpc_web`.

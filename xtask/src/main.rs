@@ -52,6 +52,9 @@ fn test(only: Option<&str>) -> tools::Result {
     // Unit, conformance and devnode tests (everything native but the browser suites).
     if run("native") {
         tools::cargo(&["test", "--workspace", "--exclude", "lightdeck"])?;
+        // devnode's world must stay free of I/O; building it for wasm32 (no sockets, files or
+        // tokio there) is the check that keeps it so.
+        tools::cargo(&["check", "-p", "devnode-world", "--target", "wasm32-unknown-unknown"])?;
         // The parsers' properties, a short pass (`cargo xtask fuzz` runs the campaign).
         tools::cargo(&["test", "-p", "lightdeck", "--lib", "--bins", "--test", "properties"])?;
     }

@@ -147,7 +147,7 @@ pub fn with_test_network(f: impl FnOnce(&[(String, String)]) -> Result) -> Resul
         let control = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(err)?;
         let control_url = format!("http://{}", control.local_addr().map_err(err)?);
         tokio::spawn(devnode::serve::control::serve(std::sync::Arc::clone(&network), control));
-        let foreign = devnode::sim::macaroons::Macaroon::bake(&[7; 32], b"0", [7; 16], devnode::sim::macaroons::ADMIN);
+        let foreign = world::macaroons::Macaroon::bake(&[7; 32], b"0", [7; 16], world::macaroons::ADMIN);
         let pairs = [
             ("LIGHTDECK_TEST_REST", alice.rest_url()),
             ("LIGHTDECK_TEST_GRPCWEB", alice.grpcweb_url()),

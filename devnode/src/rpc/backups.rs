@@ -13,9 +13,9 @@ use tonic::{Status, metadata::MetadataMap};
 use super::channels::{chan_point_message, chan_point_string, txid_bytes};
 use super::{EXPORT_ALL_CHANNEL_BACKUPS, EXPORT_CHANNEL_BACKUP, NodeRpc, RESTORE_CHANNEL_BACKUPS, RpcStream, SUBSCRIBE_CHANNEL_BACKUPS, VERIFY_CHAN_BACKUP};
 use crate::ledger::now;
-use crate::sim::backup::{self, Single};
-use crate::sim::chain::REGTEST_GENESIS;
-use crate::sim::channels::{self as sim, Channel, Phase};
+use world::backup::{self, Single};
+use world::chain::REGTEST_GENESIS;
+use world::channels::{self as sim, Channel, Phase};
 
 fn chain_hash() -> [u8; 32] {
     let mut h: [u8; 32] = hex::decode(REGTEST_GENESIS).expect("hex").try_into().expect("32 bytes");

@@ -1,6 +1,6 @@
 //! Channels: opening (the funding flow with the peer), listing, closing, balances and the
 //! channel event stream. Each side keeps its own channel database; the chain decides when a
-//! channel opens and how it closed (see `sim::channels`).
+//! channel opens and how it closed (see `world::channels`).
 
 use std::sync::{Arc, Weak};
 
@@ -15,10 +15,10 @@ use super::{
     SUBSCRIBE_CHANNEL_EVENTS, io_status, status,
 };
 use crate::ledger::now;
-use crate::sim::chain::{ChainEvent, REGTEST_GENESIS};
-use crate::sim::channels::{self as sim, Change, Channel, ChannelDb, CloseType, Phase, PayTo};
-use crate::sim::onchain::{SendCoins, fee_rate};
-use crate::sim::wallet::AddressKind;
+use world::chain::{ChainEvent, REGTEST_GENESIS};
+use world::channels::{self as sim, Change, Channel, ChannelDb, CloseType, Phase, PayTo};
+use world::onchain::{SendCoins, fee_rate};
+use world::wallet::AddressKind;
 
 use pb::channel_event_update::{Channel as Event, UpdateType};
 

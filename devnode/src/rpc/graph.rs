@@ -4,6 +4,7 @@
 //! topology stream. A node is in the graph once it has a public channel, or when it is this
 //! node.
 
+use world::channels::Forward;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use lnrpc::lnrpc as pb;
@@ -15,7 +16,7 @@ use super::{
     SUBSCRIBE_CHANNEL_GRAPH, UPDATE_CHANNEL_POLICY,
 };
 use crate::ledger::now;
-use crate::sim::channels::{Channel, Phase, Policy, reserve};
+use world::channels::{Channel, Phase, Policy, reserve};
 
 /// lnd's smallest accepted time-lock delta (routing.MinCLTVDelta).
 const MIN_TIME_LOCK_DELTA: u32 = 18;
@@ -33,16 +34,6 @@ impl GraphFeed {
     pub fn send(&self, update: pb::GraphTopologyUpdate) {
         let _ = self.0.send(update);
     }
-}
-
-/// A payment forwarded by this node: in on one channel, out on another, keeping the fee.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
-pub struct Forward {
-    pub timestamp_ns: i64,
-    pub chan_in: u64,
-    pub chan_out: u64,
-    pub amt_in_msat: i64,
-    pub amt_out_msat: i64,
 }
 
 /// One channel of the graph, both directions.

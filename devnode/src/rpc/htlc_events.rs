@@ -16,9 +16,9 @@ use tokio_stream::wrappers::BroadcastStream;
 use tonic::{Status, metadata::MetadataMap};
 
 use super::{NodeRpc, RpcStream, SUBSCRIBE_HTLC_EVENTS};
-use crate::sim::invoices::Refusal;
-use crate::sim::payments::HopFailure;
-use crate::sim::routing::Route;
+use world::invoices::Refusal;
+use world::payments::HopFailure;
+use world::routing::Route;
 
 /// Why an HTLC failed, as the node that failed it reports it.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -16,8 +16,8 @@ use super::{
 };
 use crate::ledger::{now, now_ms};
 use bolt11::HintHop;
-use crate::sim::channels::Phase;
-use crate::sim::invoices::{self as sim, HtlcState, Invoice, InvoiceError, State, sha256_hex};
+use world::channels::Phase;
+use world::invoices::{self as sim, HtlcState, Invoice, InvoiceError, State, sha256_hex};
 
 /// The largest invoice lnd makes (`AddInvoice`'s maxInvoiceAmt).
 const MAX_INVOICE_SAT: i64 = 100_000 * 100_000_000;

@@ -23,13 +23,13 @@ use tokio::sync::watch;
 use tonic::{Status, metadata::MetadataMap};
 
 pub use channels::chan_point_string;
-pub use graph::{Forward, GraphFeed};
+pub use graph::GraphFeed;
 pub use payments::Held;
 pub use services::{grpc_routes, Services};
 
 use crate::ledger::{Ledger, now};
-use crate::sim::macaroons::Permission;
-use crate::sim::node::{self, Node, NodeError, RpcGroup, WalletState};
+use world::macaroons::Permission;
+use world::node::{self, Node, NodeError, RpcGroup, WalletState};
 use crate::store::NodeDir;
 
 pub type RpcStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
@@ -129,7 +129,7 @@ pub const ALL: &[&Rpc] = &[
 /// BakeMacaroon's checks of the permissions asked for, in lnd's words: known entities and
 /// actions, or the "uri" entity naming a method lnd serves.
 fn check_permissions(perms: &[(String, String)]) -> Result<(), Status> {
-    use crate::sim::macaroons::{ACTIONS, ENTITIES};
+    use world::macaroons::{ACTIONS, ENTITIES};
     let help = format!("supported actions are [{}], supported entities are [{}]", ACTIONS.join(" "), ENTITIES.join(" "));
     if perms.is_empty() {
         return Err(Status::unknown(format!("permission list cannot be empty. specify at least one action/entity pair. {help}")));
@@ -229,7 +229,7 @@ pub struct NodeRpc {
     switchboard: Arc<crate::p2p::Switchboard>,
     peers: Mutex<std::collections::BTreeMap<String, peers::Link>>,
     peer_events: tokio::sync::broadcast::Sender<pb::PeerEvent>,
-    channels: Mutex<crate::sim::channels::ChannelDb>,
+    channels: Mutex<world::channels::ChannelDb>,
     chan_events: tokio::sync::broadcast::Sender<pb::ChannelEventUpdate>,
     /// The task following the chain for this node's channels.
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
@@ -356,7 +356,7 @@ impl NodeRpc {
             saves: Default::default(),
             saved: Mutex::new(0),
             htlc_hold_ms: Default::default(),
-            mpp_timeout_ms: crate::sim::invoices::MPP_TIMEOUT_MS.into(),
+            mpp_timeout_ms: world::invoices::MPP_TIMEOUT_MS.into(),
             this: this.clone(),
             pending_restore: Mutex::new(None),
         })
@@ -493,7 +493,7 @@ impl NodeRpc {
         if req.msg.is_empty() {
             return Err(Status::unknown("need a message to verify"));
         }
-        let recovered = crate::sim::message::recover(&req.msg, &req.signature).map_err(|e| Status::unknown(format!("failed to decode signature: {e}")))?;
+        let recovered = world::message::recover(&req.msg, &req.signature).map_err(|e| Status::unknown(format!("failed to decode signature: {e}")))?;
         // A signature that recovers no key is simply not valid (lnd answers, not errs).
         let Some(signer) = recovered else { return Ok(pb::VerifyMessageResponse { valid: false, pubkey: String::new() }) };
         let pubkey = signer.to_string();

@@ -9,10 +9,10 @@ use tonic::{Status, metadata::MetadataMap};
 
 use super::{LIST_ACCOUNTS, ESTIMATE_FEE, GET_TRANSACTIONS, LIST_UNSPENT, NEW_ADDRESS, NodeRpc, RpcStream, SEND_COINS, SUBSCRIBE_TRANSACTIONS, WALLET_BALANCE, status};
 use crate::ledger::now;
-use crate::sim::chain::{Chain, ChainEvent};
-use crate::sim::node::NodeError;
-use crate::sim::onchain::{self, SendCoins, WalletTx};
-use crate::sim::wallet::AddressKind;
+use world::chain::{Chain, ChainEvent};
+use world::node::NodeError;
+use world::onchain::{self, SendCoins, WalletTx};
+use world::wallet::AddressKind;
 
 /// lnd's AddressType: the kind, and whether an unused address may be handed out again.
 fn address_type(t: i32) -> Result<(AddressKind, bool), Status> {
@@ -268,7 +268,7 @@ impl NodeRpc {
         })
     }
 
-    fn save_wallet(&self, node: &crate::sim::node::Node) -> Result<(), Status> {
+    fn save_wallet(&self, node: &world::node::Node) -> Result<(), Status> {
         let sealed = node.sealed().ok_or_else(|| status(NodeError::NotCreated))?;
         self.dir.save_wallet(sealed).map_err(super::io_status)
     }

@@ -19,11 +19,11 @@ use super::{
 };
 use super::invoices::hint_hops;
 use crate::ledger::{now, now_ms};
-use crate::sim::channels::{Htlc, Phase, Policy, reserve};
+use world::channels::{Htlc, Phase, Policy, reserve};
 use super::htlc_events::{Failed, Notifier};
-use crate::sim::invoices::{Accepted, Arriving, Invoice, InvoiceError, Refusal, sha256_hex};
-use crate::sim::payments::{self as sim, Attempt, Failure, HopFailure, Payment, Status as PayStatus};
-use crate::sim::routing::{self, Edge, Hop, Query, Route, RouteError};
+use world::invoices::{Accepted, Arriving, Invoice, InvoiceError, Refusal, sha256_hex};
+use world::payments::{self as sim, Attempt, Failure, HopFailure, Payment, Status as PayStatus};
+use world::routing::{self, Edge, Hop, Query, Route, RouteError};
 
 /// The custom record that carries a keysend payment's preimage.
 pub const KEYSEND_RECORD: u64 = 5_482_373_484;
@@ -351,7 +351,7 @@ impl NodeRpc {
             let keysend = Invoice {
                 preimage: Some(hex::encode(&preimage)),
                 keysend: true,
-                ..Invoice::open(hash.to_string(), 0, now(), crate::sim::invoices::DEFAULT_EXPIRY, DEFAULT_FINAL_CLTV as u64)
+                ..Invoice::open(hash.to_string(), 0, now(), world::invoices::DEFAULT_EXPIRY, DEFAULT_FINAL_CLTV as u64)
             };
             db.invoices.add(keysend).map_err(|_| Refusal::KeysendError)?;
         }
@@ -965,7 +965,7 @@ fn record_forwards(nodes: &[&NodeRpc], route: &Route) {
     let at = now_ns();
     for i in 1..route.hops.len() {
         let (incoming, outgoing) = (&route.hops[i - 1], &route.hops[i]);
-        nodes[i].channels().forwards.push(crate::rpc::Forward {
+        nodes[i].channels().forwards.push(world::channels::Forward {
             timestamp_ns: at,
             chan_in: incoming.chan_id,
             chan_out: outgoing.chan_id,

@@ -9,7 +9,7 @@ use tokio_stream::wrappers::BroadcastStream;
 use tonic::{Status, metadata::MetadataMap};
 
 use super::{CONNECT_PEER, DISCONNECT_PEER, LIST_PEERS, NodeRpc, RpcStream, SUBSCRIBE_PEER_EVENTS};
-use crate::sim::node::WalletState;
+use world::node::WalletState;
 
 /// One end of a peer connection.
 #[derive(Debug, Clone)]

@@ -429,7 +429,7 @@ mod tests {
 
     async fn status_on(lnd: crate::rpc::LndVersion, unserved: &[&str], path: &str) -> (String, String) {
         let dir = tempfile::tempdir().unwrap();
-        let node = crate::sim::node::Node::start("t".into(), "#000000".into(), None);
+        let node = world::node::Node::start("t".into(), "#000000".into(), None);
         let unserved = unserved.iter().map(|s| s.to_string()).collect();
         let settings = crate::rpc::NodeSettings { p2p_host: "127.0.0.1".into(), p2p_port: 9735, startup_step: std::time::Duration::from_millis(1), lnd, unserved, no_macaroons: false };
         let ledger = crate::ledger::Ledger::open(dir.path().join("chain.json")).unwrap();

@@ -254,7 +254,7 @@ mod tests {
         assert!(network.rpc("b").await.is_none());
         assert_eq!(network.offline(), ["b"]);
         assert_eq!(post("/power", "node=b&action=back&password=password1").await, "b is back");
-        assert_ne!(network.rpc("b").await.unwrap().current_state(), crate::sim::node::WalletState::Locked, "unlocked with the password");
+        assert_ne!(network.rpc("b").await.unwrap().current_state(), world::node::WalletState::Locked, "unlocked with the password");
         assert!(network.offline().is_empty());
     }
 

@@ -764,7 +764,7 @@ mod tests {
     #[tokio::test]
     async fn router_serves_the_table() {
         let dir = tempfile::tempdir().unwrap();
-        let node = crate::sim::node::Node::start("t".into(), "#000000".into(), None);
+        let node = world::node::Node::start("t".into(), "#000000".into(), None);
         let settings = crate::rpc::NodeSettings { p2p_host: "127.0.0.1".into(), p2p_port: 9735, startup_step: std::time::Duration::from_millis(1), lnd: Default::default(), unserved: vec![], no_macaroons: false };
         let ledger = crate::ledger::Ledger::open(dir.path().join("chain.json")).unwrap();
         let rpc = NodeRpc::new(node, ledger, Default::default(), crate::store::NodeDir::new(dir.path().into()), settings);

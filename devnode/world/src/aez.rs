@@ -2,7 +2,7 @@
 //! for messages shorter than 32 bytes (AEZ-tiny), which is all aezeed needs: a 19-byte seed
 //! plus a 4-byte authenticator. No crate on crates.io implements AEZ; this follows the
 //! specification, with the public-domain reference code read for the details, and is
-//! checked end to end against lnd's aezeed vectors (`sim::seed` tests).
+//! checked end to end against lnd's aezeed vectors (`world::seed` tests).
 
 use aes::hazmat::cipher_round;
 use blake2::Digest;

@@ -325,7 +325,7 @@ pub fn script_type(script_hex: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::node::tests_support::active_node;
+    use crate::node::tests_support::active_node;
 
     fn fund(chain: &mut Chain, to: &Issued, value: i64) -> String {
         let out = Output { address: to.address.clone(), script_hex: to.script_hex.clone(), value };
@@ -404,7 +404,7 @@ mod tests {
 
     #[test]
     fn script_types_are_named_as_lnd_names_them() {
-        let keys = crate::sim::wallet::Keys::new([5; 16], [0; 32]);
+        let keys = crate::wallet::Keys::new([5; 16], [0; 32]);
         assert_eq!(script_type(&keys.address(AddressKind::WitnessPubkeyHash, false, 0).script_hex), "SCRIPT_TYPE_WITNESS_V0_PUBKEY_HASH");
         assert_eq!(script_type(&keys.address(AddressKind::NestedPubkeyHash, false, 0).script_hex), "SCRIPT_TYPE_SCRIPT_HASH");
         assert_eq!(script_type(&keys.address(AddressKind::TaprootPubkey, false, 0).script_hex), "SCRIPT_TYPE_WITNESS_V1_TAPROOT");

@@ -278,7 +278,17 @@ pub struct ChannelDb {
     pub payments: Vec<super::payments::Payment>,
     /// Payments this node forwarded, oldest first.
     #[serde(default)]
-    pub forwards: Vec<crate::rpc::Forward>,
+    pub forwards: Vec<Forward>,
+}
+
+/// A payment forwarded by this node: in on one channel, out on another, keeping the fee.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Forward {
+    pub timestamp_ns: i64,
+    pub chan_in: u64,
+    pub chan_out: u64,
+    pub amt_in_msat: i64,
+    pub amt_out_msat: i64,
 }
 
 /// A sweep this node must publish: the matured `to_local` output of a force close.

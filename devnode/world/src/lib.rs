@@ -1,5 +1,6 @@
 //! The simulated world, free of sockets, files and async runtimes: what each lnd node
-//! knows and decides. Transports and persistence live in `serve`, `rpc` and `store`.
+//! knows and decides. devnode's runtime, rpc layer and listeners carry it; nothing here
+//! may depend on them (the test command checks this crate for wasm32).
 
 pub mod aez;
 pub mod backup;
