@@ -2,7 +2,15 @@ use std::{env, path::PathBuf};
 
 use prost::Message;
 
-const PROTOS: &[&str] = &["lightning.proto", "walletunlocker.proto", "stateservice.proto", "walletrpc/walletkit.proto", "verrpc/verrpc.proto", "routerrpc/router.proto", "invoicesrpc/invoices.proto"];
+const PROTOS: &[&str] = &[
+    "lightning.proto",
+    "walletunlocker.proto",
+    "stateservice.proto",
+    "walletrpc/walletkit.proto",
+    "verrpc/verrpc.proto",
+    "routerrpc/router.proto",
+    "invoicesrpc/invoices.proto",
+];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=lnrpc");

@@ -49,8 +49,11 @@ fn text() -> impl Strategy<Value = String> {
         "(lnbcrt|lntb|lnbc|LNBCRT|lightning:)[02-9ac-hj-np-z]{0,400}",
         "[0-9.,_ \u{a0}]{0,40}",
         "(https?://|lndconnect://)?[a-z0-9.:\\[\\]/?#@&=-]{0,80}",
-        prop::collection::vec(prop::sample::select(vec!['\u{202e}', '\u{200b}', '\u{200d}', '\u{feff}', '\0', '\n', '\t', 'a', '0', ':', '@', '.', '1']), 0..60)
-            .prop_map(String::from_iter),
+        prop::collection::vec(
+            prop::sample::select(vec!['\u{202e}', '\u{200b}', '\u{200d}', '\u{feff}', '\0', '\n', '\t', 'a', '0', ':', '@', '.', '1']),
+            0..60
+        )
+        .prop_map(String::from_iter),
     ]
 }
 
@@ -104,7 +107,17 @@ fn payment_requests_of_any_text_are_refused_or_read_without_panicking() {
 
 #[test]
 fn damaged_payment_requests_are_refused_or_read_without_panicking() {
-    let edits = prop::collection::vec((any::<prop::sample::Index>(), prop_oneof![Just(None), any::<char>().prop_map(Some), prop::sample::select(b"qpzry9x8gf2tvdw0s3jn54khce6mua7l".to_vec()).prop_map(|b| Some(b as char))]), 1..4);
+    let edits = prop::collection::vec(
+        (
+            any::<prop::sample::Index>(),
+            prop_oneof![
+                Just(None),
+                any::<char>().prop_map(Some),
+                prop::sample::select(b"qpzry9x8gf2tvdw0s3jn54khce6mua7l".to_vec()).prop_map(|b| Some(b as char))
+            ],
+        ),
+        1..4,
+    );
     property("bolt11-damaged", (request(), edits), |((key, r), edits)| {
         let mut chars: Vec<char> = bolt11::encode(&key, &r).map_err(TestCaseError::fail)?.chars().collect();
         for (at, replacement) in edits {
@@ -365,15 +378,9 @@ fn stream_bytes_of_any_kind_are_refused_or_read_without_panicking() {
 }
 
 fn invoice() -> impl Strategy<Value = pb::Invoice> {
-    (any::<String>(), any::<i64>(), prop::collection::vec(any::<u8>(), 0..33), any::<bool>(), any::<u64>(), 0..4i32).prop_map(|(memo, value_msat, r_hash, private, add_index, state)| pb::Invoice {
-        memo,
-        value_msat,
-        r_hash,
-        private,
-        add_index,
-        state,
-        ..Default::default()
-    })
+    (any::<String>(), any::<i64>(), prop::collection::vec(any::<u8>(), 0..33), any::<bool>(), any::<u64>(), 0..4i32).prop_map(
+        |(memo, value_msat, r_hash, private, add_index, state)| pb::Invoice { memo, value_msat, r_hash, private, add_index, state, ..Default::default() },
+    )
 }
 
 #[test]
@@ -394,7 +401,8 @@ fn text_from_the_network_is_shown_without_characters_that_hide_or_reorder() {
     property("shown-text", any::<String>(), |t| {
         let shown = lightdeck::format::shown_text(&t);
         prop_assert_eq!(shown.chars().count(), t.chars().count());
-        let hides = |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200b}' | '\u{200e}' | '\u{200f}' | '\u{feff}');
+        let hides =
+            |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200b}' | '\u{200e}' | '\u{200f}' | '\u{feff}');
         let hidden = shown.chars().any(hides);
         prop_assert!(!hidden, "a character that hides or reorders text is shown");
         Ok(())
@@ -409,8 +417,18 @@ mod devnode_inputs {
     use super::*;
 
     fn single() -> impl Strategy<Value = Single> {
-        (any::<bool>(), any::<[u8; 32]>(), any::<[u8; 32]>(), any::<u32>(), any::<u64>(), key(), prop::collection::vec("[a-z0-9.:]{1,40}", 0..4), any::<u64>(), any::<u16>()).prop_map(
-            |(initiator, chain_hash, txid, output_index, short_channel_id, key, addresses, capacity, csv_delay)| Single {
+        (
+            any::<bool>(),
+            any::<[u8; 32]>(),
+            any::<[u8; 32]>(),
+            any::<u32>(),
+            any::<u64>(),
+            key(),
+            prop::collection::vec("[a-z0-9.:]{1,40}", 0..4),
+            any::<u64>(),
+            any::<u16>(),
+        )
+            .prop_map(|(initiator, chain_hash, txid, output_index, short_channel_id, key, addresses, capacity, csv_delay)| Single {
                 initiator,
                 chain_hash,
                 txid,
@@ -420,8 +438,7 @@ mod devnode_inputs {
                 addresses,
                 capacity,
                 csv_delay,
-            },
-        )
+            })
     }
 
     #[test]

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use bitcoin::hashes::{Hash, sha256};
-use bitcoin::secp256k1::{Secp256k1, SecretKey};
 use bitcoin::secp256k1::ecdsa::{RecoverableSignature, RecoveryId, Signature};
+use bitcoin::secp256k1::{Secp256k1, SecretKey};
 use lightning_invoice::{Currency, InvoiceBuilder, PaymentSecret, RouteHint, RouteHintHop, RoutingFees, SignedRawBolt11Invoice};
 
 /// One hop of a route hint: a private channel into the payee.
@@ -250,7 +250,13 @@ mod tests {
             description: "coffee <b>x</b>".into(),
             description_hash: String::new(),
             cltv_expiry: 80,
-            route_hints: vec![vec![HintHop { node_id: payee.clone(), chan_id: 42, fee_base_msat: 1000, fee_proportional_millionths: 1, cltv_expiry_delta: 80 }]],
+            route_hints: vec![vec![HintHop {
+                node_id: payee.clone(),
+                chan_id: 42,
+                fee_base_msat: 1000,
+                fee_proportional_millionths: 1,
+                cltv_expiry_delta: 80,
+            }]],
             features: vec![],
             network: "regtest".into(),
         };

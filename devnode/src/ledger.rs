@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::broadcast;
 
-use world::chain::{Chain, ChainEvent};
 use crate::store;
+use world::chain::{Chain, ChainEvent};
 
 pub struct Ledger {
     chain: Mutex<Chain>,

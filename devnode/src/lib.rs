@@ -20,9 +20,9 @@ use tokio::net::TcpListener;
 
 use ledger::Ledger;
 use rpc::{NodeRpc, NodeSettings};
+use store::NodeDir;
 use world::chain::Output;
 use world::node::Node;
-use store::NodeDir;
 
 pub struct NetworkConfig {
     pub datadir: PathBuf,
@@ -193,7 +193,14 @@ impl Network {
         let tls = serve::tls::load_or_create(&dir)?;
         let mut node = Node::start(spec.alias.clone(), spec.color.clone(), dir.load_wallet()?);
         node.root_key_ids = dir.load_root_key_ids()?;
-        let settings = NodeSettings { p2p_host: host.clone(), p2p_port: spec.ports.p2p, startup_step: self.config.startup_step, lnd: spec.lnd, unserved: spec.unserved.clone(), no_macaroons: spec.no_macaroons };
+        let settings = NodeSettings {
+            p2p_host: host.clone(),
+            p2p_port: spec.ports.p2p,
+            startup_step: self.config.startup_step,
+            lnd: spec.lnd,
+            unserved: spec.unserved.clone(),
+            no_macaroons: spec.no_macaroons,
+        };
         let rpc = NodeRpc::new(node, Arc::clone(&self.ledger), Arc::clone(&self.switchboard), dir.clone(), settings);
         self.switchboard.listen(&format!("{host}:{}", spec.ports.p2p), &rpc);
         let opts = serve::ServeOptions { rest_tls: spec.rest_tls, restcors: spec.restcors.clone(), faults: self.faults(&spec.name) };
@@ -205,8 +212,7 @@ impl Network {
 
     /// Stops a node as if its process died: listeners and open streams close at once.
     pub async fn stop_node(&self, name: &str) -> io::Result<NodeSpec> {
-        let running = self.nodes.lock().await.remove(name)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no running node {name}")))?;
+        let running = self.nodes.lock().await.remove(name).ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no running node {name}")))?;
         running.listeners.shutdown().await;
         let p2p = format!("{}:{}", running.handle.host, running.handle.spec.ports.p2p);
         self.switchboard.close(&p2p);
@@ -229,7 +235,11 @@ impl Network {
     /// Restarts a node taken offline; its wallet comes back locked, as lnd's does, and is
     /// unlocked when a password is given.
     pub async fn bring_back(&self, name: &str, password: Option<&[u8]>) -> io::Result<NodeHandle> {
-        let spec = self.stopped.lock().expect("stopped lock").remove(name)
+        let spec = self
+            .stopped
+            .lock()
+            .expect("stopped lock")
+            .remove(name)
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("node {name} was not taken offline")))?;
         let handle = self.start_node(spec).await?;
         if let Some(password) = password {
@@ -262,11 +272,7 @@ impl Network {
         let rpc = self.rpc(name).await.ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no running node {name}")))?;
         let fail = |s: tonic::Status| io::Error::other(s.message().to_string());
         let seed = rpc.gen_seed(MetadataMap::new(), pb::GenSeedRequest::default()).await.map_err(fail)?;
-        let req = pb::InitWalletRequest {
-            wallet_password: password.to_vec(),
-            cipher_seed_mnemonic: seed.cipher_seed_mnemonic,
-            ..Default::default()
-        };
+        let req = pb::InitWalletRequest { wallet_password: password.to_vec(), cipher_seed_mnemonic: seed.cipher_seed_mnemonic, ..Default::default() };
         let admin = rpc.init_wallet(MetadataMap::new(), req).await.map_err(fail)?.admin_macaroon;
         wait_active(&rpc).await?;
         Ok(hex::encode(admin))
@@ -293,9 +299,8 @@ impl Network {
     pub fn fund(&self, address: &str, sats: i64) -> io::Result<String> {
         let (address, script_hex) = world::onchain::parse_address(address).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
         self.ledger.write(|chain| {
-            let (tx, event) = chain
-                .submit(&[], vec![Output { address, script_hex, value: sats }], 0, "", ledger::now())
-                .map_err(|e| io::Error::other(e.to_string()))?;
+            let (tx, event) =
+                chain.submit(&[], vec![Output { address, script_hex, value: sats }], 0, "", ledger::now()).map_err(|e| io::Error::other(e.to_string()))?;
             Ok::<_, io::Error>((tx.txid, vec![event]))
         })
     }
@@ -402,11 +407,8 @@ impl Network {
             .values()
             .map(|r| {
                 let key = r.rpc.identity_pubkey();
-                let uri = if key.is_empty() {
-                    "(wallet not created or locked)".to_string()
-                } else {
-                    format!("{key}@{}:{}", r.handle.host, r.handle.spec.ports.p2p)
-                };
+                let uri =
+                    if key.is_empty() { "(wallet not created or locked)".to_string() } else { format!("{key}@{}:{}", r.handle.host, r.handle.spec.ports.p2p) };
                 (r.handle.spec.name.clone(), r.handle.rest_url(), uri)
             })
             .collect();

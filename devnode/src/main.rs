@@ -29,7 +29,9 @@ struct Args {
 }
 
 fn usage(msg: &str) -> ! {
-    eprintln!("devnode: {msg}\nusage: devnode [--datadir DIR] [--host ADDR] [--restcors ORIGIN]... [--no-rest-tls] [--node NAME[:REST:GRPC:GRPCWEB:P2P]]... [--mine-every SECONDS] [--control HOST:PORT] [--lnd 0.20|0.21] [--unserved SERVICE|SERVICE.METHOD]...");
+    eprintln!(
+        "devnode: {msg}\nusage: devnode [--datadir DIR] [--host ADDR] [--restcors ORIGIN]... [--no-rest-tls] [--node NAME[:REST:GRPC:GRPCWEB:P2P]]... [--mine-every SECONDS] [--control HOST:PORT] [--lnd 0.20|0.21] [--unserved SERVICE|SERVICE.METHOD]..."
+    );
     std::process::exit(2)
 }
 
@@ -46,7 +48,17 @@ fn parse_node(s: &str) -> NodeSpec {
 }
 
 fn parse() -> Args {
-    let mut a = Args { datadir: "devnode-data".into(), host: "127.0.0.1".into(), restcors: vec![], rest_tls: true, nodes: vec![], mine_every: None, control: None, lnd: Default::default(), unserved: vec![] };
+    let mut a = Args {
+        datadir: "devnode-data".into(),
+        host: "127.0.0.1".into(),
+        restcors: vec![],
+        rest_tls: true,
+        nodes: vec![],
+        mine_every: None,
+        control: None,
+        lnd: Default::default(),
+        unserved: vec![],
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| usage(&format!("{flag} needs a value")));

@@ -179,10 +179,7 @@ async fn backups_export_verify_and_restore_after_losing_the_channel_database() {
     let waiting = alice.get("/v1/channels/pending").await;
     assert_eq!(waiting["waiting_close_channels"][0]["channel"]["channel_point"], point);
     network.mine(1).unwrap();
-    eventually("the recovered channel to close", async || {
-        alice.get("/v1/channels/closed").await["channels"][0]["close_type"] == "REMOTE_FORCE_CLOSE"
-    })
-    .await;
+    eventually("the recovered channel to close", async || alice.get("/v1/channels/closed").await["channels"][0]["close_type"] == "REMOTE_FORCE_CLOSE").await;
     let after = alice.get("/v1/balance/blockchain").await["confirmed_balance"].as_str().unwrap().parse::<i64>().unwrap();
     assert_eq!(after - before, 400_000 - 2_810 - 660 - 50_000, "alice's side came back on-chain");
     eventually("bob's funds time-locked", async || count(&bob.get("/v1/channels/pending").await, "pending_force_closing_channels") == 1).await;
@@ -218,8 +215,5 @@ async fn a_restored_channel_closes_when_its_peer_returns() {
     })
     .await;
     network.mine(1).unwrap();
-    eventually("the recovered channel to close", async || {
-        alice.get("/v1/channels/closed").await["channels"][0]["close_type"] == "REMOTE_FORCE_CLOSE"
-    })
-    .await;
+    eventually("the recovered channel to close", async || alice.get("/v1/channels/closed").await["channels"][0]["close_type"] == "REMOTE_FORCE_CLOSE").await;
 }

@@ -40,4 +40,3 @@ async fn a_stream_waiting_for_its_first_message_is_cut() {
     assert!(read.is_ok(), "the connection closes at once");
     assert!(rest.is_empty(), "with nothing written: {:?}", String::from_utf8_lossy(&rest));
 }
-

@@ -5,7 +5,6 @@
 
 mod common;
 
-
 use common::{Rest, b64};
 use serde_json::{Value, json};
 
@@ -72,11 +71,13 @@ async fn graph_fees_and_forwarding_as_lnd() {
     let watcher = clone(alice);
     let stream = tokio::spawn(async move { watcher.stream("GET", "/v1/graph/subscribe", None).await });
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let (status, v) = bob.call("POST", "/v1/chanpolicy", Some(json!({"global": true, "base_fee_msat": "5000", "fee_rate_ppm": 1000, "time_lock_delta": 10}))).await;
+    let (status, v) =
+        bob.call("POST", "/v1/chanpolicy", Some(json!({"global": true, "base_fee_msat": "5000", "fee_rate_ppm": 1000, "time_lock_delta": 10}))).await;
     assert_eq!((status, v["message"].as_str()), (500, Some("time lock delta of 10 is too small, minimum supported is 18")));
     let (status, v) = bob.call("POST", "/v1/chanpolicy", Some(json!({"global": true, "fee_rate": 0.001, "fee_rate_ppm": 1000, "time_lock_delta": 40}))).await;
     assert_eq!((status, v["message"].as_str()), (400, Some("cannot set both FeeRate and FeeRatePpm at the same time")));
-    let (status, v) = bob.call("POST", "/v1/chanpolicy", Some(json!({"global": true, "base_fee_msat": "5000", "fee_rate_ppm": 1000, "time_lock_delta": 40}))).await;
+    let (status, v) =
+        bob.call("POST", "/v1/chanpolicy", Some(json!({"global": true, "base_fee_msat": "5000", "fee_rate_ppm": 1000, "time_lock_delta": 40}))).await;
     assert_eq!((status, v["failed_updates"].as_array().map(Vec::len)), (200, Some(0)), "{v}");
     let routes = alice.get(&format!("/v1/graph/routes/{c}/100000")).await;
     assert_eq!(num(&routes["routes"][0]["total_fees_msat"]), 5_000 + 100_000, "5 sat + 1,000 ppm of 100,000 sat");
@@ -86,7 +87,8 @@ async fn graph_fees_and_forwarding_as_lnd() {
     assert_eq!(v["failed_updates"][0]["reason"], "UPDATE_FAILURE_NOT_FOUND");
     network.stop_node("alice").await.unwrap();
     let (_, updates) = stream.await.unwrap();
-    let from_bob: Vec<&Value> = updates.iter().flat_map(|u| u["result"]["channel_updates"].as_array().unwrap()).filter(|u| u["advertising_node"] == json!(b)).collect();
+    let from_bob: Vec<&Value> =
+        updates.iter().flat_map(|u| u["result"]["channel_updates"].as_array().unwrap()).filter(|u| u["advertising_node"] == json!(b)).collect();
     assert_eq!(from_bob.len(), 2, "both of bob's channels: {updates:?}");
     assert_eq!(from_bob[0]["routing_policy"]["fee_rate_milli_msat"], "1000");
     let _ = a;
@@ -102,7 +104,10 @@ async fn macaroon_root_key_ids_as_lnd() {
         (json!([]), format!("permission list cannot be empty. specify at least one action/entity pair. {help}")),
         (json!([{"entity": "wallet", "action": "read"}]), format!("invalid permission entity. {help}")),
         (json!([{"entity": "info", "action": "delete"}]), format!("invalid permission action. {help}")),
-        (json!([{"entity": "uri", "action": "/lnrpc.Lightning/NoSuchMethod"}]), "invalid permission action, must be an existing URI in the format /package.Service/MethodName".to_string()),
+        (
+            json!([{"entity": "uri", "action": "/lnrpc.Lightning/NoSuchMethod"}]),
+            "invalid permission action, must be an existing URI in the format /package.Service/MethodName".to_string(),
+        ),
     ] {
         let (status, v) = alice.call("POST", "/v1/macaroon", Some(json!({"permissions": perms}))).await;
         assert_eq!((status, v["message"].as_str()), (500, Some(words.as_str())));
@@ -119,12 +124,14 @@ async fn macaroon_root_key_ids_as_lnd() {
     assert_eq!(perms["method_permissions"]["/lnrpc.Lightning/GetInfo"]["permissions"], json!([{"entity": "info", "action": "read"}]));
     assert_eq!(perms["method_permissions"]["/routerrpc.Router/SendPaymentV2"]["permissions"], json!([{"entity": "offchain", "action": "write"}]));
     let mac_bytes = b64(&hex::decode(&limited.macaroon).unwrap());
-    let check = |perms: Value, method: &str, defaults: bool| {
-        json!({"macaroon": mac_bytes, "permissions": perms, "fullMethod": method, "check_default_perms_from_full_method": defaults})
-    };
-    let (status, ok) = alice.call("POST", "/v1/macaroon/checkpermissions", Some(check(json!([{"entity": "info", "action": "read"}]), "/lnrpc.Lightning/GetInfo", false))).await;
+    let check = |perms: Value, method: &str, defaults: bool| json!({"macaroon": mac_bytes, "permissions": perms, "fullMethod": method, "check_default_perms_from_full_method": defaults});
+    let (status, ok) = alice
+        .call("POST", "/v1/macaroon/checkpermissions", Some(check(json!([{"entity": "info", "action": "read"}]), "/lnrpc.Lightning/GetInfo", false)))
+        .await;
     assert_eq!((status, ok["valid"].as_bool()), (200, Some(true)));
-    let (status, no) = alice.call("POST", "/v1/macaroon/checkpermissions", Some(check(json!([{"entity": "onchain", "action": "read"}]), "/lnrpc.Lightning/WalletBalance", false))).await;
+    let (status, no) = alice
+        .call("POST", "/v1/macaroon/checkpermissions", Some(check(json!([{"entity": "onchain", "action": "read"}]), "/lnrpc.Lightning/WalletBalance", false)))
+        .await;
     assert_eq!((status, no["message"].as_str(), no["code"].as_i64()), (400, Some("permission denied"), Some(3)));
     let (status, no) = alice.call("POST", "/v1/macaroon/checkpermissions", Some(check(json!([]), "/lnrpc.Lightning/WalletBalance", true))).await;
     assert_eq!((status, no["message"].as_str()), (400, Some("permission denied")), "the method's own permissions");

@@ -32,7 +32,8 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 async fn pay(from: &Rest, request: &str) -> Value {
-    let (status, lines) = from.stream("POST", "/v2/router/send", Some(json!({"payment_request": request, "timeout_seconds": 30, "fee_limit_sat": "100"}))).await;
+    let (status, lines) =
+        from.stream("POST", "/v2/router/send", Some(json!({"payment_request": request, "timeout_seconds": 30, "fee_limit_sat": "100"}))).await;
     assert_eq!(status, 200, "{lines:?}");
     lines.last().unwrap()["result"].clone()
 }
@@ -72,7 +73,10 @@ async fn every_node_hears_of_its_htlcs() {
     assert_eq!(kind, "settle_event");
     assert_eq!(settle["settle_event"]["preimage"], json!(base64_of_hex(paid["payment_preimage"].as_str().unwrap())));
     let (kind, _, fin) = next(b).await;
-    assert_eq!((kind.as_str(), fin["final_htlc_event"]["settled"].as_bool(), fin["final_htlc_event"]["offchain"].as_bool()), ("final_htlc_event", Some(true), Some(true)));
+    assert_eq!(
+        (kind.as_str(), fin["final_htlc_event"]["settled"].as_bool(), fin["final_htlc_event"]["offchain"].as_bool()),
+        ("final_htlc_event", Some(true), Some(true))
+    );
     assert_eq!(kinds(c, 2).await, pairs(&[("settle_event", "RECEIVE"), ("final_htlc_event", "RECEIVE")]));
 
     // Refused by carol (the invoice was canceled, so a payment with an MPP record finds it
@@ -103,7 +107,11 @@ async fn every_node_hears_of_its_htlcs() {
     let (kind, ty, fail) = next(b).await;
     assert_eq!((kind.as_str(), ty.as_str()), ("link_fail_event", "FORWARD"));
     assert_eq!(
-        (fail["link_fail_event"]["failure_detail"].as_str(), fail["link_fail_event"]["failure_string"].as_str(), fail["link_fail_event"]["wire_failure"].as_str()),
+        (
+            fail["link_fail_event"]["failure_detail"].as_str(),
+            fail["link_fail_event"]["failure_string"].as_str(),
+            fail["link_fail_event"]["wire_failure"].as_str()
+        ),
         (Some("INSUFFICIENT_BALANCE"), Some("insufficient bandwidth to route htlc"), Some("TEMPORARY_CHANNEL_FAILURE"))
     );
     assert_eq!(kinds(a, 1).await, pairs(&[("forward_fail_event", "SEND")]));

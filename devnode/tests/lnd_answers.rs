@@ -17,7 +17,6 @@ use lnrpc::routerrpc as rrpc;
 use serde_json::{Value, json};
 use tonic::Code;
 
-
 struct Node {
     rest: Rest,
     lightning: grpc::Lightning,
@@ -40,35 +39,14 @@ async fn network() -> (Network, tempfile::TempDir, Vec<Node>) {
         network.fund_node(name, 5_000_000, 1).await.unwrap();
         handles.push((node, macaroon));
     }
-    network
-        .open_channel("alice", "bob", 1_000_000, 0)
-        .await
-        .unwrap();
-    network
-        .open_channel("bob", "carol", 1_000_000, 0)
-        .await
-        .unwrap();
+    network.open_channel("alice", "bob", 1_000_000, 0).await.unwrap();
+    network.open_channel("bob", "carol", 1_000_000, 0).await.unwrap();
     let mut nodes = Vec::new();
     for (i, (handle, macaroon)) in handles.iter().enumerate() {
         let (lightning, router) = grpc::connect(handle, macaroon).await;
         let name = ["alice", "bob", "carol"][i];
-        let key = network
-            .uri(name)
-            .await
-            .unwrap()
-            .split_once('@')
-            .unwrap()
-            .0
-            .to_string();
-        nodes.push(Node {
-            rest: Rest {
-                addr: format!("127.0.0.1:{}", handle.spec.ports.rest),
-                macaroon: macaroon.clone(),
-            },
-            lightning,
-            router,
-            key,
-        });
+        let key = network.uri(name).await.unwrap().split_once('@').unwrap().0.to_string();
+        nodes.push(Node { rest: Rest { addr: format!("127.0.0.1:{}", handle.spec.ports.rest), macaroon: macaroon.clone() }, lightning, router, key });
     }
     (network, dir, nodes)
 }
@@ -83,10 +61,7 @@ async fn invoice(node: &Node, body: Value) -> String {
 /// requests were made before payment secrets.
 fn request_without_secret(amount_msat: i64) -> String {
     let key = bitcoin::secp256k1::SecretKey::from_slice(&[0x42; 32]).unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let r = bolt11::Request {
         destination: String::new(),
         payment_hash: [5; 32],
@@ -106,15 +81,8 @@ fn request_without_secret(amount_msat: i64) -> String {
 
 /// BOLT 11's own mainnet example ("1 cup coffee"), for a node on regtest.
 fn mainnet_request() -> String {
-    let vectors: Vec<Value> =
-        serde_json::from_str(include_str!("../../tests/vectors/bolt11.json")).unwrap();
-    vectors
-        .iter()
-        .find(|v| v["kind"] == "invalid" && v["title"].as_str().unwrap().contains("`s` field"))
-        .unwrap()["invoice"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    let vectors: Vec<Value> = serde_json::from_str(include_str!("../../tests/vectors/bolt11.json")).unwrap();
+    vectors.iter().find(|v| v["kind"] == "invalid" && v["title"].as_str().unwrap().contains("`s` field")).unwrap()["invoice"].as_str().unwrap().to_string()
 }
 
 #[tokio::test]
@@ -124,71 +92,22 @@ async fn description_hash_is_kept_and_checked() {
     let hash = [0xab_u8; 32];
 
     // REST: the request has an `h` field and no description; the invoice reports the hash.
-    let request = invoice(
-        carol,
-        json!({"memo": "ignored by the request", "value": "1000", "description_hash": b64(&hash)}),
-    )
-    .await;
+    let request = invoice(carol, json!({"memo": "ignored by the request", "value": "1000", "description_hash": b64(&hash)})).await;
     let decoded = alice.rest.get(&format!("/v1/payreq/{request}")).await;
-    assert_eq!(
-        (
-            decoded["description"].as_str(),
-            decoded["description_hash"].as_str()
-        ),
-        (Some(""), Some(hex::encode(hash).as_str()))
-    );
+    assert_eq!((decoded["description"].as_str(), decoded["description_hash"].as_str()), (Some(""), Some(hex::encode(hash).as_str())));
     let r_hash = hex::encode(bolt11::decode(&request).unwrap().payment_hash);
     let looked_up = carol.rest.get(&format!("/v1/invoice/{r_hash}")).await;
     assert_eq!(looked_up["description_hash"], b64(&hash));
-    let (status, refused) = carol
-        .rest
-        .call(
-            "POST",
-            "/v1/invoices",
-            Some(json!({"value": "1000", "description_hash": b64(&[1; 31])})),
-        )
-        .await;
-    assert_eq!(
-        (status, refused["message"].as_str()),
-        (500, Some("description hash is 31 bytes, must be 32"))
-    );
+    let (status, refused) = carol.rest.call("POST", "/v1/invoices", Some(json!({"value": "1000", "description_hash": b64(&[1; 31])}))).await;
+    assert_eq!((status, refused["message"].as_str()), (500, Some("description hash is 31 bytes, must be 32")));
 
     // gRPC: the same answers.
     let mut grpc = carol.lightning.clone();
-    let added = grpc
-        .add_invoice(pb::Invoice {
-            value: 2000,
-            description_hash: hash.to_vec(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let decoded = alice
-        .lightning
-        .clone()
-        .decode_pay_req(pb::PayReqString {
-            pay_req: added.payment_request,
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(
-        (decoded.description.as_str(), decoded.description_hash),
-        ("", hex::encode(hash))
-    );
-    let refused = grpc
-        .add_invoice(pb::Invoice {
-            value: 2000,
-            description_hash: vec![1; 33],
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (refused.code(), refused.message()),
-        (Code::Unknown, "description hash is 33 bytes, must be 32")
-    );
+    let added = grpc.add_invoice(pb::Invoice { value: 2000, description_hash: hash.to_vec(), ..Default::default() }).await.unwrap().into_inner();
+    let decoded = alice.lightning.clone().decode_pay_req(pb::PayReqString { pay_req: added.payment_request }).await.unwrap().into_inner();
+    assert_eq!((decoded.description.as_str(), decoded.description_hash), ("", hex::encode(hash)));
+    let refused = grpc.add_invoice(pb::Invoice { value: 2000, description_hash: vec![1; 33], ..Default::default() }).await.unwrap_err();
+    assert_eq!((refused.code(), refused.message()), (Code::Unknown, "description hash is 33 bytes, must be 32"));
 }
 
 #[tokio::test]
@@ -200,113 +119,39 @@ async fn requests_without_a_payment_secret_and_for_other_networks() {
     // DecodePayReq reads it; the payment address is 32 zero bytes (rpcserver.go's
     // PaymentAddr.UnwrapOr([32]byte{})).
     let decoded = alice.rest.get(&format!("/v1/payreq/{old}")).await;
-    assert_eq!(
-        (
-            decoded["num_satoshis"].as_str(),
-            decoded["payment_addr"].as_str()
-        ),
-        (Some("50"), Some(b64(&[0; 32]).as_str()))
-    );
-    let grpc_decoded = alice
-        .lightning
-        .clone()
-        .decode_pay_req(pb::PayReqString {
-            pay_req: old.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    assert_eq!((decoded["num_satoshis"].as_str(), decoded["payment_addr"].as_str()), (Some("50"), Some(b64(&[0; 32]).as_str())));
+    let grpc_decoded = alice.lightning.clone().decode_pay_req(pb::PayReqString { pay_req: old.clone() }).await.unwrap().into_inner();
     assert_eq!(grpc_decoded.payment_addr, [0; 32]);
 
     // SendPaymentSync goes on to path finding: no route to a node nobody knows, in the answer.
-    let (status, sync) = alice
-        .rest
-        .call(
-            "POST",
-            "/v1/channels/transactions",
-            Some(json!({"payment_request": old})),
-        )
-        .await;
-    assert_eq!(
-        (status, sync["payment_error"].as_str()),
-        (200, Some("no_route")),
-        "{sync}"
-    );
+    let (status, sync) = alice.rest.call("POST", "/v1/channels/transactions", Some(json!({"payment_request": old}))).await;
+    assert_eq!((status, sync["payment_error"].as_str()), (200, Some("no_route")), "{sync}");
     #[allow(deprecated)]
-    let sync = alice
-        .lightning
-        .clone()
-        .send_payment_sync(pb::SendRequest {
-            payment_request: old.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let sync = alice.lightning.clone().send_payment_sync(pb::SendRequest { payment_request: old.clone(), ..Default::default() }).await.unwrap().into_inner();
     assert_eq!(sync.payment_error, "no_route");
 
     // SendPaymentV2 refuses it before anything is sent.
     let words = "payment request must contain either a payment address or blinded paths";
-    let (status, v2) = alice
-        .rest
-        .call(
-            "POST",
-            "/v2/router/send",
-            Some(json!({"payment_request": old, "timeout_seconds": 10})),
-        )
-        .await;
-    assert_eq!(
-        (status, v2["error"]["message"].as_str()),
-        (500, Some(words)),
-        "{v2}"
-    );
-    let refused = alice
-        .router
-        .clone()
-        .send_payment_v2(rrpc::SendPaymentRequest {
-            payment_request: old,
-            timeout_seconds: 10,
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
+    let (status, v2) = alice.rest.call("POST", "/v2/router/send", Some(json!({"payment_request": old, "timeout_seconds": 10}))).await;
+    assert_eq!((status, v2["error"]["message"].as_str()), (500, Some(words)), "{v2}");
+    let refused =
+        alice.router.clone().send_payment_v2(rrpc::SendPaymentRequest { payment_request: old, timeout_seconds: 10, ..Default::default() }).await.unwrap_err();
     assert_eq!((refused.code(), refused.message()), (Code::Unknown, words));
 
     // The network is checked before the fields: a mainnet request is refused for that,
     // not for what it lacks.
     let mainnet = mainnet_request();
     let words = "invoice not for current active network 'regtest'";
-    let (status, v) = alice
-        .rest
-        .call("GET", &format!("/v1/payreq/{mainnet}"), None)
-        .await;
+    let (status, v) = alice.rest.call("GET", &format!("/v1/payreq/{mainnet}"), None).await;
     assert_eq!((status, v["message"].as_str()), (500, Some(words)));
-    let (_, v) = alice
-        .rest
-        .call(
-            "POST",
-            "/v1/channels/transactions",
-            Some(json!({"payment_request": mainnet})),
-        )
-        .await;
+    let (_, v) = alice.rest.call("POST", "/v1/channels/transactions", Some(json!({"payment_request": mainnet}))).await;
     assert_eq!(v["message"].as_str(), Some(words), "{v}");
-    let refused = alice
-        .lightning
-        .clone()
-        .decode_pay_req(pb::PayReqString {
-            pay_req: mainnet.clone(),
-        })
-        .await
-        .unwrap_err();
+    let refused = alice.lightning.clone().decode_pay_req(pb::PayReqString { pay_req: mainnet.clone() }).await.unwrap_err();
     assert_eq!(refused.message(), words);
     let refused = alice
         .router
         .clone()
-        .send_payment_v2(rrpc::SendPaymentRequest {
-            payment_request: mainnet,
-            timeout_seconds: 10,
-            ..Default::default()
-        })
+        .send_payment_v2(rrpc::SendPaymentRequest { payment_request: mainnet, timeout_seconds: 10, ..Default::default() })
         .await
         .unwrap_err();
     assert_eq!(refused.message(), words);
@@ -315,11 +160,7 @@ async fn requests_without_a_payment_secret_and_for_other_networks() {
 async fn paid(stream: tonic::Streaming<pb::Payment>) -> pb::Payment {
     let updates: Vec<pb::Payment> = stream.map(|u| u.unwrap()).collect().await;
     let last = updates.last().unwrap().clone();
-    assert_eq!(
-        last.status,
-        pb::payment::PaymentStatus::Succeeded as i32,
-        "{updates:?}"
-    );
+    assert_eq!(last.status, pb::payment::PaymentStatus::Succeeded as i32, "{updates:?}");
     last
 }
 
@@ -330,110 +171,35 @@ async fn an_invoice_paid_twice_and_the_default_timeout() {
 
     // Without timeout_seconds lnd (since 0.19) uses 60 s and pays.
     let request = invoice(carol, json!({"value": "1000"})).await;
-    let (status, lines) = alice
-        .rest
-        .stream(
-            "POST",
-            "/v2/router/send",
-            Some(json!({"payment_request": request, "fee_limit_sat": "10"})),
-        )
-        .await;
+    let (status, lines) = alice.rest.stream("POST", "/v2/router/send", Some(json!({"payment_request": request, "fee_limit_sat": "10"}))).await;
     assert_eq!(status, 200, "{lines:?}");
-    assert_eq!(
-        lines.last().unwrap()["result"]["status"],
-        "SUCCEEDED",
-        "{lines:?}"
-    );
+    assert_eq!(lines.last().unwrap()["result"]["status"], "SUCCEEDED", "{lines:?}");
 
     // Again, by REST: SendPaymentV2 answers AlreadyExists (409); SendPaymentSync answers
     // 200 with the words in payment_error.
-    let (status, again) = alice
-        .rest
-        .call(
-            "POST",
-            "/v2/router/send",
-            Some(json!({"payment_request": request, "timeout_seconds": 10})),
-        )
-        .await;
-    assert_eq!(
-        (
-            status,
-            again["error"]["code"].as_i64(),
-            again["error"]["message"].as_str()
-        ),
-        (409, Some(6), Some("invoice is already paid")),
-        "{again}"
-    );
-    let (status, sync) = alice
-        .rest
-        .call(
-            "POST",
-            "/v1/channels/transactions",
-            Some(json!({"payment_request": request})),
-        )
-        .await;
-    assert_eq!(
-        (status, sync["payment_error"].as_str()),
-        (200, Some("invoice is already paid")),
-        "{sync}"
-    );
-    assert_eq!(
-        sync["payment_hash"],
-        b64(&bolt11::decode(&request).unwrap().payment_hash)
-    );
+    let (status, again) = alice.rest.call("POST", "/v2/router/send", Some(json!({"payment_request": request, "timeout_seconds": 10}))).await;
+    assert_eq!((status, again["error"]["code"].as_i64(), again["error"]["message"].as_str()), (409, Some(6), Some("invoice is already paid")), "{again}");
+    let (status, sync) = alice.rest.call("POST", "/v1/channels/transactions", Some(json!({"payment_request": request}))).await;
+    assert_eq!((status, sync["payment_error"].as_str()), (200, Some("invoice is already paid")), "{sync}");
+    assert_eq!(sync["payment_hash"], b64(&bolt11::decode(&request).unwrap().payment_hash));
 
     // And by gRPC.
-    let request = carol
-        .lightning
-        .clone()
-        .add_invoice(pb::Invoice {
-            value: 1000,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .payment_request;
+    let request = carol.lightning.clone().add_invoice(pb::Invoice { value: 1000, ..Default::default() }).await.unwrap().into_inner().payment_request;
     let mut router = alice.router.clone();
     paid(
         router
-            .send_payment_v2(rrpc::SendPaymentRequest {
-                payment_request: request.clone(),
-                fee_limit_sat: 10,
-                ..Default::default()
-            })
+            .send_payment_v2(rrpc::SendPaymentRequest { payment_request: request.clone(), fee_limit_sat: 10, ..Default::default() })
             .await
             .unwrap()
             .into_inner(),
     )
     .await;
-    let refused = router
-        .send_payment_v2(rrpc::SendPaymentRequest {
-            payment_request: request.clone(),
-            timeout_seconds: 10,
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (refused.code(), refused.message()),
-        (Code::AlreadyExists, "invoice is already paid")
-    );
+    let refused =
+        router.send_payment_v2(rrpc::SendPaymentRequest { payment_request: request.clone(), timeout_seconds: 10, ..Default::default() }).await.unwrap_err();
+    assert_eq!((refused.code(), refused.message()), (Code::AlreadyExists, "invoice is already paid"));
     #[allow(deprecated)]
-    let sync = alice
-        .lightning
-        .clone()
-        .send_payment_sync(pb::SendRequest {
-            payment_request: request,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(
-        (sync.payment_error.as_str(), sync.payment_preimage.len()),
-        ("invoice is already paid", 0)
-    );
+    let sync = alice.lightning.clone().send_payment_sync(pb::SendRequest { payment_request: request, ..Default::default() }).await.unwrap().into_inner();
+    assert_eq!((sync.payment_error.as_str(), sync.payment_preimage.len()), ("invoice is already paid", 0));
 }
 
 #[tokio::test]
@@ -442,14 +208,7 @@ async fn self_payments_are_refused_in_lnds_words() {
     let alice = &nodes[0];
     let words = "self-payments not allowed";
     let own = invoice(alice, json!({"value": "1000"})).await;
-    let (_, v2) = alice
-        .rest
-        .call(
-            "POST",
-            "/v2/router/send",
-            Some(json!({"payment_request": own, "timeout_seconds": 10})),
-        )
-        .await;
+    let (_, v2) = alice.rest.call("POST", "/v2/router/send", Some(json!({"payment_request": own, "timeout_seconds": 10}))).await;
     assert_eq!(v2["error"]["message"].as_str(), Some(words), "{v2}");
     let refused = alice
         .router
@@ -465,15 +224,7 @@ async fn self_payments_are_refused_in_lnds_words() {
         .unwrap_err();
     assert_eq!(refused.message(), words);
     #[allow(deprecated)]
-    let sync = alice
-        .lightning
-        .clone()
-        .send_payment_sync(pb::SendRequest {
-            payment_request: own,
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
+    let sync = alice.lightning.clone().send_payment_sync(pb::SendRequest { payment_request: own, ..Default::default() }).await.unwrap_err();
     assert_eq!(sync.message(), words);
 }
 
@@ -481,33 +232,15 @@ async fn self_payments_are_refused_in_lnds_words() {
 async fn descriptions_are_returned_as_written() {
     let (_network, _dir, nodes) = network().await;
     let (alice, carol) = (&nodes[0], &nodes[2]);
-    for memo in [
-        "two\nlines\tand a tab",
-        "family 👨\u{200d}👩\u{200d}👧",
-        "\u{202e}reversed\u{202c} \u{200b}zero-width",
-    ] {
+    for memo in ["two\nlines\tand a tab", "family 👨\u{200d}👩\u{200d}👧", "\u{202e}reversed\u{202c} \u{200b}zero-width"] {
         let request = invoice(carol, json!({"value": "1000", "memo": memo})).await;
         let decoded = alice.rest.get(&format!("/v1/payreq/{request}")).await;
         assert_eq!(decoded["description"].as_str(), Some(memo));
-        let grpc = alice
-            .lightning
-            .clone()
-            .decode_pay_req(pb::PayReqString {
-                pay_req: request.clone(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let grpc = alice.lightning.clone().decode_pay_req(pb::PayReqString { pay_req: request.clone() }).await.unwrap().into_inner();
         assert_eq!(grpc.description, memo);
         let hash = hex::encode(bolt11::decode(&request).unwrap().payment_hash);
-        assert_eq!(
-            carol.rest.get(&format!("/v1/invoice/{hash}")).await["memo"].as_str(),
-            Some(memo)
-        );
-        let listed = carol
-            .rest
-            .get("/v1/invoices?reversed=true&num_max_invoices=1")
-            .await;
+        assert_eq!(carol.rest.get(&format!("/v1/invoice/{hash}")).await["memo"].as_str(), Some(memo));
+        let listed = carol.rest.get("/v1/invoices?reversed=true&num_max_invoices=1").await;
         assert_eq!(listed["invoices"][0]["memo"].as_str(), Some(memo));
     }
 }
@@ -527,7 +260,15 @@ struct Refusal {
     message: String,
 }
 
-fn refusal(rpc: &'static str, method: &'static str, path: impl Into<String>, body: Option<Value>, status: u16, code: i64, message: impl Into<String>) -> Refusal {
+fn refusal(
+    rpc: &'static str,
+    method: &'static str,
+    path: impl Into<String>,
+    body: Option<Value>,
+    status: u16,
+    code: i64,
+    message: impl Into<String>,
+) -> Refusal {
     Refusal { rpc, method, path: path.into(), body, stream: false, status, code, message: message.into() }
 }
 
@@ -554,18 +295,33 @@ async fn assert_refusals(node: &Node, cases: Vec<Refusal>) {
     assert!(wrong.is_empty(), "{} of {} answers differ from lnd's:\n{}", wrong.len(), cases.len(), wrong.join("\n"));
 }
 
-
 #[tokio::test]
 async fn invoice_refusals_in_lnds_words() {
     let (_network, _dir, nodes) = network().await;
     let carol = &nodes[2];
     let short = b64(&[7; 31]);
     let cases = vec![
-        refusal("AddInvoice", "POST", "/v1/invoices", Some(json!({"value": "1", "value_msat": "1000"})), 500, 2, "sat and msat arguments are mutually exclusive"),
+        refusal(
+            "AddInvoice",
+            "POST",
+            "/v1/invoices",
+            Some(json!({"value": "1", "value_msat": "1000"})),
+            500,
+            2,
+            "sat and msat arguments are mutually exclusive",
+        ),
         refusal("AddInvoice", "POST", "/v1/invoices", Some(json!({"value": "-1"})), 500, 2, "amount cannot be negative"),
         refusal("AddInvoice", "POST", "/v1/invoices", Some(json!({"value": "1", "r_preimage": short})), 500, 2, "invalid preimage length of 31, want 32"),
         refusal("AddInvoice", "POST", "/v1/invoices", Some(json!({"memo": "m".repeat(1025)})), 500, 2, "memo too large: 1025 bytes (maxsize=1024)"),
-        refusal("AddInvoice", "POST", "/v1/invoices", Some(json!({"value": "10000000000001"})), 500, 2, "invoice amount 100000.00000001 BTC is too large, max is 100000 BTC"),
+        refusal(
+            "AddInvoice",
+            "POST",
+            "/v1/invoices",
+            Some(json!({"value": "10000000000001"})),
+            500,
+            2,
+            "invoice amount 100000.00000001 BTC is too large, max is 100000 BTC",
+        ),
         refusal("AddHoldInvoice", "POST", "/v2/invoices/hodl", Some(json!({"hash": short, "value": "-1"})), 500, 2, "invalid hash length of 31, want 32"),
         refusal("AddHoldInvoice", "POST", "/v2/invoices/hodl", Some(json!({"hash": b64(&[7; 32]), "value": "-1"})), 500, 2, "amount cannot be negative"),
         refusal("SettleInvoice", "POST", "/v2/invoices/settle", Some(json!({"preimage": short})), 500, 2, "invalid preimage length of 31, want 32"),
@@ -574,8 +330,24 @@ async fn invoice_refusals_in_lnds_words() {
         refusal("LookupInvoice", "GET", "/v1/invoice/zz", None, 500, 2, "encoding/hex: invalid byte: U+007A 'z'"),
         refusal("LookupInvoice", "GET", "/v1/invoice/abc", None, 500, 2, "encoding/hex: odd length hex string"),
         refusal("LookupInvoiceV2", "GET", "/v2/invoices/lookup", None, 400, 3, "invoice ref must be set"),
-        refusal("LookupInvoiceV2", "GET", format!("/v2/invoices/lookup?payment_hash={}", b64url(&[7; 31])), None, 400, 3, "unable to parse pay hash: invalid hash length of 31, want 32"),
-        streamed(refusal("SubscribeSingleInvoice", "GET", format!("/v2/invoices/subscribe/{}", b64url(&[7; 31])), None, 500, 2, "invalid hash length of 31, want 32")),
+        refusal(
+            "LookupInvoiceV2",
+            "GET",
+            format!("/v2/invoices/lookup?payment_hash={}", b64url(&[7; 31])),
+            None,
+            400,
+            3,
+            "unable to parse pay hash: invalid hash length of 31, want 32",
+        ),
+        streamed(refusal(
+            "SubscribeSingleInvoice",
+            "GET",
+            format!("/v2/invoices/subscribe/{}", b64url(&[7; 31])),
+            None,
+            500,
+            2,
+            "invalid hash length of 31, want 32",
+        )),
     ];
     assert_refusals(carol, cases).await;
 
@@ -588,10 +360,7 @@ async fn invoice_refusals_in_lnds_words() {
 
     // LookupInvoiceV2 needs invoices:write in lnd (invoices_server.go macPermissions).
     let perms = carol.rest.get("/v1/macaroon/permissions").await;
-    assert_eq!(
-        perms["method_permissions"]["/invoicesrpc.Invoices/LookupInvoiceV2"]["permissions"],
-        json!([{"entity": "invoices", "action": "write"}])
-    );
+    assert_eq!(perms["method_permissions"]["/invoicesrpc.Invoices/LookupInvoiceV2"]["permissions"], json!([{"entity": "invoices", "action": "write"}]));
 }
 
 #[tokio::test]
@@ -609,7 +378,10 @@ async fn payment_refusals_in_lnds_words() {
     let cases = vec![
         with(send(json!({"payment_request": request, "dest": carol_key, "timeout_seconds": 10})), "dest and payment_request cannot appear together"),
         with(send(json!({"payment_request": request, "payment_hash": hash, "timeout_seconds": 10})), "payment_hash and payment_request cannot appear together"),
-        with(send(json!({"payment_request": request, "final_cltv_delta": 40, "timeout_seconds": 10})), "final_cltv_delta and payment_request cannot appear together"),
+        with(
+            send(json!({"payment_request": request, "final_cltv_delta": 40, "timeout_seconds": 10})),
+            "final_cltv_delta and payment_request cannot appear together",
+        ),
         with(send(json!({"payment_request": request, "fee_limit_sat": "-1", "timeout_seconds": 10})), "amount cannot be negative"),
         with(send(json!({"payment_request": request, "amt": "-1", "timeout_seconds": 10})), "amount cannot be negative"),
         with(send(json!({"dest": carol_key, "payment_hash": hash, "amt": "0", "timeout_seconds": 10})), "amount must be specified"),
@@ -617,16 +389,30 @@ async fn payment_refusals_in_lnds_words() {
         with(send(json!({"dest": b64(&[2; 32]), "payment_hash": hash, "amt": "10", "timeout_seconds": 10})), "invalid vertex length of 32, want 33"),
         streamed(refusal("TrackPaymentV2", "GET", format!("/v2/router/track/{}", b64url(&[9; 31])), None, 500, 2, "invalid hash length of 31, want 32")),
         refusal("SendToRouteV2", "POST", "/v2/router/route/send", Some(json!({"payment_hash": hash})), 500, 2, "unable to send, no routes provided"),
-        refusal("SendToRouteV2", "POST", "/v2/router/route/send", Some(json!({"payment_hash": b64(&[9; 31]), "route": {"hops": []}})), 500, 2, "empty route hops provided"),
-        refusal("SendToRouteSync", "POST", "/v1/channels/transactions/route", Some(json!({"payment_hash": hash})), 500, 2, "unable to send, no routes provided"),
+        refusal(
+            "SendToRouteV2",
+            "POST",
+            "/v2/router/route/send",
+            Some(json!({"payment_hash": b64(&[9; 31]), "route": {"hops": []}})),
+            500,
+            2,
+            "empty route hops provided",
+        ),
+        refusal(
+            "SendToRouteSync",
+            "POST",
+            "/v1/channels/transactions/route",
+            Some(json!({"payment_hash": hash})),
+            500,
+            2,
+            "unable to send, no routes provided",
+        ),
     ];
     assert_refusals(alice, cases).await;
 
     // A negative timeout is no deadline at all (lnd arms its timer for a positive one only).
-    let (status, updates) = alice
-        .rest
-        .stream("POST", "/v2/router/send", Some(json!({"payment_request": request, "timeout_seconds": -1, "fee_limit_sat": "100"})))
-        .await;
+    let (status, updates) =
+        alice.rest.stream("POST", "/v2/router/send", Some(json!({"payment_request": request, "timeout_seconds": -1, "fee_limit_sat": "100"}))).await;
     assert_eq!(status, 200);
     assert_eq!(updates.last().unwrap()["result"]["status"], "SUCCEEDED", "{updates:?}");
 }
@@ -646,22 +432,84 @@ async fn channel_wallet_and_backup_refusals_in_lnds_words() {
     let cases = vec![
         with(open(json!({"node_pubkey": bob_key, "local_funding_amount": "0"})), "local funding amount must be non-zero"),
         // The amounts come before the key (rpcserver.go parseOpenChannelReq).
-        with(open(json!({"local_funding_amount": "100000", "push_sat": "100000"})), "amount pushed to remote peer for initial state must be below the local funding amount"),
-        with(open(json!({"node_pubkey": bob_key, "local_funding_amount": "100000", "sat_per_byte": "2", "sat_per_vbyte": "2"})), "either SatPerByte or SatPerVByte should be set, but not both"),
-        refusal("ListChannels", "GET", "/v1/channels?active_only=true&inactive_only=true", None, 500, 2, "either `active_only` or `inactive_only` can be set, but not both"),
-        refusal("ListChannels", "GET", "/v1/channels?public_only=true&private_only=true", None, 500, 2, "either `public_only` or `private_only` can be set, but not both"),
+        with(
+            open(json!({"local_funding_amount": "100000", "push_sat": "100000"})),
+            "amount pushed to remote peer for initial state must be below the local funding amount",
+        ),
+        with(
+            open(json!({"node_pubkey": bob_key, "local_funding_amount": "100000", "sat_per_byte": "2", "sat_per_vbyte": "2"})),
+            "either SatPerByte or SatPerVByte should be set, but not both",
+        ),
+        refusal(
+            "ListChannels",
+            "GET",
+            "/v1/channels?active_only=true&inactive_only=true",
+            None,
+            500,
+            2,
+            "either `active_only` or `inactive_only` can be set, but not both",
+        ),
+        refusal(
+            "ListChannels",
+            "GET",
+            "/v1/channels?public_only=true&private_only=true",
+            None,
+            500,
+            2,
+            "either `public_only` or `private_only` can be set, but not both",
+        ),
         streamed(refusal("CloseChannel", "DELETE", format!("/v1/channels/{zeros}/0"), None, 500, 2, "channel not found")),
-        refusal("SendCoins", "POST", "/v1/transactions", Some(json!({"addr": address, "amount": "10000", "sat_per_byte": "2", "sat_per_vbyte": "2"})), 500, 2, "either SatPerByte or SatPerVByte should be set, but not both"),
-        refusal("SendCoins", "POST", "/v1/transactions", Some(json!({"addr": address, "amount": "10000", "label": "l".repeat(501)})), 500, 2, "label length: 501 exceeds limit of 500"),
+        refusal(
+            "SendCoins",
+            "POST",
+            "/v1/transactions",
+            Some(json!({"addr": address, "amount": "10000", "sat_per_byte": "2", "sat_per_vbyte": "2"})),
+            500,
+            2,
+            "either SatPerByte or SatPerVByte should be set, but not both",
+        ),
+        refusal(
+            "SendCoins",
+            "POST",
+            "/v1/transactions",
+            Some(json!({"addr": address, "amount": "10000", "label": "l".repeat(501)})),
+            500,
+            2,
+            "label length: 501 exceeds limit of 500",
+        ),
         refusal("ListUnspent", "GET", "/v1/utxos?min_confs=-1&max_confs=10", None, 500, 2, "min confirmations must be >= 0"),
         refusal("ListUnspent", "GET", "/v1/utxos?min_confs=5&max_confs=1", None, 500, 2, "max confirmations must be >= min confirmations"),
         refusal("GetChanInfo", "GET", "/v1/graph/edge/0", None, 500, 2, "specify either chan_id or chan_point"),
         refusal("GetChanInfo", "GET", "/v1/graph/edge/12345", None, 404, 5, "edge not found"),
         refusal("ExportChannelBackup", "GET", format!("/v1/channels/backup/{zeros}/0"), None, 500, 2, "unable to find target channel"),
         refusal("VerifyChanBackup", "POST", "/v1/channels/backup/verify", Some(json!({})), 500, 2, "either a Single or Multi channel backup must be specified"),
-        refusal("VerifyChanBackup", "POST", "/v1/channels/backup/verify", Some(json!({"single_chan_backups": {"chan_backups": []}})), 500, 2, "only one Single is accepted at a time"),
-        refusal("VerifyChanBackup", "POST", "/v1/channels/backup/verify", Some(json!({"multi_chan_backup": {"multi_chan_backup": b64(&[1; 10])}})), 500, 2, "invalid multi channel backup: payload size too small, must be at least 24 bytes"),
-        refusal("VerifyChanBackup", "POST", "/v1/channels/backup/verify", Some(json!({"multi_chan_backup": {"multi_chan_backup": b64(&[1; 30])}})), 500, 2, "invalid multi channel backup: chacha20poly1305: message authentication failed"),
+        refusal(
+            "VerifyChanBackup",
+            "POST",
+            "/v1/channels/backup/verify",
+            Some(json!({"single_chan_backups": {"chan_backups": []}})),
+            500,
+            2,
+            "only one Single is accepted at a time",
+        ),
+        refusal(
+            "VerifyChanBackup",
+            "POST",
+            "/v1/channels/backup/verify",
+            Some(json!({"multi_chan_backup": {"multi_chan_backup": b64(&[1; 10])}})),
+            500,
+            2,
+            "invalid multi channel backup: payload size too small, must be at least 24 bytes",
+        ),
+        refusal(
+            "VerifyChanBackup",
+            "POST",
+            "/v1/channels/backup/verify",
+            Some(json!({"multi_chan_backup": {"multi_chan_backup": b64(&[1; 30])}})),
+            500,
+            2,
+            "invalid multi channel backup: chacha20poly1305: message authentication failed",
+        ),
     ];
     assert_refusals(alice, cases).await;
 
@@ -716,13 +564,17 @@ async fn invoice_streams_tell_what_lnds_do() {
     assert_eq!(paid.last().unwrap()["result"]["status"], "SUCCEEDED");
     let seen: Vec<(String, String)> =
         all.await.unwrap().iter().map(|m| (m["memo"].as_str().unwrap_or_default().to_string(), m["state"].as_str().unwrap_or("OPEN").to_string())).collect();
-    let want: Vec<(String, String)> = [("a", "OPEN"), ("", "OPEN"), ("b", "OPEN"), ("b", "SETTLED")].iter().map(|(m, s)| (m.to_string(), s.to_string())).collect();
+    let want: Vec<(String, String)> =
+        [("a", "OPEN"), ("", "OPEN"), ("b", "OPEN"), ("b", "SETTLED")].iter().map(|(m, s)| (m.to_string(), s.to_string())).collect();
     assert_eq!(seen, want, "no CANCELED for a, no ACCEPTED");
     assert!(!hash_of(&a).is_empty());
     // The deprecated amt_paid is in msat, as lnd's CreateRPCInvoice fills it.
     let settled = carol.rest.get("/v1/invoices?num_max_invoices=10").await;
     let b_invoice = settled["invoices"].as_array().unwrap().iter().find(|i| i["memo"] == "b").unwrap().clone();
-    assert_eq!((b_invoice["amt_paid"].as_str(), b_invoice["amt_paid_msat"].as_str(), b_invoice["amt_paid_sat"].as_str()), (Some("1000000"), Some("1000000"), Some("1000")));
+    assert_eq!(
+        (b_invoice["amt_paid"].as_str(), b_invoice["amt_paid_msat"].as_str(), b_invoice["amt_paid_sat"].as_str()),
+        (Some("1000000"), Some("1000000"), Some("1000"))
+    );
 
     // SubscribeSingleInvoice for a hash no invoice has yet waits for it.
     let later = [4u8; 32];

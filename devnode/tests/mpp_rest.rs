@@ -13,8 +13,6 @@ use common::{Rest, b64, b64url, eventually};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-
-
 async fn pay(from: &Rest, body: Value) -> Vec<Value> {
     let (status, lines) = from.stream("POST", "/v2/router/send", Some(body)).await;
     assert_eq!(status, 200, "{lines:?}");
@@ -107,7 +105,11 @@ async fn parts_sent_by_hand_wait_for_each_other() {
         let hops = [b64(&hex::decode(&bob_key).unwrap()), b64(&hex::decode(&carol_key).unwrap())];
         async move {
             let (status, built) = alice
-                .call("POST", "/v2/router/route", Some(json!({"amt_msat": "60000000", "final_cltv_delta": 80, "outgoing_chan_id": chan, "hop_pubkeys": hops, "payment_addr": payment_addr})))
+                .call(
+                    "POST",
+                    "/v2/router/route",
+                    Some(json!({"amt_msat": "60000000", "final_cltv_delta": 80, "outgoing_chan_id": chan, "hop_pubkeys": hops, "payment_addr": payment_addr})),
+                )
                 .await;
             assert_eq!(status, 200, "{built}");
             let mut route = built["route"].clone();
@@ -122,7 +124,11 @@ async fn parts_sent_by_hand_wait_for_each_other() {
     let stray = tokio::spawn(part(chans[0].clone(), "120000000"));
     eventually("a part waits at carol", async || states(&carol.get(&lookup).await) == ["ACCEPTED"]).await;
     let (status, refused) = part(chans[1].clone(), "130000000").await;
-    assert_eq!((status, refused["status"].as_str(), refused["failure"]["code"].as_str()), (200, Some("FAILED"), Some("INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS")), "{refused}");
+    assert_eq!(
+        (status, refused["status"].as_str(), refused["failure"]["code"].as_str()),
+        (200, Some("FAILED"), Some("INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS")),
+        "{refused}"
+    );
     let (_, waited) = stray.await.unwrap();
     assert_eq!((waited["status"].as_str(), waited["failure"]["code"].as_str()), (Some("FAILED"), Some("INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS")), "{waited}");
     let failed = carol.get(&lookup).await;
@@ -168,7 +174,10 @@ async fn an_incomplete_set_times_out() {
     assert_eq!(htlcs.len(), 1, "{updates:?}");
     assert_eq!((htlcs[0]["status"].as_str(), htlcs[0]["failure"]["code"].as_str()), (Some("FAILED"), Some("MPP_TIMEOUT")), "{last}");
     assert_eq!(htlcs[0]["route"]["hops"][1]["amt_to_forward_msat"], "60000000");
-    assert!(updates.iter().any(|u| u["status"] == "IN_FLIGHT" && u["failure_reason"] == "FAILURE_REASON_NO_ROUTE"), "no route is known while the part still waits: {updates:?}");
+    assert!(
+        updates.iter().any(|u| u["status"] == "IN_FLIGHT" && u["failure_reason"] == "FAILURE_REASON_NO_ROUTE"),
+        "no route is known while the part still waits: {updates:?}"
+    );
     let hash = last["payment_hash"].as_str().unwrap();
     let invoice = carol.get(&format!("/v1/invoice/{hash}")).await;
     assert_eq!((invoice["state"].as_str(), invoice["amt_paid_sat"].as_str()), (Some("OPEN"), Some("0")), "the invoice can still be paid");
@@ -181,7 +190,10 @@ async fn an_incomplete_set_times_out() {
     assert_eq!(last["status"], "SUCCEEDED", "{updates:?}");
     let invoice = carol.get(&format!("/v1/invoice/{hash}")).await;
     let settled = states(&invoice).iter().filter(|s| *s == "SETTLED").count();
-    assert_eq!((invoice["state"].as_str(), settled), (Some("SETTLED"), last["htlcs"].as_array().unwrap().iter().filter(|h| h["status"] == "SUCCEEDED").count()));
+    assert_eq!(
+        (invoice["state"].as_str(), settled),
+        (Some("SETTLED"), last["htlcs"].as_array().unwrap().iter().filter(|h| h["status"] == "SUCCEEDED").count())
+    );
 }
 
 #[tokio::test]
@@ -194,7 +206,8 @@ async fn a_hold_invoice_paid_in_parts_settles_every_part() {
     assert_eq!(status, 200, "{hold}");
     let request = hold["payment_request"].as_str().unwrap().to_string();
     let payer = Rest { addr: alice.addr.clone(), macaroon: alice.macaroon.clone() };
-    let paying = tokio::spawn(async move { pay(&payer, json!({"payment_request": request, "timeout_seconds": 30, "fee_limit_sat": "1000", "max_parts": 4})).await });
+    let paying =
+        tokio::spawn(async move { pay(&payer, json!({"payment_request": request, "timeout_seconds": 30, "fee_limit_sat": "1000", "max_parts": 4})).await });
     let lookup = format!("/v2/invoices/lookup?payment_hash={}", b64url(&hash));
     eventually("both parts are held", async || carol.get(&lookup).await["state"] == "ACCEPTED").await;
     let held = carol.get(&lookup).await;

@@ -63,7 +63,8 @@ async fn fund_confirm_send_and_list() {
     let outside = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080";
     let fee = rest.get(&format!("/v1/transactions/fee?AddrToAmount[{outside}]=50000&target_conf=2")).await;
     assert_eq!(fee["sat_per_vbyte"], "25");
-    let (status, sent) = rest.call("POST", "/v1/transactions", Some(serde_json::json!({"addr": outside, "amount": "50000", "target_conf": 2, "label": "rent"}))).await;
+    let (status, sent) =
+        rest.call("POST", "/v1/transactions", Some(serde_json::json!({"addr": outside, "amount": "50000", "target_conf": 2, "label": "rent"}))).await;
     assert_eq!(status, 200, "{sent}");
     let history = rest.get("/v1/transactions").await;
     let out = history["transactions"].as_array().unwrap().iter().find(|t| t["tx_hash"] == sent["txid"]).unwrap().clone();

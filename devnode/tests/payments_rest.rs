@@ -10,8 +10,6 @@ use common::{Rest, b64, b64url, eventually};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-
-
 fn clone(r: &Rest) -> Rest {
     Rest { addr: r.addr.clone(), macaroon: r.macaroon.clone() }
 }
@@ -52,7 +50,10 @@ async fn invoices_and_payments_as_lnd() {
     assert!(request.starts_with("lnbcrt100u1"), "{request}");
     assert_eq!(inv["add_index"], "1");
     let decoded = alice.get(&format!("/v1/payreq/{request}")).await;
-    assert_eq!((decoded["destination"].as_str(), decoded["num_satoshis"].as_str(), decoded["description"].as_str()), (Some(carol_key.as_str()), Some("10000"), Some("coffee")));
+    assert_eq!(
+        (decoded["destination"].as_str(), decoded["num_satoshis"].as_str(), decoded["description"].as_str()),
+        (Some(carol_key.as_str()), Some("10000"), Some("coffee"))
+    );
     assert_eq!(decoded["cltv_expiry"], "80");
     let info = alice.get(&format!("/v1/graph/node/{carol_key}")).await;
     assert_eq!((info["node"]["alias"].as_str(), info["num_channels"].as_i64()), (Some("carol"), Some(2)));
@@ -135,7 +136,8 @@ async fn invoices_and_payments_as_lnd() {
     // No route to a node without channels; no balance for more than the channels hold.
     // The generator point: a valid key no node here has.
     let stranger = "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
-    let body = json!({"dest": b64(&hex::decode(stranger).unwrap()), "amt": "1000", "payment_hash": b64(&[1; 32]), "timeout_seconds": 10, "fee_limit_sat": "10"});
+    let body =
+        json!({"dest": b64(&hex::decode(stranger).unwrap()), "amt": "1000", "payment_hash": b64(&[1; 32]), "timeout_seconds": 10, "fee_limit_sat": "10"});
     let updates = pay(alice, body).await;
     assert_eq!(updates.last().unwrap()["failure_reason"], "FAILURE_REASON_NO_ROUTE");
     let (_, big) = carol.call("POST", "/v1/invoices", Some(json!({"value": "5000000"}))).await;
@@ -164,7 +166,13 @@ async fn invoices_and_payments_as_lnd() {
     let direct = alice.get(&format!("/v1/graph/routes/{carol_key}/1000?outgoing_chan_ids={}&final_cltv_delta=40", from_carol.as_str().unwrap())).await;
     assert_eq!(direct["routes"][0]["hops"].as_array().unwrap().len(), 1, "{direct}");
     assert_eq!(direct["routes"][0]["hops"][0]["chan_id"], from_carol);
-    let (_, refused) = alice.call("POST", "/v2/router/send", Some(json!({"dest": b64(&hex::decode(&alice_key).unwrap()), "amt": "10", "payment_hash": b64(&[3; 32]), "timeout_seconds": 5}))).await;
+    let (_, refused) = alice
+        .call(
+            "POST",
+            "/v2/router/send",
+            Some(json!({"dest": b64(&hex::decode(&alice_key).unwrap()), "amt": "10", "payment_hash": b64(&[3; 32]), "timeout_seconds": 5})),
+        )
+        .await;
     assert_eq!(refused["error"]["message"], "self-payments not allowed");
 
     // The invoice stream replays what was added after an index, then goes live.
@@ -208,7 +216,8 @@ async fn a_node_without_the_router_has_no_v2_routes() {
     let mut config = devnode::NetworkConfig::new(dir.path());
     config.startup_step = std::time::Duration::from_millis(1);
     let network = devnode::Network::open(config).unwrap();
-    let spec = devnode::NodeSpec { rest_tls: false, unserved: vec!["routerrpc.Router".into(), "lnrpc.Lightning.OpenChannel".into()], ..devnode::NodeSpec::new("old") };
+    let spec =
+        devnode::NodeSpec { rest_tls: false, unserved: vec!["routerrpc.Router".into(), "lnrpc.Lightning.OpenChannel".into()], ..devnode::NodeSpec::new("old") };
     let node = network.start_node(spec).await.unwrap();
     let macaroon = network.create_wallet("old", b"password1").await.unwrap();
     let rest = Rest { addr: format!("127.0.0.1:{}", node.spec.ports.rest), macaroon };
@@ -233,7 +242,8 @@ async fn invoices_expire_as_lnd() {
     network.open_channel("alice", "bob", 1_000_000, 0).await.unwrap();
 
     let (_, short) = bob.call("POST", "/v1/invoices", Some(json!({"value": "1000", "expiry": "1"}))).await;
-    let lookup = format!("/v2/invoices/lookup?payment_hash={}", b64url(&base64::engine::general_purpose::STANDARD.decode(short["r_hash"].as_str().unwrap()).unwrap()));
+    let lookup =
+        format!("/v2/invoices/lookup?payment_hash={}", b64url(&base64::engine::general_purpose::STANDARD.decode(short["r_hash"].as_str().unwrap()).unwrap()));
     assert_eq!(bob.get(&lookup).await["state"], "OPEN");
     let mut state = Value::Null;
     for _ in 0..100 {

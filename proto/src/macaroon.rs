@@ -33,29 +33,42 @@ pub type Permission = (&'static str, &'static str);
 
 /// admin.macaroon as lnd bakes it (`rpcserver.go` adminPermissions).
 pub const ADMIN: &[Permission] = &[
-    ("onchain", "read"), ("onchain", "write"),
-    ("offchain", "read"), ("offchain", "write"),
-    ("address", "read"), ("address", "write"),
-    ("message", "read"), ("message", "write"),
-    ("peers", "read"), ("peers", "write"),
-    ("info", "read"), ("info", "write"),
-    ("invoices", "read"), ("invoices", "write"),
-    ("signer", "generate"), ("signer", "read"),
-    ("macaroon", "generate"), ("macaroon", "read"), ("macaroon", "write"),
+    ("onchain", "read"),
+    ("onchain", "write"),
+    ("offchain", "read"),
+    ("offchain", "write"),
+    ("address", "read"),
+    ("address", "write"),
+    ("message", "read"),
+    ("message", "write"),
+    ("peers", "read"),
+    ("peers", "write"),
+    ("info", "read"),
+    ("info", "write"),
+    ("invoices", "read"),
+    ("invoices", "write"),
+    ("signer", "generate"),
+    ("signer", "read"),
+    ("macaroon", "generate"),
+    ("macaroon", "read"),
+    ("macaroon", "write"),
 ];
 
 /// readonly.macaroon: every entity, read only.
 pub const READONLY: &[Permission] = &[
-    ("onchain", "read"), ("offchain", "read"), ("address", "read"), ("message", "read"),
-    ("peers", "read"), ("info", "read"), ("invoices", "read"), ("signer", "read"),
+    ("onchain", "read"),
+    ("offchain", "read"),
+    ("address", "read"),
+    ("message", "read"),
+    ("peers", "read"),
+    ("info", "read"),
+    ("invoices", "read"),
+    ("signer", "read"),
     ("macaroon", "read"),
 ];
 
 /// invoice.macaroon: create and read invoices, get addresses.
-pub const INVOICE: &[Permission] = &[
-    ("invoices", "read"), ("invoices", "write"), ("address", "read"), ("address", "write"),
-    ("onchain", "read"),
-];
+pub const INVOICE: &[Permission] = &[("invoices", "read"), ("invoices", "write"), ("address", "read"), ("address", "write"), ("onchain", "read")];
 
 /// A V2 binary macaroon with first-party caveats (the only kind lnd bakes).
 #[derive(Debug, Clone, PartialEq)]

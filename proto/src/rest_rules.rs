@@ -44,12 +44,9 @@ fn parse(yaml: &str) -> Vec<Rule> {
         let value = value.trim().trim_matches('"').to_string();
         match key {
             "selector" => selector = value,
-            "get" | "post" | "delete" | "put" | "patch" if !selector.is_empty() => rules.push(Rule {
-                selector: selector.clone(),
-                method: key.to_ascii_uppercase(),
-                path: value,
-                body: false,
-            }),
+            "get" | "post" | "delete" | "put" | "patch" if !selector.is_empty() => {
+                rules.push(Rule { selector: selector.clone(), method: key.to_ascii_uppercase(), path: value, body: false })
+            }
             "body" => {
                 if let Some(last) = rules.last_mut() {
                     last.body = value == "*";
@@ -72,9 +69,10 @@ mod tests {
         // one without any), walletunlocker 4, state 2, invoices 6, router 18 (three of its 21
         // selectors have none), versioner 1, walletkit 28.
         assert_eq!(all.len(), 69 + 4 + 2 + 6 + 18 + 1 + 28);
-        assert_eq!(for_selector("lnrpc.Lightning.GetInfo"), vec![Rule {
-            selector: "lnrpc.Lightning.GetInfo".into(), method: "GET".into(), path: "/v1/getinfo".into(), body: false,
-        }]);
+        assert_eq!(
+            for_selector("lnrpc.Lightning.GetInfo"),
+            vec![Rule { selector: "lnrpc.Lightning.GetInfo".into(), method: "GET".into(), path: "/v1/getinfo".into(), body: false }]
+        );
         let routes = for_selector("lnrpc.Lightning.QueryRoutes");
         assert_eq!(routes.iter().map(|r| (r.method.as_str(), r.body)).collect::<Vec<_>>(), vec![("GET", false), ("POST", true)]);
         assert!(for_selector("lnrpc.WalletUnlocker.InitWallet")[0].body);

@@ -5,21 +5,21 @@
 
 use std::path::{Path, PathBuf};
 
-use prost_types::{
-    DescriptorProto, EnumDescriptorProto, FileDescriptorProto, FileDescriptorSet,
-    ServiceDescriptorProto,
-};
+use prost_types::{DescriptorProto, EnumDescriptorProto, FileDescriptorProto, FileDescriptorSet, ServiceDescriptorProto};
 
-const OURS: &[&str] = &["lightning.proto", "walletunlocker.proto", "stateservice.proto", "walletrpc/walletkit.proto", "verrpc/verrpc.proto", "routerrpc/router.proto", "invoicesrpc/invoices.proto"];
+const OURS: &[&str] = &[
+    "lightning.proto",
+    "walletunlocker.proto",
+    "stateservice.proto",
+    "walletrpc/walletkit.proto",
+    "verrpc/verrpc.proto",
+    "routerrpc/router.proto",
+    "invoicesrpc/invoices.proto",
+];
 
 fn lnd_protos() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../node_modules/@lightningpolar/lnd-api/protos");
-    assert!(
-        dir.join("lightning.proto").exists(),
-        "lnd's protos are missing at {}; run `cargo xtask setup` (npm ci) first",
-        dir.display()
-    );
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/@lightningpolar/lnd-api/protos");
+    assert!(dir.join("lightning.proto").exists(), "lnd's protos are missing at {}; run `cargo xtask setup` (npm ci) first", dir.display());
     dir
 }
 
@@ -38,9 +38,7 @@ fn compare_message(path: &str, ours: &DescriptorProto, lnd: &DescriptorProto, er
             errors.push(format!("{at}: no such field in lnd"));
             continue;
         };
-        let oneof = |m: &DescriptorProto, f: &prost_types::FieldDescriptorProto| {
-            f.oneof_index.map(|i| m.oneof_decl[i as usize].name().to_string())
-        };
+        let oneof = |m: &DescriptorProto, f: &prost_types::FieldDescriptorProto| f.oneof_index.map(|i| m.oneof_decl[i as usize].name().to_string());
         let pairs = [
             ("number", format!("{}", field.number()), format!("{}", theirs.number())),
             ("type", format!("{:?}", field.r#type()), format!("{:?}", theirs.r#type())),

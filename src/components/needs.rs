@@ -18,10 +18,12 @@ fn missing_words(perms: &[(&str, &str)]) -> String {
 /// Nothing when the macaroon allows `perms`; otherwise a line saying it cannot `what`.
 #[component]
 pub fn Lacks(perms: &'static [(&'static str, &'static str)], what: &'static str) -> impl IntoView {
-    (!allowed(perms)).then(|| view! {
-        <p class="small muted needs" data-needs=missing_words(perms)>
-            {format!("This macaroon cannot {what} (it lacks {}).", missing_words(perms))}
-        </p>
+    (!allowed(perms)).then(|| {
+        view! {
+            <p class="small muted needs" data-needs=missing_words(perms)>
+                {format!("This macaroon cannot {what} (it lacks {}).", missing_words(perms))}
+            </p>
+        }
     })
 }
 

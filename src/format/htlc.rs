@@ -152,7 +152,16 @@ mod tests {
 
     #[test]
     fn small_fees_show_in_msat() {
-        let tiny = Activity { at_ns: 0, what: What::Forwarded, kind: EventType::Forward, chan_in: 0, chan_out: 0, amount_msat: 2_000, fee_msat: 2, reason: String::new() };
+        let tiny = Activity {
+            at_ns: 0,
+            what: What::Forwarded,
+            kind: EventType::Forward,
+            chan_in: 0,
+            chan_out: 0,
+            amount_msat: 2_000,
+            fee_msat: 2,
+            reason: String::new(),
+        };
         assert!(tiny.words(Unit::Sat).ends_with("earned 2 msat"), "{}", tiny.words(Unit::Sat));
     }
 }

@@ -34,9 +34,7 @@ pub fn check(address: &str, network: &str) -> Result<(), String> {
     let (hrp, versions) = forms(network);
     let lower = a.to_ascii_lowercase();
     if lower.starts_with(&format!("{hrp}1")) && !(hrp == "bc" && lower.starts_with("bcrt1")) {
-        return bech32::segwit::decode(a)
-            .map(drop)
-            .map_err(|_| "This address has a typo: its checksum does not match".to_string());
+        return bech32::segwit::decode(a).map(drop).map_err(|_| "This address has a typo: its checksum does not match".to_string());
     }
     if ["bc1", "tb1", "bcrt1", "sb1"].iter().any(|p| lower.starts_with(p)) {
         return Err(format!("This address is for another network; this node is on {network}"));

@@ -51,7 +51,16 @@ mod tests {
     fn channel_points_are_read_exactly_or_not_at_all() {
         let txid = "ab".repeat(32);
         assert_eq!(channel_point(&format!("{txid}:1")), Some((txid.clone(), 1)));
-        for bad in [format!("{txid}:"), format!("{txid}:x"), format!("{txid}:4294967296"), format!("{txid}:-1"), format!("{txid}:+1"), "abcd:0".into(), txid.clone(), String::new()] {
+        for bad in [
+            format!("{txid}:"),
+            format!("{txid}:x"),
+            format!("{txid}:4294967296"),
+            format!("{txid}:-1"),
+            format!("{txid}:+1"),
+            "abcd:0".into(),
+            txid.clone(),
+            String::new(),
+        ] {
             assert_eq!(channel_point(&bad), None, "{bad:?}");
         }
     }

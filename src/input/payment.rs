@@ -46,7 +46,14 @@ pub fn check_request(text: &str, node_network: &str, now: i64) -> Result<Checked
         // lnd decodes such a request, but its router refuses to pay it.
         return Err("This request is in an old format without a payment secret, which lnd will not pay; ask the receiver for a new one".into());
     }
-    Ok(Checked { request: text.to_string(), payment_hash: hex::encode(r.payment_hash), destination: r.destination, amount_msat: r.amount_msat, expires_at, description: r.description })
+    Ok(Checked {
+        request: text.to_string(),
+        payment_hash: hex::encode(r.payment_hash),
+        destination: r.destination,
+        amount_msat: r.amount_msat,
+        expires_at,
+        description: r.description,
+    })
 }
 
 /// What differs between this browser's reading and the node's, if anything.
@@ -88,7 +95,10 @@ pub fn check_max_parts(text: &str) -> Result<u32, String> {
     if text.is_empty() {
         return Ok(DEFAULT_MAX_PARTS);
     }
-    text.parse::<u32>().ok().filter(|n| (1..=MOST_PARTS).contains(n)).ok_or_else(|| format!("Parts: a whole number from 1 (one HTLC, no splitting) to {MOST_PARTS}"))
+    text.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MOST_PARTS).contains(n))
+        .ok_or_else(|| format!("Parts: a whole number from 1 (one HTLC, no splitting) to {MOST_PARTS}"))
 }
 
 /// The longest pause between repeated keysends: one day. Browsers' timers hold at most
@@ -100,12 +110,14 @@ pub const MOST_REPEATS: u64 = 10_000;
 
 /// A repeated keysend's "every N seconds for M minutes": how many payments, how far apart.
 pub fn check_series(every: &str, minutes: &str) -> Result<(u32, std::time::Duration), String> {
-    let secs: u64 = every.trim().parse().ok().filter(|s| (1..=MOST_EVERY_SECS).contains(s)).ok_or("Repeat every: a whole number of seconds, from 1 to 86400 (one day)")?;
+    let secs: u64 =
+        every.trim().parse().ok().filter(|s| (1..=MOST_EVERY_SECS).contains(s)).ok_or("Repeat every: a whole number of seconds, from 1 to 86400 (one day)")?;
     let mins: u64 = minutes.trim().parse().ok().filter(|m| *m >= 1).ok_or("For: a whole number of minutes, at least 1")?;
-    let count = mins.checked_mul(60).map(|s| (s / secs).max(1)).filter(|n| *n <= MOST_REPEATS).ok_or(format!(
-        "That makes more than {} payments: repeat less often, or for fewer minutes",
-        crate::format::count(MOST_REPEATS)
-    ))?;
+    let count = mins
+        .checked_mul(60)
+        .map(|s| (s / secs).max(1))
+        .filter(|n| *n <= MOST_REPEATS)
+        .ok_or(format!("That makes more than {} payments: repeat less often, or for fewer minutes", crate::format::count(MOST_REPEATS)))?;
     Ok((count as u32, std::time::Duration::from_secs(secs)))
 }
 
@@ -161,8 +173,23 @@ mod tests {
 
     #[test]
     fn a_node_reading_that_differs_is_flagged() {
-        let local = Checked { request: "lnbcrt1".into(), payment_hash: "aa".into(), destination: "02".into(), amount_msat: 5_000, expires_at: 100, description: "x".into() };
-        let node = pb::PayReq { payment_hash: "aa".into(), destination: "02".into(), num_msat: 5_000, timestamp: 40, expiry: 60, description: "x".into(), ..Default::default() };
+        let local = Checked {
+            request: "lnbcrt1".into(),
+            payment_hash: "aa".into(),
+            destination: "02".into(),
+            amount_msat: 5_000,
+            expires_at: 100,
+            description: "x".into(),
+        };
+        let node = pb::PayReq {
+            payment_hash: "aa".into(),
+            destination: "02".into(),
+            num_msat: 5_000,
+            timestamp: 40,
+            expiry: 60,
+            description: "x".into(),
+            ..Default::default()
+        };
         assert_eq!(compare(&local, &node), None);
         let other = pb::PayReq { num_msat: 50_000, destination: "03".into(), ..node };
         assert_eq!(compare(&local, &other).as_deref(), Some("destination, amount"));

@@ -24,9 +24,7 @@ impl Macaroon {
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, LndError> {
         match bytes.first() {
             Some(&V2) if bytes.len() > 32 => Ok(Macaroon(bytes)),
-            _ => Err(LndError::Input(
-                "That is not an lnd macaroon: expected the contents of a .macaroon file, as hex or base64".into(),
-            )),
+            _ => Err(LndError::Input("That is not an lnd macaroon: expected the contents of a .macaroon file, as hex or base64".into())),
         }
     }
 
@@ -54,8 +52,8 @@ impl Macaroon {
     /// added by extending the signature chain, as lncli's `--timeout` does. Only lnd's
     /// clock decides, so a node whose clock runs late accepts it a little longer.
     pub fn expiring(&self, until: i64) -> Result<Macaroon, LndError> {
-        let mut mac = lnrpc::macaroon::Binary::decode(&self.0)
-            .map_err(|e| LndError::Input(format!("This macaroon cannot be narrowed here ({e}); save it as it is.")))?;
+        let mut mac =
+            lnrpc::macaroon::Binary::decode(&self.0).map_err(|e| LndError::Input(format!("This macaroon cannot be narrowed here ({e}); save it as it is.")))?;
         mac.add_caveat(&format!("time-before {}", rfc3339(until)));
         Ok(Macaroon(mac.encode()))
     }
@@ -155,9 +153,8 @@ mod tests {
     fn an_expiring_copy_works_until_its_time_and_not_after() {
         use world::macaroons::Macaroon as Baked;
         let root: Vec<u8> = (0u8..32).collect();
-        let vector = |name: &str| {
-            include_str!("../../tests/vectors/macaroon_lnd_format_vectors.txt").lines().find_map(|l| l.strip_prefix(name)).expect("the vector")
-        };
+        let vector =
+            |name: &str| include_str!("../../tests/vectors/macaroon_lnd_format_vectors.txt").lines().find_map(|l| l.strip_prefix(name)).expect("the vector");
         let admin = Macaroon::parse(vector("macaroon_v2_binary=")).unwrap();
         let copy = admin.expiring(1_893_456_000).unwrap();
         let baked = Baked::deserialize(copy.bytes()).unwrap();

@@ -91,10 +91,7 @@ pub fn parse_lndconnect(uri: &str) -> Option<(String, Option<Macaroon>)> {
     let rest = uri.trim().strip_prefix("lndconnect://")?;
     let (hostport, query) = rest.split_once('?').unwrap_or((rest, ""));
     let hostport = hostport.trim_end_matches('/');
-    let macaroon = query
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("macaroon="))
-        .and_then(|m| Macaroon::parse(m).ok());
+    let macaroon = query.split('&').find_map(|kv| kv.strip_prefix("macaroon=")).and_then(|m| Macaroon::parse(m).ok());
     Some((format!("https://{hostport}"), macaroon))
 }
 

@@ -7,11 +7,17 @@ use std::fmt;
 pub enum LndError {
     /// The browser could not reach the address at all: the node is down, the address or port
     /// is wrong, or (over HTTPS) the browser does not trust the node's certificate.
-    Unreachable { url: String, https: bool },
+    Unreachable {
+        url: String,
+        https: bool,
+    },
     /// An open stream was cut: the node stopped or the network dropped.
     Disconnected,
     /// The node answered, but its CORS settings do not let this page read the answer.
-    Cors { url: String, origin: String },
+    Cors {
+        url: String,
+        origin: String,
+    },
     WalletNotCreated,
     WalletLocked,
     /// lnd is unlocked but its subsystems are still starting.
@@ -25,18 +31,28 @@ pub enum LndError {
     WrongPassword,
     /// The node does not offer this call at this address (an older or newer lnd, or a
     /// REST address given for gRPC-web or the other way round).
-    Unsupported { what: String },
+    Unsupported {
+        what: String,
+    },
     /// Something answered that is not lnd.
     NotLnd(String),
     /// The node refused the call with its own message.
-    Node { code: i32, message: String },
+    Node {
+        code: i32,
+        message: String,
+    },
     /// Input rejected before anything was sent.
     Input(String),
     /// A request that moves money was sent, its answer was lost, and the node could not be
     /// asked whether it acted (`what` names it: "payment", "channel").
-    Unconfirmed { what: String },
+    Unconfirmed {
+        what: String,
+    },
     /// The node at a saved address holds another identity key than the one saved with it.
-    IdentityChanged { expected: String, found: String },
+    IdentityChanged {
+        expected: String,
+        found: String,
+    },
 }
 
 /// gRPC status codes used below.
@@ -68,8 +84,13 @@ impl LndError {
             LndError::PermissionDenied
         } else if has("invalid passphrase for master") {
             LndError::WrongPassword
-        } else if has("signature mismatch") || has("root key with id") || has("unmarshal macaroon") || has("decode macaroon")
-            || has("expected 1 macaroon") || has("encoding/hex") || has("macaroon")
+        } else if has("signature mismatch")
+            || has("root key with id")
+            || has("unmarshal macaroon")
+            || has("decode macaroon")
+            || has("expected 1 macaroon")
+            || has("encoding/hex")
+            || has("macaroon")
         {
             LndError::MacaroonInvalid(m.to_string())
         } else if m == "EOF" {
@@ -79,7 +100,9 @@ impl LndError {
         } else if has("failed to decode signature") {
             LndError::Input("That is not a signature lnd can read: it should be the zbase32 text SignMessage produced (letters and digits only).".into())
         } else if has("transaction output is dust") {
-            LndError::Input("lnd refused: the amount is too small to be worth spending at this fee rate (\"dust\"). Send more, or choose a lower fee rate.".into())
+            LndError::Input(
+                "lnd refused: the amount is too small to be worth spending at this fee rate (\"dust\"). Send more, or choose a lower fee rate.".into(),
+            )
         } else if code == CODE_UNIMPLEMENTED || (code == CODE_NOT_FOUND && m == "Not Found") {
             LndError::Unsupported { what: m.to_string() }
         } else {
@@ -119,9 +142,7 @@ impl LndError {
                  If the node uses its own self-signed certificate, your browser must trust it first: open {url}/v1/state \
                  in a new tab and accept the certificate, or install tls.cert as trusted, then try again."
             ),
-            LndError::Unreachable { .. } => {
-                "Check that the node is running and the address and port are right (lnd's REST port is 8080 by default).".into()
-            }
+            LndError::Unreachable { .. } => "Check that the node is running and the address and port are right (lnd's REST port is 8080 by default).".into(),
             LndError::Cors { origin, .. } => format!(
                 "Add this app's address to lnd's allowed origins: put restcors={origin} in lnd.conf (or start lnd with \
                  --restcors={origin}) and restart lnd. For gRPC-web, allow the origin in your proxy's CORS settings."
@@ -131,9 +152,7 @@ impl LndError {
             LndError::WalletLocked => "Unlock the wallet with its password.".into(),
             LndError::Starting => "Wait a few seconds; this clears by itself.".into(),
             LndError::WalletAlreadyUnlocked => "Nothing to do: the node is already running.".into(),
-            LndError::MacaroonMissing => {
-                "Paste or choose a macaroon file, such as admin.macaroon from the node's data/chain/bitcoin/<network>/ folder.".into()
-            }
+            LndError::MacaroonMissing => "Paste or choose a macaroon file, such as admin.macaroon from the node's data/chain/bitcoin/<network>/ folder.".into(),
             LndError::MacaroonInvalid(detail) => format!(
                 "Use a macaroon from this node's data folder (admin.macaroon for full access). If the node's macaroons were \
                  regenerated, the old ones no longer work. Node said: {detail}"
@@ -141,9 +160,7 @@ impl LndError {
             LndError::MacaroonExpired => "Its time limit has passed, so lnd refuses it. Connect again with a macaroon from the \
                  node (admin.macaroon) and remember it: the saved copy is replaced."
                 .into(),
-            LndError::PermissionDenied => {
-                "Connect with a macaroon that grants this: admin.macaroon allows everything, readonly.macaroon only reading.".into()
-            }
+            LndError::PermissionDenied => "Connect with a macaroon that grants this: admin.macaroon allows everything, readonly.macaroon only reading.".into(),
             LndError::WrongPassword => "Type the password set when the wallet was created.".into(),
             LndError::Unsupported { what } => format!(
                 "Check that the address points at lnd's REST port for REST, or at a gRPC-web proxy for gRPC-web, \
@@ -187,7 +204,11 @@ impl LndError {
     pub fn may_have_acted(&self) -> bool {
         matches!(
             self,
-            LndError::Unreachable { .. } | LndError::Disconnected | LndError::Cors { .. } | LndError::NotLnd(_) | LndError::Node { code: CODE_INTERNAL | CODE_UNAVAILABLE, .. }
+            LndError::Unreachable { .. }
+                | LndError::Disconnected
+                | LndError::Cors { .. }
+                | LndError::NotLnd(_)
+                | LndError::Node { code: CODE_INTERNAL | CODE_UNAVAILABLE, .. }
         )
     }
 
@@ -228,15 +249,9 @@ mod tests {
         for (msg, want) in cases {
             assert_eq!(LndError::from_node(2, msg), want, "{msg}");
         }
-        assert!(matches!(
-            LndError::from_node(2, "verification failed: signature mismatch after caveat verification"),
-            LndError::MacaroonInvalid(_)
-        ));
+        assert!(matches!(LndError::from_node(2, "verification failed: signature mismatch after caveat verification"), LndError::MacaroonInvalid(_)));
         assert!(matches!(LndError::from_node(12, "Method Not Allowed"), LndError::Unsupported { .. }));
-        assert_eq!(
-            LndError::from_node(2, "insufficient funds"),
-            LndError::Node { code: 2, message: "insufficient funds".into() }
-        );
+        assert_eq!(LndError::from_node(2, "insufficient funds"), LndError::Node { code: 2, message: "insufficient funds".into() });
     }
 
     #[test]

@@ -109,7 +109,11 @@ pub fn attempt_from_sync(route: pb::Route, resp: pb::SendResponse, now_ns: i64) 
 /// OpenChannelSync's channel point as the stream's first update (the funding is published).
 pub fn pending_update(point: pb::ChannelPoint) -> pb::OpenStatusUpdate {
     pb::OpenStatusUpdate {
-        update: Some(pb::open_status_update::Update::ChanPending(pb::PendingUpdate { txid: txid_bytes(&point), output_index: point.output_index, ..Default::default() })),
+        update: Some(pb::open_status_update::Update::ChanPending(pb::PendingUpdate {
+            txid: txid_bytes(&point),
+            output_index: point.output_index,
+            ..Default::default()
+        })),
         pending_chan_id: vec![],
     }
 }

@@ -2,10 +2,10 @@
 //! tonic-web-wasm-client, with the macaroon in the `macaroon` metadata as lnd expects.
 
 use futures::StreamExt;
-use lnrpc::lnrpc as pb;
-use pb::lightning_client::LightningClient;
 use lnrpc::invoicesrpc::{self as irpc, invoices_client::InvoicesClient};
+use lnrpc::lnrpc as pb;
 use lnrpc::routerrpc::{self as rrpc, router_client::RouterClient};
+use pb::lightning_client::LightningClient;
 use pb::state_client::StateClient;
 use pb::wallet_unlocker_client::WalletUnlockerClient;
 use tonic::metadata::MetadataValue;
@@ -67,15 +67,17 @@ impl GrpcWeb {
     {
         let this = self.clone();
         let opened = futures::stream::once(async move { this.unary(msg, call).await });
-        Box::pin(opened.flat_map(|r| match r {
-            Ok(stream) => stream
-                .map(|item| {
-                    item.map_err(|s| {
-                        if s.message().starts_with("JS API error") { LndError::Disconnected } else { LndError::from_node(s.code() as i32, s.message()) }
+        Box::pin(opened.flat_map(|r| {
+            match r {
+                Ok(stream) => stream
+                    .map(|item| {
+                        item.map_err(|s| {
+                            if s.message().starts_with("JS API error") { LndError::Disconnected } else { LndError::from_node(s.code() as i32, s.message()) }
+                        })
                     })
-                })
-                .boxed_local(),
-            Err(e) => futures::stream::iter(vec![Err(e)]).boxed_local(),
+                    .boxed_local(),
+                Err(e) => futures::stream::iter(vec![Err(e)]).boxed_local(),
+            }
         }))
     }
 

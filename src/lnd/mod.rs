@@ -7,9 +7,9 @@ mod credentials;
 pub mod endpoint;
 mod error;
 pub mod fallback;
-pub mod once;
 #[cfg(target_arch = "wasm32")]
 mod grpcweb;
+pub mod once;
 pub mod rest;
 
 use std::pin::Pin;
@@ -254,11 +254,8 @@ mod client {
         }
 
         pub async fn connect_peer(&self, pubkey: &str, host: &str) -> Result<(), LndError> {
-            let req = pb::ConnectPeerRequest {
-                addr: Some(pb::LightningAddress { pubkey: pubkey.to_string(), host: host.to_string() }),
-                perm: false,
-                timeout: 30,
-            };
+            let req =
+                pb::ConnectPeerRequest { addr: Some(pb::LightningAddress { pubkey: pubkey.to_string(), host: host.to_string() }), perm: false, timeout: 30 };
             match &self.wire {
                 Wire::Rest(r) => r.unary::<pb::ConnectPeerResponse>(routes::connect_peer(&req)).await.map(drop),
                 Wire::GrpcWeb(g) => g.connect_peer(req).await.map(drop),
@@ -289,11 +286,7 @@ mod client {
         }
 
         pub async fn estimate_fee(&self, address: &str, sats: i64, target_conf: i32) -> Result<pb::EstimateFeeResponse, LndError> {
-            let req = pb::EstimateFeeRequest {
-                addr_to_amount: [(address.to_string(), sats)].into_iter().collect(),
-                target_conf,
-                ..Default::default()
-            };
+            let req = pb::EstimateFeeRequest { addr_to_amount: [(address.to_string(), sats)].into_iter().collect(), target_conf, ..Default::default() };
             match &self.wire {
                 Wire::Rest(r) => r.unary(routes::estimate_fee(&req)).await,
                 Wire::GrpcWeb(g) => g.estimate_fee(req).await,
@@ -314,7 +307,11 @@ mod client {
             };
             // lnd puts its lookup failure in the alias field itself; a peer it has no
             // announcement of simply has no alias.
-            Ok(resp.channels.into_iter().map(|c| if c.peer_alias.starts_with("unable to lookup peer alias") { pb::Channel { peer_alias: String::new(), ..c } } else { c }).collect())
+            Ok(resp
+                .channels
+                .into_iter()
+                .map(|c| if c.peer_alias.starts_with("unable to lookup peer alias") { pb::Channel { peer_alias: String::new(), ..c } } else { c })
+                .collect())
         }
 
         pub async fn pending_channels(&self) -> Result<pb::PendingChannelsResponse, LndError> {
@@ -369,9 +366,7 @@ mod client {
                 Wire::GrpcWeb(g) => g.open_channel(req.clone()),
             };
             let this = self.clone();
-            unless_unsupported(streamed, move || {
-                Box::pin(futures::stream::once(async move { this.open_channel_sync(req).await }).flatten())
-            })
+            unless_unsupported(streamed, move || Box::pin(futures::stream::once(async move { this.open_channel_sync(req).await }).flatten()))
         }
 
         async fn open_channel_sync(&self, req: pb::OpenChannelRequest) -> LndStream<pb::OpenStatusUpdate> {
@@ -404,10 +399,7 @@ mod client {
         /// A close as it happens: the closing transaction published, then confirmed.
         pub fn close_channel(&self, txid: &str, output_index: u32, force: bool, sat_per_vbyte: u64) -> LndStream<pb::CloseStatusUpdate> {
             let req = pb::CloseChannelRequest {
-                channel_point: Some(pb::ChannelPoint {
-                    funding_txid: Some(pb::channel_point::FundingTxid::FundingTxidStr(txid.to_string())),
-                    output_index,
-                }),
+                channel_point: Some(pb::ChannelPoint { funding_txid: Some(pb::channel_point::FundingTxid::FundingTxidStr(txid.to_string())), output_index }),
                 force,
                 sat_per_vbyte: if force { 0 } else { sat_per_vbyte },
                 ..Default::default()
@@ -591,7 +583,10 @@ mod client {
 
         /// Checks a packed backup file against this node's key; returns the channels in it.
         pub async fn verify_chan_backup(&self, multi: Vec<u8>) -> Result<Vec<String>, LndError> {
-            let req = pb::ChanBackupSnapshot { multi_chan_backup: Some(pb::MultiChanBackup { multi_chan_backup: multi, chan_points: vec![] }), single_chan_backups: None };
+            let req = pb::ChanBackupSnapshot {
+                multi_chan_backup: Some(pb::MultiChanBackup { multi_chan_backup: multi, chan_points: vec![] }),
+                single_chan_backups: None,
+            };
             let resp = match &self.wire {
                 Wire::Rest(r) => r.unary::<pb::VerifyChanBackupResponse>(routes::verify_chan_backup(&req)).await?,
                 Wire::GrpcWeb(g) => g.verify_chan_backup(req).await?,

@@ -9,7 +9,6 @@ use crate::format::{ago, channel_point as point_text, middle_ellipsis};
 use crate::lnd::LndError;
 use crate::state::{Backups, Session, now, packed};
 
-
 #[component]
 pub fn BackupsPage() -> impl IntoView {
     view! {

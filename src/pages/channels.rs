@@ -229,7 +229,11 @@ fn OpenCard(wallet: LocalResource<Result<pb::WalletBalanceResponse, LndError>>) 
                 key => (key.to_string(), None),
             };
             let cap = parse(&capacity.get_untracked(), u).map_err(|e| format!("Channel size: {e}"))?;
-            let given = if push.get_untracked().trim().is_empty() { 0 } else { parse(&push.get_untracked(), u).map_err(|e| format!("Amount given to the peer: {e}"))? };
+            let given = if push.get_untracked().trim().is_empty() {
+                0
+            } else {
+                parse(&push.get_untracked(), u).map_err(|e| format!("Amount given to the peer: {e}"))?
+            };
             let confirmed = wallet.get_untracked().and_then(|w| w.ok()).map_or(0, |w| w.confirmed_balance);
             check_open(cap, given, confirmed, u)?;
             let sat_per_vbyte = fee_rate(&rate.get_untracked())?;
@@ -417,14 +421,12 @@ fn CloseControls(txid: String, index: u32, local: i64, csv: u32) -> impl IntoVie
             Err(LndError::Disconnected)
         }
     });
-    let confirm_coop = move |_| {
-        match fee_rate(&rate.get_untracked()) {
-            Ok(r) => {
-                problem.set(None);
-                close.dispatch_local((false, r));
-            }
-            Err(e) => problem.set(Some(e)),
+    let confirm_coop = move |_| match fee_rate(&rate.get_untracked()) {
+        Ok(r) => {
+            problem.set(None);
+            close.dispatch_local((false, r));
         }
+        Err(e) => problem.set(Some(e)),
     };
     view! {
         <span class="stack close-controls">
@@ -492,7 +494,12 @@ fn PendingRow(item: Pending) -> impl IntoView {
         Pending::Closing(w) => (w.channel, "Closing: waiting for the closing transaction to confirm".to_string(), Some(w.closing_txid)),
         Pending::ForceClosing(f) => {
             let what = if f.blocks_til_maturity > 0 {
-                format!("Force closed: {} locked for {} more blocks (until block {})", amount(f.limbo_balance, unit.get_untracked()), count(f.blocks_til_maturity as u64), count(f.maturity_height as u64))
+                format!(
+                    "Force closed: {} locked for {} more blocks (until block {})",
+                    amount(f.limbo_balance, unit.get_untracked()),
+                    count(f.blocks_til_maturity as u64),
+                    count(f.maturity_height as u64)
+                )
             } else {
                 "Force closed: sweeping the funds back to the wallet".to_string()
             };

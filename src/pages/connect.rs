@@ -8,10 +8,10 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::components::{ErrorView, SecretField};
+use crate::format::{ago, count, counted, shown_text};
 use crate::lnd::endpoint::parse_lndconnect;
 use crate::lnd::{Endpoint, Lnd, LndError, Macaroon, Transport, WalletState};
 use crate::state::{Session, Vault, VaultStatus, new_id, now, storage};
-use crate::format::{ago, count, counted, shown_text};
 use crate::vault::{MAX_NAME, RESTRICTED_DAYS, SavedNode, Snapshot, check_new_passphrase, clean_name};
 
 /// The last address and transport typed, to prefill the form; they are not secret. The
@@ -36,7 +36,6 @@ struct Form {
     passphrase: String,
     repeated: String,
 }
-
 
 async fn connect(form: &Form) -> Result<(Lnd, WalletState, Option<String>), LndError> {
     let page_is_https = web_sys::window().and_then(|w| w.location().protocol().ok()).as_deref() == Some("https:");
@@ -94,9 +93,7 @@ pub fn ConnectPage() -> impl IntoView {
         Effect::new(move |_| navigate("/connect", NavigateOptions { replace: true, ..Default::default() }));
     }
     let url = RwSignal::new(link_url.or_else(|| saved(SAVED_URL)).unwrap_or_else(|| "https://127.0.0.1:8080".into()));
-    let transport = RwSignal::new(
-        query.get("transport").or_else(|| saved(SAVED_TRANSPORT)).and_then(|k| Transport::from_key(&k)).unwrap_or(Transport::Rest),
-    );
+    let transport = RwSignal::new(query.get("transport").or_else(|| saved(SAVED_TRANSPORT)).and_then(|k| Transport::from_key(&k)).unwrap_or(Transport::Rest));
     let macaroon_text = RwSignal::new(String::new());
     let macaroon_file: RwSignal<Option<Result<Macaroon, LndError>>> = RwSignal::new(None);
     let remember = RwSignal::new(false);
@@ -328,10 +325,7 @@ fn SavedNodes() -> impl IntoView {
 #[component]
 fn LastSeen(snapshot: Snapshot) -> impl IntoView {
     let when = js_sys::Date::new(&JsValue::from_f64(snapshot.at as f64 * 1000.0)).to_locale_string("default", &JsValue::UNDEFINED);
-    let channels = format!(
-        "{} active, {} pending, {} inactive channels",
-        snapshot.active_channels, snapshot.pending_channels, snapshot.inactive_channels
-    );
+    let channels = format!("{} active, {} pending, {} inactive channels", snapshot.active_channels, snapshot.pending_channels, snapshot.inactive_channels);
     view! {
         <small class="snapshot muted">
             "Last seen " {ago(snapshot.at, now())} " (" {String::from(when)} "): "

@@ -69,9 +69,8 @@ impl Invoices {
             Err(e) => self.error.set(Some(e)),
         }
         let resume = move || {
-            let (add, settle) = self.list.with_untracked(|l| {
-                (l.iter().map(|i| i.add_index).max().unwrap_or(0), l.iter().map(|i| i.settle_index).max().unwrap_or(0))
-            });
+            let (add, settle) =
+                self.list.with_untracked(|l| (l.iter().map(|i| i.add_index).max().unwrap_or(0), l.iter().map(|i| i.settle_index).max().unwrap_or(0)));
             Some(lnd.subscribe_invoices(add, settle))
         };
         reopening(resume, move |inv| self.merge(inv)).await;

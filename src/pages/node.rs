@@ -287,10 +287,12 @@ fn expiry(access: &crate::lnd::access::Access) -> Option<String> {
     let conditions = access.conditions.iter().map(|c| format!(" · only if {}", crate::format::shown_text(c))).collect::<String>();
     let Some(until) = access.expires.as_deref() else { return (!conditions.is_empty()).then_some(conditions) };
     let left = access.expires_at().map(|t| t - crate::state::now());
-    Some(match left {
-        Some(s) if s <= 0 => format!(" · expired {until}"),
-        Some(s) if s < 86_400 => format!(" · valid until {until} (less than a day left)"),
-        Some(s) => format!(" · valid until {until} ({} days left)", s / 86_400),
-        None => format!(" · valid until {until}"),
-    } + &conditions)
+    Some(
+        match left {
+            Some(s) if s <= 0 => format!(" · expired {until}"),
+            Some(s) if s < 86_400 => format!(" · valid until {until} (less than a day left)"),
+            Some(s) => format!(" · valid until {until} ({} days left)", s / 86_400),
+            None => format!(" · valid until {until}"),
+        } + &conditions,
+    )
 }

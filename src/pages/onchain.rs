@@ -245,7 +245,12 @@ fn SendCard(confirmed: Signal<Option<i64>>, network: LocalResource<Result<String
                 (sats, false)
             };
             let rate = match target.get_untracked() {
-                0 => custom_rate.get_untracked().trim().parse::<u64>().ok().filter(|r| (1..=10_000).contains(r))
+                0 => custom_rate
+                    .get_untracked()
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|r| (1..=10_000).contains(r))
                     .ok_or("Enter a fee rate in sat/vB, from 1 to 10000")?,
                 _ => 0,
             };

@@ -32,9 +32,13 @@ fn session_storage() -> Option<web_sys::Storage> {
 fn failure_words(reason: i32) -> &'static str {
     use pb::PaymentFailureReason as R;
     match R::try_from(reason) {
-        Ok(R::FailureReasonNoRoute) => "No route with enough capacity reaches the destination within your fee limit. Try a higher fee limit, allow more parts, or open a channel closer to the receiver.",
+        Ok(R::FailureReasonNoRoute) => {
+            "No route with enough capacity reaches the destination within your fee limit. Try a higher fee limit, allow more parts, or open a channel closer to the receiver."
+        }
         Ok(R::FailureReasonInsufficientBalance) => "Your channels do not hold enough outbound balance for this amount and its fees.",
-        Ok(R::FailureReasonIncorrectPaymentDetails) => "The receiver refused the payment: it does not know this invoice (already paid, canceled or expired) or the amount is wrong.",
+        Ok(R::FailureReasonIncorrectPaymentDetails) => {
+            "The receiver refused the payment: it does not know this invoice (already paid, canceled or expired) or the amount is wrong."
+        }
         Ok(R::FailureReasonTimeout) => "No attempt succeeded before the timeout.",
         Ok(R::FailureReasonCanceled) => "The payment was canceled.",
         _ => "lnd could not complete the payment.",
@@ -53,7 +57,8 @@ fn PaymentProgress(payment: pb::Payment) -> impl IntoView {
         _ if waiting => "Waiting for the receiver (a hold invoice settles when the receiver decides)…".to_string(),
         _ => "Sending…".to_string(),
     };
-    let parts: Vec<pb::Route> = payment.htlcs.iter().filter(|h| h.status == pb::htlc_attempt::HtlcStatus::Succeeded as i32).filter_map(|h| h.route.clone()).collect();
+    let parts: Vec<pb::Route> =
+        payment.htlcs.iter().filter(|h| h.status == pb::htlc_attempt::HtlcStatus::Succeeded as i32).filter_map(|h| h.route.clone()).collect();
     let attempts: Vec<(i64, String)> = payment
         .htlcs
         .iter()
@@ -244,7 +249,10 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
     // Checked again at the click itself: a burst of clicks can land before the button is
     // redrawn disabled.
     let busy_or_paid = move |hash: &str| {
-        pay.pending().get_untracked() || shown.get_untracked().is_some_and(|p| p.status == PaymentStatus::InFlight as i32 || (p.status == PaymentStatus::Succeeded as i32 && p.payment_hash == hash))
+        pay.pending().get_untracked()
+            || shown
+                .get_untracked()
+                .is_some_and(|p| p.status == PaymentStatus::InFlight as i32 || (p.status == PaymentStatus::Succeeded as i32 && p.payment_hash == hash))
     };
     let on_pay = move |_| {
         let Some((local, _, mismatch)) = decoded.get_untracked() else { return };
@@ -281,7 +289,11 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
     };
     let paying = move || pay.pending().get() || shown.get().is_some_and(|p| p.status == PaymentStatus::InFlight as i32);
     // A request once paid stays paid: its button never comes back for a late click.
-    let paid = move || decoded.get().is_some_and(|(local, _, _)| shown.get().is_some_and(|p| p.status == PaymentStatus::Succeeded as i32 && p.payment_hash == local.payment_hash));
+    let paid = move || {
+        decoded
+            .get()
+            .is_some_and(|(local, _, _)| shown.get().is_some_and(|p| p.status == PaymentStatus::Succeeded as i32 && p.payment_hash == local.payment_hash))
+    };
     let paid_before = move || shown.get().filter(|p| sent_before.get() && p.status == PaymentStatus::Succeeded as i32);
 
     view! {
@@ -415,7 +427,11 @@ fn KeysendCard(history_refresh: RwSignal<u32>) -> impl IntoView {
                         return;
                     }
                     let ok = shown.get_untracked().is_some_and(|p: pb::Payment| p.status == PaymentStatus::Succeeded as i32);
-                    if ok { sent.update(|n| *n += 1) } else { failed.update(|n| *n += 1) }
+                    if ok {
+                        sent.update(|n| *n += 1)
+                    } else {
+                        failed.update(|n| *n += 1)
+                    }
                     last.set(shown.get_untracked());
                 }
                 Err(e) => error.set(Some(e)),
@@ -460,11 +476,7 @@ fn KeysendCard(history_refresh: RwSignal<u32>) -> impl IntoView {
         let checked = (|| {
             let key = check_pubkey(&dest.get_untracked())?;
             let sats = parse(&amount_text.get_untracked(), unit.get_untracked()).map_err(|e| format!("Amount: {e}"))?;
-            let (count, pause) = if repeat.get_untracked() {
-                check_series(&every.get_untracked(), &minutes.get_untracked())?
-            } else {
-                (1, Duration::ZERO)
-            };
+            let (count, pause) = if repeat.get_untracked() { check_series(&every.get_untracked(), &minutes.get_untracked())? } else { (1, Duration::ZERO) };
             Ok::<_, String>((hex::decode(key).expect("checked hex"), sats, count, pause))
         })();
         if series.get_untracked() != Series::Idle {
@@ -567,7 +579,13 @@ fn PaymentRow(payment: pb::Payment) -> impl IntoView {
         PaymentStatus::Failed => "failed",
         _ => "in flight",
     };
-    let settled: Vec<usize> = payment.htlcs.iter().filter(|h| h.status == pb::htlc_attempt::HtlcStatus::Succeeded as i32).filter_map(|h| h.route.as_ref()).map(|r| r.hops.len()).collect();
+    let settled: Vec<usize> = payment
+        .htlcs
+        .iter()
+        .filter(|h| h.status == pb::htlc_attempt::HtlcStatus::Succeeded as i32)
+        .filter_map(|h| h.route.as_ref())
+        .map(|r| r.hops.len())
+        .collect();
     // One route: its length; several parts: how many (their lengths would say little).
     let path = match settled.as_slice() {
         [] => None,

@@ -73,10 +73,15 @@ fn RouteCard() -> impl IntoView {
             // QueryRoutes finds routes for whole sats, while the payee expects exactly the
             // request's msat amount (the MPP record says so).
             if req.num_msat % 1000 != 0 {
-                return Err(LndError::Input("This request asks for a fraction of a sat, which this page cannot route exactly. Pay it on the Send page instead.".into()));
+                return Err(LndError::Input(
+                    "This request asks for a fraction of a sat, which this page cannot route exactly. Pay it on the Send page instead.".into(),
+                ));
             }
             let final_cltv_delta = i32::try_from(req.cltv_expiry).ok().filter(|d| *d >= 0).ok_or_else(|| {
-                LndError::Input(format!("The node read a final time-lock of {} blocks in this request, which no route can carry. Do not pay it; ask the receiver for a new one.", req.cltv_expiry))
+                LndError::Input(format!(
+                    "The node read a final time-lock of {} blocks in this request, which no route can carry. Do not pay it; ask the receiver for a new one.",
+                    req.cltv_expiry
+                ))
             })?;
             let query = pb::QueryRoutesRequest { pub_key: req.destination.clone(), amt: req.num_satoshis, final_cltv_delta, ..Default::default() };
             let route = lnd.query_routes(query).await?.routes.into_iter().next().ok_or_else(|| LndError::Input("lnd found no route".into()))?;
@@ -218,7 +223,9 @@ fn RebalanceCard() -> impl IntoView {
             let p = last.ok_or(LndError::Disconnected)?;
             if p.status != pb::payment::PaymentStatus::Succeeded as i32 {
                 let why = match pb::PaymentFailureReason::try_from(p.failure_reason) {
-                    Ok(pb::PaymentFailureReason::FailureReasonNoRoute) => "No circular route within the maximum fee: raise the fee, lower the amount, or pick other channels.",
+                    Ok(pb::PaymentFailureReason::FailureReasonNoRoute) => {
+                        "No circular route within the maximum fee: raise the fee, lower the amount, or pick other channels."
+                    }
                     Ok(pb::PaymentFailureReason::FailureReasonInsufficientBalance) => "The outgoing channel does not hold enough for this amount and its fees.",
                     _ => "lnd could not complete the rebalance.",
                 };
@@ -243,7 +250,11 @@ fn RebalanceCard() -> impl IntoView {
             if sats > out.local_balance {
                 return Err(format!("The outgoing channel holds only {} on your side", amount(out.local_balance, u)));
             }
-            let max_fee = if fee_text.get_untracked().trim().is_empty() { (sats / 1000).max(10) } else { parse(&fee_text.get_untracked(), u).map_err(|e| format!("Maximum fee: {e}"))? };
+            let max_fee = if fee_text.get_untracked().trim().is_empty() {
+                (sats / 1000).max(10)
+            } else {
+                parse(&fee_text.get_untracked(), u).map_err(|e| format!("Maximum fee: {e}"))?
+            };
             Ok((out, inn, sats, max_fee))
         })();
         match checked {
@@ -255,11 +266,22 @@ fn RebalanceCard() -> impl IntoView {
         }
     };
     let options = move |selected: RwSignal<Option<u64>>| {
-        channels.get().and_then(Result::ok).unwrap_or_default().into_iter().map(move |c| {
-            let label = format!("{} · {} · {} on your side", middle_ellipsis(&c.remote_pubkey, 6), short_channel_id(c.chan_id), amount(c.local_balance, unit.get_untracked()));
-            let id = c.chan_id;
-            view! { <option value=id.to_string() selected=move || selected.get() == Some(id)>{label}</option> }
-        }).collect_view()
+        channels
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+            .into_iter()
+            .map(move |c| {
+                let label = format!(
+                    "{} · {} · {} on your side",
+                    middle_ellipsis(&c.remote_pubkey, 6),
+                    short_channel_id(c.chan_id),
+                    amount(c.local_balance, unit.get_untracked())
+                );
+                let id = c.chan_id;
+                view! { <option value=id.to_string() selected=move || selected.get() == Some(id)>{label}</option> }
+            })
+            .collect_view()
     };
     view! {
         <section class="card">

@@ -9,7 +9,6 @@ use crate::input::wallet::{MIN_PASSWORD, SEED_WORDS, check_password, parse_words
 use crate::lnd::{LndError, Macaroon, WalletState, pb};
 use crate::state::Session;
 
-
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Screen {
     Setup,
@@ -158,7 +157,11 @@ fn CreateWallet() -> impl IntoView {
     let check_confirm = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let seed = words.get_untracked();
-        let wrong = positions.get_untracked().into_iter().zip(answers.get_untracked()).find(|(p, a)| seed.get(p.wrapping_sub(1)).is_none_or(|w| a.trim().to_lowercase() != *w));
+        let wrong = positions
+            .get_untracked()
+            .into_iter()
+            .zip(answers.get_untracked())
+            .find(|(p, a)| seed.get(p.wrapping_sub(1)).is_none_or(|w| a.trim().to_lowercase() != *w));
         match wrong {
             Some((p, _)) => confirm_error.set(Some(LndError::Input(format!("Word #{p} does not match. Check what you wrote down.")))),
             None => {
@@ -203,7 +206,8 @@ fn CreateWallet() -> impl IntoView {
                 </button>
                 {move || gen_seed.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
             </div>
-        }.into_any(),
+        }
+        .into_any(),
         Step::Write => view! {
             <div class="stack">
                 <p class="warning">
@@ -223,7 +227,8 @@ fn CreateWallet() -> impl IntoView {
                     "Continue"
                 </button>
             </div>
-        }.into_any(),
+        }
+        .into_any(),
         Step::Confirm => view! {
             <form class="stack" on:submit=check_confirm autocomplete="off">
                 <p>"Type these words from your paper copy to show it is complete."</p>
@@ -240,7 +245,8 @@ fn CreateWallet() -> impl IntoView {
                     <button type="submit" class="primary" name="confirm">"Confirm"</button>
                 </div>
             </form>
-        }.into_any(),
+        }
+        .into_any(),
         Step::Password => view! {
             <form class="stack" on:submit=submit_password>
                 <p>"Choose the password that unlocks this wallet each time lnd starts."</p>
@@ -251,7 +257,8 @@ fn CreateWallet() -> impl IntoView {
                     {move || if create.pending().get() { "Creating…" } else { "Create wallet" }}
                 </button>
             </form>
-        }.into_any(),
+        }
+        .into_any(),
     }
 }
 
@@ -291,8 +298,7 @@ fn RestoreWallet() -> impl IntoView {
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let checked = parse_words(&words.get_untracked())
-            .and_then(|w| check_password(&password.get_untracked(), &repeat.get_untracked()).map(|_| w));
+        let checked = parse_words(&words.get_untracked()).and_then(|w| check_password(&password.get_untracked(), &repeat.get_untracked()).map(|_| w));
         match checked {
             Err(e) => input_error.set(Some(e)),
             Ok(mnemonic) => {

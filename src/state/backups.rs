@@ -18,7 +18,6 @@ pub struct Backups {
     pub auto_download: RwSignal<bool>,
 }
 
-
 /// The packed Multi of a snapshot: the file lnd's `channel.backup` holds.
 pub fn packed(snapshot: &pb::ChanBackupSnapshot) -> Vec<u8> {
     snapshot.multi_chan_backup.as_ref().map(|m| m.multi_chan_backup.clone()).unwrap_or_default()

@@ -85,11 +85,8 @@ fn stored() -> Result<Envelope, VaultError> {
 impl Vault {
     pub fn provide(session: Session) -> Self {
         let status = if stored_envelope().is_some() { Status::Locked } else { Status::Empty };
-        let lock_after = storage()
-            .and_then(|s| s.get_item(LOCK_AFTER).ok().flatten())
-            .and_then(|v| v.parse::<u32>().ok())
-            .filter(|v| *v > 0)
-            .unwrap_or(DEFAULT_LOCK_AFTER);
+        let lock_after =
+            storage().and_then(|s| s.get_item(LOCK_AFTER).ok().flatten()).and_then(|v| v.parse::<u32>().ok()).filter(|v| *v > 0).unwrap_or(DEFAULT_LOCK_AFTER);
         let vault = Vault {
             status: RwSignal::new(status),
             contents: RwSignal::new(Contents::default()),
@@ -360,12 +357,7 @@ impl Vault {
         let Some((id, _)) = self.current.get() else { return Vec::new() };
         self.contents.with(|c| {
             c.get(&id)
-                .map(|n| {
-                    n.holds
-                        .iter()
-                        .filter_map(|(h, p)| Some((hex::decode(h).ok()?, hex::decode(p).ok()?.try_into().ok()?)))
-                        .collect()
-                })
+                .map(|n| n.holds.iter().filter_map(|(h, p)| Some((hex::decode(h).ok()?, hex::decode(p).ok()?.try_into().ok()?))).collect())
                 .unwrap_or_default()
         })
     }

@@ -42,17 +42,15 @@ impl std::fmt::Display for VaultError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             VaultError::WrongPassphrase => f.write_str("Wrong passphrase. Type it again (it is case-sensitive)."),
-            VaultError::Corrupt => f.write_str(
-                "The saved nodes on this device cannot be read: the stored vault is damaged. Forget everything and connect again.",
-            ),
-            VaultError::NewerVersion(v) => write!(
-                f,
-                "The saved nodes were stored by a newer Lightdeck (vault format {v}). Open the newer version, or forget them here."
-            ),
-            VaultError::Unavailable(why) => write!(
-                f,
-                "This browser will not encrypt here ({why}). Saving needs a secure page: open Lightdeck over https or on localhost."
-            ),
+            VaultError::Corrupt => {
+                f.write_str("The saved nodes on this device cannot be read: the stored vault is damaged. Forget everything and connect again.")
+            }
+            VaultError::NewerVersion(v) => {
+                write!(f, "The saved nodes were stored by a newer Lightdeck (vault format {v}). Open the newer version, or forget them here.")
+            }
+            VaultError::Unavailable(why) => {
+                write!(f, "This browser will not encrypt here ({why}). Saving needs a secure page: open Lightdeck over https or on localhost.")
+            }
             VaultError::TooShort => write!(f, "Choose a passphrase of at least {MIN_PASSPHRASE} characters."),
             VaultError::Mismatch => f.write_str("The two passphrases differ. Type the same one twice."),
             VaultError::Wait(s) => write!(f, "Too many wrong passphrases in a row. Wait {s} seconds, then try again."),

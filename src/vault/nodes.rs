@@ -270,7 +270,8 @@ mod tests {
         assert!(c.record("a", seen(1_020 + SNAPSHOT_REFRESH_SECS, 800_001)), "old enough to refresh its time");
         assert_eq!(c.get("a").unwrap().snapshot.as_ref().unwrap().at, 1_020 + SNAPSHOT_REFRESH_SECS);
         assert!(!c.record("gone", seen(5_000, 1)));
-        let without: Contents = serde_json::from_str(r#"{"nodes":[{"id":"b","name":"n","url":"u","transport":"rest","macaroon":"02","pubkey":null}],"last":null}"#).unwrap();
+        let without: Contents =
+            serde_json::from_str(r#"{"nodes":[{"id":"b","name":"n","url":"u","transport":"rest","macaroon":"02","pubkey":null}],"last":null}"#).unwrap();
         assert_eq!(without.nodes[0].snapshot, None, "vaults written before snapshots still open");
         assert!(without.nodes[0].holds.is_empty());
     }

@@ -65,15 +65,8 @@ async fn call(promise: Result<js_sys::Promise, JsValue>) -> Result<JsValue, JsVa
 async fn derive_bits(passphrase: &str, salt: &[u8], iterations: u32) -> Result<Vec<u8>, VaultError> {
     let subtle = subtle()?;
     let usages = Array::of1(&"deriveBits".into());
-    let base = call(subtle.import_key_with_str("raw", &bytes(passphrase.as_bytes()), "PBKDF2", false, &usages))
-        .await
-        .map_err(unavailable)?;
-    let params = object(&[
-        ("name", "PBKDF2".into()),
-        ("hash", "SHA-256".into()),
-        ("salt", bytes(salt).into()),
-        ("iterations", iterations.into()),
-    ]);
+    let base = call(subtle.import_key_with_str("raw", &bytes(passphrase.as_bytes()), "PBKDF2", false, &usages)).await.map_err(unavailable)?;
+    let params = object(&[("name", "PBKDF2".into()), ("hash", "SHA-256".into()), ("salt", bytes(salt).into()), ("iterations", iterations.into())]);
     let bits = call(subtle.derive_bits_with_object(&params, base.unchecked_ref(), 256)).await.map_err(unavailable)?;
     Ok(Uint8Array::new(&bits).to_vec())
 }
@@ -104,9 +97,7 @@ pub async fn seal(key: &Key, plaintext: &[u8]) -> Result<Envelope, VaultError> {
     let iv = random::<IV_LEN>()?;
     let mut env = Envelope::new(&key.salt, &iv, &[]);
     env.iterations = key.iterations;
-    let out = call(subtle()?.encrypt_with_object_and_buffer_source(&gcm(&iv, &env.header()), &key.key, &bytes(plaintext)))
-        .await
-        .map_err(unavailable)?;
+    let out = call(subtle()?.encrypt_with_object_and_buffer_source(&gcm(&iv, &env.header()), &key.key, &bytes(plaintext))).await.map_err(unavailable)?;
     env.set_data(&Uint8Array::new(&out).to_vec());
     Ok(env)
 }
@@ -188,15 +179,9 @@ async fn prf_of(credential_id: &[u8], salt: &[u8]) -> Result<Vec<u8>, VaultError
 /// The key that wraps the vault key: HKDF-SHA256 over the PRF output.
 async fn passkey_kek(prf: &[u8]) -> Result<CryptoKey, VaultError> {
     let subtle = subtle()?;
-    let base = call(subtle.import_key_with_str("raw", &bytes(prf), "HKDF", false, &Array::of1(&"deriveKey".into())))
-        .await
-        .map_err(unavailable)?;
-    let params = object(&[
-        ("name", "HKDF".into()),
-        ("hash", "SHA-256".into()),
-        ("salt", bytes(b"lightdeck vault").into()),
-        ("info", bytes(PASSKEY_AAD).into()),
-    ]);
+    let base = call(subtle.import_key_with_str("raw", &bytes(prf), "HKDF", false, &Array::of1(&"deriveKey".into()))).await.map_err(unavailable)?;
+    let params =
+        object(&[("name", "HKDF".into()), ("hash", "SHA-256".into()), ("salt", bytes(b"lightdeck vault").into()), ("info", bytes(PASSKEY_AAD).into())]);
     let aes = object(&[("name", "AES-GCM".into()), ("length", 256.into())]);
     let key = call(subtle.derive_key_with_object_and_object(&params, base.unchecked_ref(), &aes, false, &Array::of2(&"encrypt".into(), &"decrypt".into())))
         .await
@@ -210,15 +195,9 @@ pub async fn add_passkey(passphrase: &str, env: &Envelope) -> Result<PasskeySlot
     let raw = derive_bits(passphrase, &env.salt_bytes()?, env.iterations).await?;
     decrypt(&aes_key(&raw).await?, &env.iv_bytes()?, &env.header(), &env.data_bytes()?).await.map_err(|_| VaultError::WrongPassphrase)?;
     let salt = random::<32>()?;
-    let user = object(&[
-        ("id", bytes(&random::<16>()?).into()),
-        ("name", "Lightdeck vault".into()),
-        ("displayName", "Lightdeck vault on this device".into()),
-    ]);
-    let algorithms = Array::of2(
-        &object(&[("type", "public-key".into()), ("alg", (-7).into())]),
-        &object(&[("type", "public-key".into()), ("alg", (-257).into())]),
-    );
+    let user = object(&[("id", bytes(&random::<16>()?).into()), ("name", "Lightdeck vault".into()), ("displayName", "Lightdeck vault on this device".into())]);
+    let algorithms =
+        Array::of2(&object(&[("type", "public-key".into()), ("alg", (-7).into())]), &object(&[("type", "public-key".into()), ("alg", (-257).into())]));
     let public_key = object(&[
         ("rp", object(&[("name", "Lightdeck".into())]).into()),
         ("user", user.into()),
@@ -236,9 +215,8 @@ pub async fn add_passkey(passphrase: &str, env: &Envelope) -> Result<PasskeySlot
         None => prf_of(&id, &salt).await?,
     };
     let iv = random::<IV_LEN>()?;
-    let wrapped = call(subtle()?.encrypt_with_object_and_buffer_source(&gcm(&iv, PASSKEY_AAD), &passkey_kek(&prf).await?, &bytes(&raw)))
-        .await
-        .map_err(unavailable)?;
+    let wrapped =
+        call(subtle()?.encrypt_with_object_and_buffer_source(&gcm(&iv, PASSKEY_AAD), &passkey_kek(&prf).await?, &bytes(&raw))).await.map_err(unavailable)?;
     use base64::Engine;
     use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
     Ok(PasskeySlot {

@@ -17,7 +17,9 @@ pub enum Via {
     Rest,
     GrpcWeb,
     /// lnd's default: REST over TLS with the node's self-signed certificate.
-    RestTls { trusted: bool },
+    RestTls {
+        trusted: bool,
+    },
 }
 
 pub struct Harness {
@@ -38,9 +40,7 @@ pub fn closed_port() -> u16 {
 }
 
 fn dist_dir() -> PathBuf {
-    let dist = std::env::var_os("LIGHTDECK_DIST")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dist"));
+    let dist = std::env::var_os("LIGHTDECK_DIST").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dist"));
     assert!(dist.join("index.html").exists(), "{} has no build of the app; run `cargo xtask test`", dist.display());
     dist
 }
@@ -49,8 +49,7 @@ fn dist_dir() -> PathBuf {
 /// the returned channel takes the host offline (idle keep-alive connections close too).
 async fn serve_app() -> (String, tokio::sync::oneshot::Sender<()>) {
     let dist = dist_dir();
-    let files = tower_http::services::ServeDir::new(&dist)
-        .fallback(tower_http::services::ServeFile::new(dist.join("index.html")));
+    let files = tower_http::services::ServeDir::new(&dist).fallback(tower_http::services::ServeFile::new(dist.join("index.html")));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind app port");
     let origin = format!("http://127.0.0.1:{}", listener.local_addr().expect("addr").port());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -208,11 +207,8 @@ impl Harness {
         self.network.start_node(spec).await.expect("second node");
         let rpc = self.network.rpc(name).await.expect("running");
         let seed = rpc.gen_seed(MetadataMap::new(), pb::GenSeedRequest::default()).await.expect("genseed");
-        let req = pb::InitWalletRequest {
-            wallet_password: b"whatever1".to_vec(),
-            cipher_seed_mnemonic: seed.cipher_seed_mnemonic.clone(),
-            ..Default::default()
-        };
+        let req =
+            pb::InitWalletRequest { wallet_password: b"whatever1".to_vec(), cipher_seed_mnemonic: seed.cipher_seed_mnemonic.clone(), ..Default::default() };
         rpc.init_wallet(MetadataMap::new(), req).await.expect("initwallet");
         (seed.cipher_seed_mnemonic, rpc.identity_pubkey())
     }

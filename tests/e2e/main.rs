@@ -6,8 +6,8 @@
 
 mod harness;
 
-use world::macaroons::{ADMIN, Macaroon};
 use harness::{Harness, Via};
+use world::macaroons::{ADMIN, Macaroon};
 
 /// A scenario run twice, as `scenario::over_rest` and `scenario::over_grpc_web`.
 macro_rules! on_both_transports {
@@ -189,7 +189,14 @@ async fn sends_once_when_the_answer_is_lost(via: Via) {
     let faults = h.network.faults("alice");
     let grpc = matches!(via, Via::GrpcWeb);
     let (rpc, md) = h.network.as_admin("alice").await.expect("alice");
-    let sends = || rpc.get_transactions(&md, lnrpc::lnrpc::GetTransactionsRequest::default()).expect("transactions").transactions.into_iter().filter(|t| t.amount < 0).count();
+    let sends = || {
+        rpc.get_transactions(&md, lnrpc::lnrpc::GetTransactionsRequest::default())
+            .expect("transactions")
+            .transactions
+            .into_iter()
+            .filter(|t| t.amount < 0)
+            .count()
+    };
 
     h.click("nav a[href='/onchain']").await;
     h.wait_text("#balance-confirmed", "2,000,000 sat").await;

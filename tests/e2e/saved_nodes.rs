@@ -139,9 +139,7 @@ async fn saved_nodes_hold_to_their_identity(via: Via) {
 on_both_transports!(saved_nodes_hold_to_their_identity);
 
 fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 /// A time-limited macaroon: the saved copy tells its days left, an expired one is

@@ -18,10 +18,7 @@ pub fn root() -> PathBuf {
 }
 
 fn home_bin() -> PathBuf {
-    std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"))
-        .join("bin")
+    std::env::var_os("CARGO_HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo")).join("bin")
 }
 
 /// PATH with npm's pinned binaryen (wasm-opt) and cargo-installed tools first, so Debian's
@@ -63,10 +60,7 @@ pub fn cargo_env(args: &[&str], env: &[(String, String)]) -> Result {
 }
 
 fn apt_missing() -> Vec<&'static str> {
-    APT.iter()
-        .copied()
-        .filter(|p| output("dpkg-query", &["-W", "-f=${Status}", p]).is_none_or(|s| !s.contains("install ok installed")))
-        .collect()
+    APT.iter().copied().filter(|p| output("dpkg-query", &["-W", "-f=${Status}", p]).is_none_or(|s| !s.contains("install ok installed"))).collect()
 }
 
 pub fn setup() -> Result {

@@ -69,7 +69,10 @@ impl NodeRpc {
         let chan_backups = channels
             .iter()
             .zip(&singles)
-            .map(|(c, s)| pb::ChannelBackup { chan_point: Some(chan_point_message(&c.chan_point())), chan_backup: backup::encrypt(&key, self.nonce(), &s.serialize()) })
+            .map(|(c, s)| pb::ChannelBackup {
+                chan_point: Some(chan_point_message(&c.chan_point())),
+                chan_backup: backup::encrypt(&key, self.nonce(), &s.serialize()),
+            })
             .collect();
         Ok(pb::ChanBackupSnapshot {
             single_chan_backups: Some(pb::ChannelBackups { chan_backups }),
@@ -114,7 +117,11 @@ impl NodeRpc {
             (None, None) => return Err(Status::unknown("either a Single or Multi channel backup must be specified")),
             (Some(multi), None) => {
                 let plain = backup::decrypt(&key, &multi.multi_chan_backup).map_err(|e| Status::unknown(format!("invalid multi channel backup: {e}")))?;
-                backup::deserialize_multi(&plain).map_err(|e| Status::unknown(format!("invalid multi channel backup: {e}")))?.iter().map(Single::chan_point).collect()
+                backup::deserialize_multi(&plain)
+                    .map_err(|e| Status::unknown(format!("invalid multi channel backup: {e}")))?
+                    .iter()
+                    .map(Single::chan_point)
+                    .collect()
             }
             (None, Some(singles)) => match singles.chan_backups.as_slice() {
                 [one] => {
@@ -238,7 +245,8 @@ impl NodeRpc {
         let me = remote.identity_pubkey();
         let (outputs, fee) = sim::force_close_outputs(&theirs, &me);
         let submitted = remote.ledger.write(|chain| {
-            let (tx, event) = chain.submit(&[(theirs.funding_txid.clone(), theirs.output_index)], outputs, fee, "", now()).map_err(|e| Status::unknown(e.to_string()))?;
+            let (tx, event) =
+                chain.submit(&[(theirs.funding_txid.clone(), theirs.output_index)], outputs, fee, "", now()).map_err(|e| Status::unknown(e.to_string()))?;
             if let Some(c) = remote.channels().find_mut(cp) {
                 c.phase = Phase::WaitingClose { closing_txid: tx.txid.clone(), local_initiated: true };
             }
@@ -258,7 +266,11 @@ impl NodeRpc {
     }
 
     /// A fresh snapshot after every channel that starts opening, opens or closes.
-    pub fn subscribe_channel_backups(self: &Arc<Self>, md: &MetadataMap, _req: pb::ChannelBackupSubscription) -> Result<RpcStream<pb::ChanBackupSnapshot>, Status> {
+    pub fn subscribe_channel_backups(
+        self: &Arc<Self>,
+        md: &MetadataMap,
+        _req: pb::ChannelBackupSubscription,
+    ) -> Result<RpcStream<pb::ChanBackupSnapshot>, Status> {
         self.authorize(md, &SUBSCRIBE_CHANNEL_BACKUPS)?;
         let this = Arc::clone(self);
         let changes = BroadcastStream::new(self.chan_events.subscribe()).filter_map(move |e| {

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::ledger::now;
 use world::chain::{ChainEvent, REGTEST_GENESIS};
-use world::channels::{self as sim, Change, Channel, ChannelDb, CloseType, Phase, PayTo};
+use world::channels::{self as sim, Change, Channel, ChannelDb, CloseType, PayTo, Phase};
 use world::onchain::{SendCoins, fee_rate};
 use world::wallet::AddressKind;
 
@@ -46,10 +46,7 @@ pub fn chan_point_string(cp: &pb::ChannelPoint) -> Result<String, Status> {
 
 pub(super) fn chan_point_message(cp: &str) -> pb::ChannelPoint {
     let (txid, index) = cp.rsplit_once(':').unwrap_or((cp, "0"));
-    pb::ChannelPoint {
-        funding_txid: Some(pb::channel_point::FundingTxid::FundingTxidBytes(txid_bytes(txid))),
-        output_index: index.parse().unwrap_or(0),
-    }
+    pb::ChannelPoint { funding_txid: Some(pb::channel_point::FundingTxid::FundingTxidBytes(txid_bytes(txid))), output_index: index.parse().unwrap_or(0) }
 }
 
 fn amount(sat: i64, msat: i64) -> Option<pb::Amount> {
@@ -542,11 +539,8 @@ impl NodeRpc {
         self.authorize(md, &PENDING_CHANNELS)?;
         let db = self.channels().clone();
         let (tip, txs) = self.ledger.read(|chain| {
-            let confs: std::collections::HashMap<String, (u32, Option<u32>)> = db
-                .channels
-                .iter()
-                .filter_map(|c| chain.tx(&c.funding_txid).map(|t| (c.funding_txid.clone(), (chain.confirmations(t), t.height))))
-                .collect();
+            let confs: std::collections::HashMap<String, (u32, Option<u32>)> =
+                db.channels.iter().filter_map(|c| chain.tx(&c.funding_txid).map(|t| (c.funding_txid.clone(), (chain.confirmations(t), t.height)))).collect();
             (chain.tip().height, confs)
         });
         let mut resp = pb::PendingChannelsResponse::default();
@@ -663,14 +657,21 @@ impl NodeRpc {
         if !req.force && remote.is_none() {
             return Err(Status::unknown("unable to gracefully close channel while peer is offline (try force closing it instead): channel link not found"));
         }
-        let rate = if req.sat_per_vbyte != 0 { req.sat_per_vbyte } else if req.sat_per_byte != 0 { req.sat_per_byte as u64 } else { fee_rate(if req.target_conf == 0 { 6 } else { req.target_conf }) };
+        let rate = if req.sat_per_vbyte != 0 {
+            req.sat_per_vbyte
+        } else if req.sat_per_byte != 0 {
+            req.sat_per_byte as u64
+        } else {
+            fee_rate(if req.target_conf == 0 { 6 } else { req.target_conf })
+        };
         let (outputs, fee) = if req.force { sim::force_close_outputs(&ch, &me) } else { sim::coop_close_outputs(&ch, rate as i64) };
         let events = self.ledger.subscribe();
         // Both records change under the chain lock, so no chain watcher sees the spend first
         // and mistakes our close for the peer's.
         let peer = remote.filter(|_| !req.force);
         let closing_txid = self.ledger.write(|chain| {
-            let (tx, event) = chain.submit(&[(ch.funding_txid.clone(), ch.output_index)], outputs, fee, "", now()).map_err(|e| Status::unknown(e.to_string()))?;
+            let (tx, event) =
+                chain.submit(&[(ch.funding_txid.clone(), ch.output_index)], outputs, fee, "", now()).map_err(|e| Status::unknown(e.to_string()))?;
             let mark = |node: &NodeRpc, local_initiated: bool| {
                 if let Some(c) = node.channels().find_mut(&cp) {
                     c.phase = Phase::WaitingClose { closing_txid: tx.txid.clone(), local_initiated };

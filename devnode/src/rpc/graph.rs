@@ -4,16 +4,16 @@
 //! topology stream. A node is in the graph once it has a public channel, or when it is this
 //! node.
 
-use world::channels::Forward;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use world::channels::Forward;
 
 use lnrpc::lnrpc as pb;
 use tokio::sync::broadcast;
 use tonic::{Status, metadata::MetadataMap};
 
 use super::{
-    DESCRIBE_GRAPH, FEE_REPORT, FORWARDING_HISTORY, GET_CHAN_INFO, GET_NETWORK_INFO, GET_NODE_INFO, NodeRpc, RpcStream,
-    SUBSCRIBE_CHANNEL_GRAPH, UPDATE_CHANNEL_POLICY,
+    DESCRIBE_GRAPH, FEE_REPORT, FORWARDING_HISTORY, GET_CHAN_INFO, GET_NETWORK_INFO, GET_NODE_INFO, NodeRpc, RpcStream, SUBSCRIBE_CHANNEL_GRAPH,
+    UPDATE_CHANNEL_POLICY,
 };
 use crate::ledger::now;
 use world::channels::{Channel, Phase, Policy, reserve};
@@ -183,10 +183,7 @@ impl NodeRpc {
         let edges = self.edges(req.include_unannounced);
         let mut keys: BTreeSet<String> = edges.values().flat_map(|e| [e.node1.clone(), e.node2.clone()]).collect();
         keys.insert(self.identity_pubkey());
-        Ok(pb::ChannelGraph {
-            nodes: keys.iter().filter_map(|k| self.graph_node(k)).collect(),
-            edges: edges.values().map(Edge::message).collect(),
-        })
+        Ok(pb::ChannelGraph { nodes: keys.iter().filter_map(|k| self.graph_node(k)).collect(), edges: edges.values().map(Edge::message).collect() })
     }
 
     pub fn get_chan_info(&self, md: &MetadataMap, req: pb::ChanInfoRequest) -> Result<pb::ChannelEdge, Status> {
@@ -246,7 +243,11 @@ impl NodeRpc {
                 let mut theirs = ch.clone();
                 theirs.local_policy = ch.remote_policy;
                 theirs.remote_pubkey = me.clone();
-                pb::GraphTopologyUpdate { node_updates: vec![], channel_updates: vec![edge_update(ch, &me), edge_update(&theirs, &ch.remote_pubkey)], closed_chans: vec![] }
+                pb::GraphTopologyUpdate {
+                    node_updates: vec![],
+                    channel_updates: vec![edge_update(ch, &me), edge_update(&theirs, &ch.remote_pubkey)],
+                    closed_chans: vec![],
+                }
             }
             Some(height) => pb::GraphTopologyUpdate {
                 node_updates: vec![],
@@ -363,14 +364,8 @@ impl NodeRpc {
             peer.and_then(|k| self.switchboard.find(&k)).map(|n| n.node().alias.clone()).unwrap_or_default()
         };
         let offset = req.index_offset as usize;
-        let page: Vec<(usize, &Forward)> = db
-            .forwards
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.timestamp_ns >= start_ns && f.timestamp_ns < end_ns)
-            .skip(offset)
-            .take(max)
-            .collect();
+        let page: Vec<(usize, &Forward)> =
+            db.forwards.iter().enumerate().filter(|(_, f)| f.timestamp_ns >= start_ns && f.timestamp_ns < end_ns).skip(offset).take(max).collect();
         #[allow(deprecated)]
         let events = page
             .iter()

@@ -151,7 +151,12 @@ impl Notifier<'_> {
     pub fn failed(&self, at: usize, why: Failed) {
         let (detail, words) = why.detail();
         self.tell(at, |s| {
-            Event::LinkFailEvent(rrpc::LinkFailEvent { info: Some(s.info()), wire_failure: why.wire() as i32, failure_detail: detail as i32, failure_string: words.to_string() })
+            Event::LinkFailEvent(rrpc::LinkFailEvent {
+                info: Some(s.info()),
+                wire_failure: why.wire() as i32,
+                failure_detail: detail as i32,
+                failure_string: words.to_string(),
+            })
         });
         if at > 0 {
             self.tell(at, |_| final_event(false));

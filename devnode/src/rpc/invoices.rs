@@ -11,8 +11,8 @@ use tokio_stream::wrappers::BroadcastStream;
 use tonic::{Status, metadata::MetadataMap};
 
 use super::{
-    ADD_HOLD_INVOICE, ADD_INVOICE, CANCEL_INVOICE, DECODE_PAY_REQ, LIST_INVOICES, LOOKUP_INVOICE, LOOKUP_INVOICE_V2, NodeRpc, RpcStream,
-    SETTLE_INVOICE, SUBSCRIBE_INVOICES, SUBSCRIBE_SINGLE_INVOICE,
+    ADD_HOLD_INVOICE, ADD_INVOICE, CANCEL_INVOICE, DECODE_PAY_REQ, LIST_INVOICES, LOOKUP_INVOICE, LOOKUP_INVOICE_V2, NodeRpc, RpcStream, SETTLE_INVOICE,
+    SUBSCRIBE_INVOICES, SUBSCRIBE_SINGLE_INVOICE,
 };
 use crate::ledger::{now, now_ms};
 use bolt11::HintHop;
@@ -283,7 +283,12 @@ impl NodeRpc {
             private: req.private,
             hold: false,
         })?;
-        Ok(pb::AddInvoiceResponse { r_hash: bytes(&inv.hash), payment_request: inv.payment_request, add_index: inv.add_index, payment_addr: bytes(&inv.payment_addr) })
+        Ok(pb::AddInvoiceResponse {
+            r_hash: bytes(&inv.hash),
+            payment_request: inv.payment_request,
+            add_index: inv.add_index,
+            payment_addr: bytes(&inv.payment_addr),
+        })
     }
 
     pub fn add_hold_invoice(&self, md: &MetadataMap, req: irpc::AddHoldInvoiceRequest) -> Result<irpc::AddHoldInvoiceResp, Status> {
@@ -328,11 +333,18 @@ impl NodeRpc {
         use irpc::lookup_invoice_msg::InvoiceRef;
         self.authorize(md, &LOOKUP_INVOICE_V2)?;
         match req.invoice_ref {
-            Some(InvoiceRef::PaymentHash(h)) if h.len() != 32 => Err(Status::invalid_argument(format!("unable to parse pay hash: invalid hash length of {}, want 32", h.len()))),
+            Some(InvoiceRef::PaymentHash(h)) if h.len() != 32 => {
+                Err(Status::invalid_argument(format!("unable to parse pay hash: invalid hash length of {}, want 32", h.len())))
+            }
             Some(InvoiceRef::PaymentHash(h)) => self.find_invoice(&h),
             Some(InvoiceRef::PaymentAddr(a)) => {
                 let db = self.channels();
-                db.invoices.invoices.iter().find(|i| bytes(&i.payment_addr) == a).map(invoice_message).ok_or_else(|| Status::not_found("unable to locate invoice"))
+                db.invoices
+                    .invoices
+                    .iter()
+                    .find(|i| bytes(&i.payment_addr) == a)
+                    .map(invoice_message)
+                    .ok_or_else(|| Status::not_found("unable to locate invoice"))
             }
             Some(_) => Err(Status::not_found("unable to locate invoice")),
             None => Err(Status::invalid_argument("invoice ref must be set")),
@@ -358,8 +370,11 @@ impl NodeRpc {
         let (backlog, mut added, mut settled) = {
             let db = self.channels();
             let told = |i: &&Invoice| matches!(i.state, State::Open | State::Settled);
-            let mut backlog: Vec<pb::Invoice> =
-                if req.add_index > 0 { db.invoices.invoices.iter().filter(|i| i.add_index > req.add_index).filter(told).map(invoice_message).collect() } else { vec![] };
+            let mut backlog: Vec<pb::Invoice> = if req.add_index > 0 {
+                db.invoices.invoices.iter().filter(|i| i.add_index > req.add_index).filter(told).map(invoice_message).collect()
+            } else {
+                vec![]
+            };
             let mut settled: Vec<&Invoice> = if req.settle_index > 0 {
                 db.invoices.invoices.iter().filter(|i| i.state == State::Settled && i.settle_index > req.settle_index).collect()
             } else {
@@ -396,7 +411,9 @@ impl NodeRpc {
         let live = self.invoice_events.subscribe();
         let current = self.find_invoice(&req.r_hash).ok();
         let hash = req.r_hash.clone();
-        let done = |i: &pb::Invoice| matches!(pb::invoice::InvoiceState::try_from(i.state), Ok(pb::invoice::InvoiceState::Settled | pb::invoice::InvoiceState::Canceled));
+        let done = |i: &pb::Invoice| {
+            matches!(pb::invoice::InvoiceState::try_from(i.state), Ok(pb::invoice::InvoiceState::Settled | pb::invoice::InvoiceState::Canceled))
+        };
         if let Some(current) = current.as_ref().filter(|c| done(c)) {
             return Ok(Box::pin(futures::stream::iter([Ok(current.clone())])));
         }
@@ -406,7 +423,8 @@ impl NodeRpc {
             state = Some(i.state);
             new
         };
-        let updates = BroadcastStream::new(live).filter_map(move |e| futures::future::ready(e.ok().filter(|i| i.r_hash == hash))).filter(futures_filter(changed));
+        let updates =
+            BroadcastStream::new(live).filter_map(move |e| futures::future::ready(e.ok().filter(|i| i.r_hash == hash))).filter(futures_filter(changed));
         Ok(Box::pin(futures::stream::iter(current).chain(super::through(Box::pin(updates), done)).map(Ok)))
     }
 

@@ -25,12 +25,12 @@ use tonic::{Status, metadata::MetadataMap};
 pub use channels::chan_point_string;
 pub use graph::GraphFeed;
 pub use payments::Held;
-pub use services::{grpc_routes, Services};
+pub use services::{Services, grpc_routes};
 
 use crate::ledger::{Ledger, now};
+use crate::store::NodeDir;
 use world::macaroons::Permission;
 use world::node::{self, Node, NodeError, RpcGroup, WalletState};
-use crate::store::NodeDir;
 
 pub type RpcStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
@@ -64,7 +64,8 @@ pub const DISCONNECT_PEER: Rpc = Rpc { name: "/lnrpc.Lightning/DisconnectPeer", 
 pub const LIST_PEERS: Rpc = Rpc { name: "/lnrpc.Lightning/ListPeers", group: RpcGroup::Main, perms: &[("peers", "read")] };
 pub const SUBSCRIBE_PEER_EVENTS: Rpc = Rpc { name: "/lnrpc.Lightning/SubscribePeerEvents", group: RpcGroup::Main, perms: &[("peers", "read")] };
 pub const OPEN_CHANNEL: Rpc = Rpc { name: "/lnrpc.Lightning/OpenChannel", group: RpcGroup::Main, perms: &[("onchain", "write"), ("offchain", "write")] };
-pub const OPEN_CHANNEL_SYNC: Rpc = Rpc { name: "/lnrpc.Lightning/OpenChannelSync", group: RpcGroup::Main, perms: &[("onchain", "write"), ("offchain", "write")] };
+pub const OPEN_CHANNEL_SYNC: Rpc =
+    Rpc { name: "/lnrpc.Lightning/OpenChannelSync", group: RpcGroup::Main, perms: &[("onchain", "write"), ("offchain", "write")] };
 pub const CLOSE_CHANNEL: Rpc = Rpc { name: "/lnrpc.Lightning/CloseChannel", group: RpcGroup::Main, perms: &[("onchain", "write"), ("offchain", "write")] };
 pub const LIST_CHANNELS: Rpc = Rpc { name: "/lnrpc.Lightning/ListChannels", group: RpcGroup::Main, perms: &[("offchain", "read")] };
 pub const PENDING_CHANNELS: Rpc = Rpc { name: "/lnrpc.Lightning/PendingChannels", group: RpcGroup::Main, perms: &[("offchain", "read")] };
@@ -115,15 +116,73 @@ pub const GET_VERSION: Rpc = Rpc { name: "/verrpc.Versioner/GetVersion", group: 
 pub const LIST_ACCOUNTS: Rpc = Rpc { name: "/walletrpc.WalletKit/ListAccounts", group: RpcGroup::Main, perms: &[("onchain", "read")] };
 
 pub const ALL: &[&Rpc] = &[
-    &GET_STATE, &SUBSCRIBE_STATE, &GEN_SEED, &INIT_WALLET, &UNLOCK_WALLET, &CHANGE_PASSWORD, &GET_INFO,
-    &NEW_ADDRESS, &WALLET_BALANCE, &SEND_COINS, &LIST_UNSPENT, &GET_TRANSACTIONS, &SUBSCRIBE_TRANSACTIONS, &ESTIMATE_FEE,
-    &SIGN_MESSAGE, &VERIFY_MESSAGE, &BAKE_MACAROON, &GET_VERSION, &LIST_ACCOUNTS, &CONNECT_PEER, &DISCONNECT_PEER, &LIST_PEERS, &SUBSCRIBE_PEER_EVENTS,
-    &OPEN_CHANNEL, &OPEN_CHANNEL_SYNC, &CLOSE_CHANNEL, &LIST_CHANNELS, &PENDING_CHANNELS, &CLOSED_CHANNELS, &CHANNEL_BALANCE,
-    &SUBSCRIBE_CHANNEL_EVENTS, &ADD_INVOICE, &LOOKUP_INVOICE, &LIST_INVOICES, &SUBSCRIBE_INVOICES, &DECODE_PAY_REQ, &LIST_PAYMENTS,
-    &SEND_PAYMENT_SYNC, &SEND_TO_ROUTE_SYNC, &QUERY_ROUTES, &SEND_PAYMENT_V2, &TRACK_PAYMENT_V2, &SEND_TO_ROUTE_V2, &BUILD_ROUTE, &SUBSCRIBE_HTLC_EVENTS,
-    &ADD_HOLD_INVOICE, &SETTLE_INVOICE, &CANCEL_INVOICE, &SUBSCRIBE_SINGLE_INVOICE, &LOOKUP_INVOICE_V2,
-    &GET_NODE_INFO, &DESCRIBE_GRAPH, &GET_CHAN_INFO, &GET_NETWORK_INFO, &SUBSCRIBE_CHANNEL_GRAPH, &UPDATE_CHANNEL_POLICY, &FEE_REPORT,
-    &FORWARDING_HISTORY, &LIST_MACAROON_IDS, &DELETE_MACAROON_ID, &LIST_PERMISSIONS, &CHECK_MACAROON_PERMISSIONS, &EXPORT_CHANNEL_BACKUP, &EXPORT_ALL_CHANNEL_BACKUPS, &VERIFY_CHAN_BACKUP, &RESTORE_CHANNEL_BACKUPS, &SUBSCRIBE_CHANNEL_BACKUPS,
+    &GET_STATE,
+    &SUBSCRIBE_STATE,
+    &GEN_SEED,
+    &INIT_WALLET,
+    &UNLOCK_WALLET,
+    &CHANGE_PASSWORD,
+    &GET_INFO,
+    &NEW_ADDRESS,
+    &WALLET_BALANCE,
+    &SEND_COINS,
+    &LIST_UNSPENT,
+    &GET_TRANSACTIONS,
+    &SUBSCRIBE_TRANSACTIONS,
+    &ESTIMATE_FEE,
+    &SIGN_MESSAGE,
+    &VERIFY_MESSAGE,
+    &BAKE_MACAROON,
+    &GET_VERSION,
+    &LIST_ACCOUNTS,
+    &CONNECT_PEER,
+    &DISCONNECT_PEER,
+    &LIST_PEERS,
+    &SUBSCRIBE_PEER_EVENTS,
+    &OPEN_CHANNEL,
+    &OPEN_CHANNEL_SYNC,
+    &CLOSE_CHANNEL,
+    &LIST_CHANNELS,
+    &PENDING_CHANNELS,
+    &CLOSED_CHANNELS,
+    &CHANNEL_BALANCE,
+    &SUBSCRIBE_CHANNEL_EVENTS,
+    &ADD_INVOICE,
+    &LOOKUP_INVOICE,
+    &LIST_INVOICES,
+    &SUBSCRIBE_INVOICES,
+    &DECODE_PAY_REQ,
+    &LIST_PAYMENTS,
+    &SEND_PAYMENT_SYNC,
+    &SEND_TO_ROUTE_SYNC,
+    &QUERY_ROUTES,
+    &SEND_PAYMENT_V2,
+    &TRACK_PAYMENT_V2,
+    &SEND_TO_ROUTE_V2,
+    &BUILD_ROUTE,
+    &SUBSCRIBE_HTLC_EVENTS,
+    &ADD_HOLD_INVOICE,
+    &SETTLE_INVOICE,
+    &CANCEL_INVOICE,
+    &SUBSCRIBE_SINGLE_INVOICE,
+    &LOOKUP_INVOICE_V2,
+    &GET_NODE_INFO,
+    &DESCRIBE_GRAPH,
+    &GET_CHAN_INFO,
+    &GET_NETWORK_INFO,
+    &SUBSCRIBE_CHANNEL_GRAPH,
+    &UPDATE_CHANNEL_POLICY,
+    &FEE_REPORT,
+    &FORWARDING_HISTORY,
+    &LIST_MACAROON_IDS,
+    &DELETE_MACAROON_ID,
+    &LIST_PERMISSIONS,
+    &CHECK_MACAROON_PERMISSIONS,
+    &EXPORT_CHANNEL_BACKUP,
+    &EXPORT_ALL_CHANNEL_BACKUPS,
+    &VERIFY_CHAN_BACKUP,
+    &RESTORE_CHANNEL_BACKUPS,
+    &SUBSCRIBE_CHANNEL_BACKUPS,
 ];
 
 /// BakeMacaroon's checks of the permissions asked for, in lnd's words: known entities and
@@ -324,8 +383,18 @@ pub const VERSION: &str = "0.20.0-beta commit=v0.20.0-beta";
 const COMMIT_HASH: &str = "b9ea7070c20ad2ca8514a47d9b4d560a501f0487";
 /// The build tags of lnd's release builds (all sub-servers devnode may serve).
 const BUILD_TAGS: &[&str] = &[
-    "autopilotrpc", "signrpc", "walletrpc", "chainrpc", "invoicesrpc", "watchtowerrpc", "neutrinorpc", "monitoring",
-    "peersrpc", "kvdb_postgres", "kvdb_etcd", "kvdb_sqlite",
+    "autopilotrpc",
+    "signrpc",
+    "walletrpc",
+    "chainrpc",
+    "invoicesrpc",
+    "watchtowerrpc",
+    "neutrinorpc",
+    "monitoring",
+    "peersrpc",
+    "kvdb_postgres",
+    "kvdb_etcd",
+    "kvdb_sqlite",
 ];
 
 impl NodeRpc {
@@ -400,9 +469,7 @@ impl NodeRpc {
     pub fn subscribe_state(&self, md: &MetadataMap) -> Result<RpcStream<pb::SubscribeStateResponse>, Status> {
         self.authorize(md, &SUBSCRIBE_STATE)?;
         let stream = tokio_stream::wrappers::WatchStream::new(self.state.subscribe());
-        Ok(Box::pin(futures::StreamExt::map(stream, |s| {
-            Ok(pb::SubscribeStateResponse { state: wallet_state(s) as i32 })
-        })))
+        Ok(Box::pin(futures::StreamExt::map(stream, |s| Ok(pb::SubscribeStateResponse { state: wallet_state(s) as i32 }))))
     }
 
     pub async fn gen_seed(self: &Arc<Self>, md: MetadataMap, req: pb::GenSeedRequest) -> Result<pb::GenSeedResponse, Status> {
@@ -410,8 +477,7 @@ impl NodeRpc {
         let this = Arc::clone(self);
         blocking(move || {
             let mut rng = this.rng.lock().expect("rng lock");
-            let (words, enciphered) =
-                this.node().gen_seed(&req.aezeed_passphrase, &req.seed_entropy, &mut *rng, now()).map_err(status)?;
+            let (words, enciphered) = this.node().gen_seed(&req.aezeed_passphrase, &req.seed_entropy, &mut *rng, now()).map_err(status)?;
             Ok(pb::GenSeedResponse { cipher_seed_mnemonic: words, enciphered_seed: enciphered.to_vec() })
         })
         .await
@@ -521,7 +587,8 @@ impl NodeRpc {
         let list = |perms: &[Permission]| pb::MacaroonPermissionList {
             permissions: perms.iter().map(|(entity, action)| pb::MacaroonPermission { entity: entity.to_string(), action: action.to_string() }).collect(),
         };
-        let method_permissions = ALL.iter().filter(|rpc| rpc.group == RpcGroup::Main && self.serves(rpc.name).is_ok()).map(|rpc| (rpc.name.to_string(), list(rpc.perms))).collect();
+        let method_permissions =
+            ALL.iter().filter(|rpc| rpc.group == RpcGroup::Main && self.serves(rpc.name).is_ok()).map(|rpc| (rpc.name.to_string(), list(rpc.perms))).collect();
         Ok(pb::ListPermissionsResponse { method_permissions })
     }
 
@@ -530,7 +597,10 @@ impl NodeRpc {
     pub fn check_macaroon_permissions(&self, md: &MetadataMap, req: pb::CheckMacPermRequest) -> Result<pb::CheckMacPermResponse, Status> {
         self.authorize(md, &CHECK_MACAROON_PERMISSIONS)?;
         let asked: Vec<(&str, &str)> = if req.check_default_perms_from_full_method {
-            let rpc = ALL.iter().find(|r| r.name == req.full_method).ok_or_else(|| Status::invalid_argument(format!("no permissions found for method {}", req.full_method)))?;
+            let rpc = ALL
+                .iter()
+                .find(|r| r.name == req.full_method)
+                .ok_or_else(|| Status::invalid_argument(format!("no permissions found for method {}", req.full_method)))?;
             rpc.perms.to_vec()
         } else {
             req.permissions.iter().map(|p| (p.entity.as_str(), p.action.as_str())).collect()
@@ -647,7 +717,11 @@ impl NodeRpc {
         let uri = format!("{}@{}:{}", info.identity_pubkey, self.settings.p2p_host, self.settings.p2p_port);
         let counts = self.channel_counts();
         Ok(pb::GetInfoResponse {
-            version: if self.settings.lnd == LndVersion::V0_20 { VERSION.into() } else { format!("0.{0}.0-beta commit=v0.{0}.0-beta", self.settings.lnd.minor()) },
+            version: if self.settings.lnd == LndVersion::V0_20 {
+                VERSION.into()
+            } else {
+                format!("0.{0}.0-beta commit=v0.{0}.0-beta", self.settings.lnd.minor())
+            },
             commit_hash: if self.settings.lnd == LndVersion::V0_20 { COMMIT_HASH.into() } else { String::new() },
             identity_pubkey: info.identity_pubkey,
             alias: info.alias,

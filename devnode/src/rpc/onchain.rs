@@ -7,7 +7,9 @@ use lnrpc::lnrpc as pb;
 use tokio_stream::wrappers::BroadcastStream;
 use tonic::{Status, metadata::MetadataMap};
 
-use super::{LIST_ACCOUNTS, ESTIMATE_FEE, GET_TRANSACTIONS, LIST_UNSPENT, NEW_ADDRESS, NodeRpc, RpcStream, SEND_COINS, SUBSCRIBE_TRANSACTIONS, WALLET_BALANCE, status};
+use super::{
+    ESTIMATE_FEE, GET_TRANSACTIONS, LIST_ACCOUNTS, LIST_UNSPENT, NEW_ADDRESS, NodeRpc, RpcStream, SEND_COINS, SUBSCRIBE_TRANSACTIONS, WALLET_BALANCE, status,
+};
 use crate::ledger::now;
 use world::chain::{Chain, ChainEvent};
 use world::node::NodeError;
@@ -56,7 +58,8 @@ fn transaction(chain: &Chain, view: &WalletTx<'_>) -> pb::Transaction {
             .zip(&view.our_outputs)
             .enumerate()
             .map(|(i, (o, ours))| pb::OutputDetail {
-                output_type: pb::OutputScriptType::from_str_name(onchain::script_type(&o.script_hex)).unwrap_or(pb::OutputScriptType::ScriptTypeNonStandard) as i32,
+                output_type: pb::OutputScriptType::from_str_name(onchain::script_type(&o.script_hex)).unwrap_or(pb::OutputScriptType::ScriptTypeNonStandard)
+                    as i32,
                 address: o.address.clone(),
                 pk_script: o.script_hex.clone(),
                 output_index: i as i64,
@@ -229,10 +232,8 @@ impl NodeRpc {
     pub fn estimate_fee(&self, md: &MetadataMap, req: pb::EstimateFeeRequest) -> Result<pb::EstimateFeeResponse, Status> {
         self.authorize(md, &ESTIMATE_FEE)?;
         let outputs: Vec<(String, i64)> = req.addr_to_amount.into_iter().collect();
-        let (fee, rate) = self
-            .ledger
-            .read(|chain| self.node().estimate_fee(chain, &outputs, req.target_conf, req.min_confs, req.spend_unconfirmed))
-            .map_err(status)?;
+        let (fee, rate) =
+            self.ledger.read(|chain| self.node().estimate_fee(chain, &outputs, req.target_conf, req.min_confs, req.spend_unconfirmed)).map_err(status)?;
         #[allow(deprecated)]
         Ok(pb::EstimateFeeResponse { fee_sat: fee, feerate_sat_per_byte: rate as i64, sat_per_vbyte: rate })
     }

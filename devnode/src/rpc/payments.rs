@@ -13,14 +13,13 @@ use lnrpc::routerrpc as rrpc;
 use tokio_stream::wrappers::BroadcastStream;
 use tonic::{Status, metadata::MetadataMap};
 
-use super::{
-    BUILD_ROUTE, LIST_PAYMENTS, NodeRpc, QUERY_ROUTES, RpcStream, SEND_PAYMENT_SYNC, SEND_PAYMENT_V2, SEND_TO_ROUTE_SYNC, SEND_TO_ROUTE_V2,
-    TRACK_PAYMENT_V2,
-};
+use super::htlc_events::{Failed, Notifier};
 use super::invoices::hint_hops;
+use super::{
+    BUILD_ROUTE, LIST_PAYMENTS, NodeRpc, QUERY_ROUTES, RpcStream, SEND_PAYMENT_SYNC, SEND_PAYMENT_V2, SEND_TO_ROUTE_SYNC, SEND_TO_ROUTE_V2, TRACK_PAYMENT_V2,
+};
 use crate::ledger::{now, now_ms};
 use world::channels::{Htlc, Phase, Policy, reserve};
-use super::htlc_events::{Failed, Notifier};
 use world::invoices::{Accepted, Arriving, Invoice, InvoiceError, Refusal, sha256_hex};
 use world::payments::{self as sim, Attempt, Failure, HopFailure, Payment, Status as PayStatus};
 use world::routing::{self, Edge, Hop, Query, Route, RouteError};
@@ -95,7 +94,14 @@ fn route_from_message(r: &pb::Route) -> Route {
         hops: r
             .hops
             .iter()
-            .map(|h| Hop { chan_id: h.chan_id, capacity: 0, pubkey: h.pub_key.clone(), amt_to_forward_msat: h.amt_to_forward_msat, fee_msat: h.fee_msat, expiry: h.expiry })
+            .map(|h| Hop {
+                chan_id: h.chan_id,
+                capacity: 0,
+                pubkey: h.pub_key.clone(),
+                amt_to_forward_msat: h.amt_to_forward_msat,
+                fee_msat: h.fee_msat,
+                expiry: h.expiry,
+            })
             .collect(),
     }
 }
@@ -243,7 +249,15 @@ impl NodeRpc {
                     continue;
                 }
                 let spendable = (from == me).then(|| (c.local_msat - reserve(c.capacity) * 1000).max(0));
-                edges.push(Edge { chan_id: c.chan_id, from: from.clone(), to: c.remote_pubkey.clone(), capacity: c.capacity, policy: c.local_policy, spendable_msat: spendable, private: c.private });
+                edges.push(Edge {
+                    chan_id: c.chan_id,
+                    from: from.clone(),
+                    to: c.remote_pubkey.clone(),
+                    capacity: c.capacity,
+                    policy: c.local_policy,
+                    spendable_msat: spendable,
+                    private: c.private,
+                });
             }
         }
         for hint in hints {
@@ -258,7 +272,15 @@ impl NodeRpc {
                     time_lock_delta: hop.cltv_expiry_delta as u32,
                     ..Policy::default()
                 };
-                edges.push(Edge { chan_id: hop.chan_id, from: hop.node_id.clone(), to, capacity: i64::MAX / 1000, policy, spendable_msat: None, private: true });
+                edges.push(Edge {
+                    chan_id: hop.chan_id,
+                    from: hop.node_id.clone(),
+                    to,
+                    capacity: i64::MAX / 1000,
+                    policy,
+                    spendable_msat: None,
+                    private: true,
+                });
             }
         }
         edges
@@ -334,7 +356,11 @@ impl NodeRpc {
                 Forwarded::Settled(preimage)
             }
             Accepted::Held | Accepted::Partial => {
-                self.switchboard.held.lock().expect("held lock").entry(hash.to_string()).or_default().push(Held { source: me, attempt_id, route: route.clone() });
+                self.switchboard.held.lock().expect("held lock").entry(hash.to_string()).or_default().push(Held {
+                    source: me,
+                    attempt_id,
+                    route: route.clone(),
+                });
                 Forwarded::Held
             }
         }
@@ -513,9 +539,12 @@ impl NodeRpc {
             let route = loop {
                 match routing::find_route(&edges, &query, height) {
                     Ok(r) => break Route { mpp, ..r },
-                    Err(RouteError::NoPath) if spec.splittable && parts + 1 < spec.max_parts && query.amount_msat / 2 >= MIN_SHARD_MSAT => query.amount_msat /= 2,
+                    Err(RouteError::NoPath) if spec.splittable && parts + 1 < spec.max_parts && query.amount_msat / 2 >= MIN_SHARD_MSAT => {
+                        query.amount_msat /= 2
+                    }
                     Err(e) => {
-                        let why = if current.attempts.is_empty() && e == RouteError::InsufficientBalance { Failure::InsufficientBalance } else { Failure::NoRoute };
+                        let why =
+                            if current.attempts.is_empty() && e == RouteError::InsufficientBalance { Failure::InsufficientBalance } else { Failure::NoRoute };
                         return give_up(why);
                     }
                 }
@@ -523,7 +552,15 @@ impl NodeRpc {
             let attempt_id = self.next_attempt();
             current = self
                 .update_payment(&spec.hash, |p| {
-                    p.attempts.push(Attempt { id: attempt_id, status: PayStatus::InFlight, route: route.clone(), attempt_ns: now_ns(), resolve_ns: 0, failure: None, preimage: None })
+                    p.attempts.push(Attempt {
+                        id: attempt_id,
+                        status: PayStatus::InFlight,
+                        route: route.clone(),
+                        attempt_ns: now_ns(),
+                        resolve_ns: 0,
+                        failure: None,
+                        preimage: None,
+                    })
                 })
                 .expect("registered");
             match self.forward(&route, &spec.hash, &spec.records, attempt_id) {
@@ -700,7 +737,15 @@ impl NodeRpc {
                 return Err(Status::unknown("final_cltv_delta and payment_request cannot appear together"));
             }
         }
-        let mut spec = self.pay_spec(&req.payment_request, &req.dest, amt, &req.payment_hash, req.final_cltv_delta, req.dest_custom_records.into_iter().collect(), &req.payment_addr)?;
+        let mut spec = self.pay_spec(
+            &req.payment_request,
+            &req.dest,
+            amt,
+            &req.payment_hash,
+            req.final_cltv_delta,
+            req.dest_custom_records.into_iter().collect(),
+            &req.payment_addr,
+        )?;
         // The router pays an invoice only with its payment address (routerrpc's
         // extractIntentFromSendRequest); the legacy SendPaymentSync goes on without one.
         if !req.payment_request.is_empty() && spec.payment_addr.is_none() {
@@ -774,9 +819,14 @@ impl NodeRpc {
     pub async fn send_payment_sync(self: &Arc<Self>, md: MetadataMap, req: pb::SendRequest) -> Result<pb::SendResponse, Status> {
         self.authorize(&md, &SEND_PAYMENT_SYNC)?;
         let dest = if req.dest.is_empty() && !req.dest_string.is_empty() { hex::decode(&req.dest_string).unwrap_or_default() } else { req.dest.clone() };
-        let hash = if req.payment_hash.is_empty() && !req.payment_hash_string.is_empty() { hex::decode(&req.payment_hash_string).unwrap_or_default() } else { req.payment_hash.clone() };
+        let hash = if req.payment_hash.is_empty() && !req.payment_hash_string.is_empty() {
+            hex::decode(&req.payment_hash_string).unwrap_or_default()
+        } else {
+            req.payment_hash.clone()
+        };
         let amt = msat(req.amt, req.amt_msat)?;
-        let mut spec = self.pay_spec(&req.payment_request, &dest, amt, &hash, req.final_cltv_delta, req.dest_custom_records.into_iter().collect(), &req.payment_addr)?;
+        let mut spec =
+            self.pay_spec(&req.payment_request, &dest, amt, &hash, req.final_cltv_delta, req.dest_custom_records.into_iter().collect(), &req.payment_addr)?;
         spec.fee_limit_msat = fee_limit(req.fee_limit.as_ref(), spec.amount_msat);
         spec.outgoing = (req.outgoing_chan_id != 0).then_some(req.outgoing_chan_id);
         spec.last_hop = (!req.last_hop_pubkey.is_empty()).then(|| pubkey_hex(&req.last_hop_pubkey)).transpose()?;
@@ -825,8 +875,8 @@ impl NodeRpc {
             excluded: HashSet::new(),
             max_hops: 0,
         };
-        let route = routing::find_route(&self.graph(&hints, &target), &query, self.height())
-            .map_err(|_| Status::unknown("unable to find a path to destination"))?;
+        let route =
+            routing::find_route(&self.graph(&hints, &target), &query, self.height()).map_err(|_| Status::unknown("unable to find a path to destination"))?;
         Ok(pb::QueryRoutesResponse { routes: vec![route_message(&route)], success_prob: 1.0 })
     }
 
@@ -866,7 +916,15 @@ impl NodeRpc {
         let attempt_id = self.next_attempt();
         let updates = self.payment_updates(hash.clone(), true);
         self.update_payment(&hash, |p| {
-            p.attempts.push(Attempt { id: attempt_id, status: PayStatus::InFlight, route: sim_route.clone(), attempt_ns: now_ns(), resolve_ns: 0, failure: None, preimage: None })
+            p.attempts.push(Attempt {
+                id: attempt_id,
+                status: PayStatus::InFlight,
+                route: sim_route.clone(),
+                attempt_ns: now_ns(),
+                resolve_ns: 0,
+                failure: None,
+                preimage: None,
+            })
         });
         let p = match self.forward(&sim_route, &hash, &records, attempt_id) {
             Forwarded::Settled(preimage) => self.update_payment(&hash, |p| p.settle(attempt_id, &preimage, now_ns())),

@@ -2,18 +2,18 @@
 
 use std::sync::Arc;
 
+use irpc::invoices_server::{Invoices, InvoicesServer};
+use lnrpc::invoicesrpc as irpc;
 use lnrpc::lnrpc as pb;
+use lnrpc::routerrpc as rrpc;
+use lnrpc::verrpc::versioner_server::{Versioner, VersionerServer};
+use lnrpc::walletrpc as wrpc;
 use pb::lightning_server::{Lightning, LightningServer};
 use pb::state_server::{State, StateServer};
 use pb::wallet_unlocker_server::{WalletUnlocker, WalletUnlockerServer};
-use lnrpc::walletrpc as wrpc;
-use wrpc::wallet_kit_server::{WalletKit, WalletKitServer};
-use lnrpc::verrpc::versioner_server::{Versioner, VersionerServer};
-use lnrpc::routerrpc as rrpc;
 use rrpc::router_server::{Router, RouterServer};
-use lnrpc::invoicesrpc as irpc;
-use irpc::invoices_server::{Invoices, InvoicesServer};
 use tonic::{Request, Response, Status};
+use wrpc::wallet_kit_server::{WalletKit, WalletKitServer};
 
 use super::{NodeRpc, RpcStream};
 
@@ -62,11 +62,7 @@ async fn unserved(
 
 /// A trailers-only Unimplemented status (code 12).
 fn unimplemented_status() -> http::Response<axum::body::Body> {
-    http::Response::builder()
-        .header("content-type", "application/grpc")
-        .header("grpc-status", "12")
-        .body(axum::body::Body::empty())
-        .expect("valid response")
+    http::Response::builder().header("content-type", "application/grpc").header("grpc-status", "12").body(axum::body::Body::empty()).expect("valid response")
 }
 
 /// grpc-go's wording for an unknown service or method, added to tonic's bare code 12
@@ -87,10 +83,7 @@ async fn name_unimplemented(req: axum::extract::Request, next: axum::middleware:
 /// A grpc-message as grpc-go writes it: percent-encoding only what is not printable ASCII
 /// (tonic also encodes spaces).
 fn grpc_message(message: &str) -> http::HeaderValue {
-    let encoded: String = message
-        .bytes()
-        .map(|b| if (0x20..0x7f).contains(&b) && b != b'%' { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect();
+    let encoded: String = message.bytes().map(|b| if (0x20..0x7f).contains(&b) && b != b'%' { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
     http::HeaderValue::from_str(&encoded).expect("ascii")
 }
 
@@ -144,7 +137,10 @@ impl Router for Services {
 impl Invoices for Services {
     type SubscribeSingleInvoiceStream = RpcStream<pb::Invoice>;
 
-    async fn subscribe_single_invoice(&self, req: Request<irpc::SubscribeSingleInvoiceRequest>) -> Result<Response<Self::SubscribeSingleInvoiceStream>, Status> {
+    async fn subscribe_single_invoice(
+        &self,
+        req: Request<irpc::SubscribeSingleInvoiceRequest>,
+    ) -> Result<Response<Self::SubscribeSingleInvoiceStream>, Status> {
         self.0.subscribe_single_invoice(req.metadata(), req.get_ref().clone()).map(Response::new)
     }
 
@@ -431,15 +427,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let node = world::node::Node::start("t".into(), "#000000".into(), None);
         let unserved = unserved.iter().map(|s| s.to_string()).collect();
-        let settings = crate::rpc::NodeSettings { p2p_host: "127.0.0.1".into(), p2p_port: 9735, startup_step: std::time::Duration::from_millis(1), lnd, unserved, no_macaroons: false };
+        let settings = crate::rpc::NodeSettings {
+            p2p_host: "127.0.0.1".into(),
+            p2p_port: 9735,
+            startup_step: std::time::Duration::from_millis(1),
+            lnd,
+            unserved,
+            no_macaroons: false,
+        };
         let ledger = crate::ledger::Ledger::open(dir.path().join("chain.json")).unwrap();
         let rpc = NodeRpc::new(node, ledger, Default::default(), crate::store::NodeDir::new(dir.path().into()), settings);
-        let req = http::Request::builder()
-            .method("POST")
-            .uri(path)
-            .header("content-type", "application/grpc")
-            .body(axum::body::Body::empty())
-            .unwrap();
+        let req = http::Request::builder().method("POST").uri(path).header("content-type", "application/grpc").body(axum::body::Body::empty()).unwrap();
         let resp = grpc_routes(rpc).oneshot(req).await.unwrap();
         let h = |k: &str| resp.headers().get(k).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
         (h("grpc-status"), h("grpc-message"))

@@ -112,68 +112,91 @@ code{{word-break:break-all}}.note{{color:#4cd39b}}</style>\
 }
 
 fn back(note: &str) -> Response {
-    let encoded: String = note
-        .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect();
+    let encoded: String = note.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
     Redirect::to(&format!("/?note={encoded}")).into_response()
 }
 
 pub fn router(network: Arc<Network>) -> Router {
     Router::new()
         .route("/", get(page))
-        .route("/fund", post(|State(net): State<Arc<Network>>, Form(f): Form<Fund>| async move {
-            match net.fund(&f.address, f.sats) {
-                Ok(txid) => back(&format!("sent {} sat in {txid} (mine a block to confirm)", f.sats)),
-                Err(e) => back(&format!("error: {e}")),
-            }
-        }))
-        .route("/channel", post(|State(net): State<Arc<Network>>, Form(c): Form<OpenChannel>| async move {
-            match net.open_channel(&c.from, &c.to, c.sats, c.push).await {
-                Ok(point) => back(&format!("opened {point} from {} to {}", c.from, c.to)),
-                Err(e) => back(&format!("error: {e}")),
-            }
-        }))
-        .route("/mine", post(|State(net): State<Arc<Network>>, Form(m): Form<Mine>| async move {
-            match net.mine(m.blocks.clamp(1, 1000)) {
-                Ok(height) => back(&format!("mined {} blocks; height {height}", m.blocks)),
-                Err(e) => back(&format!("error: {e}")),
-            }
-        }))
-        .route("/invoice", post(|State(net): State<Arc<Network>>, Form(i): Form<Invoice>| async move {
-            match net.add_invoice(&i.node, i.sats, &i.memo).await {
-                Ok(request) => back(&format!("{} invoiced: {request}", i.node)),
-                Err(e) => back(&format!("error: {e}")),
-            }
-        }))
-        .route("/pay", post(|State(net): State<Arc<Network>>, Form(p): Form<Pay>| async move {
-            match net.pay(&p.node, p.request.trim()).await {
-                Ok(e) if e.is_empty() => back(&format!("{} paid", p.node)),
-                Ok(e) => back(&format!("{} could not pay: {e}", p.node)),
-                Err(e) => back(&format!("error: {e}")),
-            }
-        }))
-        .route("/power", post(|State(net): State<Arc<Network>>, Form(p): Form<Power>| async move {
-            let password = (!p.password.is_empty()).then_some(p.password.as_bytes());
-            let done = match p.action.as_str() {
-                "offline" => net.take_offline(&p.node).await.map(|()| format!("{} is offline", p.node)),
-                _ => net.bring_back(&p.node, password).await.map(|_| format!("{} is back", p.node)),
-            };
-            back(&done.unwrap_or_else(|e| format!("error: {e}")))
-        }))
-        .route("/faults", post(|State(net): State<Arc<Network>>, Form(f): Form<FaultForm>| async move {
-            let faults = net.faults(&f.node);
-            if f.drop.is_some() {
-                faults.drop_streams();
-                return back(&format!("dropped {}'s open streams", f.node));
-            }
-            faults.set_delay(std::time::Duration::from_millis(f.delay_ms.min(60_000)));
-            faults.set_chunk(f.chunk);
-            if let Some(rpc) = net.rpc(&f.node).await {
-                rpc.set_htlc_hold(std::time::Duration::from_millis(f.htlc_hold_ms));
-            }
-            back(&format!("{}: replies delayed {} ms, in pieces of {} bytes", f.node, f.delay_ms, if f.chunk == 0 { "any".to_string() } else { f.chunk.to_string() }))
-        }))
+        .route(
+            "/fund",
+            post(|State(net): State<Arc<Network>>, Form(f): Form<Fund>| async move {
+                match net.fund(&f.address, f.sats) {
+                    Ok(txid) => back(&format!("sent {} sat in {txid} (mine a block to confirm)", f.sats)),
+                    Err(e) => back(&format!("error: {e}")),
+                }
+            }),
+        )
+        .route(
+            "/channel",
+            post(|State(net): State<Arc<Network>>, Form(c): Form<OpenChannel>| async move {
+                match net.open_channel(&c.from, &c.to, c.sats, c.push).await {
+                    Ok(point) => back(&format!("opened {point} from {} to {}", c.from, c.to)),
+                    Err(e) => back(&format!("error: {e}")),
+                }
+            }),
+        )
+        .route(
+            "/mine",
+            post(|State(net): State<Arc<Network>>, Form(m): Form<Mine>| async move {
+                match net.mine(m.blocks.clamp(1, 1000)) {
+                    Ok(height) => back(&format!("mined {} blocks; height {height}", m.blocks)),
+                    Err(e) => back(&format!("error: {e}")),
+                }
+            }),
+        )
+        .route(
+            "/invoice",
+            post(|State(net): State<Arc<Network>>, Form(i): Form<Invoice>| async move {
+                match net.add_invoice(&i.node, i.sats, &i.memo).await {
+                    Ok(request) => back(&format!("{} invoiced: {request}", i.node)),
+                    Err(e) => back(&format!("error: {e}")),
+                }
+            }),
+        )
+        .route(
+            "/pay",
+            post(|State(net): State<Arc<Network>>, Form(p): Form<Pay>| async move {
+                match net.pay(&p.node, p.request.trim()).await {
+                    Ok(e) if e.is_empty() => back(&format!("{} paid", p.node)),
+                    Ok(e) => back(&format!("{} could not pay: {e}", p.node)),
+                    Err(e) => back(&format!("error: {e}")),
+                }
+            }),
+        )
+        .route(
+            "/power",
+            post(|State(net): State<Arc<Network>>, Form(p): Form<Power>| async move {
+                let password = (!p.password.is_empty()).then_some(p.password.as_bytes());
+                let done = match p.action.as_str() {
+                    "offline" => net.take_offline(&p.node).await.map(|()| format!("{} is offline", p.node)),
+                    _ => net.bring_back(&p.node, password).await.map(|_| format!("{} is back", p.node)),
+                };
+                back(&done.unwrap_or_else(|e| format!("error: {e}")))
+            }),
+        )
+        .route(
+            "/faults",
+            post(|State(net): State<Arc<Network>>, Form(f): Form<FaultForm>| async move {
+                let faults = net.faults(&f.node);
+                if f.drop.is_some() {
+                    faults.drop_streams();
+                    return back(&format!("dropped {}'s open streams", f.node));
+                }
+                faults.set_delay(std::time::Duration::from_millis(f.delay_ms.min(60_000)));
+                faults.set_chunk(f.chunk);
+                if let Some(rpc) = net.rpc(&f.node).await {
+                    rpc.set_htlc_hold(std::time::Duration::from_millis(f.htlc_hold_ms));
+                }
+                back(&format!(
+                    "{}: replies delayed {} ms, in pieces of {} bytes",
+                    f.node,
+                    f.delay_ms,
+                    if f.chunk == 0 { "any".to_string() } else { f.chunk.to_string() }
+                ))
+            }),
+        )
         .with_state(network)
 }
 

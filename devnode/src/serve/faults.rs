@@ -3,8 +3,8 @@
 //! browser's transports (REST and gRPC-web), whose bodies carry everything; native gRPC is
 //! left alone, since splitting its body would drop its HTTP/2 trailers.
 
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -167,10 +167,13 @@ mod tests {
 
     fn app(faults: &Arc<Faults>, body: impl Fn() -> Body + Clone + Send + Sync + 'static) -> Router {
         Router::new()
-            .route("/", get(move || {
-                let body = body.clone();
-                async move { body() }
-            }))
+            .route(
+                "/",
+                get(move || {
+                    let body = body.clone();
+                    async move { body() }
+                }),
+            )
             .layer(axum::middleware::from_fn_with_state(Arc::clone(faults), apply))
     }
 

@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use futures::StreamExt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -226,177 +226,350 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
     Router::new()
         .route("/v1/state", get(|State(rpc): State<Rpc>, h: HeaderMap| async move { reply(rpc.get_state(&metadata(&h))) }))
         .route("/v1/state/subscribe", get(|State(rpc): State<Rpc>, h: HeaderMap| async move { ndjson(rpc.subscribe_state(&metadata(&h))).await }))
-        .route("/v1/genseed", get(|State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri| async move {
-            match query_message(uri.query(), &[("aezeed_passphrase", Q::Bytes), ("seed_entropy", Q::Bytes)]) {
-                Ok(req) => reply(rpc.gen_seed(metadata(&h), req).await),
-                Err(e) => e,
-            }
-        }))
-        .route("/v1/initwallet", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
-            match body(&b) { Ok(req) => reply(rpc.init_wallet(metadata(&h), req).await), Err(e) => e }
-        }))
-        .route("/v1/unlockwallet", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
-            match body(&b) { Ok(req) => reply(rpc.unlock_wallet(metadata(&h), req).await), Err(e) => e }
-        }))
-        .route("/v1/changepassword", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
-            match body(&b) { Ok(req) => reply(rpc.change_password(metadata(&h), req).await), Err(e) => e }
-        }))
+        .route(
+            "/v1/genseed",
+            get(|State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri| async move {
+                match query_message(uri.query(), &[("aezeed_passphrase", Q::Bytes), ("seed_entropy", Q::Bytes)]) {
+                    Ok(req) => reply(rpc.gen_seed(metadata(&h), req).await),
+                    Err(e) => e,
+                }
+            }),
+        )
+        .route(
+            "/v1/initwallet",
+            post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+                match body(&b) {
+                    Ok(req) => reply(rpc.init_wallet(metadata(&h), req).await),
+                    Err(e) => e,
+                }
+            }),
+        )
+        .route(
+            "/v1/unlockwallet",
+            post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+                match body(&b) {
+                    Ok(req) => reply(rpc.unlock_wallet(metadata(&h), req).await),
+                    Err(e) => e,
+                }
+            }),
+        )
+        .route(
+            "/v1/changepassword",
+            post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+                match body(&b) {
+                    Ok(req) => reply(rpc.change_password(metadata(&h), req).await),
+                    Err(e) => e,
+                }
+            }),
+        )
         .route("/v1/getinfo", get(|State(rpc): State<Rpc>, h: HeaderMap| async move { reply(rpc.get_info(&metadata(&h))) }))
         .route("/v1/newaddress", get_query(&[("type", Q::Enum), ("account", Q::Str)], NodeRpc::new_address))
         .route("/v1/balance/blockchain", get_query(&[("account", Q::Str), ("min_confs", Q::Int)], NodeRpc::wallet_balance))
         .route("/v1/transactions", get_query(TX_QUERY, NodeRpc::get_transactions).merge(post_body(NodeRpc::send_coins)))
-        .route("/v1/transactions/subscribe", get(|State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri| async move {
-            match query_message(uri.query(), TX_QUERY) {
-                Ok(req) => ndjson(rpc.subscribe_transactions(&metadata(&h), req)).await,
-                Err(e) => e,
-            }
-        }))
-        .route("/v1/transactions/fee", get_query(
-            &[("AddrToAmount", Q::Map), ("target_conf", Q::Int), ("min_confs", Q::Int), ("spend_unconfirmed", Q::Bool), ("coin_selection_strategy", Q::Enum)],
-            NodeRpc::estimate_fee,
-        ))
+        .route(
+            "/v1/transactions/subscribe",
+            get(|State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri| async move {
+                match query_message(uri.query(), TX_QUERY) {
+                    Ok(req) => ndjson(rpc.subscribe_transactions(&metadata(&h), req)).await,
+                    Err(e) => e,
+                }
+            }),
+        )
+        .route(
+            "/v1/transactions/fee",
+            get_query(
+                &[
+                    ("AddrToAmount", Q::Map),
+                    ("target_conf", Q::Int),
+                    ("min_confs", Q::Int),
+                    ("spend_unconfirmed", Q::Bool),
+                    ("coin_selection_strategy", Q::Enum),
+                ],
+                NodeRpc::estimate_fee,
+            ),
+        )
         .route("/v2/versioner/version", get_query(&[], NodeRpc::get_version))
         .route("/v1/signmessage", post_body(NodeRpc::sign_message))
         .route("/v1/macaroon", post_body(NodeRpc::bake_macaroon))
         .route("/v1/verifymessage", post_body(NodeRpc::verify_message))
         .route("/v1/peers", get_query(&[("latest_error", Q::Bool)], NodeRpc::list_peers).merge(post_body(NodeRpc::connect_peer)))
-        .route("/v1/peers/subscribe", get(|State(rpc): State<Rpc>, h: HeaderMap| async move {
-            ndjson(rpc.subscribe_peer_events(&metadata(&h), Default::default())).await
-        }))
-        .route("/v1/peers/{pub_key}", axum::routing::delete(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path(pub_key): axum::extract::Path<String>| async move {
-            reply(rpc.disconnect_peer(&metadata(&h), lnrpc::lnrpc::DisconnectPeerRequest { pub_key }))
-        }))
+        .route(
+            "/v1/peers/subscribe",
+            get(|State(rpc): State<Rpc>, h: HeaderMap| async move { ndjson(rpc.subscribe_peer_events(&metadata(&h), Default::default())).await }),
+        )
+        .route(
+            "/v1/peers/{pub_key}",
+            axum::routing::delete(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path(pub_key): axum::extract::Path<String>| async move {
+                reply(rpc.disconnect_peer(&metadata(&h), lnrpc::lnrpc::DisconnectPeerRequest { pub_key }))
+            }),
+        )
         .route("/v2/wallet/accounts", get_query(&[("name", Q::Str), ("address_type", Q::Enum)], NodeRpc::list_accounts))
         .route("/v1/utxos", get_query(&[("min_confs", Q::Int), ("max_confs", Q::Int), ("account", Q::Str)], NodeRpc::list_unspent))
-        .route("/v1/channels", get_query(
-            &[("active_only", Q::Bool), ("inactive_only", Q::Bool), ("public_only", Q::Bool), ("private_only", Q::Bool), ("peer", Q::Bytes), ("peer_alias_lookup", Q::Bool)],
-            NodeRpc::list_channels,
-        ).merge(post_body(NodeRpc::open_channel_sync)))
-        .route("/v1/channels/stream", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
-            match body(&b) { Ok(req) => ndjson(rpc.open_channel(&metadata(&h), req)).await, Err(e) => e }
-        }))
+        .route(
+            "/v1/channels",
+            get_query(
+                &[
+                    ("active_only", Q::Bool),
+                    ("inactive_only", Q::Bool),
+                    ("public_only", Q::Bool),
+                    ("private_only", Q::Bool),
+                    ("peer", Q::Bytes),
+                    ("peer_alias_lookup", Q::Bool),
+                ],
+                NodeRpc::list_channels,
+            )
+            .merge(post_body(NodeRpc::open_channel_sync)),
+        )
+        .route(
+            "/v1/channels/stream",
+            post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+                match body(&b) {
+                    Ok(req) => ndjson(rpc.open_channel(&metadata(&h), req)).await,
+                    Err(e) => e,
+                }
+            }),
+        )
         .route("/v1/channels/pending", get_query(&[("include_raw_tx", Q::Bool)], NodeRpc::pending_channels))
-        .route("/v1/channels/closed", get_query(
-            &[("cooperative", Q::Bool), ("local_force", Q::Bool), ("remote_force", Q::Bool), ("breach", Q::Bool), ("funding_canceled", Q::Bool), ("abandoned", Q::Bool)],
-            NodeRpc::closed_channels,
-        ))
-        .route("/v1/channels/subscribe", get(|State(rpc): State<Rpc>, h: HeaderMap| async move {
-            ndjson(rpc.subscribe_channel_events(&metadata(&h), Default::default())).await
-        }))
+        .route(
+            "/v1/channels/closed",
+            get_query(
+                &[
+                    ("cooperative", Q::Bool),
+                    ("local_force", Q::Bool),
+                    ("remote_force", Q::Bool),
+                    ("breach", Q::Bool),
+                    ("funding_canceled", Q::Bool),
+                    ("abandoned", Q::Bool),
+                ],
+                NodeRpc::closed_channels,
+            ),
+        )
+        .route(
+            "/v1/channels/subscribe",
+            get(|State(rpc): State<Rpc>, h: HeaderMap| async move { ndjson(rpc.subscribe_channel_events(&metadata(&h), Default::default())).await }),
+        )
         .route("/v1/channels/{txid}/{index}", axum::routing::delete(close_channel))
         .route("/v1/balance/channels", get_query(&[], NodeRpc::channel_balance))
         .route("/v1/channels/backup", get_query(&[], NodeRpc::export_all_channel_backups))
         .route("/v1/channels/backup/verify", post_body(NodeRpc::verify_chan_backup))
-        .route("/v1/channels/backup/restore", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
-            match body(&b) { Ok(req) => reply(rpc.restore_channel_backups(&metadata(&h), req)), Err(e) => e }
-        }))
-        .route("/v1/channels/backup/subscribe", get(|State(rpc): State<Rpc>, h: HeaderMap| async move {
-            ndjson(rpc.subscribe_channel_backups(&metadata(&h), Default::default())).await
-        }))
-        .route("/v1/channels/backup/{txid}/{index}", get(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path((txid, index)): axum::extract::Path<(String, String)>| async move {
-            let Ok(output_index) = index.parse::<u32>() else {
-                return error(&Status::invalid_argument(format!("type mismatch, parameter: chan_point.output_index, error: strconv.ParseUint: parsing {index:?}: invalid syntax")));
-            };
-            let chan_point = lnrpc::lnrpc::ChannelPoint { funding_txid: Some(lnrpc::lnrpc::channel_point::FundingTxid::FundingTxidStr(txid)), output_index };
-            reply(rpc.export_channel_backup(&metadata(&h), lnrpc::lnrpc::ExportChannelBackupRequest { chan_point: Some(chan_point) }))
-        }))
-        .route("/v1/invoices", get_query(
-            &[("pending_only", Q::Bool), ("index_offset", Q::Int), ("num_max_invoices", Q::Int), ("reversed", Q::Bool), ("creation_date_start", Q::Int), ("creation_date_end", Q::Int)],
-            NodeRpc::list_invoices,
-        ).merge(post_body(NodeRpc::add_invoice)))
-        .route("/v1/invoice/{r_hash_str}", get(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path(r_hash_str): axum::extract::Path<String>| async move {
-            #[allow(deprecated)]
-            let req = lnrpc::lnrpc::PaymentHash { r_hash_str, r_hash: vec![] };
-            reply(rpc.lookup_invoice(&metadata(&h), req))
-        }))
-        .route("/v1/invoices/subscribe", get(|State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri| async move {
-            match query_message(uri.query(), &[("add_index", Q::Int), ("settle_index", Q::Int)]) {
-                Ok(req) => ndjson(rpc.subscribe_invoices(&metadata(&h), req)).await,
-                Err(e) => e,
-            }
-        }))
-        .route("/v1/payreq/{pay_req}", get(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path(pay_req): axum::extract::Path<String>| async move {
-            reply(rpc.decode_pay_req(&metadata(&h), lnrpc::lnrpc::PayReqString { pay_req }))
-        }))
-        .route("/v1/payments", get_query(
-            &[("include_incomplete", Q::Bool), ("index_offset", Q::Int), ("max_payments", Q::Int), ("reversed", Q::Bool), ("count_total_payments", Q::Bool)],
-            NodeRpc::list_payments,
-        ))
-        .route("/v1/channels/transactions", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
-            match body(&b) { Ok(req) => reply(rpc.send_payment_sync(metadata(&h), req).await), Err(e) => e }
-        }))
-        .route("/v1/channels/transactions/route", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
-            match body(&b) { Ok(req) => reply(rpc.send_to_route_sync(metadata(&h), req).await), Err(e) => e }
-        }))
-        .route("/v1/graph/node/{pub_key}", get(|State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri, axum::extract::Path(pub_key): axum::extract::Path<String>| async move {
-            match query_message::<lnrpc::lnrpc::NodeInfoRequest>(uri.query(), &[("include_channels", Q::Bool), ("include_auth_proof", Q::Bool)]) {
-                Ok(req) => reply(rpc.get_node_info(&metadata(&h), lnrpc::lnrpc::NodeInfoRequest { pub_key, ..req })),
-                Err(e) => e,
-            }
-        }))
+        .route(
+            "/v1/channels/backup/restore",
+            post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+                match body(&b) {
+                    Ok(req) => reply(rpc.restore_channel_backups(&metadata(&h), req)),
+                    Err(e) => e,
+                }
+            }),
+        )
+        .route(
+            "/v1/channels/backup/subscribe",
+            get(|State(rpc): State<Rpc>, h: HeaderMap| async move { ndjson(rpc.subscribe_channel_backups(&metadata(&h), Default::default())).await }),
+        )
+        .route(
+            "/v1/channels/backup/{txid}/{index}",
+            get(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path((txid, index)): axum::extract::Path<(String, String)>| async move {
+                let Ok(output_index) = index.parse::<u32>() else {
+                    return error(&Status::invalid_argument(format!(
+                        "type mismatch, parameter: chan_point.output_index, error: strconv.ParseUint: parsing {index:?}: invalid syntax"
+                    )));
+                };
+                let chan_point =
+                    lnrpc::lnrpc::ChannelPoint { funding_txid: Some(lnrpc::lnrpc::channel_point::FundingTxid::FundingTxidStr(txid)), output_index };
+                reply(rpc.export_channel_backup(&metadata(&h), lnrpc::lnrpc::ExportChannelBackupRequest { chan_point: Some(chan_point) }))
+            }),
+        )
+        .route(
+            "/v1/invoices",
+            get_query(
+                &[
+                    ("pending_only", Q::Bool),
+                    ("index_offset", Q::Int),
+                    ("num_max_invoices", Q::Int),
+                    ("reversed", Q::Bool),
+                    ("creation_date_start", Q::Int),
+                    ("creation_date_end", Q::Int),
+                ],
+                NodeRpc::list_invoices,
+            )
+            .merge(post_body(NodeRpc::add_invoice)),
+        )
+        .route(
+            "/v1/invoice/{r_hash_str}",
+            get(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path(r_hash_str): axum::extract::Path<String>| async move {
+                #[allow(deprecated)]
+                let req = lnrpc::lnrpc::PaymentHash { r_hash_str, r_hash: vec![] };
+                reply(rpc.lookup_invoice(&metadata(&h), req))
+            }),
+        )
+        .route(
+            "/v1/invoices/subscribe",
+            get(|State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri| async move {
+                match query_message(uri.query(), &[("add_index", Q::Int), ("settle_index", Q::Int)]) {
+                    Ok(req) => ndjson(rpc.subscribe_invoices(&metadata(&h), req)).await,
+                    Err(e) => e,
+                }
+            }),
+        )
+        .route(
+            "/v1/payreq/{pay_req}",
+            get(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path(pay_req): axum::extract::Path<String>| async move {
+                reply(rpc.decode_pay_req(&metadata(&h), lnrpc::lnrpc::PayReqString { pay_req }))
+            }),
+        )
+        .route(
+            "/v1/payments",
+            get_query(
+                &[
+                    ("include_incomplete", Q::Bool),
+                    ("index_offset", Q::Int),
+                    ("max_payments", Q::Int),
+                    ("reversed", Q::Bool),
+                    ("count_total_payments", Q::Bool),
+                ],
+                NodeRpc::list_payments,
+            ),
+        )
+        .route(
+            "/v1/channels/transactions",
+            post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+                match body(&b) {
+                    Ok(req) => reply(rpc.send_payment_sync(metadata(&h), req).await),
+                    Err(e) => e,
+                }
+            }),
+        )
+        .route(
+            "/v1/channels/transactions/route",
+            post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+                match body(&b) {
+                    Ok(req) => reply(rpc.send_to_route_sync(metadata(&h), req).await),
+                    Err(e) => e,
+                }
+            }),
+        )
+        .route(
+            "/v1/graph/node/{pub_key}",
+            get(|State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri, axum::extract::Path(pub_key): axum::extract::Path<String>| async move {
+                match query_message::<lnrpc::lnrpc::NodeInfoRequest>(uri.query(), &[("include_channels", Q::Bool), ("include_auth_proof", Q::Bool)]) {
+                    Ok(req) => reply(rpc.get_node_info(&metadata(&h), lnrpc::lnrpc::NodeInfoRequest { pub_key, ..req })),
+                    Err(e) => e,
+                }
+            }),
+        )
         .route("/v1/graph/routes/{pub_key}/{amt}", get(query_routes_get).post(query_routes_post))
         .route("/v1/graph", get_query(&[("include_unannounced", Q::Bool), ("include_auth_proof", Q::Bool)], NodeRpc::describe_graph))
-        .route("/v1/graph/edge/{chan_id}", get(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path(id): axum::extract::Path<String>| async move {
-            match id.parse::<u64>() {
-                Ok(chan_id) => reply(rpc.get_chan_info(&metadata(&h), lnrpc::lnrpc::ChanInfoRequest { chan_id, ..Default::default() })),
-                Err(e) => error(&Status::invalid_argument(format!("type mismatch, parameter: chan_id, error: strconv.ParseUint: parsing {id:?}: {}", go_num_error(&e)))),
-            }
-        }))
+        .route(
+            "/v1/graph/edge/{chan_id}",
+            get(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path(id): axum::extract::Path<String>| async move {
+                match id.parse::<u64>() {
+                    Ok(chan_id) => reply(rpc.get_chan_info(&metadata(&h), lnrpc::lnrpc::ChanInfoRequest { chan_id, ..Default::default() })),
+                    Err(e) => error(&Status::invalid_argument(format!(
+                        "type mismatch, parameter: chan_id, error: strconv.ParseUint: parsing {id:?}: {}",
+                        go_num_error(&e)
+                    ))),
+                }
+            }),
+        )
         .route("/v1/graph/info", get_query(&[], NodeRpc::get_network_info))
-        .route("/v1/graph/subscribe", get(|State(rpc): State<Rpc>, h: HeaderMap| async move {
-            ndjson(rpc.subscribe_channel_graph(&metadata(&h), Default::default())).await
-        }))
+        .route(
+            "/v1/graph/subscribe",
+            get(|State(rpc): State<Rpc>, h: HeaderMap| async move { ndjson(rpc.subscribe_channel_graph(&metadata(&h), Default::default())).await }),
+        )
         .route("/v1/chanpolicy", post_body(NodeRpc::update_channel_policy))
         .route("/v1/fees", get_query(&[], NodeRpc::fee_report))
         .route("/v1/switch", post_body(NodeRpc::forwarding_history))
         .route("/v1/macaroon/ids", get_query(&[], NodeRpc::list_macaroon_ids))
         .route("/v1/macaroon/permissions", get_query(&[], NodeRpc::list_permissions))
         .route("/v1/macaroon/checkpermissions", post_body(NodeRpc::check_macaroon_permissions))
-        .route("/v1/macaroon/{root_key_id}", axum::routing::delete(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path(id): axum::extract::Path<String>| async move {
-            match id.parse::<u64>() {
-                Ok(root_key_id) => reply(rpc.delete_macaroon_id(&metadata(&h), lnrpc::lnrpc::DeleteMacaroonIdRequest { root_key_id })),
-                Err(e) => error(&Status::invalid_argument(format!("type mismatch, parameter: root_key_id, error: strconv.ParseUint: parsing {id:?}: {}", go_num_error(&e)))),
-            }
-        }))
-        .route("/v2/router/send", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
-            match body(&b) { Ok(req) => ndjson(rpc.send_payment_v2(&metadata(&h), req)).await, Err(e) => e }
-        }))
-        .route("/v2/router/track/{payment_hash}", get(|State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri, axum::extract::Path(hash): axum::extract::Path<String>| async move {
-            let Some(payment_hash) = gateway_bytes(&hash) else {
-                return error(&Status::invalid_argument(format!("type mismatch, parameter: payment_hash, error: illegal base64 data at input byte 0")));
-            };
-            let no_inflight = uri.query().is_some_and(|q| form_urlencoded(q).iter().any(|(k, v)| (k == "no_inflight_updates" || k == "noInflightUpdates") && v == "true"));
-            let req = lnrpc::routerrpc::TrackPaymentRequest { payment_hash, no_inflight_updates: no_inflight };
-            ndjson(rpc.track_payment_v2(&metadata(&h), req)).await
-        }))
-        .route("/v2/router/htlcevents", get(|State(rpc): State<Rpc>, h: HeaderMap| async move {
-            ndjson(rpc.subscribe_htlc_events(&metadata(&h), lnrpc::routerrpc::SubscribeHtlcEventsRequest {})).await
-        }))
-        .route("/v2/router/route/send", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
-            match body(&b) { Ok(req) => reply(rpc.send_to_route_v2(metadata(&h), req).await), Err(e) => e }
-        }))
+        .route(
+            "/v1/macaroon/{root_key_id}",
+            axum::routing::delete(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path(id): axum::extract::Path<String>| async move {
+                match id.parse::<u64>() {
+                    Ok(root_key_id) => reply(rpc.delete_macaroon_id(&metadata(&h), lnrpc::lnrpc::DeleteMacaroonIdRequest { root_key_id })),
+                    Err(e) => error(&Status::invalid_argument(format!(
+                        "type mismatch, parameter: root_key_id, error: strconv.ParseUint: parsing {id:?}: {}",
+                        go_num_error(&e)
+                    ))),
+                }
+            }),
+        )
+        .route(
+            "/v2/router/send",
+            post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+                match body(&b) {
+                    Ok(req) => ndjson(rpc.send_payment_v2(&metadata(&h), req)).await,
+                    Err(e) => e,
+                }
+            }),
+        )
+        .route(
+            "/v2/router/track/{payment_hash}",
+            get(|State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri, axum::extract::Path(hash): axum::extract::Path<String>| async move {
+                let Some(payment_hash) = gateway_bytes(&hash) else {
+                    return error(&Status::invalid_argument(format!("type mismatch, parameter: payment_hash, error: illegal base64 data at input byte 0")));
+                };
+                let no_inflight = uri
+                    .query()
+                    .is_some_and(|q| form_urlencoded(q).iter().any(|(k, v)| (k == "no_inflight_updates" || k == "noInflightUpdates") && v == "true"));
+                let req = lnrpc::routerrpc::TrackPaymentRequest { payment_hash, no_inflight_updates: no_inflight };
+                ndjson(rpc.track_payment_v2(&metadata(&h), req)).await
+            }),
+        )
+        .route(
+            "/v2/router/htlcevents",
+            get(|State(rpc): State<Rpc>, h: HeaderMap| async move {
+                ndjson(rpc.subscribe_htlc_events(&metadata(&h), lnrpc::routerrpc::SubscribeHtlcEventsRequest {})).await
+            }),
+        )
+        .route(
+            "/v2/router/route/send",
+            post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+                match body(&b) {
+                    Ok(req) => reply(rpc.send_to_route_v2(metadata(&h), req).await),
+                    Err(e) => e,
+                }
+            }),
+        )
         .route("/v2/router/route", post_body(NodeRpc::build_route))
         .route("/v2/invoices/hodl", post_body(NodeRpc::add_hold_invoice))
-        .route("/v2/invoices/settle", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
-            match body(&b) { Ok(req) => reply(rpc.settle_invoice(&metadata(&h), req)), Err(e) => e }
-        }))
-        .route("/v2/invoices/cancel", post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
-            match body(&b) { Ok(req) => reply(rpc.cancel_invoice(&metadata(&h), req)), Err(e) => e }
-        }))
-        .route("/v2/invoices/subscribe/{r_hash}", get(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path(hash): axum::extract::Path<String>| async move {
-            let Some(r_hash) = gateway_bytes(&hash) else {
-                return error(&Status::invalid_argument("type mismatch, parameter: r_hash, error: illegal base64 data at input byte 0"));
-            };
-            ndjson(rpc.subscribe_single_invoice(&metadata(&h), lnrpc::invoicesrpc::SubscribeSingleInvoiceRequest { r_hash })).await
-        }))
-        .route("/v2/invoices/lookup", get(|State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri| async move {
-            // The oneof's members are query parameters of their own.
-            let q = form_urlencoded(uri.query().unwrap_or(""));
-            let field = |name: &str| q.iter().find(|(k, _)| k == name).and_then(|(_, v)| gateway_bytes(v));
-            use lnrpc::invoicesrpc::lookup_invoice_msg::InvoiceRef;
-            let invoice_ref = field("payment_hash").map(InvoiceRef::PaymentHash).or_else(|| field("payment_addr").map(InvoiceRef::PaymentAddr));
-            reply(rpc.lookup_invoice_v2(&metadata(&h), lnrpc::invoicesrpc::LookupInvoiceMsg { invoice_ref, lookup_modifier: 0 }))
-        }))
+        .route(
+            "/v2/invoices/settle",
+            post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+                match body(&b) {
+                    Ok(req) => reply(rpc.settle_invoice(&metadata(&h), req)),
+                    Err(e) => e,
+                }
+            }),
+        )
+        .route(
+            "/v2/invoices/cancel",
+            post(|State(rpc): State<Rpc>, h: HeaderMap, b: Bytes| async move {
+                match body(&b) {
+                    Ok(req) => reply(rpc.cancel_invoice(&metadata(&h), req)),
+                    Err(e) => e,
+                }
+            }),
+        )
+        .route(
+            "/v2/invoices/subscribe/{r_hash}",
+            get(|State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path(hash): axum::extract::Path<String>| async move {
+                let Some(r_hash) = gateway_bytes(&hash) else {
+                    return error(&Status::invalid_argument("type mismatch, parameter: r_hash, error: illegal base64 data at input byte 0"));
+                };
+                ndjson(rpc.subscribe_single_invoice(&metadata(&h), lnrpc::invoicesrpc::SubscribeSingleInvoiceRequest { r_hash })).await
+            }),
+        )
+        .route(
+            "/v2/invoices/lookup",
+            get(|State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri| async move {
+                // The oneof's members are query parameters of their own.
+                let q = form_urlencoded(uri.query().unwrap_or(""));
+                let field = |name: &str| q.iter().find(|(k, _)| k == name).and_then(|(_, v)| gateway_bytes(v));
+                use lnrpc::invoicesrpc::lookup_invoice_msg::InvoiceRef;
+                let invoice_ref = field("payment_hash").map(InvoiceRef::PaymentHash).or_else(|| field("payment_addr").map(InvoiceRef::PaymentAddr));
+                reply(rpc.lookup_invoice_v2(&metadata(&h), lnrpc::invoicesrpc::LookupInvoiceMsg { invoice_ref, lookup_modifier: 0 }))
+            }),
+        )
         .route_layer(middleware::from_fn_with_state(Arc::clone(&rpc), unserved))
         .method_not_allowed_fallback(|| async { error(&Status::unimplemented("Method Not Allowed")) })
         .fallback(|| async { error(&Status::not_found("Not Found")) })
@@ -405,13 +578,25 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
 }
 
 const QUERY_ROUTES_FIELDS: &[(&str, Q)] = &[
-    ("final_cltv_delta", Q::Int), ("source_pub_key", Q::Str), ("use_mission_control", Q::Bool), ("cltv_limit", Q::Int),
-    ("outgoing_chan_id", Q::Str), ("outgoing_chan_ids", Q::List), ("last_hop_pubkey", Q::Bytes), ("time_pref", Q::Int), ("amt_msat", Q::Int),
+    ("final_cltv_delta", Q::Int),
+    ("source_pub_key", Q::Str),
+    ("use_mission_control", Q::Bool),
+    ("cltv_limit", Q::Int),
+    ("outgoing_chan_id", Q::Str),
+    ("outgoing_chan_ids", Q::List),
+    ("last_hop_pubkey", Q::Bytes),
+    ("time_pref", Q::Int),
+    ("amt_msat", Q::Int),
 ];
 
 /// QueryRoutes: the destination and amount from the path; the rest from the query string,
 /// with `fee_limit.fixed` / `fee_limit.percent` as grpc-gateway names nested fields.
-async fn query_routes_get(State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri, axum::extract::Path((pub_key, amt)): axum::extract::Path<(String, String)>) -> Response {
+async fn query_routes_get(
+    State(rpc): State<Rpc>,
+    h: HeaderMap,
+    uri: axum::http::Uri,
+    axum::extract::Path((pub_key, amt)): axum::extract::Path<(String, String)>,
+) -> Response {
     let mut req: lnrpc::lnrpc::QueryRoutesRequest = match query_message(uri.query(), QUERY_ROUTES_FIELDS) {
         Ok(r) => r,
         Err(e) => return e,
@@ -429,7 +614,12 @@ async fn query_routes_get(State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http:
     query_routes(rpc, h, req, pub_key, amt)
 }
 
-async fn query_routes_post(State(rpc): State<Rpc>, h: HeaderMap, axum::extract::Path((pub_key, amt)): axum::extract::Path<(String, String)>, b: Bytes) -> Response {
+async fn query_routes_post(
+    State(rpc): State<Rpc>,
+    h: HeaderMap,
+    axum::extract::Path((pub_key, amt)): axum::extract::Path<(String, String)>,
+    b: Bytes,
+) -> Response {
     match body(&b) {
         Ok(req) => query_routes(rpc, h, req, pub_key, amt),
         Err(e) => e,
@@ -447,22 +637,31 @@ fn query_routes(rpc: Rpc, h: HeaderMap, mut req: lnrpc::lnrpc::QueryRoutesReques
 
 /// CloseChannel: the channel point from the path (display-order txid), the rest from the
 /// query string.
-async fn close_channel(State(rpc): State<Rpc>, h: HeaderMap, uri: axum::http::Uri, axum::extract::Path((txid, index)): axum::extract::Path<(String, String)>) -> Response {
+async fn close_channel(
+    State(rpc): State<Rpc>,
+    h: HeaderMap,
+    uri: axum::http::Uri,
+    axum::extract::Path((txid, index)): axum::extract::Path<(String, String)>,
+) -> Response {
     const FIELDS: &[(&str, Q)] = &[
-        ("force", Q::Bool), ("target_conf", Q::Int), ("sat_per_byte", Q::Int), ("delivery_address", Q::Str),
-        ("sat_per_vbyte", Q::Int), ("max_fee_per_vbyte", Q::Int), ("no_wait", Q::Bool),
+        ("force", Q::Bool),
+        ("target_conf", Q::Int),
+        ("sat_per_byte", Q::Int),
+        ("delivery_address", Q::Str),
+        ("sat_per_vbyte", Q::Int),
+        ("max_fee_per_vbyte", Q::Int),
+        ("no_wait", Q::Bool),
     ];
     let mut req: lnrpc::lnrpc::CloseChannelRequest = match query_message(uri.query(), FIELDS) {
         Ok(r) => r,
         Err(e) => return e,
     };
     let Ok(output_index) = index.parse::<u32>() else {
-        return error(&Status::invalid_argument(format!("type mismatch, parameter: channel_point.output_index, error: strconv.ParseUint: parsing {index:?}: invalid syntax")));
+        return error(&Status::invalid_argument(format!(
+            "type mismatch, parameter: channel_point.output_index, error: strconv.ParseUint: parsing {index:?}: invalid syntax"
+        )));
     };
-    req.channel_point = Some(lnrpc::lnrpc::ChannelPoint {
-        funding_txid: Some(lnrpc::lnrpc::channel_point::FundingTxid::FundingTxidStr(txid)),
-        output_index,
-    });
+    req.channel_point = Some(lnrpc::lnrpc::ChannelPoint { funding_txid: Some(lnrpc::lnrpc::channel_point::FundingTxid::FundingTxidStr(txid)), output_index });
     ndjson(rpc.close_channel(&metadata(&h), req)).await
 }
 
@@ -499,12 +698,13 @@ fn percent_decode(s: &str) -> String {
     while i < b.len() {
         match b[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                    Ok(v) => { out.push(v); i += 2; }
-                    Err(_) => out.push(b'%'),
+            b'%' if i + 2 < b.len() => match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                Ok(v) => {
+                    out.push(v);
+                    i += 2;
                 }
-            }
+                Err(_) => out.push(b'%'),
+            },
             c => out.push(c),
         }
         i += 1;
@@ -710,11 +910,7 @@ async fn ndjson<T: Serialize + Send + 'static>(stream: Result<RpcStream<T>, Stat
         futures::future::ready(out)
     });
     let body = futures::stream::once(futures::future::ready(first)).chain(rest).map(Ok::<_, std::convert::Infallible>);
-    (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        Body::from_stream(body),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], Body::from_stream(body)).into_response()
 }
 
 fn wrapped_error(s: &Status) -> Response {
@@ -765,7 +961,14 @@ mod tests {
     async fn router_serves_the_table() {
         let dir = tempfile::tempdir().unwrap();
         let node = world::node::Node::start("t".into(), "#000000".into(), None);
-        let settings = crate::rpc::NodeSettings { p2p_host: "127.0.0.1".into(), p2p_port: 9735, startup_step: std::time::Duration::from_millis(1), lnd: Default::default(), unserved: vec![], no_macaroons: false };
+        let settings = crate::rpc::NodeSettings {
+            p2p_host: "127.0.0.1".into(),
+            p2p_port: 9735,
+            startup_step: std::time::Duration::from_millis(1),
+            lnd: Default::default(),
+            unserved: vec![],
+            no_macaroons: false,
+        };
         let ledger = crate::ledger::Ledger::open(dir.path().join("chain.json")).unwrap();
         let rpc = NodeRpc::new(node, ledger, Default::default(), crate::store::NodeDir::new(dir.path().into()), settings);
         for (method, path, selector) in ROUTES {
@@ -803,9 +1006,7 @@ mod tests {
 
     #[test]
     fn query_unescaping_follows_go() {
-        assert_eq!(form_urlencoded("a=x+y&b=%2B%2F&c"), vec![
-            ("a".into(), "x y".into()), ("b".into(), "+/".into()), ("c".into(), "".into())
-        ]);
+        assert_eq!(form_urlencoded("a=x+y&b=%2B%2F&c"), vec![("a".into(), "x y".into()), ("b".into(), "+/".into()), ("c".into(), "".into())]);
     }
 
     #[test]

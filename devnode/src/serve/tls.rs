@@ -5,7 +5,10 @@ use std::io;
 use std::sync::Arc;
 
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair, SanType};
-use tokio_rustls::rustls::{self, pki_types::{CertificateDer, PrivateKeyDer}};
+use tokio_rustls::rustls::{
+    self,
+    pki_types::{CertificateDer, PrivateKeyDer},
+};
 
 use crate::store::{NodeDir, write_private};
 
@@ -54,8 +57,8 @@ pub fn spki_sha256_base64(key_pem: &str) -> io::Result<String> {
 /// A rustls server config for the REST listener: HTTP/1.1 only, as lnd's (no ALPN).
 pub fn rest_config(files: &TlsFiles) -> io::Result<Arc<rustls::ServerConfig>> {
     let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut files.cert_pem.as_bytes()).collect::<Result<_, _>>()?;
-    let key: PrivateKeyDer<'static> = rustls_pemfile::private_key(&mut files.key_pem.as_bytes())?
-        .ok_or_else(|| io::Error::other("tls.key holds no private key"))?;
+    let key: PrivateKeyDer<'static> =
+        rustls_pemfile::private_key(&mut files.key_pem.as_bytes())?.ok_or_else(|| io::Error::other("tls.key holds no private key"))?;
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .map_err(io::Error::other)?

@@ -134,12 +134,8 @@ pub mod grpc {
 
     use lnrpc::lnrpc::lightning_client::LightningClient;
     use lnrpc::routerrpc::router_client::RouterClient;
-    use tokio_rustls::rustls::client::danger::{
-        HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
-    };
-    use tokio_rustls::rustls::crypto::{
-        CryptoProvider, ring, verify_tls12_signature, verify_tls13_signature,
-    };
+    use tokio_rustls::rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use tokio_rustls::rustls::crypto::{CryptoProvider, ring, verify_tls12_signature, verify_tls13_signature};
     use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
     use tokio_rustls::rustls::{ClientConfig, DigitallySignedStruct, Error, SignatureScheme};
     use tonic::service::interceptor::InterceptedService;
@@ -149,10 +145,7 @@ pub mod grpc {
     pub struct Macaroon(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
 
     impl tonic::service::Interceptor for Macaroon {
-        fn call(
-            &mut self,
-            mut req: tonic::Request<()>,
-        ) -> Result<tonic::Request<()>, tonic::Status> {
+        fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
             req.metadata_mut().insert("macaroon", self.0.clone());
             Ok(req)
         }
@@ -170,37 +163,13 @@ pub mod grpc {
             _: &[u8],
             _: UnixTime,
         ) -> Result<ServerCertVerified, Error> {
-            if cert.as_ref() == self.0.as_ref() {
-                Ok(ServerCertVerified::assertion())
-            } else {
-                Err(Error::General("not the node's tls.cert".into()))
-            }
+            if cert.as_ref() == self.0.as_ref() { Ok(ServerCertVerified::assertion()) } else { Err(Error::General("not the node's tls.cert".into())) }
         }
-        fn verify_tls12_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, Error> {
-            verify_tls12_signature(
-                message,
-                cert,
-                dss,
-                &self.1.signature_verification_algorithms,
-            )
+        fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
+            verify_tls12_signature(message, cert, dss, &self.1.signature_verification_algorithms)
         }
-        fn verify_tls13_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, Error> {
-            verify_tls13_signature(
-                message,
-                cert,
-                dss,
-                &self.1.signature_verification_algorithms,
-            )
+        fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
+            verify_tls13_signature(message, cert, dss, &self.1.signature_verification_algorithms)
         }
         fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
             self.1.signature_verification_algorithms.supported_schemes()
@@ -212,10 +181,7 @@ pub mod grpc {
 
     pub async fn connect(node: &devnode::NodeHandle, macaroon_hex: &str) -> (Lightning, Router) {
         let pem = node.tls_cert_pem().unwrap();
-        let der = rustls_pemfile::certs(&mut pem.as_bytes())
-            .next()
-            .unwrap()
-            .unwrap();
+        let der = rustls_pemfile::certs(&mut pem.as_bytes()).next().unwrap().unwrap();
         let provider = Arc::new(ring::default_provider());
         let mut config = ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
@@ -229,21 +195,12 @@ pub mod grpc {
             let (config, addr) = (config.clone(), addr.clone());
             async move {
                 let tcp = tokio::net::TcpStream::connect(&addr).await?;
-                let tls = tokio_rustls::TlsConnector::from(config)
-                    .connect(ServerName::try_from("localhost").unwrap(), tcp)
-                    .await?;
+                let tls = tokio_rustls::TlsConnector::from(config).connect(ServerName::try_from("localhost").unwrap(), tcp).await?;
                 Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tls))
             }
         });
-        let channel = Endpoint::from_shared(format!("http://{}", node.grpc_addr()))
-            .unwrap()
-            .connect_with_connector(connector)
-            .await
-            .unwrap();
+        let channel = Endpoint::from_shared(format!("http://{}", node.grpc_addr())).unwrap().connect_with_connector(connector).await.unwrap();
         let mac = Macaroon(macaroon_hex.parse().unwrap());
-        (
-            LightningClient::with_interceptor(channel.clone(), mac.clone()),
-            RouterClient::with_interceptor(channel, mac),
-        )
+        (LightningClient::with_interceptor(channel.clone(), mac.clone()), RouterClient::with_interceptor(channel, mac))
     }
 }

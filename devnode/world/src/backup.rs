@@ -81,10 +81,12 @@ impl Single {
             remote_pubkey: b.array()?,
             addresses: {
                 let n = b.u16()?;
-                (0..n).map(|_| {
-                    let l = b.u16()? as usize;
-                    String::from_utf8(b.take(l)?.to_vec()).map_err(|e| BackupError::Format(e.to_string()))
-                }).collect::<Result<_, _>>()?
+                (0..n)
+                    .map(|_| {
+                        let l = b.u16()? as usize;
+                        String::from_utf8(b.take(l)?.to_vec()).map_err(|e| BackupError::Format(e.to_string()))
+                    })
+                    .collect::<Result<_, _>>()?
             },
             capacity: u64::from_be_bytes(b.array()?),
             csv_delay: b.u16()?,

@@ -164,8 +164,7 @@ impl Chain {
     }
 
     /// Builds a transaction spending `inputs` to `outputs` and puts it in the mempool.
-    pub fn submit(&mut self, inputs: &[(String, u32)], outputs: Vec<Output>, fee: i64, label: &str, now: i64)
-        -> Result<(Tx, ChainEvent), ChainError> {
+    pub fn submit(&mut self, inputs: &[(String, u32)], outputs: Vec<Output>, fee: i64, label: &str, now: i64) -> Result<(Tx, ChainEvent), ChainError> {
         for (txid, vout) in inputs {
             let exists = self.tx(txid).is_some_and(|t| (*vout as usize) < t.outputs.len());
             if !exists {
@@ -197,22 +196,11 @@ impl Chain {
             input: btc_inputs,
             output: outputs
                 .iter()
-                .map(|o| TxOut {
-                    value: Amount::from_sat(o.value.max(0) as u64),
-                    script_pubkey: ScriptBuf::from_hex(&o.script_hex).unwrap_or_default(),
-                })
+                .map(|o| TxOut { value: Amount::from_sat(o.value.max(0) as u64), script_pubkey: ScriptBuf::from_hex(&o.script_hex).unwrap_or_default() })
                 .collect(),
         };
-        let record = Tx {
-            txid: txid_of(&tx),
-            raw_hex: serialize_hex(&tx),
-            inputs: inputs.to_vec(),
-            outputs,
-            fee,
-            time: now,
-            label: label.to_string(),
-            height: None,
-        };
+        let record =
+            Tx { txid: txid_of(&tx), raw_hex: serialize_hex(&tx), inputs: inputs.to_vec(), outputs, fee, time: now, label: label.to_string(), height: None };
         self.spent.extend(inputs.iter().map(|i| (i.clone(), record.txid.clone())));
         self.index.insert(record.txid.clone(), self.txs.len());
         self.txs.push(record.clone());

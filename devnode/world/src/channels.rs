@@ -66,13 +66,7 @@ fn key_bytes(pubkey_hex: &str) -> PushBytesBuf {
 /// The 2-of-2 funding output of two nodes (keys sorted, as BOLT 3 orders them).
 pub fn funding_output(a: &str, b: &str) -> PayTo {
     let (first, second) = if a <= b { (a, b) } else { (b, a) };
-    let script = Builder::new()
-        .push_int(2)
-        .push_slice(key_bytes(first))
-        .push_slice(key_bytes(second))
-        .push_int(2)
-        .push_opcode(OP_CHECKMULTISIG)
-        .into_script();
+    let script = Builder::new().push_int(2).push_slice(key_bytes(first)).push_slice(key_bytes(second)).push_int(2).push_opcode(OP_CHECKMULTISIG).into_script();
     p2wsh(&script)
 }
 
@@ -120,10 +114,17 @@ pub enum Phase {
     PendingOpen,
     Open,
     /// A closing transaction is in the mempool; `local_initiated` if this node closed.
-    WaitingClose { closing_txid: String, local_initiated: bool },
+    WaitingClose {
+        closing_txid: String,
+        local_initiated: bool,
+    },
     /// Our own commitment confirmed at `close_height`; our funds wait for the CSV delay,
     /// then a sweep returns them to the wallet.
-    ForceClosing { closing_txid: String, close_height: u32, sweep_txid: Option<String> },
+    ForceClosing {
+        closing_txid: String,
+        close_height: u32,
+        sweep_txid: Option<String>,
+    },
 }
 
 /// Routing policy one side sets for forwarding through the channel.

@@ -233,7 +233,11 @@ mod tests {
         assert!(from(&lan, Some("192.168.2.1")).unwrap_err().ends_with("macaroon locked to different IP range"));
         assert!(from(&lan, Some("fe80::1")).unwrap_err().ends_with("macaroon locked to different IP range"));
         assert_eq!(from(&locked("iprange fd00::/8"), Some("fd12::3")), Ok(()));
-        assert!(from(&locked("iprange 10.0.0.0/33"), Some("10.0.0.1")).unwrap_err().ends_with("unable to parse macaroon IP range: invalid CIDR address: 10.0.0.0/33"));
+        assert!(
+            from(&locked("iprange 10.0.0.0/33"), Some("10.0.0.1"))
+                .unwrap_err()
+                .ends_with("unable to parse macaroon IP range: invalid CIDR address: 10.0.0.0/33")
+        );
         assert_eq!(from(&locked("color blue"), Some("10.0.0.1")), Err("caveat \"color blue\" not satisfied: caveat not recognized".into()));
     }
 
@@ -251,8 +255,10 @@ mod tests {
     #[test]
     fn wrong_root_key_and_missing_permission_fail_as_lnd_does() {
         let ro = Macaroon::bake(&root(), DEFAULT_ROOT_KEY_ID, nonce(), READONLY);
-        assert_eq!(ro.verify(&[7u8; 32], &[("info", "read")], "", 0).unwrap_err().to_string(),
-            "verification failed: signature mismatch after caveat verification");
+        assert_eq!(
+            ro.verify(&[7u8; 32], &[("info", "read")], "", 0).unwrap_err().to_string(),
+            "verification failed: signature mismatch after caveat verification"
+        );
         assert_eq!(ro.verify(&root(), &[("offchain", "write")], "", 0).unwrap_err().to_string(), "permission denied");
         assert_eq!(ro.verify(&root(), &[("offchain", "read")], "", 0), Ok(()));
         let by_uri = Macaroon::bake(&root(), DEFAULT_ROOT_KEY_ID, nonce(), &[("uri", "/lnrpc.Lightning/GetInfo")]);

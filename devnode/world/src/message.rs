@@ -11,11 +11,7 @@ const ZBASE32: &[u8; 32] = b"ybndrfg8ejkmcpqxot1uwisza345h769";
 fn digest(msg: &[u8], single_hash: bool) -> Message {
     let mut data = PREFIX.to_vec();
     data.extend_from_slice(msg);
-    let hash: [u8; 32] = if single_hash {
-        bitcoin::hashes::sha256::Hash::hash(&data).to_byte_array()
-    } else {
-        sha256d::Hash::hash(&data).to_byte_array()
-    };
+    let hash: [u8; 32] = if single_hash { bitcoin::hashes::sha256::Hash::hash(&data).to_byte_array() } else { sha256d::Hash::hash(&data).to_byte_array() };
     Message::from_digest(hash)
 }
 

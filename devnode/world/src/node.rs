@@ -152,7 +152,14 @@ impl Node {
 
     /// `check_macaroon` for a call from `peer`, the address `ipaddr`/`iprange` caveats
     /// name (over lnd's REST proxy that is lnd itself, on loopback).
-    pub fn check_macaroon_from(&self, values: &[&str], required: &[(&str, &str)], rpc: &str, now: i64, peer: Option<std::net::IpAddr>) -> Result<(), NodeError> {
+    pub fn check_macaroon_from(
+        &self,
+        values: &[&str],
+        required: &[(&str, &str)],
+        rpc: &str,
+        now: i64,
+        peer: Option<std::net::IpAddr>,
+    ) -> Result<(), NodeError> {
         let [value] = values else { return Err(NodeError::MacaroonCount(values.len())) };
         let raw = hex::decode(value).map_err(|e| NodeError::MacaroonEncoding(format!("encoding/hex: {e}")))?;
         let mac = Macaroon::deserialize(&raw)?;
@@ -170,8 +177,13 @@ impl Node {
         Ok(())
     }
 
-    pub fn gen_seed(&self, passphrase: &[u8], entropy: &[u8], rng: &mut impl RngCore, now: i64)
-        -> Result<(Vec<String>, [u8; seed::ENCIPHERED_LEN]), NodeError> {
+    pub fn gen_seed(
+        &self,
+        passphrase: &[u8],
+        entropy: &[u8],
+        rng: &mut impl RngCore,
+        now: i64,
+    ) -> Result<(Vec<String>, [u8; seed::ENCIPHERED_LEN]), NodeError> {
         if self.sealed.is_some() {
             return Err(NodeError::WalletExists);
         }
@@ -221,8 +233,7 @@ impl Node {
 
     /// ChangePassword: re-seals the wallet and unlocks it; a new root key invalidates every
     /// macaroon baked before.
-    pub fn change_password(&mut self, current: &[u8], new: &[u8], new_root_key: bool, rng: &mut impl RngCore)
-        -> Result<Macaroons, NodeError> {
+    pub fn change_password(&mut self, current: &[u8], new: &[u8], new_root_key: bool, rng: &mut impl RngCore) -> Result<Macaroons, NodeError> {
         if new.len() < MIN_PASSWORD_LEN {
             return Err(NodeError::NewPasswordTooShort);
         }
@@ -339,7 +350,14 @@ pub(crate) mod tests_support {
         let keys = Keys::new([seed; 16], [seed; 32]);
         let mut rng = StdRng::seed_from_u64(seed as u64);
         let sealed = SealedWallet::seal(&keys, b"password1", 0, random(&mut rng), random(&mut rng));
-        Node { alias: format!("node{seed}"), color: "#000000".into(), state: WalletState::ServerActive, sealed: Some(sealed), keys: Some(keys), root_key_ids: Default::default() }
+        Node {
+            alias: format!("node{seed}"),
+            color: "#000000".into(),
+            state: WalletState::ServerActive,
+            sealed: Some(sealed),
+            keys: Some(keys),
+            root_key_ids: Default::default(),
+        }
     }
 }
 
@@ -355,8 +373,14 @@ mod tests {
     fn created() -> (Node, Macaroons) {
         let mut node = Node::start("alice".into(), "#3399ff".into(), None);
         let (words, _) = node.gen_seed(b"", b"", &mut rng(), 1_700_000_000).unwrap();
-        let req = InitWallet { password: b"password1".to_vec(), mnemonic: words, aezeed_passphrase: vec![],
-            macaroon_root_key: vec![], has_extended_key: false, watch_only: false };
+        let req = InitWallet {
+            password: b"password1".to_vec(),
+            mnemonic: words,
+            aezeed_passphrase: vec![],
+            macaroon_root_key: vec![],
+            has_extended_key: false,
+            watch_only: false,
+        };
         let macs = node.init_wallet(req, &mut rng()).unwrap();
         (node, macs)
     }
@@ -374,8 +398,10 @@ mod tests {
         assert_eq!(node.advance(), Some(WalletState::ServerActive));
         assert_eq!(node.advance(), None);
         assert_eq!(node.check_rpc_state(RpcGroup::Main), Ok(()));
-        assert_eq!(node.check_rpc_state(RpcGroup::WalletUnlocker).unwrap_err().to_string(),
-            "wallet already unlocked, WalletUnlocker service is no longer available");
+        assert_eq!(
+            node.check_rpc_state(RpcGroup::WalletUnlocker).unwrap_err().to_string(),
+            "wallet already unlocked, WalletUnlocker service is no longer available"
+        );
 
         // A restart finds the wallet and comes up locked.
         let mut restarted = Node::start("a".into(), "#000000".into(), node.sealed().cloned());
@@ -404,12 +430,17 @@ mod tests {
         let (mut node, _) = created();
         assert_eq!(node.gen_seed(b"", b"", &mut rng(), 0).unwrap_err(), NodeError::WalletExists);
         let fresh = Node::start("b".into(), "#000000".into(), None);
-        assert_eq!(fresh.gen_seed(b"", &[1; 15], &mut rng(), 0).unwrap_err().to_string(),
-            "incorrect entropy length: expected 16 bytes, instead got 15 bytes");
+        assert_eq!(fresh.gen_seed(b"", &[1; 15], &mut rng(), 0).unwrap_err().to_string(), "incorrect entropy length: expected 16 bytes, instead got 15 bytes");
         let mut fresh = fresh;
         let (words, _) = fresh.gen_seed(b"", b"", &mut rng(), 0).unwrap();
-        let short = InitWallet { password: b"short".to_vec(), mnemonic: words, aezeed_passphrase: vec![],
-            macaroon_root_key: vec![], has_extended_key: false, watch_only: false };
+        let short = InitWallet {
+            password: b"short".to_vec(),
+            mnemonic: words,
+            aezeed_passphrase: vec![],
+            macaroon_root_key: vec![],
+            has_extended_key: false,
+            watch_only: false,
+        };
         assert_eq!(fresh.init_wallet(short, &mut rng()).unwrap_err().to_string(), "password must have at least 8 characters");
         assert_eq!(node.change_password(b"password1", b"short", false, &mut rng()).unwrap_err(), NodeError::NewPasswordTooShort);
     }
@@ -428,8 +459,10 @@ mod tests {
 
         // A new root key invalidates every macaroon baked before.
         let fresh = node.change_password(b"password1", b"password2", true, &mut StdRng::seed_from_u64(8)).unwrap();
-        assert_eq!(node.check_macaroon(&[admin.as_str()], &info, "", 0).unwrap_err().to_string(),
-            "verification failed: signature mismatch after caveat verification");
+        assert_eq!(
+            node.check_macaroon(&[admin.as_str()], &info, "", 0).unwrap_err().to_string(),
+            "verification failed: signature mismatch after caveat verification"
+        );
         assert_eq!(node.check_macaroon(&[hex::encode(&fresh.admin).as_str()], &info, "", 0), Ok(()));
     }
 }

@@ -95,9 +95,8 @@ fn vsize(inputs: &[AddressKind], output_scripts: &[&str]) -> i64 {
 pub fn parse_address(address: &str) -> Result<(String, String), NodeError> {
     let unchecked: Address<bitcoin::address::NetworkUnchecked> =
         address.trim().parse().map_err(|_| NodeError::Invalid("decoded address is of unknown format".into()))?;
-    let checked = unchecked
-        .require_network(Network::Regtest)
-        .map_err(|_| NodeError::Invalid(format!("address: {address} is not valid for this network: regtest")))?;
+    let checked =
+        unchecked.require_network(Network::Regtest).map_err(|_| NodeError::Invalid(format!("address: {address} is not valid for this network: regtest")))?;
     Ok((checked.to_string(), checked.script_pubkey().to_hex_string()))
 }
 
@@ -160,7 +159,11 @@ impl Node {
 
     pub fn balance(&self, chain: &Chain) -> Balance {
         self.utxos(chain, 0, u32::MAX).iter().fold(Balance::default(), |mut b, u| {
-            if u.confirmations > 0 { b.confirmed += u.value } else { b.unconfirmed += u.value }
+            if u.confirmations > 0 {
+                b.confirmed += u.value
+            } else {
+                b.unconfirmed += u.value
+            }
             b
         })
     }
@@ -169,9 +172,8 @@ impl Node {
     pub fn view<'a>(&self, chain: &'a Chain, tx: &'a Tx) -> Option<WalletTx<'a>> {
         let ours = self.ours();
         let our_outputs: Vec<bool> = tx.outputs.iter().map(|o| ours.contains_key(o.script_hex.as_str())).collect();
-        let spent_output = |(txid, vout): &(String, u32)| {
-            chain.tx(txid).and_then(|t| t.outputs.get(*vout as usize)).filter(|o| ours.contains_key(o.script_hex.as_str()))
-        };
+        let spent_output =
+            |(txid, vout): &(String, u32)| chain.tx(txid).and_then(|t| t.outputs.get(*vout as usize)).filter(|o| ours.contains_key(o.script_hex.as_str()));
         let our_inputs: Vec<bool> = tx.inputs.iter().map(|i| spent_output(i).is_some()).collect();
         if !our_outputs.iter().any(|x| *x) && !our_inputs.iter().any(|x| *x) {
             return None;
@@ -212,8 +214,7 @@ impl Node {
 
     /// Largest-first selection for `amount` to `dest_scripts`; returns the inputs, the fee and
     /// the change (0 when it would be dust and is left to the fee).
-    fn select(utxos: &[WalletUtxo], amount: i64, dest_scripts: &[&str], change_script: &str, rate: u64)
-        -> Result<(Vec<WalletUtxo>, i64, i64), NodeError> {
+    fn select(utxos: &[WalletUtxo], amount: i64, dest_scripts: &[&str], change_script: &str, rate: u64) -> Result<(Vec<WalletUtxo>, i64, i64), NodeError> {
         let mut chosen: Vec<WalletUtxo> = Vec::new();
         for u in utxos {
             chosen.push(u.clone());
@@ -289,8 +290,14 @@ impl Node {
     }
 
     /// EstimateFee: the fee of paying `outputs` from this wallet at the target's rate.
-    pub fn estimate_fee(&self, chain: &Chain, outputs: &[(String, i64)], target_conf: i32, min_confs: i32, spend_unconfirmed: bool)
-        -> Result<(i64, u64), NodeError> {
+    pub fn estimate_fee(
+        &self,
+        chain: &Chain,
+        outputs: &[(String, i64)],
+        target_conf: i32,
+        min_confs: i32,
+        spend_unconfirmed: bool,
+    ) -> Result<(i64, u64), NodeError> {
         let keys = self.keys.as_ref().ok_or(NodeError::Locked)?;
         if outputs.is_empty() {
             return Err(NodeError::Invalid("must specify at least one output".into()));
@@ -362,8 +369,14 @@ mod tests {
         chain.mine(1, 2);
         let to = bob.new_address(AddressKind::WitnessPubkeyHash, false, false, &chain).unwrap();
         let send = |amount, send_all| SendCoins {
-            address: to.address.clone(), amount, send_all, target_conf: 0, sat_per_vbyte: 10,
-            min_confs: 1, spend_unconfirmed: false, label: "rent".into(),
+            address: to.address.clone(),
+            amount,
+            send_all,
+            target_conf: 0,
+            sat_per_vbyte: 10,
+            min_confs: 1,
+            spend_unconfirmed: false,
+            label: "rent".into(),
         };
         let tx = alice.send_coins(&mut chain, send(250_000, false), 3).unwrap();
         let fee = tx.fee;
@@ -390,8 +403,14 @@ mod tests {
         let mut chain = Chain::default();
         let mut node = active_node(1);
         let req = |address: &str, amount, target_conf, sat_per_vbyte| SendCoins {
-            address: address.into(), amount, send_all: false, target_conf, sat_per_vbyte,
-            min_confs: 1, spend_unconfirmed: false, label: String::new(),
+            address: address.into(),
+            amount,
+            send_all: false,
+            target_conf,
+            sat_per_vbyte,
+            min_confs: 1,
+            spend_unconfirmed: false,
+            label: String::new(),
         };
         let mainnet = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq";
         assert_eq!(node.send_coins(&mut chain, req("nonsense", 1000, 0, 0), 0).unwrap_err().to_string(), "decoded address is of unknown format");

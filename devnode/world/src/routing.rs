@@ -101,11 +101,8 @@ pub fn find_route(edges: &[Edge], q: &Query, height: u32) -> Result<Route, Route
     // lnd: with less than the amount in all usable outgoing channels together the balance
     // is insufficient; with enough in total but not in one channel, there is just no path
     // (a multi-path payment may then split).
-    let own_spendable: i64 = edges
-        .iter()
-        .filter(|e| e.from == q.source && q.outgoing_chan_id.is_none_or(|c| c == e.chan_id))
-        .filter_map(|e| e.spendable_msat)
-        .sum();
+    let own_spendable: i64 =
+        edges.iter().filter(|e| e.from == q.source && q.outgoing_chan_id.is_none_or(|c| c == e.chan_id)).filter_map(|e| e.spendable_msat).sum();
     let mut best: BTreeMap<String, Label> = BTreeMap::new();
     // The target's label is the amount it receives; for a self-payment the target key is
     // marked so the source can also be the start.
@@ -181,7 +178,14 @@ pub fn find_route(edges: &[Edge], q: &Query, height: u32) -> Result<Route, Route
             let (edge, arriving) = &path[i];
             let (forward, cltv) = path.get(i + 1).map_or((q.amount_msat, q.final_cltv), |(_, l)| (l.amount, l.cltv));
             let e = &edges[*edge];
-            Hop { chan_id: e.chan_id, capacity: e.capacity, pubkey: e.to.clone(), amt_to_forward_msat: forward, fee_msat: arriving.amount - forward, expiry: height + cltv }
+            Hop {
+                chan_id: e.chan_id,
+                capacity: e.capacity,
+                pubkey: e.to.clone(),
+                amt_to_forward_msat: forward,
+                fee_msat: arriving.amount - forward,
+                expiry: height + cltv,
+            }
         })
         .collect();
     Ok(Route { total_time_lock: height + start.cltv, total_amt_msat: start.amount, total_fees_msat: start.amount - q.amount_msat, hops, mpp: None })
@@ -189,14 +193,19 @@ pub fn find_route(edges: &[Edge], q: &Query, height: u32) -> Result<Route, Route
 
 /// A route along given nodes (BuildRoute): between each pair, the first usable channel
 /// (or `outgoing` for the first hop); fees and time-locks computed back from the end.
-pub fn build_route(edges: &[Edge], source: &str, nodes: &[String], amount_msat: i64, final_cltv: u32, outgoing: Option<u64>, height: u32) -> Result<Route, RouteError> {
+pub fn build_route(
+    edges: &[Edge],
+    source: &str,
+    nodes: &[String],
+    amount_msat: i64,
+    final_cltv: u32,
+    outgoing: Option<u64>,
+    height: u32,
+) -> Result<Route, RouteError> {
     let mut path: Vec<&Edge> = Vec::new();
     let mut from = source.to_string();
     for (i, to) in nodes.iter().enumerate() {
-        let e = edges
-            .iter()
-            .find(|e| e.from == from && e.to == *to && (i > 0 || outgoing.is_none_or(|c| c == e.chan_id)))
-            .ok_or(RouteError::NoPath)?;
+        let e = edges.iter().find(|e| e.from == from && e.to == *to && (i > 0 || outgoing.is_none_or(|c| c == e.chan_id))).ok_or(RouteError::NoPath)?;
         path.push(e);
         from = to.clone();
     }

@@ -161,10 +161,30 @@ mod tests {
     fn lnd_production_vectors_decipher_and_encipher() {
         let entropy: [u8; 16] = hex::decode("81b637d86359e6960de795e41e0b4cfd").unwrap().try_into().unwrap();
         let cases = [
-            (0u8, 0u16, "", "008f1522f99b4469f73033cd54cf1bf8e6fc52ebd98c4adb73616c7431ec92c0c7 above judge emerge veteran reform crunch system all snap please shoulder vault hurt city quarter cover enlist swear success suggest drink wagon enrich body"),
-            (0, 3365, "!very_safe_55345_password*", "00c4af6029da0ec758decd3fcbf5c0c6cfc4cbcf5bd7ec0473616c74311e8bc2c7 absorb century submit father path glove gloom super divert garden ice mirror wisdom grass dice kit ugly castle success suggest drink monster congress flight"),
-            (1, 5841, "", "007472188ae39052f8ea3f050f6eca03075fffb376ebfead73616c7431ef76cf00 about phone mail beyond decorate city together elevator agree kiwi raw alcohol invest zone soccer talent wrong high success suggest drink waste swamp theme"),
-            (1, 5841, "hunter2", "007415d5ce2fbca59d0e669d0f69b9e98fb35eabcaf7eda373616c7431a9533f03 about pass install ordinary wink fan injury smoke other kitten hover spread will quantum quality galaxy unit breeze success suggest drink start erupt there"),
+            (
+                0u8,
+                0u16,
+                "",
+                "008f1522f99b4469f73033cd54cf1bf8e6fc52ebd98c4adb73616c7431ec92c0c7 above judge emerge veteran reform crunch system all snap please shoulder vault hurt city quarter cover enlist swear success suggest drink wagon enrich body",
+            ),
+            (
+                0,
+                3365,
+                "!very_safe_55345_password*",
+                "00c4af6029da0ec758decd3fcbf5c0c6cfc4cbcf5bd7ec0473616c74311e8bc2c7 absorb century submit father path glove gloom super divert garden ice mirror wisdom grass dice kit ugly castle success suggest drink monster congress flight",
+            ),
+            (
+                1,
+                5841,
+                "",
+                "007472188ae39052f8ea3f050f6eca03075fffb376ebfead73616c7431ef76cf00 about phone mail beyond decorate city together elevator agree kiwi raw alcohol invest zone soccer talent wrong high success suggest drink waste swamp theme",
+            ),
+            (
+                1,
+                5841,
+                "hunter2",
+                "007415d5ce2fbca59d0e669d0f69b9e98fb35eabcaf7eda373616c7431a9533f03 about pass install ordinary wink fan injury smoke other kitten hover spread will quantum quality galaxy unit breeze success suggest drink start erupt there",
+            ),
         ];
         for (version, birthday, pass, line) in cases {
             let (bytes, words) = vector(line);

@@ -105,26 +105,28 @@ impl Rest {
             let raw = resp.body().ok_or_else(|| LndError::NotLnd("stream without a body".into()))?;
             Ok((wasm_streams::ReadableStream::from_raw(raw).into_stream(), guard))
         });
-        Box::pin(opened.flat_map(|opened| match opened {
-            Err(e) => futures::stream::iter(vec![Err(e)]).boxed_local(),
-            Ok((chunks, guard)) => chunks
-                .scan((LineBuffer::default(), guard, false), |(buf, _guard, ended), chunk| {
-                    if *ended {
-                        return futures::future::ready(None);
-                    }
-                    let items: Vec<Result<T, LndError>> = match chunk.map(|js| buf.push(&Uint8Array::new(&js).to_vec())) {
-                        Ok(Ok(lines)) => lines.iter().map(|l| parse_line(l)).collect(),
-                        // A line past lnd's limit: the rest of the stream cannot be read.
-                        Ok(Err(e)) => {
-                            *ended = true;
-                            vec![Err(e)]
+        Box::pin(opened.flat_map(|opened| {
+            match opened {
+                Err(e) => futures::stream::iter(vec![Err(e)]).boxed_local(),
+                Ok((chunks, guard)) => chunks
+                    .scan((LineBuffer::default(), guard, false), |(buf, _guard, ended), chunk| {
+                        if *ended {
+                            return futures::future::ready(None);
                         }
-                        Err(_) => vec![Err(LndError::Disconnected)],
-                    };
-                    futures::future::ready(Some(futures::stream::iter(items)))
-                })
-                .flatten()
-                .boxed_local(),
+                        let items: Vec<Result<T, LndError>> = match chunk.map(|js| buf.push(&Uint8Array::new(&js).to_vec())) {
+                            Ok(Ok(lines)) => lines.iter().map(|l| parse_line(l)).collect(),
+                            // A line past lnd's limit: the rest of the stream cannot be read.
+                            Ok(Err(e)) => {
+                                *ended = true;
+                                vec![Err(e)]
+                            }
+                            Err(_) => vec![Err(LndError::Disconnected)],
+                        };
+                        futures::future::ready(Some(futures::stream::iter(items)))
+                    })
+                    .flatten()
+                    .boxed_local(),
+            }
         }))
     }
 }

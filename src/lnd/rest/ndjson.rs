@@ -67,10 +67,7 @@ pub fn error_body(bytes: &[u8]) -> Option<LndError> {
         error: StatusBody,
     }
     let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or(bytes);
-    let status = serde_json::from_slice::<Wrapped>(first_line)
-        .map(|w| w.error)
-        .or_else(|_| serde_json::from_slice::<StatusBody>(first_line))
-        .ok()?;
+    let status = serde_json::from_slice::<Wrapped>(first_line).map(|w| w.error).or_else(|_| serde_json::from_slice::<StatusBody>(first_line)).ok()?;
     (!status.message.is_empty() || status.code != 0).then(|| LndError::from_node(status.code, &status.message))
 }
 

@@ -291,9 +291,7 @@ pub fn subscribe_channel_backups() -> Call {
 
 /// Query values: everything but unreserved characters percent-encoded.
 fn query_value(v: &str) -> String {
-    v.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
+    v.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 pub fn new_address(req: &pb::NewAddressRequest) -> Call {
@@ -430,11 +428,7 @@ mod tests {
 
     #[test]
     fn init_wallet_sends_lnd_field_names() {
-        let req = pb::InitWalletRequest {
-            wallet_password: b"password".to_vec(),
-            cipher_seed_mnemonic: vec!["abandon".into(); 24],
-            ..Default::default()
-        };
+        let req = pb::InitWalletRequest { wallet_password: b"password".to_vec(), cipher_seed_mnemonic: vec!["abandon".into(); 24], ..Default::default() };
         let body: serde_json::Value = serde_json::from_str(init_wallet(&req).body.as_deref().unwrap()).unwrap();
         assert_eq!(body["cipher_seed_mnemonic"].as_array().unwrap().len(), 24);
         assert_eq!(body["wallet_password"], "cGFzc3dvcmQ=");
@@ -462,11 +456,7 @@ mod onchain_tests {
 
     #[test]
     fn fee_estimates_use_the_addr_to_amount_map() {
-        let req = pb::EstimateFeeRequest {
-            addr_to_amount: [("bcrt1qxyz".to_string(), 5000)].into_iter().collect(),
-            target_conf: 6,
-            ..Default::default()
-        };
+        let req = pb::EstimateFeeRequest { addr_to_amount: [("bcrt1qxyz".to_string(), 5000)].into_iter().collect(), target_conf: 6, ..Default::default() };
         assert_eq!(estimate_fee(&req).path, "/v1/transactions/fee?AddrToAmount[bcrt1qxyz]=5000&target_conf=6");
         assert_eq!(new_address(&pb::NewAddressRequest { r#type: 4, account: String::new() }).path, "/v1/newaddress?type=TAPROOT_PUBKEY");
     }
@@ -490,13 +480,23 @@ mod channel_tests {
 
     #[test]
     fn route_queries_carry_the_invoices_final_cltv_and_constraints() {
-        let req = pb::QueryRoutesRequest { pub_key: "02ab".into(), amt: 2_000, final_cltv_delta: 80, outgoing_chan_ids: vec![7], last_hop_pubkey: vec![3; 2], ..Default::default() };
+        let req = pb::QueryRoutesRequest {
+            pub_key: "02ab".into(),
+            amt: 2_000,
+            final_cltv_delta: 80,
+            outgoing_chan_ids: vec![7],
+            last_hop_pubkey: vec![3; 2],
+            ..Default::default()
+        };
         assert_eq!(query_routes(&req).path, "/v1/graph/routes/02ab/2000?final_cltv_delta=80&outgoing_chan_ids=7&last_hop_pubkey=AwM=");
     }
 
     #[test]
     fn backups_nest_as_lnd_expects_in_verify_and_not_in_restore() {
-        let verify = pb::ChanBackupSnapshot { multi_chan_backup: Some(pb::MultiChanBackup { multi_chan_backup: vec![1, 2], chan_points: vec![] }), ..Default::default() };
+        let verify = pb::ChanBackupSnapshot {
+            multi_chan_backup: Some(pb::MultiChanBackup { multi_chan_backup: vec![1, 2], chan_points: vec![] }),
+            ..Default::default()
+        };
         let body: serde_json::Value = serde_json::from_str(verify_chan_backup(&verify).body.as_deref().unwrap()).unwrap();
         assert_eq!(body["multi_chan_backup"]["multi_chan_backup"], "AQI=");
         let restore = pb::RestoreChanBackupRequest { backup: Some(pb::restore_chan_backup_request::Backup::MultiChanBackup(vec![1, 2])) };
