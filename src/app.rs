@@ -9,8 +9,7 @@ use leptos_router::path;
 use crate::components::ErrorView;
 use crate::lnd::WalletState;
 use crate::pages::{
-    BackupsPage, ChannelsPage, ConnectPage, FeesPage, InvoicesPage, NodePage, OnchainPage, PayPage, PeersPage, RoutesPage, UnlockPage,
-    VaultPage, WalletPage,
+    BackupsPage, ChannelsPage, ConnectPage, FeesPage, NodePage, OnchainPage, PeersPage, ReceivePage, RoutesPage, SendPage, UnlockPage, VaultPage, WalletPage,
 };
 use crate::state::{Link, Prefs, Session, Vault, VaultStatus};
 
@@ -74,8 +73,8 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/onchain") view=OnchainPage/>
                 <Route path=path!("/peers") view=PeersPage/>
                 <Route path=path!("/channels") view=ChannelsPage/>
-                <Route path=path!("/receive") view=InvoicesPage/>
-                <Route path=path!("/send") view=PayPage/>
+                <Route path=path!("/receive") view=ReceivePage/>
+                <Route path=path!("/send") view=SendPage/>
                 <Route path=path!("/routes") view=RoutesPage/>
                 <Route path=path!("/fees") view=FeesPage/>
                 <Route path=path!("/backups") view=BackupsPage/>

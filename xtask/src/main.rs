@@ -51,6 +51,8 @@ fn test(only: Option<&str>) -> tools::Result {
     }
     // Unit, conformance and devnode tests (everything native but the browser suites).
     if run("native") {
+        // Formatting first: it costs a second and fails before a long build.
+        tools::cargo(&["fmt", "--all", "--check"])?;
         tools::cargo(&["test", "--workspace", "--exclude", "lightdeck"])?;
         // devnode's world must stay free of I/O; building it for wasm32 (no sockets, files or
         // tokio there) is the check that keeps it so.

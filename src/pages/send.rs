@@ -149,7 +149,7 @@ async fn follow(
 }
 
 #[component]
-pub fn PayPage() -> impl IntoView {
+pub fn SendPage() -> impl IntoView {
     let session = Session::get();
     let history_refresh = RwSignal::new(0u32);
     let history = LocalResource::new(move || {

@@ -78,7 +78,7 @@ impl Invoices {
 }
 
 #[component]
-pub fn InvoicesPage() -> impl IntoView {
+pub fn ReceivePage() -> impl IntoView {
     let session = Session::get();
     let invoices = Invoices { list: RwSignal::new(Vec::new()), error: RwSignal::new(None), oldest: RwSignal::new(0) };
     Effect::new(move |_| {
