@@ -42,8 +42,8 @@ fn Shell() -> impl IntoView {
         let path = location.pathname.get();
         let status = vault.status.get();
         let target = match (session.lnd.with(Option::is_some), session.wallet.get()) {
-            (false, _) if vault.connecting.get() => return,
-            (false, _) if status == VaultStatus::Locked && !vault.skipped.get() => "/unlock",
+            // The unlock screen stands in for the page (see `locked` below).
+            (false, _) if vault.connecting.get() || status == VaultStatus::Locked && !vault.skipped.get() => return,
             (false, _) if status == VaultStatus::Open && path == "/vault" => return,
             (false, _) => "/connect",
             (true, _) if status == VaultStatus::Open && path == "/vault" => return,
@@ -55,6 +55,10 @@ fn Shell() -> impl IntoView {
             navigate(target, Default::default());
         }
     });
+    // A locked vault (after a reload, a lock or the idle timer) shows the unlock screen in
+    // place of the page, at the page's address, until the node used last is connected: the
+    // user goes on where they were, and no redirect has to remember where that was.
+    let locked = move || session.lnd.with(Option::is_none) && (vault.connecting.get() || vault.status.get() == VaultStatus::Locked && !vault.skipped.get());
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Lightdeck"</a>
@@ -64,6 +68,7 @@ fn Shell() -> impl IntoView {
         <Nav/>
         <LinkBanner/>
         <main class="content">
+            <Show when=move || !locked() fallback=UnlockPage>
             <Routes fallback=|| view! { <p class="card">"This page does not exist."</p> }>
                 <Route path=path!("/connect") view=ConnectPage/>
                 <Route path=path!("/unlock") view=UnlockPage/>
@@ -79,6 +84,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/fees") view=FeesPage/>
                 <Route path=path!("/backups") view=BackupsPage/>
             </Routes>
+            </Show>
         </main>
     }
 }

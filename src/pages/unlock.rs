@@ -1,4 +1,5 @@
-//! Unlock (`/unlock`): the passphrase that opens the saved nodes, then the node used last.
+//! Unlock: the passphrase that opens the saved nodes, then the node used last. Shown in
+//! place of whatever page is open while the vault is locked (and at `/unlock`).
 
 use leptos::prelude::*;
 

@@ -231,13 +231,12 @@ async fn a_held_payment_survives_locking(via: Via) {
     h.wait_text("#kept-holds #hold-state", "Payment held").await;
 
     // Locking drops the saved nodes and the session from memory: what comes back after
-    // unlocking was read from storage.
+    // unlocking, on the page where the user locked, was read from storage.
     h.click("button[name=lock]").await;
     h.wait_text("h1", "Unlock Lightdeck").await;
+    assert_eq!(h.count("#kept-holds").await, 0, "the held payment is hidden while locked");
     h.fill("input[name=vault-passphrase]", PASSPHRASE).await;
     h.click("button[name=unlock]").await;
-    h.expect_node_page().await;
-    h.click("nav a[href='/receive']").await;
     h.wait_text("#kept-holds #hold-state", "Payment held").await;
     h.screenshots_at("kept-hold", Some("#kept-holds")).await;
     h.click("#kept-holds button[name=settle-invoice]").await;
@@ -307,7 +306,9 @@ async fn a_passkey_unlocks_the_vault(via: Via) {
     h.wait_text(".error-title", "Wrong passphrase").await;
     h.fill("input[name=vault-passphrase]", "another long passphrase").await;
     h.click("button[name=unlock]").await;
-    h.expect_node_page().await;
+    // Back on the Saved page, where it was locked, connected again.
+    h.wait_text(".badge-state", "active").await;
+    h.wait_text("li.saved-node", &h.node_url()).await;
     assert_eq!(h.where_stored(&written_forms(&admin)).await, Vec::<String>::new(), "a secret was stored in the clear");
 
     // Forget everything: the vault leaves the device, and the app starts as new.
