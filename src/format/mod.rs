@@ -121,7 +121,7 @@ mod tests {
         assert_eq!(count(0), "0");
         assert_eq!(count(999), "999");
         assert_eq!(count(1000), "1,000");
-        assert_eq!(count(21_000_000_00_000_000), "2,100,000,000,000,000");
+        assert_eq!(count(21_000_000 * 100_000_000), "2,100,000,000,000,000");
     }
 
     #[test]

@@ -104,7 +104,7 @@ async fn saved_nodes_hold_to_their_identity(via: Via) {
 
     // Bob's address now answers with another node's key (one that takes any macaroon).
     h.network.stop_node("bob").await.expect("stop bob");
-    let ports = bob.spec.ports.clone();
+    let ports = bob.spec.ports;
     h.start_app_node("mallory", |spec| {
         spec.ports = ports;
         spec.no_macaroons = true;

@@ -53,10 +53,12 @@ fn test(only: Option<&str>) -> tools::Result {
     if run("native") {
         // Formatting first: it costs a second and fails before a long build.
         tools::cargo(&["fmt", "--all", "--check"])?;
+        tools::cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+        // The app's browser-only code (the transports, the panic screen) exists only for
+        // wasm32; and devnode's world must stay free of I/O: building it for wasm32 (no
+        // sockets, files or tokio there) is the check that keeps it so.
+        tools::cargo(&["clippy", "-p", "lightdeck", "-p", "devnode-world", "--lib", "--bins", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"])?;
         tools::cargo(&["test", "--workspace", "--exclude", "lightdeck"])?;
-        // devnode's world must stay free of I/O; building it for wasm32 (no sockets, files or
-        // tokio there) is the check that keeps it so.
-        tools::cargo(&["check", "-p", "devnode-world", "--target", "wasm32-unknown-unknown"])?;
         // The parsers' properties, a short pass (`cargo xtask fuzz` runs the campaign).
         tools::cargo(&["test", "-p", "lightdeck", "--lib", "--bins", "--test", "properties"])?;
     }

@@ -78,10 +78,10 @@ pub fn setup() -> Result {
         c.args(["target", "add", "wasm32-unknown-unknown"]);
         run(c)?;
     }
-    if !output("trunk", &["--version"]).is_some_and(|v| v.trim() == format!("trunk {TRUNK}")) {
+    if output("trunk", &["--version"]).is_none_or(|v| v.trim() != format!("trunk {TRUNK}")) {
         cargo(&["install", "trunk", "--version", TRUNK, "--locked"])?;
     }
-    if !output("wasm-bindgen", &["--version"]).is_some_and(|v| v.trim() == format!("wasm-bindgen {WASM_BINDGEN}")) {
+    if output("wasm-bindgen", &["--version"]).is_none_or(|v| v.trim() != format!("wasm-bindgen {WASM_BINDGEN}")) {
         // Not --locked: its lockfile names a webpki-roots release the registry may not serve.
         cargo(&["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN])?;
     }

@@ -290,7 +290,7 @@ impl NodeRpc {
                 let to = node.new_address(AddressKind::TaprootPubkey, true, false, chain).map_err(status)?;
                 let fee = sim::SWEEP_VBYTES * fee_rate(6) as i64;
                 let output = PayTo { address: to.address, script_hex: to.script_hex }.output(sweep.value - fee);
-                let (tx, event) = chain.submit(&[sweep.input.clone()], vec![output], fee, "", now()).map_err(|e| Status::unknown(e.to_string()))?;
+                let (tx, event) = chain.submit(std::slice::from_ref(&sweep.input), vec![output], fee, "", now()).map_err(|e| Status::unknown(e.to_string()))?;
                 self.dir.save_wallet(node.sealed().expect("unlocked")).map_err(io_status)?;
                 Ok::<_, Status>((tx.txid, vec![event]))
             });
@@ -526,8 +526,8 @@ impl NodeRpc {
         let channels = open
             .iter()
             .map(|c| self.channel_message(c))
-            .filter(|c| !(req.active_only && !c.active) && !(req.inactive_only && c.active))
-            .filter(|c| !(req.public_only && c.private) && !(req.private_only && !c.private))
+            .filter(|c| (!req.active_only || c.active) && (!req.inactive_only || !c.active))
+            .filter(|c| (!req.public_only || !c.private) && (!req.private_only || c.private))
             .filter(|c| peer.as_ref().is_none_or(|p| *p == c.remote_pubkey))
             .map(|c| pb::Channel { peer_alias: announced.as_ref().map_or_else(String::new, |a| self.peer_alias(&c.remote_pubkey, a)), ..c })
             .collect();

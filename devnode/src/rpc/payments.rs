@@ -1021,9 +1021,9 @@ fn settle_route(nodes: &[&NodeRpc], route: &Route, hash: &str, step: Step) {
 /// Each node between the payer and the payee forwarded the payment and kept its fee.
 fn record_forwards(nodes: &[&NodeRpc], route: &Route) {
     let at = now_ns();
-    for i in 1..route.hops.len() {
-        let (incoming, outgoing) = (&route.hops[i - 1], &route.hops[i]);
-        nodes[i].channels().forwards.push(world::channels::Forward {
+    for (node, hops) in nodes.iter().skip(1).zip(route.hops.windows(2)) {
+        let (incoming, outgoing) = (&hops[0], &hops[1]);
+        node.channels().forwards.push(world::channels::Forward {
             timestamp_ns: at,
             chan_in: incoming.chan_id,
             chan_out: outgoing.chan_id,
@@ -1050,7 +1050,7 @@ fn move_htlc(from: &NodeRpc, to: &NodeRpc, chan_id: u64, amount: i64, hash: &str
             Step::Add => c.htlcs.push(Htlc { hash: hash.to_string(), amount_msat: amount, incoming: !outgoing, expiry }),
             _ => {
                 // Parts of one payment may share a channel: only this one resolves.
-                if let Some(i) = c.htlcs.iter().position(|h| h.hash == hash && h.amount_msat == amount && h.expiry == expiry && h.incoming == !outgoing) {
+                if let Some(i) = c.htlcs.iter().position(|h| h.hash == hash && h.amount_msat == amount && h.expiry == expiry && h.incoming != outgoing) {
                     c.htlcs.remove(i);
                 }
                 c.updates += 1;

@@ -101,7 +101,7 @@ fn services(rpc: Arc<NodeRpc>) -> tonic::service::Routes {
 #[tonic::async_trait]
 impl Versioner for Services {
     async fn get_version(&self, req: Request<lnrpc::verrpc::VersionRequest>) -> Result<Response<lnrpc::verrpc::Version>, Status> {
-        self.0.get_version(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.get_version(req.metadata(), *req.get_ref()).map(Response::new)
     }
 }
 
@@ -129,7 +129,7 @@ impl Router for Services {
     }
 
     async fn subscribe_htlc_events(&self, req: Request<rrpc::SubscribeHtlcEventsRequest>) -> Result<Response<Self::SubscribeHtlcEventsStream>, Status> {
-        self.0.subscribe_htlc_events(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.subscribe_htlc_events(req.metadata(), *req.get_ref()).map(Response::new)
     }
 }
 
@@ -216,7 +216,7 @@ impl Lightning for Services {
     type SubscribeChannelGraphStream = RpcStream<pb::GraphTopologyUpdate>;
 
     async fn describe_graph(&self, req: Request<pb::ChannelGraphRequest>) -> Result<Response<pb::ChannelGraph>, Status> {
-        self.0.describe_graph(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.describe_graph(req.metadata(), *req.get_ref()).map(Response::new)
     }
 
     async fn get_chan_info(&self, req: Request<pb::ChanInfoRequest>) -> Result<Response<pb::ChannelEdge>, Status> {
@@ -224,11 +224,11 @@ impl Lightning for Services {
     }
 
     async fn get_network_info(&self, req: Request<pb::NetworkInfoRequest>) -> Result<Response<pb::NetworkInfo>, Status> {
-        self.0.get_network_info(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.get_network_info(req.metadata(), *req.get_ref()).map(Response::new)
     }
 
     async fn subscribe_channel_graph(&self, req: Request<pb::GraphTopologySubscription>) -> Result<Response<Self::SubscribeChannelGraphStream>, Status> {
-        self.0.subscribe_channel_graph(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.subscribe_channel_graph(req.metadata(), *req.get_ref()).map(Response::new)
     }
 
     async fn update_channel_policy(&self, req: Request<pb::PolicyUpdateRequest>) -> Result<Response<pb::PolicyUpdateResponse>, Status> {
@@ -236,7 +236,7 @@ impl Lightning for Services {
     }
 
     async fn fee_report(&self, req: Request<pb::FeeReportRequest>) -> Result<Response<pb::FeeReportResponse>, Status> {
-        self.0.fee_report(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.fee_report(req.metadata(), *req.get_ref()).map(Response::new)
     }
 
     async fn forwarding_history(&self, req: Request<pb::ForwardingHistoryRequest>) -> Result<Response<pb::ForwardingHistoryResponse>, Status> {
@@ -244,11 +244,11 @@ impl Lightning for Services {
     }
 
     async fn list_macaroon_i_ds(&self, req: Request<pb::ListMacaroonIDsRequest>) -> Result<Response<pb::ListMacaroonIDsResponse>, Status> {
-        self.0.list_macaroon_ids(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.list_macaroon_ids(req.metadata(), *req.get_ref()).map(Response::new)
     }
 
     async fn delete_macaroon_id(&self, req: Request<pb::DeleteMacaroonIdRequest>) -> Result<Response<pb::DeleteMacaroonIdResponse>, Status> {
-        self.0.delete_macaroon_id(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.delete_macaroon_id(req.metadata(), *req.get_ref()).map(Response::new)
     }
 
     async fn export_channel_backup(&self, req: Request<pb::ExportChannelBackupRequest>) -> Result<Response<pb::ChannelBackup>, Status> {
@@ -256,7 +256,7 @@ impl Lightning for Services {
     }
 
     async fn export_all_channel_backups(&self, req: Request<pb::ChanBackupExportRequest>) -> Result<Response<pb::ChanBackupSnapshot>, Status> {
-        self.0.export_all_channel_backups(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.export_all_channel_backups(req.metadata(), *req.get_ref()).map(Response::new)
     }
 
     async fn verify_chan_backup(&self, req: Request<pb::ChanBackupSnapshot>) -> Result<Response<pb::VerifyChanBackupResponse>, Status> {
@@ -268,7 +268,7 @@ impl Lightning for Services {
     }
 
     async fn subscribe_channel_backups(&self, req: Request<pb::ChannelBackupSubscription>) -> Result<Response<Self::SubscribeChannelBackupsStream>, Status> {
-        self.0.subscribe_channel_backups(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.subscribe_channel_backups(req.metadata(), *req.get_ref()).map(Response::new)
     }
 
     async fn send_payment_sync(&self, req: Request<pb::SendRequest>) -> Result<Response<pb::SendResponse>, Status> {
@@ -286,7 +286,7 @@ impl Lightning for Services {
     }
 
     async fn list_invoices(&self, req: Request<pb::ListInvoiceRequest>) -> Result<Response<pb::ListInvoiceResponse>, Status> {
-        self.0.list_invoices(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.list_invoices(req.metadata(), *req.get_ref()).map(Response::new)
     }
 
     async fn lookup_invoice(&self, req: Request<pb::PaymentHash>) -> Result<Response<pb::Invoice>, Status> {
@@ -294,7 +294,7 @@ impl Lightning for Services {
     }
 
     async fn subscribe_invoices(&self, req: Request<pb::InvoiceSubscription>) -> Result<Response<Self::SubscribeInvoicesStream>, Status> {
-        self.0.subscribe_invoices(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.subscribe_invoices(req.metadata(), *req.get_ref()).map(Response::new)
     }
 
     async fn decode_pay_req(&self, req: Request<pb::PayReqString>) -> Result<Response<pb::PayReq>, Status> {
@@ -302,7 +302,7 @@ impl Lightning for Services {
     }
 
     async fn list_payments(&self, req: Request<pb::ListPaymentsRequest>) -> Result<Response<pb::ListPaymentsResponse>, Status> {
-        self.0.list_payments(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.list_payments(req.metadata(), *req.get_ref()).map(Response::new)
     }
 
     async fn get_node_info(&self, req: Request<pb::NodeInfoRequest>) -> Result<Response<pb::NodeInfo>, Status> {
@@ -330,19 +330,19 @@ impl Lightning for Services {
     }
 
     async fn pending_channels(&self, req: Request<pb::PendingChannelsRequest>) -> Result<Response<pb::PendingChannelsResponse>, Status> {
-        self.0.pending_channels(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.pending_channels(req.metadata(), *req.get_ref()).map(Response::new)
     }
 
     async fn closed_channels(&self, req: Request<pb::ClosedChannelsRequest>) -> Result<Response<pb::ClosedChannelsResponse>, Status> {
-        self.0.closed_channels(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.closed_channels(req.metadata(), *req.get_ref()).map(Response::new)
     }
 
     async fn channel_balance(&self, req: Request<pb::ChannelBalanceRequest>) -> Result<Response<pb::ChannelBalanceResponse>, Status> {
-        self.0.channel_balance(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.channel_balance(req.metadata(), *req.get_ref()).map(Response::new)
     }
 
     async fn subscribe_channel_events(&self, req: Request<pb::ChannelEventSubscription>) -> Result<Response<Self::SubscribeChannelEventsStream>, Status> {
-        self.0.subscribe_channel_events(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.subscribe_channel_events(req.metadata(), *req.get_ref()).map(Response::new)
     }
 
     async fn sign_message(&self, req: Request<pb::SignMessageRequest>) -> Result<Response<pb::SignMessageResponse>, Status> {
@@ -358,7 +358,7 @@ impl Lightning for Services {
     }
 
     async fn list_permissions(&self, req: Request<pb::ListPermissionsRequest>) -> Result<Response<pb::ListPermissionsResponse>, Status> {
-        self.0.list_permissions(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.list_permissions(req.metadata(), *req.get_ref()).map(Response::new)
     }
 
     async fn check_macaroon_permissions(&self, req: Request<pb::CheckMacPermRequest>) -> Result<Response<pb::CheckMacPermResponse>, Status> {
@@ -374,11 +374,11 @@ impl Lightning for Services {
     }
 
     async fn list_peers(&self, req: Request<pb::ListPeersRequest>) -> Result<Response<pb::ListPeersResponse>, Status> {
-        self.0.list_peers(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.list_peers(req.metadata(), *req.get_ref()).map(Response::new)
     }
 
     async fn subscribe_peer_events(&self, req: Request<pb::PeerEventSubscription>) -> Result<Response<Self::SubscribePeerEventsStream>, Status> {
-        self.0.subscribe_peer_events(req.metadata(), req.get_ref().clone()).map(Response::new)
+        self.0.subscribe_peer_events(req.metadata(), *req.get_ref()).map(Response::new)
     }
 
     async fn get_info(&self, req: Request<pb::GetInfoRequest>) -> Result<Response<pb::GetInfoResponse>, Status> {
