@@ -11,6 +11,8 @@ pub mod fallback;
 mod grpcweb;
 pub mod once;
 pub mod rest;
+#[cfg(any(target_arch = "wasm32", test))]
+mod stream_slots;
 
 use std::pin::Pin;
 
