@@ -32,6 +32,9 @@ fn home() -> &'static str {
     if !crate::components::allowed(&[("info", "read")]) && crate::components::allowed(&[("invoices", "read")]) { "/receive" } else { "/" }
 }
 
+/// Which build this is (a support question, and which code holds the user's macaroons).
+const BUILD: &str = concat!("Lightdeck ", env!("CARGO_PKG_VERSION"), " · build ", env!("LIGHTDECK_COMMIT"));
+
 #[component]
 fn Shell() -> impl IntoView {
     let session = Session::get();
@@ -86,6 +89,7 @@ fn Shell() -> impl IntoView {
             </Routes>
             </Show>
         </main>
+        <footer class="build muted">{BUILD}</footer>
     }
 }
 

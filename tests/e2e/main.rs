@@ -34,6 +34,11 @@ mod saved_nodes;
 async fn first_day(via: Via) {
     let h = Harness::start(via).await;
     h.open_app().await;
+    // Which build this is, for support: the version and the commit it was built from.
+    let commit = std::process::Command::new("git").args(["rev-parse", "--short=12", "HEAD"]).output().expect("git");
+    let commit = String::from_utf8(commit.stdout).expect("utf-8");
+    let build = format!("Lightdeck {} · build {}", env!("CARGO_PKG_VERSION"), commit.trim());
+    h.wait_text("footer.build", &build).await;
     h.connect(&h.node_url(), None).await;
 
     h.wait_text("h1", "Set up the wallet").await;
