@@ -1,7 +1,8 @@
-//! Room for gRPC-web streams on a plain-HTTP endpoint.
+//! Room for streams on a plain-HTTP endpoint.
 //!
 //! Over `http:` a browser speaks HTTP/1.1, with at most six connections per host, and a
-//! gRPC-web stream (a fetch whose body never ends) holds one for as long as it is open. A
+//! stream (REST's NDJSON or gRPC-web: a fetch whose body never ends) holds one for as long
+//! as it is open. A
 //! page following more streams than that (the Receive page opens one per held payment)
 //! would leave no connection for the calls themselves, and every button would hang. So at
 //! most [`PER_HOST`] streams run at once per plain-HTTP host; the next waits until one

@@ -253,6 +253,38 @@ async fn a_held_payment_survives_locking(via: Via) {
 
 on_both_transports!(a_held_payment_survives_locking);
 
+/// Every held payment is followed by a stream of its own; over plain-HTTP gRPC-web each
+/// stream holds one of the browser's six connections to the host, and calls must still go
+/// through with more streams than that wanting one.
+async fn many_hold_invoices_leave_room_for_calls(via: Via) {
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+    h.open_app().await;
+    h.remember(&h.node_url(), &admin, "home", Some(PASSPHRASE)).await;
+    h.expect_node_page().await;
+    h.click("nav a[href='/receive']").await;
+    h.click("input[name=invoice-hold]").await;
+    for n in 1..=5 {
+        h.fill("input[name=invoice-amount]", &format!("{n}000")).await;
+        h.click("button[name=create-invoice]").await;
+        // State, backups, all invoices, and one stream per hold (and the new one's own).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while h.count("#kept-holds .kept-hold").await < n {
+            assert!(std::time::Instant::now() < deadline, "hold invoice {n} never appeared: a call stalled");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    h.click("input[name=invoice-hold]").await;
+    h.fill("input[name=invoice-amount]", "777").await;
+    h.click("button[name=create-invoice]").await;
+    h.wait_text("#invoice-status", "Waiting for payment").await;
+    h.wait_text("#invoices li", "777 sat").await;
+    h.finish().await;
+}
+
+on_both_transports!(many_hold_invoices_leave_room_for_calls);
+
 /// A passkey opens the vault instead of the passphrase: Chromium's virtual authenticator
 /// with WebAuthn's PRF extension (WebAuthn needs a domain, so the app is opened on
 /// localhost). Adding one asks for the passphrase first.
