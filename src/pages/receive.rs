@@ -230,6 +230,9 @@ fn CreatedInvoice(created: Created, invoices: Invoices) -> impl IntoView {
 /// HTLC times out, so the channel need not be force closed.
 const HOLD_EXPIRY_DELTA: i32 = 12;
 
+/// How often a hold invoice whose stream has not started yet is looked up.
+const HOLD_POLL: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// A hold invoice's life: waiting, held (settle or cancel, before lnd's deadline), done.
 #[component]
 fn HoldControls(invoices: Invoices, hash: Vec<u8>, preimage: [u8; 32]) -> impl IntoView {
@@ -237,23 +240,51 @@ fn HoldControls(invoices: Invoices, hash: Vec<u8>, preimage: [u8; 32]) -> impl I
     let vault = crate::state::Vault::get();
     let kept = vault.kept_preimages().iter().any(|(h, _)| *h == hash);
     let state: RwSignal<Option<pb::Invoice>> = RwSignal::new(None);
+    // lnd's stream starts with the invoice as it stands; until it has spoken (over plain
+    // HTTP it may wait for a free connection, see `lnd::stream_slots`) the invoice is looked
+    // up now and then instead.
+    let streaming = RwSignal::new(false);
+    let done = move || state.with_untracked(|s| s.as_ref().is_some_and(|i| matches!(state_of(i), InvoiceState::Settled | InvoiceState::Canceled)));
+    let apply = move |inv: pb::Invoice| {
+        if matches!(state_of(&inv), InvoiceState::Settled | InvoiceState::Canceled) {
+            vault.forget_preimage(&inv.r_hash);
+        }
+        invoices.merge(inv.clone());
+        state.set(Some(inv));
+    };
     let stream_hash = hash.clone();
     Effect::new(move |_| {
         let Some(lnd) = session.lnd.get() else { return };
         let hash = stream_hash.clone();
-        // lnd ends the stream once the invoice is settled or canceled.
+        let polled = (lnd.clone(), hash.clone());
+        spawn_scoped(async move {
+            let (lnd, hash) = polled;
+            loop {
+                gloo_timers::future::sleep(HOLD_POLL).await;
+                if done() {
+                    break;
+                }
+                if streaming.get_untracked() {
+                    continue;
+                }
+                if let Ok(inv) = lnd.lookup_invoice(&hash).await
+                    && !streaming.get_untracked()
+                {
+                    apply(inv);
+                }
+            }
+        });
+        // lnd ends the stream once the invoice is settled or canceled; a stream opened
+        // again has to speak before the lookups stop.
         let open = move || {
-            let done = state.with_untracked(|s| s.as_ref().is_some_and(|i| matches!(state_of(i), InvoiceState::Settled | InvoiceState::Canceled)));
-            (!done).then(|| lnd.subscribe_single_invoice(&hash))
+            streaming.set(false);
+            (!done()).then(|| lnd.subscribe_single_invoice(&hash))
         };
         // lnd's SubscribeInvoices tells only of additions and settlements, so the list
         // learns that this invoice is held or canceled from this stream.
         spawn_scoped(reopening(open, move |inv: pb::Invoice| {
-            if matches!(state_of(&inv), InvoiceState::Settled | InvoiceState::Canceled) {
-                vault.forget_preimage(&inv.r_hash);
-            }
-            invoices.merge(inv.clone());
-            state.set(Some(inv));
+            streaming.set(true);
+            apply(inv);
         }));
     });
     let hash = StoredValue::new(hash);
