@@ -13,12 +13,13 @@ fn main() {
     println!("cargo:rustc-env=LIGHTDECK_COMMIT={commit}");
     // A new commit (or a checkout) moves HEAD or the branch it names; nothing else changes
     // the identity, so sources edits alone do not re-run this.
+    // Only files that exist: cargo re-runs a script whose watched file is missing every time.
     if let Some(dir) = git(&["rev-parse", "--git-dir"]) {
-        println!("cargo:rerun-if-changed={dir}/HEAD");
-        if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
-            println!("cargo:rerun-if-changed={dir}/{branch}");
+        let branch = git(&["symbolic-ref", "-q", "HEAD"]);
+        let watched = ["HEAD".to_string(), "packed-refs".to_string()].into_iter().chain(branch);
+        for path in watched.map(|p| format!("{dir}/{p}")).filter(|p| std::path::Path::new(p).exists()) {
+            println!("cargo:rerun-if-changed={path}");
         }
-        println!("cargo:rerun-if-changed={dir}/packed-refs");
     }
     println!("cargo:rerun-if-changed=build.rs");
 }

@@ -235,6 +235,7 @@ async fn a_held_payment_survives_locking(via: Via) {
     h.click("button[name=lock]").await;
     h.wait_text("h1", "Unlock Lightdeck").await;
     assert_eq!(h.count("#kept-holds").await, 0, "the held payment is hidden while locked");
+    h.screenshots("locked-on-receive").await;
     h.fill("input[name=vault-passphrase]", PASSPHRASE).await;
     h.click("button[name=unlock]").await;
     h.wait_text("#kept-holds #hold-state", "Payment held").await;
