@@ -195,10 +195,8 @@ async fn macaroons_expire_and_rotate(via: Via) {
 
 on_both_transports!(macaroons_expire_and_rotate);
 
-/// A hold invoice made with a saved node keeps its preimage in the vault: a payment held
-/// while the app locks can still be settled after unlocking, and the preimage is never
-/// stored in the clear.
-async fn a_held_payment_survives_locking(via: Via) {
+/// alice, saved with a passphrase and open in the app, and bob with a channel to pay her.
+async fn saved_node_with_a_payer(via: Via) -> Harness {
     let h = Harness::start(via).await;
     h.create_wallet_directly().await;
     let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
@@ -208,6 +206,14 @@ async fn a_held_payment_survives_locking(via: Via) {
     h.open_app().await;
     h.remember(&h.node_url(), &admin, "home", Some(PASSPHRASE)).await;
     h.expect_node_page().await;
+    h
+}
+
+/// A hold invoice made with a saved node keeps its preimage in the vault: a payment held
+/// while the app locks can still be settled after unlocking, and the preimage is never
+/// stored in the clear.
+async fn a_held_payment_survives_locking(via: Via) {
+    let h = saved_node_with_a_payer(via).await;
 
     h.click("nav a[href='/receive']").await;
     h.click("input[name=invoice-hold]").await;
@@ -258,15 +264,7 @@ on_both_transports!(a_held_payment_survives_locking);
 /// stream holds one of the browser's six connections to the host, and calls must still go
 /// through with more streams than that wanting one.
 async fn many_hold_invoices_leave_room_for_calls(via: Via) {
-    let h = Harness::start(via).await;
-    h.create_wallet_directly().await;
-    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
-    h.start_peer_node("bob").await;
-    h.network.fund_node("bob", 1_000_000, 1).await.expect("fund bob");
-    h.network.open_channel("bob", "alice", 500_000, 0).await.expect("bob → alice");
-    h.open_app().await;
-    h.remember(&h.node_url(), &admin, "home", Some(PASSPHRASE)).await;
-    h.expect_node_page().await;
+    let h = saved_node_with_a_payer(via).await;
     h.click("nav a[href='/receive']").await;
     h.click("input[name=invoice-hold]").await;
     for n in 1..=5 {
