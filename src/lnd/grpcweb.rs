@@ -66,16 +66,11 @@ impl GrpcWeb {
         Fut: std::future::Future<Output = Result<tonic::Response<tonic::Streaming<T>>, tonic::Status>> + 'static,
     {
         let this = self.clone();
-        let opened = futures::stream::once(async move {
-            let slot = super::stream_slots::take(&this.base).await;
-            this.unary(msg, call).await.map(|stream| (stream, slot))
-        });
+        let opened = futures::stream::once(async move { this.unary(msg, call).await });
         Box::pin(opened.flat_map(|r| {
             match r {
-                // The slot lives as long as the stream: dropping either frees the connection.
-                Ok((stream, slot)) => stream
-                    .map(move |item| {
-                        let _held = &slot;
+                Ok(stream) => stream
+                    .map(|item| {
                         item.map_err(|s| {
                             if s.message().starts_with("JS API error") { LndError::Disconnected } else { LndError::from_node(s.code() as i32, s.message()) }
                         })

@@ -140,13 +140,29 @@ mod client {
             Ok(Self::state_of(resp.state))
         }
 
+        /// A subscription (a stream that only follows the node) waits for room on a plain-HTTP
+        /// endpoint, see `stream_slots`; streams that carry an action (open, close, pay, track)
+        /// never wait, or the action would not start.
+        fn followed<T: 'static>(&self, raw: LndStream<T>) -> LndStream<T> {
+            let base = self.endpoint().url.clone();
+            let opened = async move {
+                let slot = super::stream_slots::take(&base).await;
+                // The slot lives as long as the stream: dropping it frees the connection.
+                raw.map(move |item| {
+                    let _held = &slot;
+                    item
+                })
+            };
+            Box::pin(futures::stream::once(opened).flatten())
+        }
+
         /// The current state at once, then each change.
         pub fn subscribe_state(&self) -> LndStream<WalletState> {
             let raw: LndStream<pb::SubscribeStateResponse> = match &self.wire {
                 Wire::Rest(r) => r.stream(routes::subscribe_state()),
                 Wire::GrpcWeb(g) => g.subscribe_state(),
             };
-            Box::pin(raw.map(|r| r.map(|s| Self::state_of(s.state))))
+            Box::pin(self.followed(raw).map(|r| r.map(|s| Self::state_of(s.state))))
         }
 
         pub async fn gen_seed(&self, aezeed_passphrase: &[u8]) -> Result<pb::GenSeedResponse, LndError> {
@@ -249,10 +265,11 @@ mod client {
 
         /// Each wallet transaction as it appears and as it confirms.
         pub fn subscribe_transactions(&self) -> LndStream<pb::Transaction> {
-            match &self.wire {
+            let raw = match &self.wire {
                 Wire::Rest(r) => r.stream(routes::subscribe_transactions()),
                 Wire::GrpcWeb(g) => g.subscribe_transactions(),
-            }
+            };
+            self.followed(raw)
         }
 
         pub async fn connect_peer(&self, pubkey: &str, host: &str) -> Result<(), LndError> {
@@ -281,10 +298,11 @@ mod client {
 
         /// Peers coming online and going offline.
         pub fn subscribe_peer_events(&self) -> LndStream<pb::PeerEvent> {
-            match &self.wire {
+            let raw = match &self.wire {
                 Wire::Rest(r) => r.stream(routes::subscribe_peer_events()),
                 Wire::GrpcWeb(g) => g.subscribe_peer_events(),
-            }
+            };
+            self.followed(raw)
         }
 
         pub async fn estimate_fee(&self, address: &str, sats: i64, target_conf: i32) -> Result<pb::EstimateFeeResponse, LndError> {
@@ -344,6 +362,10 @@ mod client {
 
         /// Channels opening, opening, going active or inactive, closing and resolved.
         pub fn subscribe_channel_events(&self) -> LndStream<pb::ChannelEventUpdate> {
+            self.followed(self.channel_events())
+        }
+
+        fn channel_events(&self) -> LndStream<pb::ChannelEventUpdate> {
             match &self.wire {
                 Wire::Rest(r) => r.stream(routes::subscribe_channel_events()),
                 Wire::GrpcWeb(g) => g.subscribe_channel_events(),
@@ -353,10 +375,11 @@ mod client {
         /// Every HTLC this node sends, forwards or receives, as it happens (the router's
         /// notifier: forwards, settles, failures with lnd's reasons).
         pub fn subscribe_htlc_events(&self) -> LndStream<lnrpc::routerrpc::HtlcEvent> {
-            match &self.wire {
+            let raw = match &self.wire {
                 Wire::Rest(r) => r.stream(routes::subscribe_htlc_events()),
                 Wire::GrpcWeb(g) => g.subscribe_htlc_events(),
-            }
+            };
+            self.followed(raw)
         }
 
         /// The funding flow as it happens: pending (funding published), then open. A node that
@@ -372,7 +395,8 @@ mod client {
         }
 
         async fn open_channel_sync(&self, req: pb::OpenChannelRequest) -> LndStream<pb::OpenStatusUpdate> {
-            let events = self.subscribe_channel_events();
+            // Part of the action: it must not wait behind the page's subscriptions.
+            let events = self.channel_events();
             let sent = match &self.wire {
                 Wire::Rest(r) => r.unary::<pb::ChannelPoint>(routes::open_channel_sync(&req)).await,
                 Wire::GrpcWeb(g) => g.open_channel_sync(req).await,
@@ -436,10 +460,11 @@ mod client {
         /// Invoices added or settled after these indexes, then live.
         pub fn subscribe_invoices(&self, add_index: u64, settle_index: u64) -> LndStream<pb::Invoice> {
             let req = pb::InvoiceSubscription { add_index, settle_index };
-            match &self.wire {
+            let raw = match &self.wire {
                 Wire::Rest(r) => r.stream(routes::subscribe_invoices(&req)),
                 Wire::GrpcWeb(g) => g.subscribe_invoices(req),
-            }
+            };
+            self.followed(raw)
         }
 
         pub async fn decode_pay_req(&self, pay_req: &str) -> Result<pb::PayReq, LndError> {
@@ -569,10 +594,11 @@ mod client {
 
         /// One invoice's state now and as it changes, until settled or canceled.
         pub fn subscribe_single_invoice(&self, hash: &[u8]) -> LndStream<pb::Invoice> {
-            match &self.wire {
+            let raw = match &self.wire {
                 Wire::Rest(r) => r.stream(routes::subscribe_single_invoice(hash)),
                 Wire::GrpcWeb(g) => g.subscribe_single_invoice(lnrpc::invoicesrpc::SubscribeSingleInvoiceRequest { r_hash: hash.to_vec() }),
-            }
+            };
+            self.followed(raw)
         }
 
         /// Every channel's backup, one by one and as one packed file.
@@ -607,10 +633,11 @@ mod client {
 
         /// A new snapshot after every channel change.
         pub fn subscribe_channel_backups(&self) -> LndStream<pb::ChanBackupSnapshot> {
-            match &self.wire {
+            let raw = match &self.wire {
                 Wire::Rest(r) => r.stream(routes::subscribe_channel_backups()),
                 Wire::GrpcWeb(g) => g.subscribe_channel_backups(),
-            }
+            };
+            self.followed(raw)
         }
 
         /// This node's routing policy per channel and what forwarding earned it.

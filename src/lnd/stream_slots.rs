@@ -5,8 +5,8 @@
 //! as it is open. A
 //! page following more streams than that (the Receive page opens one per held payment)
 //! would leave no connection for the calls themselves, and every button would hang. So at
-//! most [`PER_HOST`] streams run at once per plain-HTTP host; the next waits until one
-//! closes. Over `https:` the connection is usually HTTP/2, which multiplexes, and nothing
+//! most [`PER_HOST`] subscriptions run at once per plain-HTTP host; the next waits until
+//! one closes (streams that carry an action do not take a slot: see `Lnd::followed`). Over `https:` the connection is usually HTTP/2, which multiplexes, and nothing
 //! is limited.
 
 use std::cell::{Cell, RefCell};

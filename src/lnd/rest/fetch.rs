@@ -97,15 +97,13 @@ impl Rest {
     pub fn stream<T: DeserializeOwned + 'static>(&self, call: Call) -> LndStream<T> {
         let this = self.clone();
         let opened = futures::stream::once(async move {
-            let slot = crate::lnd::stream_slots::take(&this.base).await;
             let (resp, guard) = this.open(&call).await?;
             if !resp.ok() {
                 let body = Self::body(&resp).await?;
                 return Err(Self::failure(resp.status(), &body));
             }
             let raw = resp.body().ok_or_else(|| LndError::NotLnd("stream without a body".into()))?;
-            // The slot, like the abort guard, lives as long as the stream.
-            Ok((wasm_streams::ReadableStream::from_raw(raw).into_stream(), (guard, slot)))
+            Ok((wasm_streams::ReadableStream::from_raw(raw).into_stream(), guard))
         });
         Box::pin(opened.flat_map(|opened| {
             match opened {
