@@ -607,7 +607,11 @@ async fn a_node_without_macaroons_asks_for_none() {
     let rest = |macaroon: &str| Rest { addr: format!("127.0.0.1:{}", node.spec.ports.rest), macaroon: macaroon.into() };
     let (status, body) = rest("").call("GET", "/v1/getinfo", None).await;
     assert_eq!((status, body["message"].as_str()), (500, Some("wallet not created, create one to enable full RPC access")));
-    network.create_wallet("open", b"password1").await.unwrap();
+    // InitWallet hands out no macaroon, and no macaroon file is written.
+    assert_eq!(network.create_wallet("open", b"password1").await.unwrap(), "");
+    for name in ["admin", "readonly", "invoice"] {
+        assert!(node.macaroon_hex(name).is_err(), "{name}.macaroon was written");
+    }
     for macaroon in ["", "0201036c6e64"] {
         let info = rest(macaroon).get("/v1/getinfo").await;
         assert_eq!(info["alias"], "open", "macaroon {macaroon:?}");

@@ -505,7 +505,7 @@ impl NodeRpc {
         .await?;
         *self.pending_restore.lock().expect("restore lock") = backups;
         self.unlocked(&macs, req.stateless_init)?;
-        Ok(pb::InitWalletResponse { admin_macaroon: macs.admin })
+        Ok(pb::InitWalletResponse { admin_macaroon: self.handed_out(macs.admin) })
     }
 
     pub async fn unlock_wallet(self: &Arc<Self>, md: MetadataMap, req: pb::UnlockWalletRequest) -> Result<pb::UnlockWalletResponse, Status> {
@@ -531,12 +531,19 @@ impl NodeRpc {
         })
         .await?;
         self.unlocked(&macs, req.stateless_init)?;
-        Ok(pb::ChangePasswordResponse { admin_macaroon: macs.admin })
+        Ok(pb::ChangePasswordResponse { admin_macaroon: self.handed_out(macs.admin) })
     }
 
-    /// lnd writes the macaroon files unless asked for a stateless init, then starts up.
+    /// With `no-macaroons` lnd bakes none: the unlocker's answer carries an empty one (lnd
+    /// closes the channel it waits on, `config_builder.go` BuildWalletConfig).
+    fn handed_out(&self, admin: Vec<u8>) -> Vec<u8> {
+        if self.settings.no_macaroons { Vec::new() } else { admin }
+    }
+
+    /// lnd writes the macaroon files unless asked for a stateless init or started with
+    /// `no-macaroons`, then starts up.
     fn unlocked(self: &Arc<Self>, macs: &node::Macaroons, stateless: bool) -> Result<(), Status> {
-        if !stateless {
+        if !stateless && !self.settings.no_macaroons {
             self.dir.save_macaroons(macs).map_err(io_status)?;
         }
         self.started();
