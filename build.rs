@@ -12,8 +12,8 @@ fn main() {
     let commit = git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown commit".into());
     println!("cargo:rustc-env=LIGHTDECK_COMMIT={commit}");
     // A new commit (or a checkout) moves HEAD or the branch it names; nothing else changes
-    // the identity, so sources edits alone do not re-run this.
-    // Only files that exist: cargo re-runs a script whose watched file is missing every time.
+    // the identity, so source edits alone do not re-run this. Only files that exist are
+    // watched: cargo re-runs a script whose watched file is missing on every build.
     if let Some(dir) = git(&["rev-parse", "--git-dir"]) {
         let branch = git(&["symbolic-ref", "-q", "HEAD"]);
         let watched = ["HEAD".to_string(), "packed-refs".to_string()].into_iter().chain(branch);

@@ -41,12 +41,16 @@ fn Shell() -> impl IntoView {
     let vault = Vault::get();
     let navigate = use_navigate();
     let location = use_location();
+    // A locked vault (after a reload, a lock or the idle timer) shows the unlock screen in
+    // place of the page, at the page's address, until the node used last is connected: the
+    // user goes on where they were, and no redirect has to remember where that was.
+    let locked = move || session.lnd.with(Option::is_none) && (vault.connecting.get() || vault.status.get() == VaultStatus::Locked && !vault.skipped.get());
     Effect::new(move |_| {
         let path = location.pathname.get();
         let status = vault.status.get();
         let target = match (session.lnd.with(Option::is_some), session.wallet.get()) {
-            // The unlock screen stands in for the page (see `locked` below).
-            (false, _) if vault.connecting.get() || status == VaultStatus::Locked && !vault.skipped.get() => return,
+            // The unlock screen stands in for the page.
+            (false, _) if locked() => return,
             (false, _) if status == VaultStatus::Open && path == "/vault" => return,
             (false, _) => "/connect",
             (true, _) if status == VaultStatus::Open && path == "/vault" => return,
@@ -58,10 +62,6 @@ fn Shell() -> impl IntoView {
             navigate(target, Default::default());
         }
     });
-    // A locked vault (after a reload, a lock or the idle timer) shows the unlock screen in
-    // place of the page, at the page's address, until the node used last is connected: the
-    // user goes on where they were, and no redirect has to remember where that was.
-    let locked = move || session.lnd.with(Option::is_none) && (vault.connecting.get() || vault.status.get() == VaultStatus::Locked && !vault.skipped.get());
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Lightdeck"</a>
