@@ -11,6 +11,7 @@ pub mod fallback;
 mod grpcweb;
 pub mod once;
 pub mod rest;
+pub mod rpc;
 #[cfg(any(target_arch = "wasm32", test))]
 mod stream_slots;
 
@@ -75,7 +76,8 @@ mod client {
     use futures::StreamExt;
 
     use super::grpcweb::GrpcWeb;
-    use super::rest::{Rest, routes};
+    use super::rest::Rest;
+    use super::rpc::{self, Rpc};
     use super::*;
 
     #[derive(Clone)]
@@ -132,12 +134,32 @@ mod client {
             WalletState::try_from(raw).unwrap_or(WalletState::WaitingToStart)
         }
 
+        /// One call, over whichever transport this node speaks; every RPC goes through here.
+        async fn unary<Req, Resp>(&self, rpc: &Rpc<Req, Resp>, req: Req) -> Result<Resp, LndError>
+        where
+            Req: prost::Message,
+            Resp: prost::Message + Default + serde::de::DeserializeOwned,
+        {
+            match &self.wire {
+                Wire::Rest(r) => r.unary((rpc.rest)(&req)).await,
+                Wire::GrpcWeb(g) => g.unary(rpc.path, &req).await,
+            }
+        }
+
+        /// One server stream, over whichever transport this node speaks.
+        fn stream<Req, Resp>(&self, rpc: &Rpc<Req, Resp>, req: Req) -> LndStream<Resp>
+        where
+            Req: prost::Message,
+            Resp: prost::Message + Default + serde::de::DeserializeOwned + 'static,
+        {
+            match &self.wire {
+                Wire::Rest(r) => r.stream((rpc.rest)(&req)),
+                Wire::GrpcWeb(g) => g.stream(rpc.path, &req),
+            }
+        }
+
         pub async fn get_state(&self) -> Result<WalletState, LndError> {
-            let resp: pb::GetStateResponse = match &self.wire {
-                Wire::Rest(r) => r.unary(routes::get_state()).await?,
-                Wire::GrpcWeb(g) => g.get_state().await?,
-            };
-            Ok(Self::state_of(resp.state))
+            Ok(Self::state_of(self.unary(&rpc::GET_STATE, pb::GetStateRequest {}).await?.state))
         }
 
         /// A subscription (a stream that only follows the node) waits for room on a plain-HTTP
@@ -158,28 +180,17 @@ mod client {
 
         /// The current state at once, then each change.
         pub fn subscribe_state(&self) -> LndStream<WalletState> {
-            let raw: LndStream<pb::SubscribeStateResponse> = match &self.wire {
-                Wire::Rest(r) => r.stream(routes::subscribe_state()),
-                Wire::GrpcWeb(g) => g.subscribe_state(),
-            };
+            let raw = self.stream(&rpc::SUBSCRIBE_STATE, pb::SubscribeStateRequest {});
             Box::pin(self.followed(raw).map(|r| r.map(|s| Self::state_of(s.state))))
         }
 
         pub async fn gen_seed(&self, aezeed_passphrase: &[u8]) -> Result<pb::GenSeedResponse, LndError> {
-            let req = pb::GenSeedRequest { aezeed_passphrase: aezeed_passphrase.to_vec(), seed_entropy: vec![] };
-            match &self.wire {
-                Wire::Rest(r) => r.unary(routes::gen_seed(&req)).await,
-                Wire::GrpcWeb(g) => g.gen_seed(req).await,
-            }
+            self.unary(&rpc::GEN_SEED, pb::GenSeedRequest { aezeed_passphrase: aezeed_passphrase.to_vec(), seed_entropy: vec![] }).await
         }
 
         /// Creates the wallet; returns the admin macaroon lnd bakes for it.
         pub async fn init_wallet(&self, req: pb::InitWalletRequest) -> Result<Macaroon, LndError> {
-            let resp = match &self.wire {
-                Wire::Rest(r) => r.unary::<pb::InitWalletResponse>(routes::init_wallet(&req)).await?,
-                Wire::GrpcWeb(g) => g.init_wallet(req).await?,
-            };
-            Macaroon::from_bytes(resp.admin_macaroon)
+            Macaroon::from_bytes(self.unary(&rpc::INIT_WALLET, req).await?.admin_macaroon)
         }
 
         /// Changes a locked wallet's password (lnd then unlocks it). With `new_root_key`
@@ -192,69 +203,37 @@ mod client {
                 new_macaroon_root_key: new_root_key,
                 ..Default::default()
             };
-            let resp = match &self.wire {
-                Wire::Rest(r) => r.unary::<pb::ChangePasswordResponse>(routes::change_password(&req)).await?,
-                Wire::GrpcWeb(g) => g.change_password(req).await?,
-            };
-            Macaroon::from_bytes(resp.admin_macaroon)
+            Macaroon::from_bytes(self.unary(&rpc::CHANGE_PASSWORD, req).await?.admin_macaroon)
         }
 
         pub async fn unlock_wallet(&self, password: &[u8]) -> Result<(), LndError> {
-            let req = pb::UnlockWalletRequest { wallet_password: password.to_vec(), ..Default::default() };
-            match &self.wire {
-                Wire::Rest(r) => r.unary::<pb::UnlockWalletResponse>(routes::unlock_wallet(&req)).await.map(drop),
-                Wire::GrpcWeb(g) => g.unlock_wallet(req).await.map(drop),
-            }
+            self.unary(&rpc::UNLOCK_WALLET, pb::UnlockWalletRequest { wallet_password: password.to_vec(), ..Default::default() }).await.map(drop)
         }
 
         pub async fn get_info(&self) -> Result<pb::GetInfoResponse, LndError> {
-            match &self.wire {
-                Wire::Rest(r) => r.unary(routes::get_info()).await,
-                Wire::GrpcWeb(g) => g.get_info().await,
-            }
+            self.unary(&rpc::GET_INFO, pb::GetInfoRequest {}).await
         }
 
         pub async fn new_address(&self, kind: pb::AddressType) -> Result<String, LndError> {
-            let req = pb::NewAddressRequest { r#type: kind as i32, account: String::new() };
-            let resp: pb::NewAddressResponse = match &self.wire {
-                Wire::Rest(r) => r.unary(routes::new_address(&req)).await?,
-                Wire::GrpcWeb(g) => g.new_address(req).await?,
-            };
-            Ok(resp.address)
+            Ok(self.unary(&rpc::NEW_ADDRESS, pb::NewAddressRequest { r#type: kind as i32, account: String::new() }).await?.address)
         }
 
         pub async fn wallet_balance(&self) -> Result<pb::WalletBalanceResponse, LndError> {
-            match &self.wire {
-                Wire::Rest(r) => r.unary(routes::wallet_balance()).await,
-                Wire::GrpcWeb(g) => g.wallet_balance().await,
-            }
+            self.unary(&rpc::WALLET_BALANCE, Default::default()).await
         }
 
         /// Sends on-chain; returns the txid.
         pub async fn send_coins(&self, req: pb::SendCoinsRequest) -> Result<String, LndError> {
-            let resp: pb::SendCoinsResponse = match &self.wire {
-                Wire::Rest(r) => r.unary(routes::send_coins(&req)).await?,
-                Wire::GrpcWeb(g) => g.send_coins(req).await?,
-            };
-            Ok(resp.txid)
+            Ok(self.unary(&rpc::SEND_COINS, req).await?.txid)
         }
 
         /// Every UTXO, unconfirmed ones included.
         pub async fn list_unspent(&self) -> Result<Vec<pb::Utxo>, LndError> {
-            let req = pb::ListUnspentRequest { min_confs: 0, max_confs: i32::MAX, account: String::new() };
-            let resp: pb::ListUnspentResponse = match &self.wire {
-                Wire::Rest(r) => r.unary(routes::list_unspent(&req)).await?,
-                Wire::GrpcWeb(g) => g.list_unspent(req).await?,
-            };
-            Ok(resp.utxos)
+            Ok(self.unary(&rpc::LIST_UNSPENT, pb::ListUnspentRequest { min_confs: 0, max_confs: i32::MAX, account: String::new() }).await?.utxos)
         }
 
         pub async fn get_transactions(&self) -> Result<Vec<pb::Transaction>, LndError> {
-            let resp: pb::TransactionDetails = match &self.wire {
-                Wire::Rest(r) => r.unary(routes::get_transactions()).await?,
-                Wire::GrpcWeb(g) => g.get_transactions().await?,
-            };
-            Ok(resp.transactions)
+            Ok(self.unary(&rpc::GET_TRANSACTIONS, Default::default()).await?.transactions)
         }
 
         /// The transaction this wallet made with `label`, if any: how a send whose answer
@@ -265,66 +244,39 @@ mod client {
 
         /// Each wallet transaction as it appears and as it confirms.
         pub fn subscribe_transactions(&self) -> LndStream<pb::Transaction> {
-            let raw = match &self.wire {
-                Wire::Rest(r) => r.stream(routes::subscribe_transactions()),
-                Wire::GrpcWeb(g) => g.subscribe_transactions(),
-            };
-            self.followed(raw)
+            self.followed(self.stream(&rpc::SUBSCRIBE_TRANSACTIONS, Default::default()))
         }
 
         pub async fn connect_peer(&self, pubkey: &str, host: &str) -> Result<(), LndError> {
             let req =
                 pb::ConnectPeerRequest { addr: Some(pb::LightningAddress { pubkey: pubkey.to_string(), host: host.to_string() }), perm: false, timeout: 30 };
-            match &self.wire {
-                Wire::Rest(r) => r.unary::<pb::ConnectPeerResponse>(routes::connect_peer(&req)).await.map(drop),
-                Wire::GrpcWeb(g) => g.connect_peer(req).await.map(drop),
-            }
+            self.unary(&rpc::CONNECT_PEER, req).await.map(drop)
         }
 
         pub async fn list_peers(&self) -> Result<Vec<pb::Peer>, LndError> {
-            let resp: pb::ListPeersResponse = match &self.wire {
-                Wire::Rest(r) => r.unary(routes::list_peers()).await?,
-                Wire::GrpcWeb(g) => g.list_peers().await?,
-            };
-            Ok(resp.peers)
+            Ok(self.unary(&rpc::LIST_PEERS, Default::default()).await?.peers)
         }
 
         pub async fn disconnect_peer(&self, pubkey: &str) -> Result<(), LndError> {
-            match &self.wire {
-                Wire::Rest(r) => r.unary::<pb::DisconnectPeerResponse>(routes::disconnect_peer(pubkey)).await.map(drop),
-                Wire::GrpcWeb(g) => g.disconnect_peer(pb::DisconnectPeerRequest { pub_key: pubkey.to_string() }).await.map(drop),
-            }
+            self.unary(&rpc::DISCONNECT_PEER, pb::DisconnectPeerRequest { pub_key: pubkey.to_string() }).await.map(drop)
         }
 
         /// Peers coming online and going offline.
         pub fn subscribe_peer_events(&self) -> LndStream<pb::PeerEvent> {
-            let raw = match &self.wire {
-                Wire::Rest(r) => r.stream(routes::subscribe_peer_events()),
-                Wire::GrpcWeb(g) => g.subscribe_peer_events(),
-            };
-            self.followed(raw)
+            self.followed(self.stream(&rpc::SUBSCRIBE_PEER_EVENTS, pb::PeerEventSubscription {}))
         }
 
         pub async fn estimate_fee(&self, address: &str, sats: i64, target_conf: i32) -> Result<pb::EstimateFeeResponse, LndError> {
             let req = pb::EstimateFeeRequest { addr_to_amount: [(address.to_string(), sats)].into_iter().collect(), target_conf, ..Default::default() };
-            match &self.wire {
-                Wire::Rest(r) => r.unary(routes::estimate_fee(&req)).await,
-                Wire::GrpcWeb(g) => g.estimate_fee(req).await,
-            }
+            self.unary(&rpc::ESTIMATE_FEE, req).await
         }
 
         pub async fn channel_balance(&self) -> Result<pb::ChannelBalanceResponse, LndError> {
-            match &self.wire {
-                Wire::Rest(r) => r.unary(routes::channel_balance()).await,
-                Wire::GrpcWeb(g) => g.channel_balance().await,
-            }
+            self.unary(&rpc::CHANNEL_BALANCE, pb::ChannelBalanceRequest {}).await
         }
 
         pub async fn list_channels(&self) -> Result<Vec<pb::Channel>, LndError> {
-            let resp: pb::ListChannelsResponse = match &self.wire {
-                Wire::Rest(r) => r.unary(routes::list_channels()).await?,
-                Wire::GrpcWeb(g) => g.list_channels().await?,
-            };
+            let resp = self.unary(&rpc::LIST_CHANNELS, pb::ListChannelsRequest { peer_alias_lookup: true, ..Default::default() }).await?;
             // lnd puts its lookup failure in the alias field itself; a peer it has no
             // announcement of simply has no alias.
             Ok(resp
@@ -335,10 +287,7 @@ mod client {
         }
 
         pub async fn pending_channels(&self) -> Result<pb::PendingChannelsResponse, LndError> {
-            match &self.wire {
-                Wire::Rest(r) => r.unary(routes::pending_channels()).await,
-                Wire::GrpcWeb(g) => g.pending_channels().await,
-            }
+            self.unary(&rpc::PENDING_CHANNELS, Default::default()).await
         }
 
         /// The funding output ("txid:index") of the channel opened with `memo`, pending or
@@ -353,11 +302,7 @@ mod client {
         }
 
         pub async fn closed_channels(&self) -> Result<Vec<pb::ChannelCloseSummary>, LndError> {
-            let resp: pb::ClosedChannelsResponse = match &self.wire {
-                Wire::Rest(r) => r.unary(routes::closed_channels()).await?,
-                Wire::GrpcWeb(g) => g.closed_channels().await?,
-            };
-            Ok(resp.channels)
+            Ok(self.unary(&rpc::CLOSED_CHANNELS, Default::default()).await?.channels)
         }
 
         /// Channels opening, opening, going active or inactive, closing and resolved.
@@ -366,30 +311,20 @@ mod client {
         }
 
         fn channel_events(&self) -> LndStream<pb::ChannelEventUpdate> {
-            match &self.wire {
-                Wire::Rest(r) => r.stream(routes::subscribe_channel_events()),
-                Wire::GrpcWeb(g) => g.subscribe_channel_events(),
-            }
+            self.stream(&rpc::SUBSCRIBE_CHANNEL_EVENTS, pb::ChannelEventSubscription {})
         }
 
         /// Every HTLC this node sends, forwards or receives, as it happens (the router's
         /// notifier: forwards, settles, failures with lnd's reasons).
         pub fn subscribe_htlc_events(&self) -> LndStream<lnrpc::routerrpc::HtlcEvent> {
-            let raw = match &self.wire {
-                Wire::Rest(r) => r.stream(routes::subscribe_htlc_events()),
-                Wire::GrpcWeb(g) => g.subscribe_htlc_events(),
-            };
-            self.followed(raw)
+            self.followed(self.stream(&rpc::SUBSCRIBE_HTLC_EVENTS, lnrpc::routerrpc::SubscribeHtlcEventsRequest {}))
         }
 
         /// The funding flow as it happens: pending (funding published), then open. A node that
         /// does not stream it (an older lnd's REST, a partial proxy) is asked with
         /// OpenChannelSync, and the open is then seen on the channel events stream.
         pub fn open_channel(&self, req: pb::OpenChannelRequest) -> LndStream<pb::OpenStatusUpdate> {
-            let streamed = match &self.wire {
-                Wire::Rest(r) => r.stream(routes::open_channel(&req)),
-                Wire::GrpcWeb(g) => g.open_channel(req.clone()),
-            };
+            let streamed = self.stream(&rpc::OPEN_CHANNEL, req.clone());
             let this = self.clone();
             unless_unsupported(streamed, move || Box::pin(futures::stream::once(async move { this.open_channel_sync(req).await }).flatten()))
         }
@@ -397,11 +332,7 @@ mod client {
         async fn open_channel_sync(&self, req: pb::OpenChannelRequest) -> LndStream<pb::OpenStatusUpdate> {
             // Part of the action: it must not wait behind the page's subscriptions.
             let events = self.channel_events();
-            let sent = match &self.wire {
-                Wire::Rest(r) => r.unary::<pb::ChannelPoint>(routes::open_channel_sync(&req)).await,
-                Wire::GrpcWeb(g) => g.open_channel_sync(req).await,
-            };
-            let point = match sent {
+            let point = match self.unary(&rpc::OPEN_CHANNEL_SYNC, req).await {
                 Ok(p) => p,
                 Err(e) => return Box::pin(futures::stream::once(std::future::ready(Err(e)))),
             };
@@ -430,62 +361,36 @@ mod client {
                 sat_per_vbyte: if force { 0 } else { sat_per_vbyte },
                 ..Default::default()
             };
-            match &self.wire {
-                Wire::Rest(r) => r.stream(routes::close_channel(txid, output_index, &req)),
-                Wire::GrpcWeb(g) => g.close_channel(req),
-            }
+            self.stream(&rpc::CLOSE_CHANNEL, req)
         }
 
         pub async fn add_invoice(&self, req: pb::Invoice) -> Result<pb::AddInvoiceResponse, LndError> {
-            match &self.wire {
-                Wire::Rest(r) => r.unary(routes::add_invoice(&req)).await,
-                Wire::GrpcWeb(g) => g.add_invoice(req).await,
-            }
+            self.unary(&rpc::ADD_INVOICE, req).await
         }
 
         pub async fn lookup_invoice(&self, hash: &[u8]) -> Result<pb::Invoice, LndError> {
-            match &self.wire {
-                Wire::Rest(r) => r.unary(routes::lookup_invoice(&hex::encode(hash))).await,
-                Wire::GrpcWeb(g) => g.lookup_invoice(pb::PaymentHash { r_hash: hash.to_vec(), ..Default::default() }).await,
-            }
+            self.unary(&rpc::LOOKUP_INVOICE, pb::PaymentHash { r_hash: hash.to_vec(), ..Default::default() }).await
         }
 
         pub async fn list_invoices(&self, req: pb::ListInvoiceRequest) -> Result<pb::ListInvoiceResponse, LndError> {
-            match &self.wire {
-                Wire::Rest(r) => r.unary(routes::list_invoices(&req)).await,
-                Wire::GrpcWeb(g) => g.list_invoices(req).await,
-            }
+            self.unary(&rpc::LIST_INVOICES, req).await
         }
 
         /// Invoices added or settled after these indexes, then live.
         pub fn subscribe_invoices(&self, add_index: u64, settle_index: u64) -> LndStream<pb::Invoice> {
-            let req = pb::InvoiceSubscription { add_index, settle_index };
-            let raw = match &self.wire {
-                Wire::Rest(r) => r.stream(routes::subscribe_invoices(&req)),
-                Wire::GrpcWeb(g) => g.subscribe_invoices(req),
-            };
-            self.followed(raw)
+            self.followed(self.stream(&rpc::SUBSCRIBE_INVOICES, pb::InvoiceSubscription { add_index, settle_index }))
         }
 
         pub async fn decode_pay_req(&self, pay_req: &str) -> Result<pb::PayReq, LndError> {
-            match &self.wire {
-                Wire::Rest(r) => r.unary(routes::decode_pay_req(pay_req)).await,
-                Wire::GrpcWeb(g) => g.decode_pay_req(pb::PayReqString { pay_req: pay_req.to_string() }).await,
-            }
+            self.unary(&rpc::DECODE_PAY_REQ, pb::PayReqString { pay_req: pay_req.to_string() }).await
         }
 
         pub async fn list_payments(&self, req: pb::ListPaymentsRequest) -> Result<pb::ListPaymentsResponse, LndError> {
-            match &self.wire {
-                Wire::Rest(r) => r.unary(routes::list_payments(&req)).await,
-                Wire::GrpcWeb(g) => g.list_payments(req).await,
-            }
+            self.unary(&rpc::LIST_PAYMENTS, req).await
         }
 
         pub async fn query_routes(&self, req: pb::QueryRoutesRequest) -> Result<pb::QueryRoutesResponse, LndError> {
-            match &self.wire {
-                Wire::Rest(r) => r.unary(routes::query_routes(&req)).await,
-                Wire::GrpcWeb(g) => g.query_routes(req).await,
-            }
+            self.unary(&rpc::QUERY_ROUTES, req).await
         }
 
         /// A payment as it happens: each attempt, then success or the failure reason. A node
@@ -494,18 +399,11 @@ mod client {
         /// or is paying already ends the stream with the same error from either call
         /// (`LndError::is_already_sent`).
         pub fn send_payment(&self, req: lnrpc::routerrpc::SendPaymentRequest) -> LndStream<pb::Payment> {
-            let streamed = match &self.wire {
-                Wire::Rest(r) => r.stream(routes::send_payment_v2(&req)),
-                Wire::GrpcWeb(g) => g.send_payment_v2(req.clone()),
-            };
+            let streamed = self.stream(&rpc::SEND_PAYMENT_V2, req.clone());
             let this = self.clone();
             unless_unsupported(streamed, move || {
                 Box::pin(futures::stream::once(async move {
-                    let sync = fallback::send_request(&req);
-                    let resp = match &this.wire {
-                        Wire::Rest(r) => r.unary::<pb::SendResponse>(routes::send_payment_sync(&sync)).await,
-                        Wire::GrpcWeb(g) => g.send_payment_sync(sync).await,
-                    }?;
+                    let resp = this.unary(&rpc::SEND_PAYMENT_SYNC, fallback::send_request(&req)).await?;
                     match LndError::from_payment_error(&resp.payment_error) {
                         Some(refused) => Err(refused),
                         None => Ok(fallback::payment_from_sync(&req, resp, now_ns())),
@@ -517,10 +415,8 @@ mod client {
         /// A payment already sent (e.g. before a reload): its state, then each change. Without
         /// the router, the payments list is asked every few seconds instead.
         pub fn track_payment(&self, hash: &[u8]) -> LndStream<pb::Payment> {
-            let streamed = match &self.wire {
-                Wire::Rest(r) => r.stream(routes::track_payment_v2(hash)),
-                Wire::GrpcWeb(g) => g.track_payment_v2(lnrpc::routerrpc::TrackPaymentRequest { payment_hash: hash.to_vec(), no_inflight_updates: false }),
-            };
+            let req = lnrpc::routerrpc::TrackPaymentRequest { payment_hash: hash.to_vec(), no_inflight_updates: false };
+            let streamed = self.stream(&rpc::TRACK_PAYMENT_V2, req);
             let (this, hash) = (self.clone(), hex::encode(hash));
             unless_unsupported(streamed, move || this.poll_payment(hash))
         }
@@ -555,58 +451,35 @@ mod client {
         /// One HTLC along the given route (SendToRouteV2, or SendToRouteSync without the router).
         pub async fn send_to_route(&self, hash: &[u8], route: pb::Route) -> Result<pb::HtlcAttempt, LndError> {
             let req = lnrpc::routerrpc::SendToRouteRequest { payment_hash: hash.to_vec(), route: Some(route.clone()), ..Default::default() };
-            let sent = match &self.wire {
-                Wire::Rest(r) => r.unary(routes::send_to_route_v2(&req)).await,
-                Wire::GrpcWeb(g) => g.send_to_route_v2(req).await,
-            };
+            let sent = self.unary(&rpc::SEND_TO_ROUTE_V2, req).await;
             let Err(LndError::Unsupported { .. }) = sent else { return sent };
             #[allow(deprecated)]
             let sync = pb::SendToRouteRequest { payment_hash: hash.to_vec(), route: Some(route.clone()), ..Default::default() };
-            let resp = match &self.wire {
-                Wire::Rest(r) => r.unary::<pb::SendResponse>(routes::send_to_route_sync(&sync)).await?,
-                Wire::GrpcWeb(g) => g.send_to_route_sync(sync).await?,
-            };
+            let resp = self.unary(&rpc::SEND_TO_ROUTE_SYNC, sync).await?;
             Ok(fallback::attempt_from_sync(route, resp, now_ns()))
         }
 
         pub async fn add_hold_invoice(&self, req: lnrpc::invoicesrpc::AddHoldInvoiceRequest) -> Result<lnrpc::invoicesrpc::AddHoldInvoiceResp, LndError> {
-            match &self.wire {
-                Wire::Rest(r) => r.unary(routes::add_hold_invoice(&req)).await,
-                Wire::GrpcWeb(g) => g.add_hold_invoice(req).await,
-            }
+            self.unary(&rpc::ADD_HOLD_INVOICE, req).await
         }
 
         pub async fn settle_invoice(&self, preimage: &[u8]) -> Result<(), LndError> {
-            let req = lnrpc::invoicesrpc::SettleInvoiceMsg { preimage: preimage.to_vec() };
-            match &self.wire {
-                Wire::Rest(r) => r.unary::<lnrpc::invoicesrpc::SettleInvoiceResp>(routes::settle_invoice(&req)).await.map(drop),
-                Wire::GrpcWeb(g) => g.settle_invoice(req).await.map(drop),
-            }
+            self.unary(&rpc::SETTLE_INVOICE, lnrpc::invoicesrpc::SettleInvoiceMsg { preimage: preimage.to_vec() }).await.map(drop)
         }
 
         pub async fn cancel_invoice(&self, hash: &[u8]) -> Result<(), LndError> {
-            let req = lnrpc::invoicesrpc::CancelInvoiceMsg { payment_hash: hash.to_vec() };
-            match &self.wire {
-                Wire::Rest(r) => r.unary::<lnrpc::invoicesrpc::CancelInvoiceResp>(routes::cancel_invoice(&req)).await.map(drop),
-                Wire::GrpcWeb(g) => g.cancel_invoice(req).await.map(drop),
-            }
+            self.unary(&rpc::CANCEL_INVOICE, lnrpc::invoicesrpc::CancelInvoiceMsg { payment_hash: hash.to_vec() }).await.map(drop)
         }
 
         /// One invoice's state now and as it changes, until settled or canceled.
         pub fn subscribe_single_invoice(&self, hash: &[u8]) -> LndStream<pb::Invoice> {
-            let raw = match &self.wire {
-                Wire::Rest(r) => r.stream(routes::subscribe_single_invoice(hash)),
-                Wire::GrpcWeb(g) => g.subscribe_single_invoice(lnrpc::invoicesrpc::SubscribeSingleInvoiceRequest { r_hash: hash.to_vec() }),
-            };
-            self.followed(raw)
+            let req = lnrpc::invoicesrpc::SubscribeSingleInvoiceRequest { r_hash: hash.to_vec() };
+            self.followed(self.stream(&rpc::SUBSCRIBE_SINGLE_INVOICE, req))
         }
 
         /// Every channel's backup, one by one and as one packed file.
         pub async fn export_all_channel_backups(&self) -> Result<pb::ChanBackupSnapshot, LndError> {
-            match &self.wire {
-                Wire::Rest(r) => r.unary(routes::export_all_channel_backups()).await,
-                Wire::GrpcWeb(g) => g.export_all_channel_backups().await,
-            }
+            self.unary(&rpc::EXPORT_ALL_CHANNEL_BACKUPS, pb::ChanBackupExportRequest {}).await
         }
 
         /// Checks a packed backup file against this node's key; returns the channels in it.
@@ -615,90 +488,53 @@ mod client {
                 multi_chan_backup: Some(pb::MultiChanBackup { multi_chan_backup: multi, chan_points: vec![] }),
                 single_chan_backups: None,
             };
-            let resp = match &self.wire {
-                Wire::Rest(r) => r.unary::<pb::VerifyChanBackupResponse>(routes::verify_chan_backup(&req)).await?,
-                Wire::GrpcWeb(g) => g.verify_chan_backup(req).await?,
-            };
-            Ok(resp.chan_points)
+            Ok(self.unary(&rpc::VERIFY_CHAN_BACKUP, req).await?.chan_points)
         }
 
         pub async fn restore_channel_backups(&self, multi: Vec<u8>) -> Result<u32, LndError> {
             let req = pb::RestoreChanBackupRequest { backup: Some(pb::restore_chan_backup_request::Backup::MultiChanBackup(multi)) };
-            let resp = match &self.wire {
-                Wire::Rest(r) => r.unary::<pb::RestoreBackupResponse>(routes::restore_channel_backups(&req)).await?,
-                Wire::GrpcWeb(g) => g.restore_channel_backups(req).await?,
-            };
-            Ok(resp.num_restored)
+            Ok(self.unary(&rpc::RESTORE_CHANNEL_BACKUPS, req).await?.num_restored)
         }
 
         /// A new snapshot after every channel change.
         pub fn subscribe_channel_backups(&self) -> LndStream<pb::ChanBackupSnapshot> {
-            let raw = match &self.wire {
-                Wire::Rest(r) => r.stream(routes::subscribe_channel_backups()),
-                Wire::GrpcWeb(g) => g.subscribe_channel_backups(),
-            };
-            self.followed(raw)
+            self.followed(self.stream(&rpc::SUBSCRIBE_CHANNEL_BACKUPS, pb::ChannelBackupSubscription {}))
         }
 
         /// This node's routing policy per channel and what forwarding earned it.
         pub async fn fee_report(&self) -> Result<pb::FeeReportResponse, LndError> {
-            match &self.wire {
-                Wire::Rest(r) => r.unary(routes::fee_report()).await,
-                Wire::GrpcWeb(g) => g.fee_report().await,
-            }
+            self.unary(&rpc::FEE_REPORT, pb::FeeReportRequest {}).await
         }
 
         /// Signs a message with the node's key (lnd's zbase32 signature, which anyone can
         /// check against the node's public key).
         pub async fn sign_message(&self, msg: &str) -> Result<String, LndError> {
-            let req = pb::SignMessageRequest { msg: msg.as_bytes().to_vec(), ..Default::default() };
-            let resp = match &self.wire {
-                Wire::Rest(r) => r.unary::<pb::SignMessageResponse>(routes::sign_message(&req)).await?,
-                Wire::GrpcWeb(g) => g.sign_message(req).await?,
-            };
-            Ok(resp.signature)
+            Ok(self.unary(&rpc::SIGN_MESSAGE, pb::SignMessageRequest { msg: msg.as_bytes().to_vec(), ..Default::default() }).await?.signature)
         }
 
         /// Checks a signed message: whether it verifies, and the key that signed it.
         pub async fn verify_message(&self, msg: &str, signature: &str) -> Result<pb::VerifyMessageResponse, LndError> {
-            let req = pb::VerifyMessageRequest { msg: msg.as_bytes().to_vec(), signature: signature.trim().to_string() };
-            match &self.wire {
-                Wire::Rest(r) => r.unary(routes::verify_message(&req)).await,
-                Wire::GrpcWeb(g) => g.verify_message(req).await,
-            }
+            self.unary(&rpc::VERIFY_MESSAGE, pb::VerifyMessageRequest { msg: msg.as_bytes().to_vec(), signature: signature.trim().to_string() }).await
         }
 
         pub async fn update_channel_policy(&self, req: pb::PolicyUpdateRequest) -> Result<pb::PolicyUpdateResponse, LndError> {
-            match &self.wire {
-                Wire::Rest(r) => r.unary(routes::update_channel_policy(&req)).await,
-                Wire::GrpcWeb(g) => g.update_channel_policy(req).await,
-            }
+            self.unary(&rpc::UPDATE_CHANNEL_POLICY, req).await
         }
 
         /// Payments this node forwarded, oldest first, with the peers' aliases.
         pub async fn forwarding_history(&self, index_offset: u32, max: u32) -> Result<pb::ForwardingHistoryResponse, LndError> {
             let req = pb::ForwardingHistoryRequest { index_offset, num_max_events: max, peer_alias_lookup: true, ..Default::default() };
-            match &self.wire {
-                Wire::Rest(r) => r.unary(routes::forwarding_history(&req)).await,
-                Wire::GrpcWeb(g) => g.forwarding_history(req).await,
-            }
+            self.unary(&rpc::FORWARDING_HISTORY, req).await
         }
 
         /// The channel graph in figures: nodes, channels, capacity.
         pub async fn network_info(&self) -> Result<pb::NetworkInfo, LndError> {
-            match &self.wire {
-                Wire::Rest(r) => r.unary(routes::get_network_info()).await,
-                Wire::GrpcWeb(g) => g.get_network_info().await,
-            }
+            self.unary(&rpc::GET_NETWORK_INFO, pb::NetworkInfoRequest {}).await
         }
 
         /// A node as the channel graph knows it; none for a node not in the graph.
         pub async fn node_info(&self, pub_key: &str) -> Result<Option<pb::NodeInfo>, LndError> {
-            let resp = match &self.wire {
-                Wire::Rest(r) => r.unary::<pb::NodeInfo>(routes::get_node_info(pub_key)).await,
-                Wire::GrpcWeb(g) => g.get_node_info(pb::NodeInfoRequest { pub_key: pub_key.to_string(), ..Default::default() }).await,
-            };
-            match resp {
+            match self.unary(&rpc::GET_NODE_INFO, pb::NodeInfoRequest { pub_key: pub_key.to_string(), ..Default::default() }).await {
                 Ok(info) => Ok(Some(info)),
                 Err(LndError::Node { message, .. }) if message.contains("unable to find node") => Ok(None),
                 Err(e) => Err(e),

@@ -85,16 +85,24 @@ impl Rest {
         error_body(body).unwrap_or_else(|| LndError::NotLnd(format!("HTTP {status} with no lnd error in the answer")))
     }
 
-    pub async fn unary<T: DeserializeOwned>(&self, call: Call) -> Result<T, LndError> {
+    /// The answer's bytes, or the node's refusal. Not generic, like everything here but
+    /// the last step of reading the message: one copy of the fetch path serves every RPC.
+    async fn answer(&self, call: Call) -> Result<Vec<u8>, LndError> {
         let (resp, _guard) = self.open(&call).await?;
         let body = Self::body(&resp).await?;
         if !resp.ok() {
             return Err(Self::failure(resp.status(), &body));
         }
+        Ok(body)
+    }
+
+    pub async fn unary<T: DeserializeOwned>(&self, call: Call) -> Result<T, LndError> {
+        let body = self.answer(call).await?;
         serde_json::from_slice(&body).map_err(|e| LndError::NotLnd(format!("unexpected answer: {e}")))
     }
 
-    pub fn stream<T: DeserializeOwned + 'static>(&self, call: Call) -> LndStream<T> {
+    /// A stream's lines as they complete; a failure to open it is the only item.
+    fn lines(&self, call: Call) -> LndStream<Vec<u8>> {
         let this = self.clone();
         let opened = futures::stream::once(async move {
             let (resp, guard) = this.open(&call).await?;
@@ -113,8 +121,8 @@ impl Rest {
                         if *ended {
                             return futures::future::ready(None);
                         }
-                        let items: Vec<Result<T, LndError>> = match chunk.map(|js| buf.push(&Uint8Array::new(&js).to_vec())) {
-                            Ok(Ok(lines)) => lines.iter().map(|l| parse_line(l)).collect(),
+                        let items: Vec<Result<Vec<u8>, LndError>> = match chunk.map(|js| buf.push(&Uint8Array::new(&js).to_vec())) {
+                            Ok(Ok(lines)) => lines.into_iter().map(Ok).collect(),
                             // A line past lnd's limit: the rest of the stream cannot be read.
                             Ok(Err(e)) => {
                                 *ended = true;
@@ -128,5 +136,9 @@ impl Rest {
                     .boxed_local(),
             }
         }))
+    }
+
+    pub fn stream<T: DeserializeOwned + 'static>(&self, call: Call) -> LndStream<T> {
+        Box::pin(self.lines(call).map(|line| line.and_then(|l| parse_line(&l))))
     }
 }
