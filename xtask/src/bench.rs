@@ -1,6 +1,5 @@
 //! `cargo xtask bench`: figures, printed, never asserted (our machines are shared and noisy).
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -8,39 +7,12 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use crate::tools::{self, Result};
 
 pub fn run() -> Result {
+    // The build prints every file's gzip and brotli size and the first load (bundle.rs).
     tools::build_app()?;
-    bundle()?;
     // The app in Chromium (benches/app.rs reuses the end-to-end harness).
     tools::cargo(&["bench", "--profile", "dev", "--bench", "app"])?;
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     rt.block_on(devnode_figures())
-}
-
-fn gzip_len(bytes: &[u8]) -> usize {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    enc.write_all(bytes).expect("in memory");
-    enc.finish().expect("in memory").len()
-}
-
-fn bundle() -> Result {
-    let dist = tools::root().join("dist");
-    let (mut raw, mut gz) = (0, 0);
-    println!("bundle (dist/):");
-    let mut entries: Vec<_> = std::fs::read_dir(&dist).map_err(|e| e.to_string())?.flatten().collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !(name.ends_with(".wasm") || name.ends_with(".js") || name.ends_with(".css") || name.ends_with(".html")) {
-            continue;
-        }
-        let bytes = std::fs::read(entry.path()).map_err(|e| e.to_string())?;
-        let g = gzip_len(&bytes);
-        println!("  {name:<40} {:>9} B  {:>9} B gzipped", bytes.len(), g);
-        raw += bytes.len();
-        gz += g;
-    }
-    println!("  {:<40} {raw:>9} B  {gz:>9} B gzipped", "total");
-    Ok(())
 }
 
 /// Keep-alive HTTP/1.1 GETs on one connection; returns requests per second.

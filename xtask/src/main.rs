@@ -2,7 +2,7 @@
 //!
 //! - `setup`: installs what is missing (Debian's Chromium and chromedriver, the wasm32
 //!   target, trunk and wasm-bindgen-cli at pinned versions, npm packages from the lockfile).
-//! - `build`: the release build of the app into `dist/`.
+//! - `build`: the release build of the app into `dist/`, precompressed, with its sizes.
 //! - `demo`: builds, starts a devnode network and serves the app.
 //! - `test`: every test: native, conformance, in-browser and end-to-end. `test SUITE` runs
 //!   one suite while working on it (native, web, clients, e2e).
@@ -11,6 +11,7 @@
 //!   (10 million generated inputs per target unless told), printing each target's figures.
 
 mod bench;
+mod bundle;
 mod csp;
 mod demo;
 mod tools;

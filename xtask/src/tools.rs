@@ -107,7 +107,8 @@ pub fn build_app() -> Result {
     let mut c = command("trunk");
     c.args(["build", "--release"]).env("TRUNK_SKIP_VERSION_CHECK", "true");
     run(c)?;
-    crate::csp::apply(&root().join("dist"))
+    crate::csp::apply(&root().join("dist"))?;
+    crate::bundle::report(&root().join("dist"))
 }
 
 /// The devnode network the in-browser and third-party client tests share: alice runs with a
