@@ -7,9 +7,9 @@ use std::path::Path;
 use crate::tools::Result;
 
 /// The first load, gzipped, must stay under this. Issue 13's budget is 300 KB; the app is not
-/// there yet, so this is a ratchet set just above the last measured size: it may only come
-/// down, and a change that makes the first load heavier fails the test command.
-pub const FIRST_LOAD_GZIP_CEILING: usize = 1_150_000;
+/// there yet (968,717 B when this was set), so this is a ratchet just above the measured size:
+/// lower it as the app shrinks, and raise it only in a commit that says what the bytes bought.
+pub const FIRST_LOAD_GZIP_CEILING: usize = 980_000;
 
 /// Files worth compressing (images are compressed already).
 fn compressible(name: &str) -> bool {
