@@ -19,6 +19,7 @@ pub fn App() -> impl IntoView {
     Vault::provide(session);
     crate::state::Backups::provide(session);
     Prefs::provide();
+    crate::state::Aliases::provide();
     view! {
         <Router>
             <Shell/>

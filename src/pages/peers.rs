@@ -109,13 +109,19 @@ fn PeerRow(peer: pb::Peer) -> impl IntoView {
     let sync = pb::peer::SyncType::try_from(peer.sync_type).map(|s| s.as_str_name().trim_end_matches("_SYNC").to_lowercase()).unwrap_or_default();
     let traffic = format!("↑ {} B ↓ {} B", count(peer.bytes_sent), count(peer.bytes_recv));
     let ping = format!("ping {} ms", peer.ping_time / 1000);
-    // lnd's peer list has no aliases: the graph is asked, once per row; a peer without a
-    // public channel has none and keeps its key.
+    // lnd's peer list has no aliases: the graph is asked, once per key (`Aliases`); a peer
+    // without a public channel has none and keeps its key.
+    let aliases = crate::state::Aliases::get();
     let alias = LocalResource::new({
         let key = key.clone();
         move || {
             let (lnd, key) = (session.lnd.get(), key.clone());
-            async move { lnd?.node_alias(&key).await.ok().flatten() }
+            async move {
+                match lnd {
+                    Some(lnd) => aliases.of(&lnd, &key).await,
+                    None => None,
+                }
+            }
         }
     });
     let short = middle_ellipsis(&key, 10);

@@ -1,6 +1,7 @@
 //! What the whole app shares: the connection to the node and the node's wallet state,
 //! kept current by lnd's SubscribeState stream.
 
+mod aliases;
 mod backups;
 mod browser;
 mod live;
@@ -8,6 +9,7 @@ mod prefs;
 mod session;
 mod vault;
 
+pub use aliases::Aliases;
 pub use backups::{Backups, packed};
 pub use browser::{new_id, new_preimage, new_tag, now, storage};
 pub use live::{refresh_on, reopening, spawn_scoped};

@@ -319,6 +319,13 @@ async fn channels(via: Via) {
     // The peers list names bob too, now that the graph knows him.
     h.click("nav a[href='/peers']").await;
     h.wait_text("#peers li .peer-alias", "bob").await;
+    // The rows are built anew on every visit and peer event; the graph is asked once per key.
+    let node_info = || async { h.network.rpc("alice").await.expect("running").calls("/lnrpc.Lightning/GetNodeInfo") };
+    let asked = node_info().await;
+    h.click("nav a[href='/channels']").await;
+    h.click("nav a[href='/peers']").await;
+    h.wait_text("#peers li .peer-alias", "bob").await;
+    assert_eq!(node_info().await, asked, "bob's alias was asked of the graph again");
     h.click("nav a[href='/channels']").await;
 
     h.click("button[name=close-channel]").await;

@@ -308,6 +308,8 @@ pub struct NodeRpc {
     this: std::sync::Weak<NodeRpc>,
     /// Channel backups given with InitWallet/UnlockWallet, restored once the server is up.
     pending_restore: Mutex<Option<pb::ChanBackupSnapshot>>,
+    /// Calls received per RPC, refused ones included: what tests count a client's requests by.
+    calls: Mutex<std::collections::HashMap<&'static str, u64>>,
 }
 
 /// A stream's items up to and including the first that `last` accepts, then its end: the
@@ -428,6 +430,7 @@ impl NodeRpc {
             mpp_timeout_ms: world::invoices::MPP_TIMEOUT_MS.into(),
             this: this.clone(),
             pending_restore: Mutex::new(None),
+            calls: Default::default(),
         })
     }
 
@@ -438,6 +441,7 @@ impl NodeRpc {
     /// lnd's interceptor order: the state check first (so a locked node says "wallet locked"
     /// even to a bad macaroon), then the macaroon.
     pub fn authorize(&self, md: &MetadataMap, rpc: &Rpc) -> Result<(), Status> {
+        *self.calls.lock().expect("calls lock poisoned").entry(rpc.name).or_default() += 1;
         let node = self.node();
         node.check_rpc_state(rpc.group).map_err(status)?;
         if rpc.group != RpcGroup::Main || self.settings.no_macaroons {
@@ -445,6 +449,11 @@ impl NodeRpc {
         }
         let values: Vec<&str> = md.get_all("macaroon").iter().map(|v| v.to_str().unwrap_or("")).collect();
         node.check_macaroon_from(&values, rpc.perms, rpc.name, now(), peer(md)).map_err(status)
+    }
+
+    /// How many times the RPC at `path` (`/lnrpc.Lightning/GetNodeInfo`) was called.
+    pub fn calls(&self, path: &str) -> u64 {
+        self.calls.lock().expect("calls lock poisoned").get(path).copied().unwrap_or(0)
     }
 
     pub fn identity_pubkey(&self) -> String {
