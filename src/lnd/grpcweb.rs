@@ -94,10 +94,16 @@ impl GrpcWeb {
         }
     }
 
-    async fn call(&self, path: &'static str, msg: Vec<u8>) -> Result<Bytes, LndError> {
+    /// A client ready to send, and the request carrying the macaroon.
+    async fn prepared(&self, msg: Vec<u8>) -> Result<(tonic::client::Grpc<Client>, tonic::Request<Vec<u8>>), LndError> {
         let request = self.request(msg)?;
         let mut grpc = self.client();
         grpc.ready().await.map_err(|e| LndError::NotLnd(e.to_string()))?;
+        Ok((grpc, request))
+    }
+
+    async fn call(&self, path: &'static str, msg: Vec<u8>) -> Result<Bytes, LndError> {
+        let (mut grpc, request) = self.prepared(msg).await?;
         match grpc.unary(request, PathAndQuery::from_static(path), Encoded).await {
             Ok(resp) => Ok(resp.into_inner()),
             Err(s) => Err(self.error(s).await),
@@ -108,9 +114,7 @@ impl GrpcWeb {
     fn open(&self, path: &'static str, msg: Vec<u8>) -> LndStream<Bytes> {
         let this = self.clone();
         let opened = futures::stream::once(async move {
-            let request = this.request(msg)?;
-            let mut grpc = this.client();
-            grpc.ready().await.map_err(|e| LndError::NotLnd(e.to_string()))?;
+            let (mut grpc, request) = this.prepared(msg).await?;
             match grpc.server_streaming(request, PathAndQuery::from_static(path), Encoded).await {
                 Ok(resp) => Ok(resp.into_inner()),
                 Err(s) => Err(this.error(s).await),
