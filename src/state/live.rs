@@ -31,10 +31,18 @@ pub async fn reopening<T>(mut open: impl FnMut() -> Option<LndStream<T>>, mut on
     }
 }
 
-/// A counter that goes up on every message of one of lnd's event streams, for as long as
+/// How long a stream must be quiet before a burst of its events reloads what follows it, and
+/// the longest a steady flow of events can hold a reload back.
+const QUIET: std::time::Duration = std::time::Duration::from_millis(200);
+const AT_MOST_EVERY_MS: f64 = 1_000.0;
+
+/// A counter that goes up with the messages of one of lnd's event streams, for as long as
 /// the calling component lives (the stream is cancelled on unmount or reconnect). Resources
 /// that track it reload whenever the node reports a change, and after the stream was
-/// re-opened or the connection came back, since a break may have hidden changes.
+/// re-opened or the connection came back, since a break may have hidden changes. A burst
+/// (a block confirming many wallet transactions, a payment's many HTLC events) counts once,
+/// when it has ended: each reload asks the node again, so one per event would cost a page
+/// one request per message.
 pub fn refresh_on<T: 'static>(open: impl Fn(&Lnd) -> LndStream<T> + Clone + 'static) -> ReadSignal<u32> {
     let session = Session::get();
     let (count, set_count) = signal(0u32);
@@ -49,6 +57,7 @@ pub fn refresh_on<T: 'static>(open: impl Fn(&Lnd) -> LndStream<T> + Clone + 'sta
         let Some(lnd) = session.lnd.get() else { return };
         let open = open.clone();
         let mut first = true;
+        let (events, mut bursts) = futures::channel::mpsc::unbounded::<()>();
         spawn_scoped(reopening(
             move || {
                 if !std::mem::take(&mut first) {
@@ -56,8 +65,23 @@ pub fn refresh_on<T: 'static>(open: impl Fn(&Lnd) -> LndStream<T> + Clone + 'sta
                 }
                 Some(open(&lnd))
             },
-            move |_| set_count.update(|c| *c += 1),
+            move |_| {
+                let _ = events.unbounded_send(());
+            },
         ));
+        spawn_scoped(async move {
+            while bursts.next().await.is_some() {
+                let started = js_sys::Date::now();
+                loop {
+                    let more = futures::future::select(bursts.next(), Box::pin(gloo_timers::future::sleep(QUIET))).await;
+                    match more {
+                        futures::future::Either::Left((Some(()), _)) if js_sys::Date::now() - started < AT_MOST_EVERY_MS => continue,
+                        _ => break,
+                    }
+                }
+                set_count.update(|c| *c += 1);
+            }
+        });
     });
     count
 }

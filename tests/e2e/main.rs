@@ -345,6 +345,28 @@ async fn channels(via: Via) {
     h.wait_text("#closed-channels li", "Force closed by you").await;
     h.run_js("document.querySelector('#pending-channels').scrollIntoView(); return ''").await;
     h.screenshots("channels-closed").await;
+
+    // A flow of events (twenty payments to the wallet, 50 ms apart, then the block confirming
+    // them: forty transaction events) reloads the page a few times, not once per event. (Events
+    // that arrive together are applied together anyway; these arrive one by one.)
+    let alice = h.network.rpc("alice").await.expect("running");
+    let listed = || alice.calls("/lnrpc.Lightning/ListChannels");
+    let before = listed();
+    let address = alice.control_new_address().expect("address");
+    for _ in 0..20 {
+        h.network.fund(&address, 1_000).expect("faucet");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    h.network.mine(1).expect("mine");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while listed() == before {
+        assert!(std::time::Instant::now() < deadline, "the page never reloaded after the burst");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Whatever reload the burst still holds back comes within a second.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let reloads = listed() - before;
+    assert!(reloads <= 6, "forty events reloaded the channels page {reloads} times");
     h.finish().await;
 }
 
