@@ -292,6 +292,112 @@ fn node_addresses_and_lndconnect_links_read_back_as_written() {
     });
 }
 
+#[test]
+fn anything_pasted_to_pay_is_refused_or_read_without_panicking() {
+    use lightdeck::input::payable::{self, Payable};
+    property("payable-any-text", text(), |t| {
+        for pasted in [
+            t.clone(),
+            format!("bitcoin:{t}"),
+            format!("lightning:{t}"),
+            format!("lnurlp://{t}"),
+            format!("{t}@example.com"),
+            format!("https://x.example/?lightning={t}"),
+        ] {
+            match payable::read(&pasted) {
+                // Whatever the text, the app only ever asks a service it may ask.
+                Ok(Payable::Lnurl { url, .. }) => prop_assert_eq!(payable::check_service_url(&url), Ok(url.clone())),
+                Ok(Payable::OnChain(o)) => prop_assert!(o.amount_sat.is_none_or(|a| (1..=amount::MAX_SATS).contains(&a))),
+                _ => {}
+            }
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn lnurls_and_payment_links_read_back_as_written() {
+    use lightdeck::input::payable::{self, OnChain, Payable};
+    let url = "https://[a-z]{1,12}\\.[a-z]{2,6}(/[a-zA-Z0-9._~-]{1,12}){0,4}(\\?[a-z]{1,6}=[a-zA-Z0-9]{0,12}){0,1}";
+    property("lnurl-round-trip", (url, any::<bool>()), |(url, upper)| {
+        let bech = payable::encode_lnurl(&url).ok_or_else(|| TestCaseError::fail("not encoded"))?;
+        let bech = if upper { bech } else { bech.to_lowercase() };
+        prop_assert_eq!(payable::read(&bech), Ok(Payable::Lnurl { url: url.clone(), address: None }));
+        prop_assert_eq!(payable::read(&format!("lightning:{bech}")), Ok(Payable::Lnurl { url, address: None }));
+        Ok(())
+    });
+    property("bip21-round-trip", (request(), 1i64..=amount::MAX_SATS, "[ -~]{0,30}", any::<bool>()), |((key, r), sats, note, upper)| {
+        let request = bolt11::encode(&key, &r).map_err(TestCaseError::fail)?;
+        let address = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080";
+        let uri = format!(
+            "bitcoin:{address}?amount={}&message={}&lightning={}",
+            amount::typed(sats, Unit::Btc),
+            payable::percent_encode(&note),
+            if upper { request.to_uppercase() } else { request.clone() }
+        );
+        let on_chain = OnChain { address: address.into(), amount_sat: Some(sats), note: Some(note) };
+        prop_assert_eq!(payable::read(&uri), Ok(Payable::Lightning { request, fallback: Some(on_chain) }));
+        Ok(())
+    });
+    property("percent-round-trip", any::<String>(), |t| {
+        prop_assert_eq!(payable::percent_decode(&payable::percent_encode(&t)), Some(t));
+        Ok(())
+    });
+}
+
+/// LNURL answers as services might write them: valid ones, then cut, spliced and mangled.
+fn lnurl_answer() -> impl Strategy<Value = Vec<u8>> {
+    let valid = prop_oneof![
+        Just(r#"{"tag":"payRequest","callback":"https://s.example/cb","minSendable":1000,"maxSendable":"9000","metadata":"[[\"text/plain\",\"hi\"]]","commentAllowed":5}"#.to_string()),
+        Just(r#"{"tag":"withdrawRequest","callback":"https://s.example/w","k1":"k","minWithdrawable":0,"maxWithdrawable":1000}"#.to_string()),
+        Just(r#"{"pr":"lnbc1","successAction":{"tag":"aes","description":"d","ciphertext":"AAAAAAAAAAAAAAAAAAAAAA==","iv":"AAAAAAAAAAAAAAAAAAAAAA=="}}"#.to_string()),
+        Just(r#"{"pr":"lnbc1","successAction":{"tag":"url","description":"d","url":"https://s.example/x"}}"#.to_string()),
+        Just(r#"{"status":"ERROR","reason":"no"}"#.to_string()),
+    ];
+    (valid, any::<Vec<u8>>(), any::<usize>(), any::<usize>()).prop_map(|(v, junk, at, cut)| {
+        let mut bytes = v.into_bytes();
+        let at = at % (bytes.len() + 1);
+        match cut % 3 {
+            0 => bytes,
+            1 => {
+                bytes.splice(at..at, junk);
+                bytes
+            }
+            _ => bytes[..at].to_vec(),
+        }
+    })
+}
+
+#[test]
+fn lnurl_answers_of_any_kind_are_refused_or_read_without_panicking() {
+    use lightdeck::input::payable::check_service_url;
+    use lightdeck::lnurl::{self, PayRequest, Service, SuccessAction};
+    let pay = PayRequest {
+        callback: "https://s.example/cb".into(),
+        min_msat: 1000,
+        max_msat: 9000,
+        description: "hi".into(),
+        long_description: None,
+        identifier: None,
+        comment_allowed: 5,
+        domain: "s.example".into(),
+    };
+    property("lnurl-answers", prop_oneof![lnurl_answer(), any::<Vec<u8>>()], |body| {
+        match lnurl::read_service("https://s.example/x", &body) {
+            Ok(Service::Pay(p)) => {
+                prop_assert!(check_service_url(&p.callback).is_ok() && p.min_msat >= 1 && p.min_msat <= p.max_msat);
+            }
+            Ok(Service::Withdraw(w)) => prop_assert!(check_service_url(&w.callback).is_ok() && w.min_msat <= w.max_msat),
+            Err(_) => {}
+        }
+        if let Ok(Some(SuccessAction::Url { url, .. })) = lnurl::read_pay_answer(&pay, &body).map(|a| a.success) {
+            prop_assert!(url.starts_with("https://s.example/"), "a success link on the service's own site only: {url}");
+        }
+        let _ = lnurl::read_status(&body);
+        Ok(())
+    });
+}
+
 fn macaroon_bytes() -> impl Strategy<Value = Vec<u8>> {
     // lnd's smallest macaroon is larger than 32 bytes (its signature alone is 32).
     prop::collection::vec(any::<u8>(), 33..400).prop_map(|mut b| {

@@ -56,6 +56,14 @@ pub fn parse(text: &str, unit: Unit) -> Result<i64, String> {
     Ok(sats)
 }
 
+/// An amount as a person would type it in `unit` (what [`parse`] reads back).
+pub fn typed(sats: i64, unit: Unit) -> String {
+    match unit {
+        Unit::Sat => sats.to_string(),
+        Unit::Btc => format!("{}.{:08}", sats / SAT_PER_BTC, (sats % SAT_PER_BTC).abs()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +90,14 @@ mod tests {
         assert!(parse("-5", Unit::Sat).is_err());
         assert!(parse("1e5", Unit::Btc).is_err());
         assert!(parse("99999999999999999999", Unit::Sat).unwrap_err().contains("too large"));
+    }
+
+    #[test]
+    fn typed_amounts_read_back() {
+        for sats in [1, 546, 100_000_000, 123_456_789, MAX_SATS] {
+            for unit in [Unit::Sat, Unit::Btc] {
+                assert_eq!(parse(&typed(sats, unit), unit), Ok(sats));
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@ pub mod address;
 pub mod amount;
 pub mod channel;
 pub mod fees;
+pub mod payable;
 pub mod payment;
 pub mod peer;
 pub mod wallet;

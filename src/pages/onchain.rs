@@ -173,8 +173,12 @@ impl Reviewed {
 fn SendCard(confirmed: Signal<Option<i64>>, network: LocalResource<Result<String, LndError>>) -> impl IntoView {
     let session = Session::get();
     let unit = Prefs::get().unit;
-    let address = RwSignal::new(String::new());
-    let amount_text = RwSignal::new(String::new());
+    // A bitcoin: link or address pasted on the Send page arrives as `?to=…&amount=…` (sat):
+    // the form is filled in, and still reviewed and confirmed as if typed.
+    let asked = leptos_router::hooks::use_query_map().get_untracked();
+    let address = RwSignal::new(asked.get("to").unwrap_or_default());
+    let asked_sats = asked.get("amount").and_then(|a| a.parse::<i64>().ok()).filter(|a| *a > 0);
+    let amount_text = RwSignal::new(asked_sats.map(|a| crate::input::amount::typed(a, unit.get_untracked())).unwrap_or_default());
     let send_all = RwSignal::new(false);
     let target = RwSignal::new(6i32);
     let custom_rate = RwSignal::new(String::new());

@@ -30,7 +30,8 @@ pub fn PeersPage() -> impl IntoView {
 #[component]
 fn ConnectCard() -> impl IntoView {
     let session = Session::get();
-    let uri = RwSignal::new(String::new());
+    // A node address pasted on the Send page arrives as `?connect=pubkey@host:port`.
+    let uri = RwSignal::new(leptos_router::hooks::use_query_map().get_untracked().get("connect").unwrap_or_default());
     let separate = RwSignal::new(false);
     let pubkey = RwSignal::new(String::new());
     let host = RwSignal::new(String::new());

@@ -10,7 +10,7 @@ mod webcrypto;
 pub use envelope::{Envelope, ITERATIONS, PasskeySlot};
 pub use nodes::{Contents, IdentityChanged, MAX_NAME, SavedNode, Snapshot, clean_name};
 #[cfg(target_arch = "wasm32")]
-pub use webcrypto::{Key, add_passkey, create, open, open_with_passkey, passkeys_possible, random, seal};
+pub use webcrypto::{Key, add_passkey, aes_cbc_decrypt, create, open, open_with_passkey, passkeys_possible, random, seal};
 
 /// How long a saved restricted macaroon works (lnd's `time-before`): long enough not to
 /// nag, short enough that a copy taken from the device stops working by itself.

@@ -243,3 +243,15 @@ pub async fn open_with_passkey(env: &Envelope) -> Result<(Key, Vec<u8>), VaultEr
     let salt: [u8; SALT_LEN] = env.salt_bytes()?.try_into().map_err(|_| VaultError::Corrupt)?;
     Ok((Key { key, salt, iterations: env.iterations }, plain))
 }
+
+/// AES-256-CBC decryption (PKCS#7 padding, which WebCrypto strips), for LUD-10 success
+/// messages, which are encrypted under the payment's preimage. `None` when the padding or
+/// the key do not fit: the service's message cannot be read.
+pub async fn aes_cbc_decrypt(key: &[u8; 32], iv: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
+    let subtle = subtle().ok()?;
+    let usages = Array::of1(&"decrypt".into());
+    let key: CryptoKey = call(subtle.import_key_with_str("raw", &bytes(key), "AES-CBC", false, &usages)).await.ok()?.unchecked_into();
+    let params = object(&[("name", "AES-CBC".into()), ("iv", bytes(iv).into())]);
+    let plain = call(subtle.decrypt_with_object_and_buffer_source(&params, &key, &bytes(data))).await.ok()?;
+    Some(Uint8Array::new(&plain).to_vec())
+}

@@ -281,6 +281,17 @@ impl Harness {
         node
     }
 
+    /// The outside world's LNURL services (Lightning Addresses, LNURL-pay and -withdraw of
+    /// every node) on a loopback port of their own; returns their `host:port`.
+    pub async fn start_lnurl(&self) -> (String, std::sync::Arc<devnode::serve::lnurl::Lnurl>) {
+        let lnurl = devnode::serve::lnurl::Lnurl::new(std::sync::Arc::clone(&self.network));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the LNURL port");
+        let host = format!("127.0.0.1:{}", listener.local_addr().expect("addr").port());
+        let router = std::sync::Arc::clone(&lnurl).router();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        (host, lnurl)
+    }
+
     /// The address the app uses for `node` on this harness's transport.
     pub fn url_of(&self, node: &NodeHandle) -> String {
         match self.via {

@@ -27,6 +27,7 @@ macro_rules! on_both_transports {
 }
 
 mod hostile_text;
+mod lnurl;
 mod saved_nodes;
 
 /// A node operator's first day: connect to a fresh node, create the wallet (seed shown,

@@ -7,9 +7,11 @@ use std::path::Path;
 use crate::tools::Result;
 
 /// The first load, gzipped, must stay under this. Issue 13's budget is 300 KB; the app is not
-/// there yet (968,717 B when this was set), so this is a ratchet just above the measured size:
-/// lower it as the app shrinks, and raise it only in a commit that says what the bytes bought.
-pub const FIRST_LOAD_GZIP_CEILING: usize = 980_000;
+/// there yet, so this is a ratchet just above the measured size: lower it as the app shrinks,
+/// and raise it only in a commit that says what the bytes bought. Raised from 980,000 when
+/// Lightning Addresses, LNURL-pay and -withdraw and unified QRs came to the Send page
+/// (972,777 -> 1,013,416 B; without route splitting every page is in the first load).
+pub const FIRST_LOAD_GZIP_CEILING: usize = 1_020_000;
 
 /// Files worth compressing (images are compressed already).
 fn compressible(name: &str) -> bool {

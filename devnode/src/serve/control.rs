@@ -80,13 +80,23 @@ struct Note {
     note: Option<String>,
 }
 
-async fn page(State(net): State<Arc<Network>>, Query(q): Query<Note>) -> Html<String> {
+async fn page(State(net): State<Arc<Network>>, Query(q): Query<Note>, headers: axum::http::HeaderMap) -> Html<String> {
     let note = q.note.map(|n| format!("<p class=note>{}</p>", escape(&n)));
+    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1").to_string();
     let nodes: String = net
         .node_summaries()
         .await
         .into_iter()
-        .map(|(name, rest, uri)| format!("<li><b>{}</b> REST {} <code>{}</code></li>", escape(&name), escape(&rest), escape(&uri)))
+        .map(|(name, rest, uri)| {
+            format!(
+                "<li><b>{}</b> REST {} <code>{}</code><br>Lightning Address <code>{}@{}</code></li>",
+                escape(&name),
+                escape(&rest),
+                escape(&uri),
+                escape(&name),
+                escape(&host)
+            )
+        })
         .collect();
     let offline = net.offline();
     Html(format!(
@@ -99,6 +109,7 @@ code{{word-break:break-all}}.note{{color:#4cd39b}}</style>\
 <label>Amount (sat) <input name=sats type=number min=1 value=1000000></label><br><button>Send coins</button></form>\
 <form method=post action=channel><h2>Channel</h2><label>From node <input name=from required></label> <label>to node <input name=to required></label><br><label>Capacity (sat) <input name=sats type=number min=20000 value=1000000></label> <label>Push (sat) <input name=push type=number min=0 value=0></label><br><button>Open and confirm</button></form><form method=post action=mine><h2>Miner</h2><label>Blocks <input name=blocks type=number min=1 max=1000 value=6></label> <button>Mine</button></form>\
 <form method=post action=invoice><h2>Invoice</h2><label>Node <input name=node required></label> <label>Amount (sat) <input name=sats type=number min=0 value=1000></label><br><label>Memo <input name=memo></label><br><button>Create</button></form>\
+<form method=post action=voucher><h2>LNURL-withdraw voucher</h2><label>Paid by node <input name=node required></label> <label>Amount (sat) <input name=sats type=number min=1 value=5000></label><br><button>Make voucher</button></form>\
 <form method=post action=pay><h2>Pay</h2><label>Node <input name=node required></label><br><label>Payment request <input name=request size=50 required></label><br><button>Pay</button></form>\
 <form method=post action=power><h2>Offline and back</h2><label>Node <input name=node required></label> <label>Password to unlock on return <input name=password type=password></label><br>\
 <button name=action value=offline>Take offline</button> <button name=action value=back>Bring back</button>{offline}</form>\
@@ -111,7 +122,7 @@ code{{word-break:break-all}}.note{{color:#4cd39b}}</style>\
     ))
 }
 
-fn back(note: &str) -> Response {
+pub(super) fn back(note: &str) -> Response {
     let encoded: String = note.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
     Redirect::to(&format!("/?note={encoded}")).into_response()
 }
@@ -200,9 +211,11 @@ pub fn router(network: Arc<Network>) -> Router {
         .with_state(network)
 }
 
-/// Serves the control page until the task is dropped.
+/// Serves the control page, and beside it the nodes' LNURL services (see `lnurl`), until
+/// the task is dropped.
 pub async fn serve(network: Arc<Network>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(network)).await
+    let lnurl = super::lnurl::Lnurl::new(Arc::clone(&network));
+    axum::serve(listener, router(network).merge(lnurl.router())).await
 }
 
 #[cfg(test)]

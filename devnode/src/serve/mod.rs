@@ -4,6 +4,7 @@
 
 pub mod control;
 pub mod faults;
+pub mod lnurl;
 pub mod rest;
 pub mod tls;
 mod websocket;

@@ -1,7 +1,11 @@
-//! Sending: a payment request is decoded in the browser and by the node (and the two must
-//! agree) before anything can be paid; SendPaymentV2 shows each attempt and the result in
+//! Sending: whatever was pasted is read first (`input::payable`): a Lightning Address or
+//! LNURL is asked for an invoice (`lnurl`), a unified QR offers Lightning first. A payment
+//! request is decoded in the browser and by the node (and the two must agree) before
+//! anything can be paid; SendPaymentV2 shows each attempt and the result in
 //! words; a payment in flight survives a reload (TrackPaymentV2). Keysend, once or
 //! repeated, without an invoice. The payments history.
+
+mod lnurl;
 
 use std::time::Duration;
 
@@ -11,7 +15,8 @@ use leptos::prelude::*;
 use crate::components::{CopyButton, ErrorView, ListCard, Needs};
 use crate::format::{amount, count, middle_ellipsis};
 use crate::input::amount::parse;
-use crate::input::payment::{Checked, DEFAULT_MAX_PARTS, check_max_parts, check_request, check_series, compare, default_fee_limit, request_text};
+use crate::input::payable::{self, OnChain, Payable};
+use crate::input::payment::{Checked, DEFAULT_MAX_PARTS, check_max_parts, check_request, check_series, compare, default_fee_limit};
 use crate::input::peer::check_pubkey;
 use crate::lnd::{Lnd, LndError, pb};
 use crate::state::{Prefs, Session, new_preimage, now, spawn_scoped};
@@ -27,6 +32,12 @@ const TIMEOUT_SECONDS: i32 = 60;
 
 fn session_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok()?
+}
+
+/// The On-chain page's send form, filled in with what a link or address asked for.
+fn on_chain_link(o: &OnChain) -> String {
+    let amount = o.amount_sat.map(|a| format!("&amount={a}")).unwrap_or_default();
+    format!("/onchain?to={}{amount}", payable::percent_encode(&o.address))
 }
 
 fn failure_words(reason: i32) -> &'static str {
@@ -187,6 +198,18 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
     let stream_error: RwSignal<Option<LndError>> = RwSignal::new(None);
     // lnd had paid this request before (or was paying it) when Pay was pressed.
     let sent_before = RwSignal::new(false);
+    // The payment request under check: the pasted one, or the one a unified QR or an LNURL
+    // service gave for it. Only this request's reading can be paid.
+    let target: RwSignal<Option<String>> = RwSignal::new(None);
+    // A unified QR's on-chain alternative; what an LNURL service said with its invoice.
+    let fallback: RwSignal<Option<OnChain>> = RwSignal::new(None);
+    let from_lnurl: RwSignal<Option<lnurl::LnurlInvoice>> = RwSignal::new(None);
+    // Pasted text that is paid elsewhere in the app: the words, and where.
+    let elsewhere: RwSignal<Option<(String, String, &'static str)>> = RwSignal::new(None);
+    let service = Action::new_local(move |(url, address): &(String, Option<String>)| {
+        let (url, address) = (url.clone(), address.clone());
+        async move { crate::lnurl::fetch::service(&url).await.map(|s| (s, address)).map_err(LndError::Input) }
+    });
 
     // A payment this tab started before a reload: find it again.
     Effect::new(move |_| {
@@ -212,9 +235,19 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
             Ok::<(Checked, pb::PayReq, Option<String>), LndError>((local, node, mismatch))
         }
     });
-    // Only a reading of the request now in the box counts: a check still in flight when the
-    // text changed must not lend its details to the new text.
-    let decoded = Signal::derive(move || decode.value().get().and_then(Result::ok).filter(|(local, _, _)| local.request == request_text(&request.get())));
+    // Only a reading of the request now under check counts: a check still in flight when
+    // the text changed must not lend its details to the new text.
+    let decoded =
+        Signal::derive(move || decode.value().get().and_then(Result::ok).filter(|(local, _, _)| target.with(|t| t.as_deref() == Some(local.request.as_str()))));
+    let check = move |bolt11: String| {
+        target.set(Some(bolt11.clone()));
+        decode.dispatch_local(bolt11);
+    };
+    let lnurl_invoice = Callback::new(move |invoice: lnurl::LnurlInvoice| {
+        let request = invoice.request.clone();
+        from_lnurl.set(Some(invoice));
+        check(request);
+    });
 
     let pay = Action::new_local(move |(checked, amt, fee_limit, max_parts): &(Checked, i64, i64, u32)| {
         let (checked, amt, fee_limit, max_parts) = (checked.clone(), *amt, *fee_limit, *max_parts);
@@ -240,11 +273,40 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
         }
     });
 
+    let forget = move || {
+        target.set(None);
+        fallback.set(None);
+        from_lnurl.set(None);
+        elsewhere.set(None);
+        decode.value().set(None);
+        service.value().set(None);
+    };
     let on_decode = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         shown.set(None);
         problem.set(None);
-        decode.dispatch_local(request.get_untracked());
+        forget();
+        match payable::read(&request.get_untracked()) {
+            Err(e) => problem.set(Some(e)),
+            Ok(Payable::Lightning { request, fallback: on_chain }) => {
+                fallback.set(on_chain);
+                check(request);
+            }
+            Ok(Payable::Lnurl { url, address }) => {
+                service.dispatch_local((url, address));
+            }
+            Ok(Payable::OnChain(o)) => elsewhere.set(Some(("This is a bitcoin address: it is paid on-chain.".into(), on_chain_link(&o), "Send on-chain"))),
+            Ok(Payable::Node(uri)) => elsewhere.set(Some((
+                "This is a node's address, not a payment: connect to it as a peer, or open a channel to it.".into(),
+                format!("/peers?connect={}", payable::percent_encode(&uri)),
+                "Connect to this node",
+            ))),
+            Ok(Payable::Lndconnect(_)) => elsewhere.set(Some((
+                "This is an lndconnect link, for connecting Lightdeck to a node. It holds a macaroon: keep it private.".into(),
+                "/connect".into(),
+                "Go to Connect",
+            ))),
+        }
     };
     // Checked again at the click itself: a burst of clicks can land before the button is
     // redrawn disabled.
@@ -302,21 +364,41 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
             <form class="stack" on:submit=on_decode autocomplete="off">
                 <label>
                     "Payment request"
-                    <textarea name="pay-request" rows="3" spellcheck="false" placeholder="lnbc…"
-                        prop:value=request on:input=move |ev| { request.set(event_target_value(&ev)); decode.value().set(None); }></textarea>
+                    <textarea name="pay-request" rows="3" spellcheck="false" placeholder="lnbc… · name@domain · lnurl… · bitcoin:…"
+                        prop:value=request on:input=move |ev| { request.set(event_target_value(&ev)); forget(); }></textarea>
                 </label>
-                <button type="submit" name="decode-request" disabled=decode.pending()>"Check"</button>
+                <button type="submit" name="decode-request" disabled=move || decode.pending().get() || service.pending().get()>
+                    {move || if service.pending().get() { "Asking the service…" } else { "Check" }}
+                </button>
             </form>
+            {move || service.value().get().map(|found| match found {
+                Err(e) => view! { <ErrorView error=e/> }.into_any(),
+                Ok((crate::lnurl::Service::Pay(pay), address)) => view! { <lnurl::LnurlPayForm pay=pay address=address on_invoice=lnurl_invoice/> }.into_any(),
+                Ok((crate::lnurl::Service::Withdraw(w), _)) => view! { <lnurl::LnurlWithdrawForm withdraw=w/> }.into_any(),
+            })}
+            {move || elsewhere.get().map(|(words, href, link)| view! {
+                <p class="stack" id="paid-elsewhere" role="status">{words} " " <a href=href>{link}</a></p>
+            })}
             {move || decode.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
             {move || decoded.get().map(|(local, node, mismatch)| {
                 let zero = local.amount_msat == 0;
                 let left = local.expires_at - now();
+                let lnurl = from_lnurl.get().filter(|l| l.request == local.request);
+                // An LNURL invoice commits to the service's metadata by hash; its words are
+                // the service's description.
+                let description = match &lnurl {
+                    Some(l) if node.description.is_empty() => l.description.clone(),
+                    _ => node.description.clone(),
+                };
                 view! {
                     <div class="stack decoded" id="decoded-request">
                         {mismatch.map(|m| view! { <ErrorView error=LndError::Input(format!("The node and this browser read this request differently ({m}). Do not pay it."))/> })}
+                        {lnurl.clone().map(|l| view! {
+                            <div class="kv"><span class="k">"Paying"</span><span class="v" id="pay-payee"><bdi>{crate::format::shown_text(&l.payee)}</bdi></span><span></span></div>
+                        })}
                         <div class="kv"><span class="k">"To"</span><span class="v mono small" id="pay-destination" title=local.destination.clone()>{node.destination.clone()}</span><span></span></div>
                         <div class="kv"><span class="k">"Amount"</span><span class="v" id="pay-amount">{move || if zero { "any amount (you choose)".to_string() } else { amount(local.amount_msat / 1000, unit.get()) }}</span><span></span></div>
-                        <div class="kv"><span class="k">"Description"</span><span class="v" id="pay-description"><bdi>{crate::format::shown_text(&node.description)}</bdi></span><span></span></div>
+                        <div class="kv"><span class="k">"Description"</span><span class="v" id="pay-description"><bdi>{crate::format::shown_text(&description)}</bdi></span><span></span></div>
                         <div class="kv"><span class="k">"Expires"</span><span class="v">{format!("in {}", crate::format::duration(left))}</span><span></span></div>
                         <Show when=move || zero>
                             <label>
@@ -351,7 +433,15 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
                     {format!("This request was already paid {}; nothing was sent again.", crate::format::ago(p.creation_time_ns / 1_000_000_000, now()))}
                 </p>
             })}
+            {move || decoded.get().and(fallback.get()).filter(|_| !paid() && !paying()).map(|o| view! {
+                <p class="small" id="on-chain-instead">"Or pay on-chain instead, to " <span class="mono">{crate::format::middle_ellipsis(&o.address, 10)}</span> ": " <a href=on_chain_link(&o)>"Send on-chain"</a></p>
+            })}
             {move || shown.get().map(|p| view! { <PaymentProgress payment=p/> })}
+            {move || {
+                let p = shown.get().filter(|p| p.status == PaymentStatus::Succeeded as i32)?;
+                let l = from_lnurl.get().filter(|l| decoded.get().is_some_and(|(local, _, _)| local.request == l.request && local.payment_hash == p.payment_hash))?;
+                l.success.map(|action| view! { <lnurl::SuccessNote action=action preimage_hex=p.payment_preimage.clone()/> })
+            }}
         </section>
     }
 }

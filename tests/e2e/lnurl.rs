@@ -1,0 +1,101 @@
+//! Paying whatever a person pastes on the Send page: a Lightning Address (with a comment,
+//! and the service's success message), a service that sends no CORS header (explained),
+//! an LNURL-withdraw voucher, a unified bitcoin: QR (Lightning first, on-chain offered), and
+//! a plain address and a node's address (sent to the forms that take them).
+
+use super::harness::{Harness, Via};
+use devnode::serve::lnurl::Comment;
+
+fn lnurl_of(url: &str) -> String {
+    lightdeck::input::payable::encode_lnurl(url).expect("bech32")
+}
+
+async fn paste_and_check(h: &Harness, text: &str) {
+    h.click("nav a[href='/send']").await;
+    h.fill("textarea[name=pay-request]", text).await;
+    h.click("button[name=decode-request]").await;
+}
+
+async fn pay_anything(via: Via) {
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    h.network.fund_node("alice", 3_000_000, 1).await.expect("fund alice");
+    let shop = h.start_peer_node("shop").await;
+    h.network.open_channel("alice", "shop", 1_000_000, 300_000).await.expect("channel");
+    let (host, service) = h.start_lnurl().await;
+    h.open_as_admin().await;
+
+    // A Lightning Address: the service's terms shown, an amount and a comment chosen, its
+    // invoice checked and paid, its message shown.
+    paste_and_check(&h, &format!("shop@{host}")).await;
+    h.wait_text("#lnurl-payee", &format!("shop@{host}")).await;
+    h.wait_text("#lnurl-description", "Pay shop on devnode").await;
+    h.wait_text("#lnurl-range", "from 1 to 1,000,000 sat").await;
+    h.fill("input[name=lnurl-amount]", "2100").await;
+    h.fill("input[name=lnurl-comment]", "for the coffee").await;
+    h.screenshots_at("lightning-address", Some("#lnurl-pay")).await;
+    h.click("button[name=lnurl-get-invoice]").await;
+    h.wait_text("#pay-amount", "2,100 sat").await;
+    h.wait_text("#pay-payee", &format!("shop@{host}")).await;
+    h.wait_text("#pay-description", "Pay shop on devnode").await;
+    h.wait_text("#pay-destination", "shop ·").await;
+    h.run_js("for (let i = 0; i < 10; i++) document.querySelector('button[name=pay]').click(); return 'clicked';").await;
+    h.wait_text("#payment-progress", "Paid").await;
+    h.wait_text("#lnurl-success", "Thanks for paying shop!").await;
+    h.screenshots_at("lightning-address-paid", Some("#payment-progress")).await;
+    assert_eq!(service.comments(), vec![Comment { node: "shop".into(), msat: 2_100_000, text: "for the coffee".into() }]);
+    let (rpc, md) = h.network.as_admin("alice").await.expect("alice");
+    let sent = rpc.list_payments(&md, lnrpc::lnrpc::ListPaymentsRequest { include_incomplete: true, ..Default::default() }).expect("payments").payments;
+    assert_eq!(sent.iter().map(|p| p.value_msat).collect::<Vec<_>>(), vec![2_100_000], "one payment of the amount chosen");
+
+    // An amount outside the service's range is refused before the service is asked.
+    paste_and_check(&h, &format!("shop@{host}")).await;
+    h.fill("input[name=lnurl-amount]", "2000000").await;
+    h.click("button[name=lnurl-get-invoice]").await;
+    h.wait_text(".error-title", "takes from 1 to 1,000,000 sat").await;
+
+    // A service that forgot CORS: the page says what no browser wallet can do about it.
+    paste_and_check(&h, &lnurl_of(&format!("http://{host}/nocors/lnurlp/shop"))).await;
+    h.wait_text(".error-title", "does not let web apps read its answers").await;
+    // One that is not there at all.
+    paste_and_check(&h, &format!("nobody@127.0.0.1:{}", super::harness::closed_port())).await;
+    h.wait_text(".error-title", "did not answer").await;
+    // Plain http anywhere but loopback is refused before anything is asked.
+    paste_and_check(&h, &lnurl_of("http://lnurl.example.com/pay")).await;
+    h.wait_text(".error-title", "plain http").await;
+
+    // A withdraw voucher: the app's invoice handed to the service, which pays it.
+    let voucher = format!("http://{host}{}", service.voucher("shop", 5_000));
+    paste_and_check(&h, &lnurl_of(&voucher)).await;
+    h.wait_text("#lnurl-range", "exactly 5,000 sat").await;
+    h.click("button[name=lnurl-withdraw]").await;
+    h.wait_text("#withdraw-status", "Received 5,000 sat").await;
+    h.screenshots_at("lnurl-withdraw", Some("#lnurl-withdraw")).await;
+
+    // A unified QR: Lightning first, the address offered as the alternative.
+    let address = h.network.rpc("shop").await.expect("shop").control_new_address().expect("address");
+    let invoice = h.network.add_invoice("shop", 3_000, "unified").await.expect("invoice");
+    paste_and_check(&h, &format!("bitcoin:{}?amount=0.00003&lightning={}", address.to_uppercase(), invoice.to_uppercase())).await;
+    h.wait_text("#pay-amount", "3,000 sat").await;
+    h.wait_text("#pay-description", "unified").await;
+    h.wait_text("#on-chain-instead", "Or pay on-chain instead").await;
+    h.click("button[name=pay]").await;
+    h.wait_text("#payment-progress", "Paid").await;
+
+    // A plain address goes to the On-chain page's form, filled in, for review there.
+    paste_and_check(&h, &format!("bitcoin:{address}?amount=0.0001")).await;
+    h.wait_text("#paid-elsewhere", "paid on-chain").await;
+    h.click("#paid-elsewhere a").await;
+    h.wait_text("h2", "SEND").await;
+    let filled =
+        h.run_js("return document.querySelector('input[name=send-address]').value + ' ' + document.querySelector('input[name=send-amount]').value").await;
+    assert_eq!(filled, format!("{address} 10000"));
+    // A node's address goes to the Peers form.
+    paste_and_check(&h, &shop).await;
+    h.click("#paid-elsewhere a").await;
+    let filled = h.run_js("return document.querySelector('input[name=peer-uri]').value").await;
+    assert_eq!(filled, shop);
+    h.finish().await;
+}
+
+on_both_transports!(pay_anything);
