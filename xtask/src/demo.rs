@@ -104,6 +104,7 @@ pub fn run(args: &[String]) -> Result {
         println!("             carol {} (bob → carol → shop have channels)", world.carol);
         println!("  shop:      an invoice to pay once alice has a channel to bob:");
         println!("             {}", world.invoice);
+        println!("             or its Lightning Address: shop@{CONTROL}");
         println!("A block is mined every {} s. Ctrl-C stops the demo.", BLOCK_EVERY.as_secs());
         loop {
             tokio::select! {
