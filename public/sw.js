@@ -4,7 +4,8 @@
 const CACHE = `lightdeck-${VERSION}`;
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(PRECACHE)).then(() => self.skipWaiting()));
+  // Fetched past the HTTP cache: the scanner worker's files keep one name from build to build.
+  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(PRECACHE.map((u) => new Request(u, { cache: 'reload' })))).then(() => self.skipWaiting()));
 });
 
 self.addEventListener('activate', (event) => {
@@ -23,6 +24,6 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(fetch(req).catch(() => caches.match('./index.html', { ignoreSearch: true })));
     return;
   }
-  // Build files are content-hashed, so a cached copy is always right.
+  // This build's files, cached together under its version: a cached copy is always right.
   event.respondWith(caches.match(req).then((hit) => hit || fetch(req)));
 });

@@ -65,7 +65,7 @@ async fn serve_app() -> (String, tokio::sync::oneshot::Sender<()>) {
     (origin, stop)
 }
 
-async fn start_browser(profile: &std::path::Path, trusted_spki: Option<String>) -> (Child, Client) {
+async fn start_browser(profile: &std::path::Path, trusted_spki: Option<String>, camera: Option<&std::path::Path>) -> (Child, Client) {
     let port = closed_port();
     let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()))
         .arg(format!("--port={port}"))
@@ -74,7 +74,17 @@ async fn start_browser(profile: &std::path::Path, trusted_spki: Option<String>) 
         .kill_on_drop(true)
         .spawn()
         .expect("chromedriver (Debian's chromium-driver; `cargo xtask setup` installs it)");
-    let caps = serde_json::json!({
+    // A camera that shows this file (Y4M, looped), allowed without asking.
+    let camera_args: Vec<String> = camera
+        .map(|file| {
+            vec![
+                "--use-fake-device-for-media-stream".into(),
+                "--use-fake-ui-for-media-stream".into(),
+                format!("--use-file-for-fake-video-capture={}", file.display()),
+            ]
+        })
+        .unwrap_or_default();
+    let mut caps = serde_json::json!({
         "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": [
@@ -87,6 +97,9 @@ async fn start_browser(profile: &std::path::Path, trusted_spki: Option<String>) 
             ]
         }
     });
+    if let Some(args) = caps["goog:chromeOptions"]["args"].as_array_mut() {
+        args.extend(camera_args.into_iter().map(serde_json::Value::from));
+    }
     let caps = caps.as_object().expect("object").clone();
     let deadline = Instant::now() + WAIT;
     loop {
@@ -115,6 +128,39 @@ impl Harness {
 
     /// Alice's node as `configure` leaves it (another lnd release, services left out, …).
     pub async fn start_with(via: Via, configure: impl FnOnce(&mut NodeSpec)) -> Self {
+        Self::start_full(via, configure, false).await
+    }
+
+    /// As `start`, with a camera that shows what `show_on_camera` draws (see `camera_file`).
+    pub async fn start_with_camera(via: Via) -> Self {
+        Self::start_full(via, |_| {}, true).await
+    }
+
+    /// The file the fake camera plays (Y4M); write it before the page opens the camera.
+    pub fn camera_file(&self) -> PathBuf {
+        self._dir.path().join("camera.y4m")
+    }
+
+    /// Puts a QR code of `text` in front of the camera: one grey 640x480 I420 frame, looped.
+    pub fn show_on_camera(&self, text: &str) {
+        let code = qrcode::QrCode::new(text.as_bytes()).expect("a QR code");
+        let (w, h, scale) = (640usize, 480usize, 6usize);
+        let modules = code.width();
+        let colors = code.to_colors();
+        let (left, top) = ((w - modules * scale) / 2, (h - modules * scale) / 2);
+        let mut y4m = format!("YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\nFRAME\n").into_bytes();
+        for y in 0..h {
+            for x in 0..w {
+                let (mx, my) = (x.wrapping_sub(left) / scale, y.wrapping_sub(top) / scale);
+                let dark = mx < modules && my < modules && colors[my * modules + mx] == qrcode::Color::Dark;
+                y4m.push(if dark { 16 } else { 235 });
+            }
+        }
+        y4m.extend(std::iter::repeat_n(128u8, w * h / 2));
+        std::fs::write(self.camera_file(), y4m).expect("camera file");
+    }
+
+    async fn start_full(via: Via, configure: impl FnOnce(&mut NodeSpec), camera: bool) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let (app_origin, app_host) = serve_app().await;
         let mut config = NetworkConfig::new(dir.path().join("devnode"));
@@ -130,7 +176,14 @@ impl Harness {
             Via::RestTls { trusted: true } => Some(node.tls_spki_sha256().expect("tls.key")),
             _ => None,
         };
-        let (driver, client) = start_browser(&dir.path().join("profile"), trusted).await;
+        let camera = camera.then(|| dir.path().join("camera.y4m"));
+        if let Some(file) = &camera {
+            // Chromium reads the file when the camera opens; until a test shows a code, grey.
+            let mut blank = b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\nFRAME\n".to_vec();
+            blank.extend(std::iter::repeat_n(128u8, 640 * 480 * 3 / 2));
+            std::fs::write(file, blank).expect("camera file");
+        }
+        let (driver, client) = start_browser(&dir.path().join("profile"), trusted, camera.as_deref()).await;
         let label = match via {
             Via::Rest => "rest",
             Via::GrpcWeb => "grpc-web",

@@ -1,5 +1,5 @@
-//! Paying whatever a person pastes on the Send page: a Lightning Address (with a comment,
-//! and the service's success message), a service that sends no CORS header (explained),
+//! Paying whatever a person pastes or scans on the Send page: a Lightning Address read by
+//! the camera (with a comment, and the service's success message), a service that sends no CORS header (explained),
 //! an LNURL-withdraw voucher, a unified bitcoin: QR (Lightning first, on-chain offered), and
 //! a plain address and a node's address (sent to the forms that take them).
 
@@ -17,7 +17,7 @@ async fn paste_and_check(h: &Harness, text: &str) {
 }
 
 async fn pay_anything(via: Via) {
-    let h = Harness::start(via).await;
+    let h = Harness::start_with_camera(via).await;
     h.create_wallet_directly().await;
     h.network.fund_node("alice", 3_000_000, 1).await.expect("fund alice");
     let shop = h.start_peer_node("shop").await;
@@ -25,10 +25,20 @@ async fn pay_anything(via: Via) {
     let (host, service) = h.start_lnurl().await;
     h.open_as_admin().await;
 
-    // A Lightning Address: the service's terms shown, an amount and a comment chosen, its
-    // invoice checked and paid, its message shown.
-    paste_and_check(&h, &format!("shop@{host}")).await;
+    // A Lightning Address in a QR code, scanned: the service's terms shown, an amount and a
+    // comment chosen, its invoice checked and paid, its message shown.
+    // Nothing in front of the camera yet: the view stays open, looking, until closed.
+    h.click("nav a[href='/send']").await;
+    h.click("button[name=scan]").await;
+    h.wait_text("#scanner", "Point the camera at a QR code").await;
+    h.screenshots_at("scan", Some("#scanner")).await;
+    h.click("button[name=scan]").await;
+    assert_eq!(h.count("#scanner").await, 0, "closing the view closes the camera");
+    h.show_on_camera(&format!("shop@{host}"));
+    h.click("button[name=scan]").await;
     h.wait_text("#lnurl-payee", &format!("shop@{host}")).await;
+    assert_eq!(h.count("#scanner").await, 0, "the camera view closes once a code is read");
+    assert_eq!(h.run_js("return document.querySelector('textarea[name=pay-request]').value").await, format!("shop@{host}"));
     h.wait_text("#lnurl-description", "Pay shop on devnode").await;
     h.wait_text("#lnurl-range", "from 1 to 1,000,000 sat").await;
     h.fill("input[name=lnurl-amount]", "2100").await;

@@ -10,8 +10,10 @@ use crate::tools::Result;
 /// there yet, so this is a ratchet just above the measured size: lower it as the app shrinks,
 /// and raise it only in a commit that says what the bytes bought. Raised from 980,000 when
 /// Lightning Addresses, LNURL-pay and -withdraw and unified QRs came to the Send page
-/// (972,777 -> 1,013,416 B; without route splitting every page is in the first load).
-pub const FIRST_LOAD_GZIP_CEILING: usize = 1_020_000;
+/// (972,777 -> 1,013,416 B; without route splitting every page is in the first load), then
+/// for the camera view that scans QR codes (-> 1,023,066 B; the QR reader itself is a worker
+/// outside the first load).
+pub const FIRST_LOAD_GZIP_CEILING: usize = 1_030_000;
 
 /// Files worth compressing (images are compressed already).
 fn compressible(name: &str) -> bool {

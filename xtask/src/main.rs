@@ -58,7 +58,22 @@ fn test(only: Option<&str>) -> tools::Result {
         // The app's browser-only code (the transports, the panic screen) exists only for
         // wasm32; and devnode's world must stay free of I/O: building it for wasm32 (no
         // sockets, files or tokio there) is the check that keeps it so.
-        tools::cargo(&["clippy", "-p", "lightdeck", "-p", "devnode-world", "--lib", "--bins", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"])?;
+        tools::cargo(&[
+            "clippy",
+            "-p",
+            "lightdeck",
+            "-p",
+            "devnode-world",
+            "-p",
+            "lightdeck-scanner",
+            "--lib",
+            "--bins",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ])?;
         tools::cargo(&["test", "--workspace", "--exclude", "lightdeck"])?;
         // The parsers' properties, a short pass (`cargo xtask fuzz` runs the campaign).
         tools::cargo(&["test", "-p", "lightdeck", "--lib", "--bins", "--test", "properties"])?;

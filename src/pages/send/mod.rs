@@ -12,7 +12,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use leptos::prelude::*;
 
-use crate::components::{CopyButton, ErrorView, ListCard, Needs};
+use crate::components::{CopyButton, ErrorView, ListCard, Needs, Scanner};
 use crate::format::{amount, count, middle_ellipsis};
 use crate::input::amount::parse;
 use crate::input::payable::{self, OnChain, Payable};
@@ -281,8 +281,8 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
         decode.value().set(None);
         service.value().set(None);
     };
-    let on_decode = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let scanning = RwSignal::new(false);
+    let read_box = move || {
         shown.set(None);
         problem.set(None);
         forget();
@@ -308,6 +308,17 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
             ))),
         }
     };
+    let on_decode = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        read_box();
+    };
+    // A scanned code is read as if pasted and checked at once.
+    let on_scanned = Callback::new(move |text: String| {
+        scanning.set(false);
+        request.set(text);
+        read_box();
+    });
+
     // Checked again at the click itself: a burst of clicks can land before the button is
     // redrawn disabled.
     let busy_or_paid = move |hash: &str| {
@@ -367,10 +378,18 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
                     <textarea name="pay-request" rows="3" spellcheck="false" placeholder="lnbc… · name@domain · lnurl… · bitcoin:…"
                         prop:value=request on:input=move |ev| { request.set(event_target_value(&ev)); forget(); }></textarea>
                 </label>
-                <button type="submit" name="decode-request" disabled=move || decode.pending().get() || service.pending().get()>
-                    {move || if service.pending().get() { "Asking the service…" } else { "Check" }}
-                </button>
+                <div class="grid buttons">
+                    <button type="submit" name="decode-request" disabled=move || decode.pending().get() || service.pending().get()>
+                        {move || if service.pending().get() { "Asking the service…" } else { "Check" }}
+                    </button>
+                    <button type="button" name="scan" on:click=move |_| scanning.update(|s| *s = !*s)>
+                        {move || if scanning.get() { "Close camera" } else { "Scan QR" }}
+                    </button>
+                </div>
             </form>
+            <Show when=move || scanning.get()>
+                <Scanner on_text=on_scanned/>
+            </Show>
             {move || service.value().get().map(|found| match found {
                 Err(e) => view! { <ErrorView error=e/> }.into_any(),
                 Ok((crate::lnurl::Service::Pay(pay), address)) => view! { <lnurl::LnurlPayForm pay=pay address=address on_invoice=lnurl_invoice/> }.into_any(),

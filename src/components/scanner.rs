@@ -1,0 +1,199 @@
+//! The camera view that reads a QR code. The browser's own BarcodeDetector is used where it
+//! exists (Chrome on Android); elsewhere frames go to the scanner worker (`scanner/`, rqrr),
+//! which the browser fetches only when a scan starts, so none of its code is in the first
+//! load. The camera stops when a code is read and when the view goes away.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use js_sys::{Array, Object, Promise, Reflect};
+use leptos::prelude::*;
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement, MediaStream, MediaStreamConstraints, MessageEvent, Worker};
+
+/// The worker Trunk builds from `scanner/` (its loader starts the wasm).
+const WORKER: &str = "./scanner_loader.js";
+const EVERY: Duration = Duration::from_millis(250);
+
+/// Why the camera cannot be used, in words.
+fn camera_problem(e: &JsValue) -> String {
+    let name = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.name())).unwrap_or_default();
+    match name.as_str() {
+        "NotAllowedError" | "SecurityError" => "Lightdeck may not use the camera. Allow it in the browser's settings for this site, or paste instead.".into(),
+        "NotFoundError" | "OverconstrainedError" => "This device has no camera Lightdeck can use; paste instead.".into(),
+        "NotReadableError" | "AbortError" => "The camera is busy (another app may be using it). Close that app and try again, or paste instead.".into(),
+        _ => "The camera could not be opened; paste instead.".into(),
+    }
+}
+
+async fn open_camera() -> Result<MediaStream, String> {
+    let media = web_sys::window()
+        .and_then(|w| w.navigator().media_devices().ok())
+        .ok_or("The camera works only on an https page (or this device's own address); paste instead.")?;
+    let constraints = MediaStreamConstraints::new();
+    // The camera facing away from the user, where there is one.
+    let video = Object::new();
+    let _ = Reflect::set(&video, &"facingMode".into(), &"environment".into());
+    constraints.set_video(&video);
+    let promise = media.get_user_media_with_constraints(&constraints).map_err(|e| camera_problem(&e))?;
+    JsFuture::from(promise).await.map(JsCast::unchecked_into).map_err(|e| camera_problem(&e))
+}
+
+/// The browser's own QR reader, when it has one that reads QR codes.
+async fn native_detector() -> Option<Object> {
+    let window = web_sys::window()?;
+    let class = Reflect::get(&window, &"BarcodeDetector".into()).ok().filter(|c| c.is_function())?;
+    let formats: Promise =
+        Reflect::get(&class, &"getSupportedFormats".into()).ok()?.dyn_into::<js_sys::Function>().ok()?.call0(&class).ok()?.dyn_into().ok()?;
+    let formats: Array = JsFuture::from(formats).await.ok()?.dyn_into().ok()?;
+    if !formats.includes(&"qr_code".into(), 0) {
+        return None;
+    }
+    let options = Object::new();
+    let _ = Reflect::set(&options, &"formats".into(), &Array::of1(&"qr_code".into()));
+    Reflect::construct(class.unchecked_ref::<js_sys::Function>(), &Array::of1(&options)).ok()?.dyn_into().ok()
+}
+
+/// The text of a code BarcodeDetector found in the video's current frame.
+async fn detect_native(detector: &Object, video: &HtmlVideoElement) -> Option<String> {
+    let detect: js_sys::Function = Reflect::get(detector, &"detect".into()).ok()?.dyn_into().ok()?;
+    let found: Array = JsFuture::from(detect.call1(detector, video).ok()?.dyn_into::<Promise>().ok()?).await.ok()?.dyn_into().ok()?;
+    Reflect::get(&found.get(0), &"rawValue".into()).ok()?.as_string()
+}
+
+/// The worker and the answer it last gave (a frame is in flight while `waiting`).
+struct WorkerScan {
+    worker: Worker,
+    answers: Rc<RefCell<(bool, Option<String>)>>,
+    _on_answer: Closure<dyn Fn(MessageEvent)>,
+}
+
+impl WorkerScan {
+    fn start() -> Option<Self> {
+        let worker = Worker::new(WORKER).ok()?;
+        let answers = Rc::new(RefCell::new((false, None)));
+        let seen = Rc::clone(&answers);
+        let on_answer = Closure::<dyn Fn(MessageEvent)>::new(move |ev: MessageEvent| {
+            *seen.borrow_mut() = (false, ev.data().as_string());
+        });
+        worker.set_onmessage(Some(on_answer.as_ref().unchecked_ref()));
+        Some(WorkerScan { worker, answers, _on_answer: on_answer })
+    }
+
+    /// Sends the frame unless one is still being read; returns a code read since.
+    fn offer(&self, canvas: &HtmlCanvasElement, video: &HtmlVideoElement) -> Option<String> {
+        let (waiting, found) = self.answers.borrow().clone();
+        if found.is_some() || waiting {
+            return found;
+        }
+        let (w, h) = (video.video_width(), video.video_height());
+        if w == 0 || h == 0 {
+            return None;
+        }
+        canvas.set_width(w);
+        canvas.set_height(h);
+        let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+        ctx.draw_image_with_html_video_element(video, 0.0, 0.0).ok()?;
+        let image = ctx.get_image_data(0.0, 0.0, f64::from(w), f64::from(h)).ok()?;
+        let frame = Object::new();
+        let _ = Reflect::set(&frame, &"width".into(), &w.into());
+        let _ = Reflect::set(&frame, &"height".into(), &h.into());
+        let data = js_sys::Uint8ClampedArray::from(image.data().0.as_slice());
+        let _ = Reflect::set(&frame, &"data".into(), &data);
+        if self.worker.post_message_with_transfer(&frame, &Array::of1(&data.buffer())).is_ok() {
+            self.answers.borrow_mut().0 = true;
+        }
+        None
+    }
+}
+
+impl Drop for WorkerScan {
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
+}
+
+fn stop(stream: &MediaStream) {
+    for track in stream.get_tracks() {
+        if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
+            track.stop();
+        }
+    }
+}
+
+/// Shows the camera until a QR code is read (its text goes to `on_text`) or the view is
+/// taken away.
+#[component]
+pub fn Scanner(on_text: Callback<String>) -> impl IntoView {
+    let video = NodeRef::<leptos::html::Video>::new();
+    let problem: RwSignal<Option<String>> = RwSignal::new(None);
+    let looking = RwSignal::new(false);
+    let camera: StoredValue<Option<MediaStream>, LocalStorage> = StoredValue::new_local(None);
+    // Set when the view goes away. The task is not tied to the view: a camera the browser
+    // grants after the view is gone must still be found and stopped, not left running.
+    let closed = Arc::new(AtomicBool::new(false));
+    on_cleanup({
+        let closed = Arc::clone(&closed);
+        move || {
+            closed.store(true, Ordering::Relaxed);
+            if let Some(s) = camera.try_get_value().flatten() {
+                stop(&s);
+            }
+        }
+    });
+    leptos::task::spawn_local(async move {
+        let gone = || closed.load(Ordering::Relaxed);
+        let stream = match open_camera().await {
+            Ok(s) if gone() => return stop(&s),
+            Ok(s) => s,
+            Err(e) => {
+                let _ = problem.try_set(Some(e));
+                return;
+            }
+        };
+        camera.set_value(Some(stream.clone()));
+        let Some(el) = video.get_untracked() else { return stop(&stream) };
+        el.set_src_object(Some(&stream));
+        if let Ok(p) = el.play() {
+            let _ = JsFuture::from(p).await;
+        }
+        let _ = looking.try_set(true);
+        let native = native_detector().await;
+        let worker = if native.is_none() { WorkerScan::start() } else { None };
+        let canvas: Option<HtmlCanvasElement> =
+            web_sys::window().and_then(|w| w.document()).and_then(|d| d.create_element("canvas").ok()).and_then(|c| c.dyn_into().ok());
+        if native.is_none() && (worker.is_none() || canvas.is_none()) {
+            stop(&stream);
+            let _ = problem.try_set(Some("This browser cannot read QR codes here; paste instead.".into()));
+            return;
+        }
+        while !gone() {
+            gloo_timers::future::sleep(EVERY).await;
+            let found = match (&native, &worker, &canvas) {
+                (Some(d), _, _) => detect_native(d, &el).await,
+                (None, Some(w), Some(c)) => w.offer(c, &el),
+                _ => None,
+            };
+            if let Some(text) = found.filter(|_| !gone()) {
+                stop(&stream);
+                on_text.run(text);
+                return;
+            }
+        }
+        stop(&stream);
+    });
+    view! {
+        <div class="stack scanner" id="scanner">
+            <video node_ref=video class="scanner-video" autoplay=true muted=true playsinline=true></video>
+            <p class="small muted" role="status">
+                {move || if looking.get() { "Point the camera at a QR code: an invoice, a Lightning Address, an LNURL or a bitcoin: link." } else { "Opening the camera…" }}
+            </p>
+            {move || problem.get().map(|p| view! { <crate::components::ErrorView error=crate::lnd::LndError::Input(p)/> })}
+        </div>
+    }
+}
