@@ -115,6 +115,8 @@ fn ConnectionBadge() -> impl IntoView {
                     <span class="badge-url" title=e.url.clone()>{e.url.clone()}</span>
                     <span class="badge-transport">{e.transport.label()}</span>
                     <span class="badge-state" data-state=state>{state}</span>
+                    // Anything payable, from anywhere: the Send page with its camera open.
+                    <a class="scan-link" href="/send?scan=1" aria-label="Scan a QR code to pay">"Scan"</a>
                     <button type="button" class="link-button" on:click=move |_| session.disconnect()>"Disconnect"</button>
                 </div>
             }

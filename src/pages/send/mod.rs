@@ -282,6 +282,16 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
         service.value().set(None);
     };
     let scanning = RwSignal::new(false);
+    // The top bar's Scan link: the camera opens, and the address drops `?scan` so that the
+    // link works again next time.
+    let query = leptos_router::hooks::use_query_map();
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if query.with(|q| q.get("scan").is_some()) {
+            scanning.set(true);
+            navigate("/send", leptos_router::NavigateOptions { replace: true, ..Default::default() });
+        }
+    });
     let read_box = move || {
         shown.set(None);
         problem.set(None);
