@@ -105,6 +105,18 @@ async fn pay_anything(via: Via) {
     h.click("#paid-elsewhere a").await;
     let filled = h.run_js("return document.querySelector('input[name=peer-uri]').value").await;
     assert_eq!(filled, shop);
+    // Text shared from another app (the manifest's share_target) lands on Send, filled in.
+    let shared = format!("/send?text={}", lightdeck::input::payable::percent_encode(&format!("  shop@{host} ")));
+    h.run_js(&format!("const a = document.createElement('a'); a.href = '{shared}'; document.body.appendChild(a); a.click(); return 'opened';")).await;
+    h.wait_text("label", "Lightning Address").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while h.run_js("return document.querySelector('textarea[name=pay-request]').value").await != format!("shop@{host}") {
+        assert!(std::time::Instant::now() < deadline, "the shared text never filled the request box");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(h.count("#lnurl-pay").await, 0, "nothing is asked of the service before the user checks");
+    h.click("button[name=decode-request]").await;
+    h.wait_text("#lnurl-payee", &format!("shop@{host}")).await;
     h.finish().await;
 }
 

@@ -174,7 +174,7 @@ pub fn SendPage() -> impl IntoView {
         }
     });
     view! {
-        <Needs perms=&[("offchain", "write")] title="Pay an invoice" what="send payments">
+        <Needs perms=&[("offchain", "write")] title="Pay" what="send payments">
             <PayCard history_refresh=history_refresh/>
         </Needs>
         <Needs perms=&[("offchain", "write")] title="Send without an invoice (keysend)" what="send payments">
@@ -287,8 +287,19 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
-        if query.with(|q| q.get("scan").is_some()) {
+        // Text shared from another app (the manifest's share_target: senders fill `text`,
+        // `url` or `title`) or a bitcoin: / web+lightning: link: filled in, for the user to
+        // check. Nothing is asked of any service or node until they do.
+        let shared = query.with(|q| ["text", "url", "title"].iter().find_map(|k| q.get(k).filter(|v| !v.trim().is_empty())));
+        let scan = query.with(|q| q.get("scan").is_some());
+        if let Some(text) = shared.as_deref() {
+            let text = text.trim();
+            request.set(text.strip_prefix("web+lightning:").map(|r| format!("lightning:{r}")).unwrap_or_else(|| text.to_string()));
+        }
+        if scan {
             scanning.set(true);
+        }
+        if scan || shared.is_some() {
             navigate("/send", leptos_router::NavigateOptions { replace: true, ..Default::default() });
         }
     });
@@ -381,10 +392,10 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
 
     view! {
         <section class="card">
-            <h2>"Pay an invoice"</h2>
+            <h2>"Pay"</h2>
             <form class="stack" on:submit=on_decode autocomplete="off">
                 <label>
-                    "Payment request"
+                    "Payment request, Lightning Address, LNURL or bitcoin: link"
                     <textarea name="pay-request" rows="3" spellcheck="false" placeholder="lnbc… · name@domain · lnurl… · bitcoin:…"
                         prop:value=request on:input=move |ev| { request.set(event_target_value(&ev)); forget(); }></textarea>
                 </label>
