@@ -13,6 +13,8 @@ pub struct Checked {
     pub amount_msat: i64,
     pub expires_at: i64,
     pub description: String,
+    /// Private channels the request offers as routes to the receiver.
+    pub route_hints: usize,
 }
 
 /// lnd's network names as BOLT 11 prefixes name them.
@@ -53,6 +55,7 @@ pub fn check_request(text: &str, node_network: &str, now: i64) -> Result<Checked
         amount_msat: r.amount_msat,
         expires_at,
         description: r.description,
+        route_hints: r.route_hints.len(),
     })
 }
 
@@ -180,6 +183,7 @@ mod tests {
             amount_msat: 5_000,
             expires_at: 100,
             description: "x".into(),
+            route_hints: 0,
         };
         let node = pb::PayReq {
             payment_hash: "aa".into(),

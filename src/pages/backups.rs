@@ -104,7 +104,7 @@ fn VerifyCard() -> impl IntoView {
         <section class="card stack">
             <h2>"Check a backup"</h2>
             <p class="small">"The node checks that the file is a backup of this wallet (made with the same seed) and lists the channels it covers."</p>
-            <input type="file" name="verify-file" on:change=on_file(file)/>
+            <input type="file" name="verify-file" aria-label="Choose a channel backup file to check" on:change=on_file(file)/>
             {move || file.get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
             <div class="row">
                 <button type="button" name="verify-backup" disabled=verify.pending() on:click=check_file>"Check this file"</button>
@@ -147,7 +147,7 @@ fn RestoreCard() -> impl IntoView {
                 "transaction confirms your share returns to your on-chain wallet (a peer that is offline closes when it "
                 "reconnects). Follow the progress on the Channels page."
             </p>
-            <input type="file" name="restore-file" on:change=on_file(file)/>
+            <input type="file" name="restore-file" aria-label="Choose the channel backup file to restore from" on:change=on_file(file)/>
             {move || file.get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
             <label class="check">
                 <input type="checkbox" name="restore-confirm" prop:checked=confirm on:change=move |ev| confirm.set(event_target_checked(&ev))/>

@@ -366,7 +366,7 @@ fn ChannelRow(channel: pb::Channel) -> impl IntoView {
                 } else {
                     view! { <bdi class="peer-alias">{crate::format::shown_text(&channel.peer_alias)}</bdi> }.into_any()
                 }}
-                " " <CopyButton text=key.clone()/>
+                " " <CopyButton text=key.clone() label="Copy key"/>
             </span>
             <span>{move || amount(capacity, unit.get())} <span class="muted small">{if channel.private { " private" } else { "" }}</span></span>
             <Liquidity local=channel.local_balance remote=channel.remote_balance/>

@@ -203,7 +203,7 @@ pub fn ConnectPage() -> impl IntoView {
                     <textarea name="macaroon" rows="3" spellcheck="false" autocomplete="off"
                         placeholder="Paste hex or base64, or choose the file below"
                         prop:value=macaroon_text on:input=move |ev| macaroon_text.set(event_target_value(&ev))></textarea>
-                    <input name="macaroon-file" type="file" accept=".macaroon,application/octet-stream" on:change=on_file/>
+                    <input name="macaroon-file" type="file" aria-label="Choose the macaroon file" accept=".macaroon,application/octet-stream" on:change=on_file/>
                     <small class="muted">
                         "admin.macaroon (full control) or readonly.macaroon, from the node's data/chain/bitcoin/<network>/ folder. "
                         "Not needed to create a wallet."

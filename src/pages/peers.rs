@@ -133,7 +133,7 @@ fn PeerRow(peer: pb::Peer) -> impl IntoView {
                     Some(a) => view! { <bdi class="peer-alias">{crate::format::shown_text(&a)}</bdi> }.into_any(),
                     None => view! { <span class="mono">{short.clone()}</span> }.into_any(),
                 }}
-                " " <CopyButton text=key.clone()/>
+                " " <CopyButton text=key.clone() label="Copy key"/>
             </span>
             <span class="mono small">{peer.address.clone()}</span>
             <span class="muted">{direction} ", " {sync}</span>

@@ -103,6 +103,9 @@ struct Created {
     request: String,
     hash: Vec<u8>,
     preimage: Option<[u8; 32]>,
+    /// What it asks for (0: any amount) and says, shown beside its QR code.
+    sats: i64,
+    memo: String,
 }
 
 #[component]
@@ -125,16 +128,18 @@ fn CreateCard(invoices: Invoices) -> impl IntoView {
             let made = if hold {
                 let (preimage, hash) = new_preimage()?;
                 vault.keep_preimage(&hash, &preimage).await?;
-                let req = lnrpc::invoicesrpc::AddHoldInvoiceRequest { memo, hash: hash.to_vec(), value: sats, expiry, private, ..Default::default() };
+                let req =
+                    lnrpc::invoicesrpc::AddHoldInvoiceRequest { memo: memo.clone(), hash: hash.to_vec(), value: sats, expiry, private, ..Default::default() };
                 let resp = lnd.add_hold_invoice(req).await?;
-                Created { request: resp.payment_request, hash: hash.to_vec(), preimage: Some(preimage) }
+                Created { request: resp.payment_request, hash: hash.to_vec(), preimage: Some(preimage), sats, memo }
             } else {
-                let req = pb::Invoice { memo, value: sats, expiry, private, ..Default::default() };
+                let req = pb::Invoice { memo: memo.clone(), value: sats, expiry, private, ..Default::default() };
                 let resp = lnd.add_invoice(req).await?;
-                Created { request: resp.payment_request, hash: resp.r_hash, preimage: None }
+                Created { request: resp.payment_request, hash: resp.r_hash, preimage: None, sats, memo }
             };
+            // The form keeps its amount: clearing it would put the "no amount" warning
+            // above an invoice that has one.
             created.set(Some(made));
-            amount_text.set(String::new());
             Ok::<(), LndError>(())
         }
     });
@@ -210,10 +215,15 @@ fn CreatedInvoice(created: Created, invoices: Invoices) -> impl IntoView {
         Signal::derive(move || invoices.find(&hash))
     };
     let status = move || live.get().map(|i| state_words(&i)).unwrap_or("Waiting for payment");
+    let (sats, memo, unit) = (created.sats, created.memo.clone(), Prefs::get().unit);
     let paid = move || live.get().is_some_and(|i| state_of(&i) == InvoiceState::Settled);
     view! {
         <div class="stack created-invoice" id="created-invoice" data-hash=hash_hex.clone()>
             <p class="big invoice-status" id="invoice-status" class:ok=paid>{status}</p>
+            <p id="invoice-asks">
+                <strong>{move || if sats == 0 { "Any amount".to_string() } else { crate::format::amount(sats, unit.get()) }}</strong>
+                {(!memo.is_empty()).then(|| view! { " · " <bdi>{crate::format::shown_text(&memo)}</bdi> })}
+            </p>
             <Qr data=Signal::derive(move || uri.clone()) label="QR code of the payment request"/>
             <div class="row">
                 <span class="mono small request" id="invoice-request">{request.clone()}</span>
@@ -374,7 +384,7 @@ fn LookupCard() -> impl IntoView {
         <section class="card">
             <h2>"Look up an invoice"</h2>
             <form class="row" on:submit=submit>
-                <input type="text" name="lookup-hash" class="grow" spellcheck="false" placeholder="payment hash (hex)"
+                <input type="text" name="lookup-hash" class="grow" aria-label="Payment hash to look up (hex)" spellcheck="false" placeholder="payment hash (hex)"
                     prop:value=text on:input=move |ev| text.set(event_target_value(&ev))/>
                 <button type="submit" name="lookup-invoice" disabled=lookup.pending()>"Look up"</button>
             </form>
@@ -438,7 +448,7 @@ fn ListCard(invoices: Invoices) -> impl IntoView {
         <section class="card">
             <div class="row spread">
                 <h2>"Invoices"</h2>
-                <input type="search" name="invoice-search" class="search" placeholder="Search description or hash"
+                <input type="search" name="invoice-search" class="search" aria-label="Search invoices by description or hash" placeholder="Search description or hash"
                     prop:value=search on:input=move |ev| search.set(event_target_value(&ev))/>
             </div>
             {move || invoices.error.get().map(|e| view! { <ErrorView error=e/> })}

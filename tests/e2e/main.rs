@@ -394,6 +394,13 @@ async fn payments(via: Via) {
     h.click("button[name=create-invoice]").await;
     h.wait_text("#invoice-request", "lnbcrt50u1").await;
     h.wait_text("#invoice-status", "Waiting for payment").await;
+    // The new invoice says what it asks for, and the form does not warn of "no amount".
+    h.wait_text("#invoice-asks", "5,000 sat · e2e <b>coffee</b>").await;
+    assert_eq!(
+        h.run_js("return String(document.body.innerText.includes('With no amount'))").await,
+        "false",
+        "no zero-amount warning above an invoice with an amount"
+    );
     let request = h.find("#invoice-request").await.text().await.expect("request");
     assert_eq!(h.network.pay("bob", &request).await.expect("bob pays"), "");
     h.wait_text("#invoice-status", "Paid").await;
@@ -517,14 +524,15 @@ async fn payments(via: Via) {
     h.network.resolve_hold_invoice("bob", &hash, Some(&preimage)).await.expect("settle");
     h.wait_text("#payment-progress", "Paid").await;
 
-    // No route to a node without channels.
+    // No route to a node without channels: the page says the receiver cannot be reached,
+    // not "raise the fee limit".
     h.start_peer_node("carol").await;
     let carols = h.network.add_invoice("carol", 1_000, "unreachable").await.expect("carol's invoice");
     h.fill("textarea[name=pay-request]", &carols).await;
     h.click("button[name=decode-request]").await;
     h.wait_text("#pay-description", "unreachable").await;
     h.click("button[name=pay]").await;
-    h.wait_text("#payment-progress", "No route").await;
+    h.wait_text("#payment-progress", "the receiver has no channels your node can see").await;
     h.screenshots("send-failed").await;
     h.finish().await;
 }
@@ -683,7 +691,7 @@ async fn other_lnd_releases(via: Via, older: bool) {
     h.click("button[name=decode-request]").await;
     h.wait_text("#pay-description", "unreachable").await;
     h.click("button[name=pay]").await;
-    h.wait_text("#payment-progress", "No route").await;
+    h.wait_text("#payment-progress", "the receiver has no channels your node can see").await;
 
     let invoice = h.network.add_invoice("bob", 2_000, "by route").await.expect("bob's invoice");
     h.click("nav a[href='/routes']").await;

@@ -58,12 +58,20 @@ fn failure_words(reason: i32) -> &'static str {
 
 /// A payment's progress as people read it.
 #[component]
-fn PaymentProgress(payment: pb::Payment) -> impl IntoView {
+fn PaymentProgress(
+    payment: pb::Payment,
+    /// The graph knows no channel of the receiver's and the request offers no private route.
+    #[prop(optional)]
+    unreachable: bool,
+) -> impl IntoView {
     let unit = Prefs::get().unit;
     let status = PaymentStatus::try_from(payment.status).unwrap_or(PaymentStatus::InFlight);
     let waiting = status == PaymentStatus::InFlight && payment.htlcs.iter().any(|h| h.status == pb::htlc_attempt::HtlcStatus::InFlight as i32);
     let headline = match status {
         PaymentStatus::Succeeded => "Paid".to_string(),
+        PaymentStatus::Failed if unreachable && payment.failure_reason == pb::PaymentFailureReason::FailureReasonNoRoute as i32 => {
+            "Failed: the receiver has no channels your node can see (none public, and the request offers no private route), so no payment can reach it. Ask the receiver to open a channel, or to give you an on-chain address.".to_string()
+        }
         PaymentStatus::Failed => format!("Failed: {}", failure_words(payment.failure_reason)),
         _ if waiting => "Waiting for the receiver (a hold invoice settles when the receiver decides)…".to_string(),
         _ => "Sending…".to_string(),
@@ -198,6 +206,7 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
     let stream_error: RwSignal<Option<LndError>> = RwSignal::new(None);
     // lnd had paid this request before (or was paying it) when Pay was pressed.
     let sent_before = RwSignal::new(false);
+    let unreachable = RwSignal::new(false);
     // The payment request under check: the pasted one, or the one a unified QR or an LNURL
     // service gave for it. Only this request's reading can be paid.
     let target: RwSignal<Option<String>> = RwSignal::new(None);
@@ -267,8 +276,15 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
             }
             stream_error.set(None);
             sent_before.set(false);
+            unreachable.set(false);
             follow(lnd.clone(), lnd.send_payment(req), hex::decode(hash).unwrap_or_default(), shown, stream_error, sent_before).await;
             history_refresh.update(|n| *n += 1);
+            // "No route" to a receiver nobody can reach says so, not "raise the fee limit".
+            let no_route = shown.get_untracked().is_some_and(|p| p.failure_reason == pb::PaymentFailureReason::FailureReasonNoRoute as i32);
+            if no_route && checked.route_hints == 0 {
+                let channels = lnd.node_info(&checked.destination).await.ok().map(|n| n.map_or(0, |n| n.num_channels));
+                unreachable.set(channels == Some(0));
+            }
             Ok::<(), LndError>(())
         }
     });
@@ -464,7 +480,7 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
             {move || pay.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
             {move || stream_error.get().map(|e| view! { <ErrorView error=e/> })}
             <Show when=move || decoded.get().is_some_and(|(_, _, m)| m.is_none())>
-                <button type="button" class="primary" name="pay" disabled=move || paying() || paid() on:click=on_pay>
+                <button type="button" class="primary wide" name="pay" disabled=move || paying() || paid() on:click=on_pay>
                     {move || if paid() { "Paid" } else if paying() { "Paying…" } else { "Pay" }}
                 </button>
             </Show>
@@ -476,7 +492,7 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
             {move || decoded.get().and(fallback.get()).filter(|_| !paid() && !paying()).map(|o| view! {
                 <p class="small" id="on-chain-instead">"Or pay on-chain instead, to " <span class="mono">{crate::format::middle_ellipsis(&o.address, 10)}</span> ": " <a href=on_chain_link(&o)>"Send on-chain"</a></p>
             })}
-            {move || shown.get().map(|p| view! { <PaymentProgress payment=p/> })}
+            {move || shown.get().map(|p| view! { <PaymentProgress payment=p unreachable=unreachable.get()/> })}
             {move || {
                 let p = shown.get().filter(|p| p.status == PaymentStatus::Succeeded as i32)?;
                 let l = from_lnurl.get().filter(|l| decoded.get().is_some_and(|(local, _, _)| local.request == l.request && local.payment_hash == p.payment_hash))?;
