@@ -66,49 +66,77 @@ async fn detect_native(detector: &Object, video: &HtmlVideoElement) -> Option<St
     Reflect::get(&found.get(0), &"rawValue".into()).ok()?.as_string()
 }
 
-/// The worker and the answer it last gave (a frame is in flight while `waiting`).
+/// What the worker has said: a frame is out since (ms), a code it read, or that it broke.
+#[derive(Default, Clone)]
+struct Replies {
+    waiting_since: Option<f64>,
+    found: Option<String>,
+    broken: bool,
+}
+
+/// A frame that takes longer than this is given up, and the worker with it.
+const FRAME_PATIENCE_MS: f64 = 5_000.0;
+/// How often a broken worker (a panic in the reader, a script that did not load) is
+/// started again before the page says it cannot read codes.
+const RESTARTS: u32 = 3;
+
+/// The worker and what it said.
 struct WorkerScan {
     worker: Worker,
-    answers: Rc<RefCell<(bool, Option<String>)>>,
+    replies: Rc<RefCell<Replies>>,
     _on_answer: Closure<dyn Fn(MessageEvent)>,
+    _on_error: Closure<dyn Fn(web_sys::Event)>,
 }
 
 impl WorkerScan {
     fn start() -> Option<Self> {
         let worker = Worker::new(WORKER).ok()?;
-        let answers = Rc::new(RefCell::new((false, None)));
-        let seen = Rc::clone(&answers);
+        let replies = Rc::new(RefCell::new(Replies::default()));
+        let seen = Rc::clone(&replies);
         let on_answer = Closure::<dyn Fn(MessageEvent)>::new(move |ev: MessageEvent| {
-            *seen.borrow_mut() = (false, ev.data().as_string());
+            let mut r = seen.borrow_mut();
+            r.waiting_since = None;
+            r.found = ev.data().as_string();
         });
+        let broke = Rc::clone(&replies);
+        let on_error = Closure::<dyn Fn(web_sys::Event)>::new(move |_| broke.borrow_mut().broken = true);
         worker.set_onmessage(Some(on_answer.as_ref().unchecked_ref()));
-        Some(WorkerScan { worker, answers, _on_answer: on_answer })
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        worker.set_onmessageerror(Some(on_error.as_ref().unchecked_ref()));
+        Some(WorkerScan { worker, replies, _on_answer: on_answer, _on_error: on_error })
     }
 
-    /// Sends the frame unless one is still being read; returns a code read since.
-    fn offer(&self, canvas: &HtmlCanvasElement, video: &HtmlVideoElement) -> Option<String> {
-        let (waiting, found) = self.answers.borrow().clone();
-        if found.is_some() || waiting {
-            return found;
+    /// Sends the frame unless one is still being read; a code read since, or `Err` when the
+    /// worker broke or stopped answering.
+    fn offer(&self, canvas: &HtmlCanvasElement, video: &HtmlVideoElement) -> Result<Option<String>, ()> {
+        let now = js_sys::Date::now();
+        let r = self.replies.borrow().clone();
+        if r.broken || r.waiting_since.is_some_and(|t| now - t > FRAME_PATIENCE_MS) {
+            return Err(());
+        }
+        if r.found.is_some() || r.waiting_since.is_some() {
+            return Ok(r.found);
         }
         let (w, h) = (video.video_width(), video.video_height());
         if w == 0 || h == 0 {
-            return None;
+            return Ok(None);
         }
         canvas.set_width(w);
         canvas.set_height(h);
-        let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
-        ctx.draw_image_with_html_video_element(video, 0.0, 0.0).ok()?;
-        let image = ctx.get_image_data(0.0, 0.0, f64::from(w), f64::from(h)).ok()?;
+        let Some(ctx) = canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok()) else { return Err(()) };
+        if ctx.draw_image_with_html_video_element(video, 0.0, 0.0).is_err() {
+            return Ok(None);
+        }
+        let Ok(image) = ctx.get_image_data(0.0, 0.0, f64::from(w), f64::from(h)) else { return Ok(None) };
         let frame = Object::new();
         let _ = Reflect::set(&frame, &"width".into(), &w.into());
         let _ = Reflect::set(&frame, &"height".into(), &h.into());
         let data = js_sys::Uint8ClampedArray::from(image.data().0.as_slice());
         let _ = Reflect::set(&frame, &"data".into(), &data);
         if self.worker.post_message_with_transfer(&frame, &Array::of1(&data.buffer())).is_ok() {
-            self.answers.borrow_mut().0 = true;
+            self.replies.borrow_mut().waiting_since = Some(now);
         }
-        None
+        Ok(None)
     }
 }
 
@@ -164,19 +192,32 @@ pub fn Scanner(on_text: Callback<String>) -> impl IntoView {
         }
         let _ = looking.try_set(true);
         let native = native_detector().await;
-        let worker = if native.is_none() { WorkerScan::start() } else { None };
-        let canvas: Option<HtmlCanvasElement> =
-            web_sys::window().and_then(|w| w.document()).and_then(|d| d.create_element("canvas").ok()).and_then(|c| c.dyn_into().ok());
+        let mut worker = if native.is_none() { WorkerScan::start() } else { None };
+        let canvas: Option<HtmlCanvasElement> = web_sys::window().and_then(|w| w.document()).and_then(|d| d.create_element("canvas").ok()).and_then(|c| c.dyn_into().ok());
+        let cannot = "This browser cannot read QR codes here; paste instead.";
         if native.is_none() && (worker.is_none() || canvas.is_none()) {
             stop(&stream);
-            let _ = problem.try_set(Some("This browser cannot read QR codes here; paste instead.".into()));
+            let _ = problem.try_set(Some(cannot.into()));
             return;
         }
+        let mut restarts = 0;
         while !gone() {
             gloo_timers::future::sleep(EVERY).await;
             let found = match (&native, &worker, &canvas) {
                 (Some(d), _, _) => detect_native(d, &el).await,
-                (None, Some(w), Some(c)) => w.offer(c, &el),
+                (None, Some(w), Some(c)) => match w.offer(c, &el) {
+                    Ok(found) => found,
+                    Err(()) if restarts < RESTARTS => {
+                        restarts += 1;
+                        worker = WorkerScan::start();
+                        None
+                    }
+                    Err(()) => {
+                        stop(&stream);
+                        let _ = problem.try_set(Some("The QR reader stopped working; close the camera and try again, or paste instead.".into()));
+                        return;
+                    }
+                },
                 _ => None,
             };
             if let Some(text) = found.filter(|_| !gone()) {

@@ -31,6 +31,15 @@ pub fn amount(sats: i64, unit: crate::input::amount::Unit) -> String {
     }
 }
 
+/// At most `most` bytes of `s`, cut at a character boundary.
+pub fn cut_to_bytes(s: &str, most: usize) -> String {
+    let mut end = s.len().min(most);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
 /// How long ago `then` was, from `now` (unix seconds), in the largest whole unit.
 pub fn ago(then: i64, now: i64) -> String {
     let s = (now - then).max(0);
@@ -105,6 +114,14 @@ pub fn short_channel_id(id: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_cut_to_bytes_keeps_whole_characters() {
+        assert_eq!(cut_to_bytes("héllo", 2), "h");
+        assert_eq!(cut_to_bytes("héllo", 3), "hé");
+        assert_eq!(cut_to_bytes("abc", 10), "abc");
+        assert_eq!(cut_to_bytes("🎉", 3), "");
+    }
 
     #[test]
     fn network_text_cannot_hide_or_reorder() {

@@ -43,6 +43,17 @@ const WHAT_WE_READ: &str =
 const LONGEST_LNURL: usize = 1023;
 
 pub fn read(text: &str) -> Result<Payable, String> {
+    read_nested(text, 0)
+}
+
+/// A payment can sit inside another (an LNURL in a `lightning:` link in a `bitcoin:` URI):
+/// a few levels are real, more are an attack on the stack.
+const DEEPEST: usize = 3;
+
+fn read_nested(text: &str, depth: usize) -> Result<Payable, String> {
+    if depth > DEEPEST {
+        return Err(WHAT_WE_READ.into());
+    }
     let text = text.trim();
     if text.is_empty() {
         return Err("Paste or scan something to pay: a payment request, a Lightning Address, an LNURL or a bitcoin address".into());
@@ -50,13 +61,13 @@ pub fn read(text: &str) -> Result<Payable, String> {
     let lower = text.to_ascii_lowercase();
     if let Some(rest) = strip_scheme(text, &lower, "lightning:") {
         let rest = rest.trim_start_matches("//");
-        return match read(rest)? {
+        return match read_nested(rest, depth + 1)? {
             p @ (Payable::Lightning { .. } | Payable::Lnurl { .. }) => Ok(p),
             _ => Err("A lightning: link carries a payment request or an LNURL, and this one has neither".into()),
         };
     }
     if let Some(rest) = strip_scheme(text, &lower, "bitcoin:") {
-        return bip21(rest);
+        return bip21(rest, depth);
     }
     if lower.starts_with("lndconnect:") {
         return Ok(Payable::Lndconnect(text.to_string()));
@@ -75,7 +86,7 @@ pub fn read(text: &str) -> Result<Payable, String> {
     if lower.starts_with("https://") || lower.starts_with("http://") {
         // LUD-01's fallback: an LNURL riding in a web link as `?lightning=LNURL1…`.
         return match query(text).into_iter().find(|(k, _)| k.eq_ignore_ascii_case("lightning")) {
-            Some((_, v)) if v.to_ascii_lowercase().starts_with("lnurl1") => read(&v),
+            Some((_, v)) if v.to_ascii_lowercase().starts_with("lnurl1") => read_nested(&v, depth + 1),
             _ => Err("This is a web link, not a payment. Open it in the browser if you trust it".into()),
         };
     }
@@ -116,7 +127,7 @@ fn looks_like_address(text: &str) -> bool {
 /// BIP 321 (which replaces BIP 21): `bitcoin:[address][?key=value&…]`. Keys are read
 /// without regard to case; a `req-` key we do not understand makes the whole URI one we
 /// must not pay.
-fn bip21(rest: &str) -> Result<Payable, String> {
+fn bip21(rest: &str, depth: usize) -> Result<Payable, String> {
     let (address, _) = rest.split_once('?').unwrap_or((rest, ""));
     let address = percent_decode(address).ok_or("This bitcoin: link is damaged (a broken %-escape)")?;
     let mut amount_sat = None;
@@ -126,7 +137,13 @@ fn bip21(rest: &str) -> Result<Payable, String> {
         let key = key.to_ascii_lowercase();
         match key.as_str() {
             "amount" => {
-                let sats = amount::parse(&value, Unit::Btc).map_err(|e| format!("The link's amount ({value} BTC) cannot be read: {e}"))?;
+                // BIP 321: decimal BTC with a dot, nothing else (a comma is not a thousands
+                // separator here: "0,001" must not read as 1 BTC).
+                let strict = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+                let sats = strict
+                    .then(|| amount::parse(&value, Unit::Btc))
+                    .unwrap_or_else(|| Err("BIP 21 amounts are decimal BTC, like 0.001".into()))
+                    .map_err(|e| format!("The link's amount ({} BTC) cannot be read: {e}", crate::format::shown_text(&value)))?;
                 amount_sat = Some(sats);
             }
             "lightning" => lightning = Some(value),
@@ -145,7 +162,7 @@ fn bip21(rest: &str) -> Result<Payable, String> {
         return Err(format!("This bitcoin: link's address ({}) is not a bitcoin address", crate::format::shown_text(&a.address)));
     }
     match lightning {
-        Some(l) => match read(&l)? {
+        Some(l) => match read_nested(&l, depth + 1)? {
             Payable::Lightning { request, .. } => Ok(Payable::Lightning { request, fallback: on_chain }),
             lnurl @ Payable::Lnurl { .. } => Ok(lnurl),
             _ => Err("This bitcoin: link's lightning= part is not a payment request".into()),
@@ -163,7 +180,7 @@ fn lightning_address(user: &str, domain: &str) -> Result<Payable, String> {
         return Err("A Lightning Address is name@domain, and its name has only letters, digits and - _ . +".into());
     }
     let (host, _) = authority(&domain).ok_or("A Lightning Address is name@domain, like alice@example.com")?;
-    if domain.contains(['/', '?', '#', '@']) || !host.contains('.') && !is_loopback(&host) {
+    if domain.contains(['/', '?', '#', '@', '\\']) || !host.contains('.') && !is_loopback(&host) {
         return Err("A Lightning Address is name@domain, like alice@example.com".into());
     }
     let scheme = if host.ends_with(".onion") || is_loopback(&host) { "http" } else { "https" };
@@ -217,9 +234,12 @@ pub fn check_service_url(url: &str) -> Result<String, String> {
     Ok(url.to_string())
 }
 
-/// The host of a URL (after its scheme), lower case, and whether a login precedes it.
+/// The host of a URL (after its scheme), lower case, and whether a login precedes it; `None`
+/// unless it is a plain host name or IP address. The authority ends where a browser's URL
+/// parser ends it (a backslash is a slash in http URLs), so the host judged here is the
+/// host the browser asks.
 pub fn authority(after_scheme: &str) -> Option<(String, bool)> {
-    let end = after_scheme.find(['/', '?', '#']).unwrap_or(after_scheme.len());
+    let end = after_scheme.find(['/', '?', '#', '\\']).unwrap_or(after_scheme.len());
     let auth = &after_scheme[..end];
     let (userinfo, hostport) = match auth.rsplit_once('@') {
         Some((_, h)) => (true, h),
@@ -230,7 +250,12 @@ pub fn authority(after_scheme: &str) -> Option<(String, bool)> {
     } else {
         hostport.split(':').next().unwrap_or_default().to_string()
     };
-    (!host.is_empty() && host != "[]").then(|| (host.to_ascii_lowercase(), userinfo))
+    let plain = if let Some(v6) = host.strip_prefix('[') {
+        v6.len() > 1 && v6.trim_end_matches(']').bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+    } else {
+        !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    };
+    plain.then(|| (host.to_ascii_lowercase(), userinfo))
 }
 
 /// The host of a full URL, as [`authority`] reads it.
@@ -239,8 +264,11 @@ pub fn host_of(url: &str) -> Option<String> {
     authority(rest).map(|(h, _)| h)
 }
 
+/// Hosts browsers treat as this device: `localhost` names and 127.0.0.0/8 written as an IP
+/// address (a name like `127.0.0.1.example.com` or `127.x.y.example` is a DNS name).
 fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host.ends_with(".localhost") || host == "[::1]" || host.strip_prefix("127.").is_some_and(|r| r.split('.').count() == 3)
+    let ipv4 = host.split('.').map(|o| o.parse::<u8>().ok().filter(|_| !o.is_empty() && o.len() <= 3)).collect::<Option<Vec<_>>>();
+    host == "localhost" || host.ends_with(".localhost") || host == "[::1]" || ipv4.is_some_and(|o| o.len() == 4 && o[0] == 127)
 }
 
 /// A URL's query as decoded pairs; a pair with a broken escape is left out.
@@ -317,6 +345,9 @@ mod tests {
         assert!(read("bitcoin:1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2?amount=0.1.2").unwrap_err().contains("amount"));
         assert!(read("bitcoin:?message=hi").unwrap_err().contains("neither"));
         assert!(read("bitcoin:hello?amount=1").unwrap_err().contains("not a bitcoin address"));
+        assert!(read("bitcoin:1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2?amount=0,001").unwrap_err().contains("decimal BTC"), "not 1 BTC");
+        assert!(read("bitcoin:1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2?amount=1_000").is_err());
+        assert!(read(&"lightning:".repeat(100_000)).is_err(), "nesting is bounded");
         assert!(read("lightning:1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2").is_err());
         assert!(read("https://example.com/page").unwrap_err().contains("web link"));
         assert!(read("hello").unwrap_err().contains("cannot read"));
@@ -364,6 +395,11 @@ mod tests {
         assert!(check_service_url("http://localhost/x").is_ok());
         assert!(check_service_url("http://[::1]:80/x").is_ok());
         assert!(check_service_url("http://127.0.0.1.example.com/x").is_err(), "a name that only starts like loopback");
+        assert!(check_service_url("http://127.evil.example.com/x").is_err(), "127.a.b.c with names is DNS, not loopback");
+        assert!(check_service_url("http://evil.com\\.localhost/x").is_err(), "a browser asks evil.com: a backslash ends the host");
+        assert!(check_service_url("http://evil.com%2elocalhost/x").is_err());
+        assert!(read("x@evil.com\\.localhost").is_err());
+        assert!(read("x@127.evil.example.com").map_or(true, |p| matches!(p, Payable::Lnurl { url, .. } if url.starts_with("https://"))));
         assert!(check_service_url("https://user:pw@example.com/x").unwrap_err().contains("login"));
         assert!(check_service_url("ftp://example.com").is_err());
         assert!(check_service_url("javascript:alert(1)").is_err());

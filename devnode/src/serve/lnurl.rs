@@ -95,11 +95,13 @@ impl Lnurl {
         locked(&self.comments).clone()
     }
 
-    /// A withdraw voucher for `sats`, paid by `node`: the path of its LNURL-withdraw (to
-    /// append to the service's address), usable once.
+    /// A withdraw voucher for `sats` (at least 1, at most what a pay request takes), paid by
+    /// `node`: the path of its LNURL-withdraw (to append to the service's address), usable
+    /// once.
     pub fn voucher(&self, node: &str, sats: u64) -> String {
         let k1 = hex::encode(rand::random::<[u8; 16]>());
-        locked(&self.vouchers).insert(k1.clone(), Voucher { node: node.to_string(), msat: sats * 1000, used: false });
+        let msat = sats.clamp(1, MAX_SENDABLE / 1000) * 1000;
+        locked(&self.vouchers).insert(k1.clone(), Voucher { node: node.to_string(), msat, used: false });
         format!("/lnurlw/{k1}")
     }
 
@@ -185,9 +187,14 @@ impl Lnurl {
             v.used = true;
             v.node.clone()
         };
-        let network = Arc::clone(&self.network);
+        // A payment that fails gives the voucher back, as a service would.
+        let (network, this, k1) = (Arc::clone(&self.network), Arc::clone(self), path_k1.to_string());
         tokio::spawn(async move {
-            let _ = network.pay(&node, q.pr.trim()).await;
+            if !matches!(network.pay(&node, q.pr.trim()).await.as_deref(), Ok("")) {
+                if let Some(v) = locked(&this.vouchers).get_mut(&k1) {
+                    v.used = false;
+                }
+            }
         });
         answer(json!({"status": "OK"}), true)
     }

@@ -23,9 +23,14 @@ pub struct LnurlInvoice {
     pub success: Option<SuccessAction>,
 }
 
-/// Who is being paid, in the words the user gave (the address) or the service's name.
+/// Who is being paid: the address the user gave, else the service's own Lightning Address
+/// only when it is on the service's own domain (anyone can write "alice@trusted.example"
+/// in their metadata), else the domain asked.
 fn payee(pay: &PayRequest, address: &Option<String>) -> String {
-    address.clone().or_else(|| pay.identifier.clone()).unwrap_or_else(|| pay.domain.clone())
+    let own = pay.identifier.clone().filter(|id| {
+        id.rsplit_once('@').and_then(|(_, domain)| crate::input::payable::authority(domain)).is_some_and(|(host, _)| host == pay.domain)
+    });
+    address.clone().or(own).unwrap_or_else(|| pay.domain.clone())
 }
 
 fn range_words(min_msat: u64, max_msat: u64) -> String {
@@ -154,7 +159,9 @@ pub fn LnurlWithdrawForm(withdraw: WithdrawRequest) -> impl IntoView {
             let (withdraw, sats) = (withdraw.clone(), *sats);
             async move {
                 let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
-                let req = pb::Invoice { value_msat: sats.saturating_mul(1000), memo: withdraw.default_description.clone(), ..Default::default() };
+                // The service's words as the memo, cut to what a payment request can carry.
+                let memo = crate::format::cut_to_bytes(&withdraw.default_description, 639);
+                let req = pb::Invoice { value_msat: sats.saturating_mul(1000), memo, ..Default::default() };
                 let added = lnd.add_invoice(req).await?;
                 lnurl::fetch::withdraw(&withdraw, &added.payment_request).await.map_err(LndError::Input)?;
                 state.set(Some(Withdrawal::Waiting));

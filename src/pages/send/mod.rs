@@ -215,9 +215,18 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
     let from_lnurl: RwSignal<Option<lnurl::LnurlInvoice>> = RwSignal::new(None);
     // Pasted text that is paid elsewhere in the app: the words, and where.
     let elsewhere: RwSignal<Option<(String, String, &'static str)>> = RwSignal::new(None);
+    // The service asked for the text now in the box, and its answer. An answer to text the
+    // user has since changed is dropped, however late it comes.
+    let asked: RwSignal<Option<String>> = RwSignal::new(None);
+    let found: RwSignal<Option<Result<(crate::lnurl::Service, Option<String>), LndError>>> = RwSignal::new(None);
     let service = Action::new_local(move |(url, address): &(String, Option<String>)| {
         let (url, address) = (url.clone(), address.clone());
-        async move { crate::lnurl::fetch::service(&url).await.map(|s| (s, address)).map_err(LndError::Input) }
+        async move {
+            let answer = crate::lnurl::fetch::service(&url).await.map(|s| (s, address)).map_err(LndError::Input);
+            if asked.try_get_untracked().flatten().as_deref() == Some(url.as_str()) {
+                let _ = found.try_set(Some(answer));
+            }
+        }
     });
 
     // A payment this tab started before a reload: find it again.
@@ -280,10 +289,11 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
             follow(lnd.clone(), lnd.send_payment(req), hex::decode(hash).unwrap_or_default(), shown, stream_error, sent_before).await;
             history_refresh.update(|n| *n += 1);
             // "No route" to a receiver nobody can reach says so, not "raise the fee limit".
-            let no_route = shown.get_untracked().is_some_and(|p| p.failure_reason == pb::PaymentFailureReason::FailureReasonNoRoute as i32);
+            // The page may be gone by now (a payment outlives it): read what is still there.
+            let no_route = shown.try_get_untracked().flatten().is_some_and(|p| p.failure_reason == pb::PaymentFailureReason::FailureReasonNoRoute as i32);
             if no_route && checked.route_hints == 0 {
                 let channels = lnd.node_info(&checked.destination).await.ok().map(|n| n.map_or(0, |n| n.num_channels));
-                unreachable.set(channels == Some(0));
+                let _ = unreachable.try_set(channels == Some(0));
             }
             Ok::<(), LndError>(())
         }
@@ -295,7 +305,8 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
         from_lnurl.set(None);
         elsewhere.set(None);
         decode.value().set(None);
-        service.value().set(None);
+        asked.set(None);
+        found.set(None);
     };
     let scanning = RwSignal::new(false);
     // The top bar's Scan link: the camera opens, and the address drops `?scan` so that the
@@ -330,6 +341,7 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
                 check(request);
             }
             Ok(Payable::Lnurl { url, address }) => {
+                asked.set(Some(url.clone()));
                 service.dispatch_local((url, address));
             }
             Ok(Payable::OnChain(o)) => elsewhere.set(Some(("This is a bitcoin address: it is paid on-chain.".into(), on_chain_link(&o), "Send on-chain"))),
@@ -416,8 +428,8 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
                         prop:value=request on:input=move |ev| { request.set(event_target_value(&ev)); forget(); }></textarea>
                 </label>
                 <div class="grid buttons">
-                    <button type="submit" name="decode-request" disabled=move || decode.pending().get() || service.pending().get()>
-                        {move || if service.pending().get() { "Asking the service…" } else { "Check" }}
+                    <button type="submit" name="decode-request" disabled=move || decode.pending().get()>
+                        {move || if asked.get().is_some() && found.get().is_none() { "Asking the service…" } else { "Check" }}
                     </button>
                     <button type="button" name="scan" on:click=move |_| scanning.update(|s| *s = !*s)>
                         {move || if scanning.get() { "Close camera" } else { "Scan QR" }}
@@ -427,7 +439,7 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
             <Show when=move || scanning.get()>
                 <Scanner on_text=on_scanned/>
             </Show>
-            {move || service.value().get().map(|found| match found {
+            {move || found.get().map(|found| match found {
                 Err(e) => view! { <ErrorView error=e/> }.into_any(),
                 Ok((crate::lnurl::Service::Pay(pay), address)) => view! { <lnurl::LnurlPayForm pay=pay address=address on_invoice=lnurl_invoice/> }.into_any(),
                 Ok((crate::lnurl::Service::Withdraw(w), _)) => view! { <lnurl::LnurlWithdrawForm withdraw=w/> }.into_any(),
