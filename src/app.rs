@@ -177,19 +177,30 @@ fn LinkBanner() -> impl IntoView {
 #[component]
 fn Nav() -> impl IntoView {
     let session = Session::get();
+    let location = use_location();
     let active = move || session.lnd.with(Option::is_some) && session.wallet.get() == Some(WalletState::ServerActive);
+    // On a phone the sections are a bar at the bottom, in reach of a thumb: the five used
+    // most, the rest behind "More", which closes again once one is chosen.
+    let more = RwSignal::new(false);
+    Effect::new(move |_| {
+        location.pathname.track();
+        more.set(false);
+    });
     view! {
         <Show when=active>
-            <nav class="sections">
+            <nav class="sections" class:more-open=move || more.get() aria-label="Sections">
                 <A href="/" exact=true>"Node"</A>
                 <A href="/onchain">"On-chain"</A>
-                <A href="/peers">"Peers"</A>
+                <A href="/peers" attr:class="more-item">"Peers"</A>
                 <A href="/channels">"Channels"</A>
                 <A href="/receive">"Receive"</A>
                 <A href="/send">"Send"</A>
-                <A href="/routes">"Routes"</A>
-                <A href="/fees">"Fees"</A>
-                <A href="/backups">"Backups"</A>
+                <A href="/routes" attr:class="more-item">"Routes"</A>
+                <A href="/fees" attr:class="more-item">"Fees"</A>
+                <A href="/backups" attr:class="more-item">"Backups"</A>
+                <button type="button" class="more-toggle" aria-expanded=move || more.get().to_string() on:click=move |_| more.update(|m| *m = !*m)>
+                    {move || if more.get() { "Close" } else { "More" }}
+                </button>
             </nav>
         </Show>
     }

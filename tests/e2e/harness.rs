@@ -497,11 +497,20 @@ impl Harness {
         self.screenshots_at(name, None).await;
     }
 
-    /// Screenshots with the element matching `css` scrolled into the middle of the window.
+    /// Screenshots with the element matching `css` scrolled into the middle of the window,
+    /// at a laptop's size and two phones'; at phone sizes nothing may stick out sideways (a
+    /// page that scrolls horizontally on a phone fails the scenario, naming what sticks out).
     pub async fn screenshots_at(&self, name: &str, css: Option<&str>) {
+        const WIDEST: &str = r#"
+            const w = document.documentElement.clientWidth;
+            if (document.documentElement.scrollWidth <= w) return '';
+            const out = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w + 1)
+                .map(e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${e.className && typeof e.className === 'string' ? '.' + e.className.trim().replace(/\s+/g, '.') : ''}`);
+            return out.slice(0, 8).join(', ') || 'the page';
+        "#;
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
         let _ = std::fs::create_dir_all(&dir);
-        for (size, (w, h)) in [("laptop", (1280, 900)), ("phone", (390, 844))] {
+        for (size, (w, h)) in [("laptop", (1280, 900)), ("phone", (390, 844)), ("small-phone", (360, 740))] {
             let _ = self.client.set_window_size(w, h).await;
             if let Some(css) = css {
                 let arg = serde_json::to_value(self.find(css).await).expect("element reference");
@@ -510,6 +519,10 @@ impl Harness {
             tokio::time::sleep(Duration::from_millis(300)).await;
             if let Ok(png) = self.client.screenshot().await {
                 let _ = std::fs::write(dir.join(format!("{name}-{}-{size}.png", self.label)), png);
+            }
+            if size != "laptop" {
+                let wider = self.run_js(WIDEST).await;
+                assert!(wider.is_empty(), "[{}] {name} at {w}x{h} scrolls sideways: {wider} stick out", self.label);
             }
         }
         let _ = self.client.set_window_size(1280, 900).await;
