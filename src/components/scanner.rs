@@ -193,7 +193,8 @@ pub fn Scanner(on_text: Callback<String>) -> impl IntoView {
         let _ = looking.try_set(true);
         let native = native_detector().await;
         let mut worker = if native.is_none() { WorkerScan::start() } else { None };
-        let canvas: Option<HtmlCanvasElement> = web_sys::window().and_then(|w| w.document()).and_then(|d| d.create_element("canvas").ok()).and_then(|c| c.dyn_into().ok());
+        let canvas: Option<HtmlCanvasElement> =
+            web_sys::window().and_then(|w| w.document()).and_then(|d| d.create_element("canvas").ok()).and_then(|c| c.dyn_into().ok());
         let cannot = "This browser cannot read QR codes here; paste instead.";
         if native.is_none() && (worker.is_none() || canvas.is_none()) {
             stop(&stream);

@@ -140,9 +140,7 @@ fn bip21(rest: &str, depth: usize) -> Result<Payable, String> {
                 // BIP 321: decimal BTC with a dot, nothing else (a comma is not a thousands
                 // separator here: "0,001" must not read as 1 BTC).
                 let strict = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-                let sats = strict
-                    .then(|| amount::parse(&value, Unit::Btc))
-                    .unwrap_or_else(|| Err("BIP 21 amounts are decimal BTC, like 0.001".into()))
+                let sats = if strict { amount::parse(&value, Unit::Btc) } else { Err("BIP 21 amounts are decimal BTC, like 0.001".into()) }
                     .map_err(|e| format!("The link's amount ({} BTC) cannot be read: {e}", crate::format::shown_text(&value)))?;
                 amount_sat = Some(sats);
             }

@@ -51,9 +51,7 @@ async fn get(url: &str, ask: Ask) -> Result<Vec<u8>, String> {
             return Err(format!("{shown} did not answer within {} seconds; try again later.", PATIENCE.as_secs()));
         }
         Err(_) if ask == Ask::Callback => {
-            return Err(format!(
-                "{shown}'s answer could not be read, so Lightdeck cannot tell whether the service acted on it. Check before asking again."
-            ));
+            return Err(format!("{shown}'s answer could not be read, so Lightdeck cannot tell whether the service acted on it. Check before asking again."));
         }
         Err(_) => {
             // fetch() hides why; a no-cors request reaches a server that is up even when it

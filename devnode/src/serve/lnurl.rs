@@ -190,10 +190,10 @@ impl Lnurl {
         // A payment that fails gives the voucher back, as a service would.
         let (network, this, k1) = (Arc::clone(&self.network), Arc::clone(self), path_k1.to_string());
         tokio::spawn(async move {
-            if !matches!(network.pay(&node, q.pr.trim()).await.as_deref(), Ok("")) {
-                if let Some(v) = locked(&this.vouchers).get_mut(&k1) {
-                    v.used = false;
-                }
+            if !matches!(network.pay(&node, q.pr.trim()).await.as_deref(), Ok(""))
+                && let Some(v) = locked(&this.vouchers).get_mut(&k1)
+            {
+                v.used = false;
             }
         });
         answer(json!({"status": "OK"}), true)

@@ -27,9 +27,10 @@ pub struct LnurlInvoice {
 /// only when it is on the service's own domain (anyone can write "alice@trusted.example"
 /// in their metadata), else the domain asked.
 fn payee(pay: &PayRequest, address: &Option<String>) -> String {
-    let own = pay.identifier.clone().filter(|id| {
-        id.rsplit_once('@').and_then(|(_, domain)| crate::input::payable::authority(domain)).is_some_and(|(host, _)| host == pay.domain)
-    });
+    let own = pay
+        .identifier
+        .clone()
+        .filter(|id| id.rsplit_once('@').and_then(|(_, domain)| crate::input::payable::authority(domain)).is_some_and(|(host, _)| host == pay.domain));
     address.clone().or(own).unwrap_or_else(|| pay.domain.clone())
 }
 

@@ -34,6 +34,9 @@ fn session_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok()?
 }
 
+/// An LNURL service found for what was pasted, and the Lightning Address it came from.
+type Found = (crate::lnurl::Service, Option<String>);
+
 /// The On-chain page's send form, filled in with what a link or address asked for.
 fn on_chain_link(o: &OnChain) -> String {
     let amount = o.amount_sat.map(|a| format!("&amount={a}")).unwrap_or_default();
@@ -218,7 +221,7 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
     // The service asked for the text now in the box, and its answer. An answer to text the
     // user has since changed is dropped, however late it comes.
     let asked: RwSignal<Option<String>> = RwSignal::new(None);
-    let found: RwSignal<Option<Result<(crate::lnurl::Service, Option<String>), LndError>>> = RwSignal::new(None);
+    let found: RwSignal<Option<Result<Found, LndError>>> = RwSignal::new(None);
     let service = Action::new_local(move |(url, address): &(String, Option<String>)| {
         let (url, address) = (url.clone(), address.clone());
         async move {
