@@ -12,8 +12,9 @@ use crate::tools::Result;
 /// Lightning Addresses, LNURL-pay and -withdraw and unified QRs came to the Send page
 /// (972,777 -> 1,013,416 B; without route splitting every page is in the first load), then
 /// for the camera view that scans QR codes (-> 1,023,066 B; the QR reader itself is a worker
-/// outside the first load).
-pub const FIRST_LOAD_GZIP_CEILING: usize = 1_030_000;
+/// outside the first load), then for the review's fixes to both (time-outs, redirect and host
+/// checks, worker restarts) and the phone's bottom bar (-> 1,030,132 B).
+pub const FIRST_LOAD_GZIP_CEILING: usize = 1_035_000;
 
 /// Files worth compressing (images are compressed already).
 fn compressible(name: &str) -> bool {
