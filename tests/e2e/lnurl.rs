@@ -100,6 +100,15 @@ async fn pay_anything(via: Via) {
     let filled =
         h.run_js("return document.querySelector('input[name=send-address]').value + ' ' + document.querySelector('input[name=send-amount]').value").await;
     assert_eq!(filled, format!("{address} 10000"));
+    // On a phone the sections sit at the bottom; Peers is behind More, which closes again
+    // once a section is chosen.
+    h.client().set_window_size(390, 844).await.expect("phone size");
+    assert!(!h.find("nav a[href='/peers']").await.is_displayed().await.expect("shown?"), "Peers waits behind More");
+    h.click("nav .more-toggle").await;
+    h.click("nav a[href='/peers']").await;
+    h.find("input[name=peer-uri]").await;
+    assert!(!h.find("nav a[href='/fees']").await.is_displayed().await.expect("shown?"), "More closes once a section is chosen");
+    h.client().set_window_size(1280, 900).await.expect("laptop size");
     // A node's address goes to the Peers form.
     paste_and_check(&h, &shop).await;
     h.click("#paid-elsewhere a").await;
