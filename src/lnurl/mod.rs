@@ -159,6 +159,14 @@ struct Answer {
     max_withdrawable: Loose,
     pr: Loose,
     success_action: Option<Action>,
+    payer_data: Option<std::collections::BTreeMap<String, PayerKind>>,
+}
+
+/// LUD-18: a detail about the payer the service asks for, and whether it insists.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PayerKind {
+    mandatory: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -211,6 +219,14 @@ pub fn read_service(asked: &str, body: &[u8]) -> Result<Service, String> {
             let entry = |kind: &str| entries.iter().find_map(|e| (e.first()?.text()? == kind).then(|| e.get(1)?.text().map(str::to_string)).flatten());
             let description = entry("text/plain").ok_or("The service's metadata has no description (text/plain), which LUD-06 requires")?;
             let comment_allowed = v.comment_allowed.number().unwrap_or(0).min(2000) as usize;
+            // LUD-18: a wallet that cannot give a detail the service insists on must not pay.
+            // Lightdeck sends none (the node's identity is not the user's to hand out).
+            if let Some(kind) = v.payer_data.iter().flatten().find(|(_, k)| k.mandatory).map(|(kind, _)| kind) {
+                return Err(format!(
+                    "This service insists on knowing your {} (LUD-18), which Lightdeck does not send; pay it from a wallet you are willing to share that with",
+                    crate::format::shown_text(kind)
+                ));
+            }
             Ok(Service::Pay(PayRequest {
                 callback,
                 min_msat,
@@ -391,6 +407,10 @@ mod tests {
         assert!(read_service(ASKED, upside.as_bytes()).unwrap_err().contains("make no sense"));
         let no_text = pay_body("").replace("text/plain", "text/other");
         assert!(read_service(ASKED, no_text.as_bytes()).unwrap_err().contains("text/plain"));
+        let insists = pay_body(r#","payerData":{"name":{"mandatory":false},"pubkey":{"mandatory":true}}"#);
+        assert!(read_service(ASKED, insists.as_bytes()).unwrap_err().contains("your pubkey (LUD-18)"));
+        let asks = pay_body(r#","payerData":{"name":{"mandatory":false}}"#);
+        assert!(read_service(ASKED, asks.as_bytes()).is_ok(), "an optional detail is simply not sent");
     }
 
     #[test]

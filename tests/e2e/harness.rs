@@ -413,6 +413,16 @@ impl Harness {
         self.client.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"))
     }
 
+    /// Goes to a section by its link, as a person would at any width: on a phone, some
+    /// sections are behind the bottom bar's More.
+    pub async fn go(&self, path: &str) {
+        let link = format!("nav a[href='{path}']");
+        if !self.find(&link).await.is_displayed().await.unwrap_or(true) {
+            self.click("nav .more-toggle").await;
+        }
+        self.click(&link).await;
+    }
+
     pub async fn click(&self, css: &str) {
         let deadline = Instant::now() + WAIT;
         loop {

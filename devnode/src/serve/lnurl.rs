@@ -253,8 +253,8 @@ mod tests {
         (cors, serde_json::from_slice(&body).expect("json"))
     }
 
-    #[tokio::test]
-    async fn a_lightning_address_gives_an_invoice_for_the_amount_asked_and_keeps_the_comment() {
+    /// A network with a shop (wallet made) and the LNURL services in front of it.
+    async fn shop_service() -> (tempfile::TempDir, Arc<Network>, Arc<Lnurl>, Router) {
         let dir = tempfile::tempdir().expect("dir");
         let net = Arc::new(Network::open(crate::NetworkConfig::new(dir.path())).expect("network"));
         let mut spec = crate::NodeSpec::new("shop");
@@ -263,6 +263,12 @@ mod tests {
         net.create_wallet("shop", b"password1").await.expect("wallet");
         let lnurl = Lnurl::new(Arc::clone(&net));
         let router = Arc::clone(&lnurl).router();
+        (dir, net, lnurl, router)
+    }
+
+    #[tokio::test]
+    async fn a_lightning_address_gives_an_invoice_for_the_amount_asked_and_keeps_the_comment() {
+        let (_dir, _net, lnurl, router) = shop_service().await;
 
         let (cors, pay) = get_json(&router, "/.well-known/lnurlp/shop").await;
         assert_eq!(cors.as_deref(), Some("*"), "LUD-01 asks services to allow browser wallets");
@@ -285,14 +291,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_voucher_is_withdrawn_once_for_its_amount() {
-        let dir = tempfile::tempdir().expect("dir");
-        let net = Arc::new(Network::open(crate::NetworkConfig::new(dir.path())).expect("network"));
-        let mut spec = crate::NodeSpec::new("shop");
-        spec.rest_tls = false;
-        net.start_node(spec).await.expect("shop");
-        net.create_wallet("shop", b"password1").await.expect("wallet");
-        let lnurl = Lnurl::new(Arc::clone(&net));
-        let router = Arc::clone(&lnurl).router();
+        let (_dir, net, lnurl, router) = shop_service().await;
         let path = lnurl.voucher("shop", 5);
         let (_, w) = get_json(&router, &path).await;
         assert_eq!((w["tag"].as_str(), w["minWithdrawable"].as_u64(), w["maxWithdrawable"].as_u64()), (Some("withdrawRequest"), Some(5000), Some(5000)));
