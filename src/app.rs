@@ -6,7 +6,7 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::path;
 
-use crate::components::ErrorView;
+use crate::components::{ErrorView, ThemeChoice};
 use crate::lnd::WalletState;
 use crate::pages::{
     BackupsPage, ChannelsPage, ConnectPage, FeesPage, NodePage, OnchainPage, PeersPage, ReceivePage, RoutesPage, SendPage, UnlockPage, VaultPage, WalletPage,
@@ -90,7 +90,10 @@ fn Shell() -> impl IntoView {
             </Routes>
             </Show>
         </main>
-        <footer class="build muted">{BUILD}</footer>
+        <footer class="build muted">
+            <span>{BUILD}</span>
+            <ThemeChoice/>
+        </footer>
     }
 }
 

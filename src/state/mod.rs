@@ -13,6 +13,6 @@ pub use aliases::Aliases;
 pub use backups::{Backups, packed};
 pub use browser::{new_id, new_preimage, new_tag, now, storage};
 pub use live::{refresh_on, reopening, spawn_scoped};
-pub use prefs::Prefs;
+pub use prefs::{Prefs, Theme};
 pub use session::{Link, Session};
 pub use vault::{Status as VaultStatus, Vault};

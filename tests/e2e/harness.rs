@@ -65,6 +65,21 @@ async fn serve_app() -> (String, tokio::sync::oneshot::Sender<()>) {
     (origin, stop)
 }
 
+/// A QR code of `text` centred in a `w` by `h` image: true for each dark pixel, row by row.
+fn qr_pixels(text: &str, w: usize, h: usize) -> Vec<bool> {
+    let code = qrcode::QrCode::new(text.as_bytes()).expect("a QR code");
+    let (modules, colors) = (code.width(), code.to_colors());
+    let scale = (w.min(h) * 9 / 10 / modules).max(1);
+    let (left, top) = ((w - modules * scale) / 2, (h - modules * scale) / 2);
+    (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .map(|(x, y)| {
+            let (mx, my) = (x.wrapping_sub(left) / scale, y.wrapping_sub(top) / scale);
+            mx < modules && my < modules && colors[my * modules + mx] == qrcode::Color::Dark
+        })
+        .collect()
+}
+
 async fn start_browser(profile: &std::path::Path, trusted_spki: Option<String>, camera: Option<&std::path::Path>) -> (Child, Client) {
     let port = closed_port();
     let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()))
@@ -143,21 +158,36 @@ impl Harness {
 
     /// Puts a QR code of `text` in front of the camera: one grey 640x480 I420 frame, looped.
     pub fn show_on_camera(&self, text: &str) {
-        let code = qrcode::QrCode::new(text.as_bytes()).expect("a QR code");
-        let (w, h, scale) = (640usize, 480usize, 6usize);
-        let modules = code.width();
-        let colors = code.to_colors();
-        let (left, top) = ((w - modules * scale) / 2, (h - modules * scale) / 2);
+        let (w, h) = (640, 480);
         let mut y4m = format!("YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\nFRAME\n").into_bytes();
-        for y in 0..h {
-            for x in 0..w {
-                let (mx, my) = (x.wrapping_sub(left) / scale, y.wrapping_sub(top) / scale);
-                let dark = mx < modules && my < modules && colors[my * modules + mx] == qrcode::Color::Dark;
-                y4m.push(if dark { 16 } else { 235 });
-            }
-        }
+        y4m.extend(qr_pixels(text, w, h).into_iter().map(|dark| if dark { 16 } else { 235 }));
         y4m.extend(std::iter::repeat_n(128u8, w * h / 2));
         std::fs::write(self.camera_file(), y4m).expect("camera file");
+    }
+
+    /// A picture file of a QR code of `text` (a 24-bit BMP, which every browser opens), as a
+    /// screenshot of a code would be.
+    pub fn picture_of_qr(&self, text: &str) -> PathBuf {
+        let (w, h) = (480usize, 480usize);
+        let pixels = qr_pixels(text, w, h);
+        let size = 54 + w * h * 3;
+        let mut bmp = Vec::with_capacity(size);
+        bmp.extend(b"BM");
+        bmp.extend((size as u32).to_le_bytes());
+        bmp.extend([0u8; 4]);
+        bmp.extend(54u32.to_le_bytes());
+        bmp.extend(40u32.to_le_bytes());
+        bmp.extend((w as i32).to_le_bytes());
+        // A negative height: rows top to bottom.
+        bmp.extend((-(h as i32)).to_le_bytes());
+        bmp.extend(1u16.to_le_bytes());
+        bmp.extend(24u16.to_le_bytes());
+        bmp.extend([0u8; 24]);
+        // 480 × 3 bytes a row is a multiple of 4: no padding.
+        bmp.extend(pixels.into_iter().flat_map(|dark| [if dark { 0u8 } else { 255 }; 3]));
+        let file = self._dir.path().join("qr.bmp");
+        std::fs::write(&file, bmp).expect("picture file");
+        file
     }
 
     async fn start_full(via: Via, configure: impl FnOnce(&mut NodeSpec), camera: bool) -> Self {
@@ -534,8 +564,34 @@ impl Harness {
                 let wider = self.run_js(WIDEST).await;
                 assert!(wider.is_empty(), "[{}] {name} at {w}x{h} scrolls sideways: {wider} stick out", self.label);
             }
+            if size != "small-phone" {
+                let findings = self.accessibility_findings().await;
+                assert!(findings.is_empty(), "[{}] {name} at {w}x{h} fails accessibility checks:\n{}", self.label, findings.join("\n"));
+            }
         }
         let _ = self.client.set_window_size(1280, 900).await;
+    }
+
+    /// axe-core's serious and critical findings on the page as shown (missing names, too
+    /// little contrast, broken ARIA...), one line each. axe comes from npm's lockfile and is
+    /// handed to the page by WebDriver, which the page's Content Security Policy does not
+    /// govern; the app itself never loads it.
+    pub async fn accessibility_findings(&self) -> Vec<String> {
+        const RUN: &str = r#"
+            const done = arguments[arguments.length - 1];
+            axe.run(document, { resultTypes: ['violations'] })
+                .then((r) => done(JSON.stringify(r.violations
+                    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                    .map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(' | ')}`))))
+                .catch((e) => done(JSON.stringify(['axe failed: ' + e])));
+        "#;
+        if self.run_js("return typeof axe").await != "object" {
+            let axe = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("node_modules/axe-core/axe.min.js"))
+                .expect("npm's axe-core (`cargo xtask test` installs it from package-lock.json)");
+            self.client.execute(&format!("{axe}\n;return ''"), vec![]).await.expect("axe-core loads");
+        }
+        let found = self.client.execute_async(RUN, vec![]).await.expect("axe-core runs");
+        serde_json::from_str(found.as_str().unwrap_or("[]")).expect("a JSON list of findings")
     }
 
     /// Ends the scenario; every page it saw ran under the built app's Content Security
@@ -546,6 +602,21 @@ impl Harness {
         assert_eq!(blocked, "[]", "[{}] the Content Security Policy blocked part of the app", self.label);
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill().await;
+    }
+}
+
+/// A DevTools command through chromedriver (what WebDriver has no word for, such as the
+/// system's colour scheme).
+#[derive(Debug)]
+pub struct DevTools(pub &'static str, pub serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(serde_json::json!({ "cmd": self.0, "params": self.1 }).to_string()))
     }
 }
 

@@ -3,7 +3,7 @@
 //! peer aliases, invoice memos, payment descriptions, channel memos and transaction labels,
 //! and every page is read at phone width.
 
-use crate::harness::{Harness, Via};
+use crate::harness::{DevTools, Harness, Via};
 
 fn corpus() -> Vec<String> {
     serde_json::from_str(include_str!("../vectors/hostile_text.json")).expect("the corpus is a JSON list of strings")
@@ -73,6 +73,10 @@ async fn hostile_text_is_shown_as_text(via: Via) {
     }
 
     h.open_as_admin().await;
+    // Every other scenario sees headless Chromium's light scheme; this one reads every page
+    // dark first (the accessibility checks in `screenshots_at` judge each theme's contrast).
+    let scheme = |value: &str| serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": value }] });
+    h.client().issue_cmd(DevTools("Emulation.setEmulatedMedia", scheme("dark"))).await.expect("a dark system");
     let _ = h.client().set_window_size(390, 844).await;
     let pages = [
         ("/", "#node-alias"),
@@ -93,18 +97,54 @@ async fn hostile_text_is_shown_as_text(via: Via) {
     assert_ne!(h.run_js(OVERFLOW).await, "[]", "the overflow check misses a 400-letter word");
     assert_ne!(h.run_js(INJECTED).await, "[]", "the markup check misses a script URL");
     h.run_js("document.getElementById('probe').remove(); return ''").await;
+    // The accessibility check sees a button without a name and grey-on-grey text.
+    h.run_js(
+        "const b = document.createElement('button'); b.id = 'probe'; const s = document.createElement('span'); \
+         s.textContent = 'faint'; s.style.color = '#777'; s.style.background = '#666'; b.append(document.createElement('i')); \
+         const d = document.createElement('div'); d.id = 'probe-2'; d.append(s); document.querySelector('main').append(b, d); return ''",
+    )
+    .await;
+    let findings = h.accessibility_findings().await.join("\n");
+    assert!(findings.contains("button-name") && findings.contains("color-contrast"), "the accessibility check missed planted faults: {findings}");
+    h.run_js("document.getElementById('probe').remove(); document.getElementById('probe-2').remove(); return ''").await;
     for (path, ready) in pages {
         h.go(path).await;
         h.find(ready).await;
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         assert_eq!(h.run_js(INJECTED).await, "[]", "[{path}] markup from the network reached the page");
         assert_eq!(h.run_js(OVERFLOW).await, "[]", "[{path}] the page scrolls sideways at 390 px");
-        h.screenshots_at(&format!("hostile-{}", if path == "/" { "node" } else { &path[1..] }), Some(ready)).await;
+        h.screenshots_at(&format!("hostile-dark-{}", if path == "/" { "node" } else { &path[1..] }), Some(ready)).await;
         let _ = h.client().set_window_size(390, 844).await;
     }
     // Shown literally: markup reads as the characters it is made of.
     h.go("/peers").await;
     h.wait_text("#peers li .peer-alias", aliases[0]).await;
+
+    // A phone set to light: the app follows it, until the user picks a theme in the footer,
+    // which outlasts a reload.
+    const BACKGROUND: &str = "return getComputedStyle(document.body).backgroundColor";
+    const LIGHT: &str = "rgb(244, 245, 248)";
+    const DARK: &str = "rgb(20, 22, 28)";
+    assert_eq!(h.run_js(BACKGROUND).await, DARK, "a dark system gets the dark theme");
+    h.client().issue_cmd(DevTools("Emulation.setEmulatedMedia", scheme("light"))).await.expect("a light system");
+    assert_eq!(h.run_js(BACKGROUND).await, LIGHT, "a light system gets the light theme");
+    h.click("select[name=theme] option[value=dark]").await;
+    assert_eq!(h.run_js(BACKGROUND).await, DARK, "the dark theme, chosen, wins over the system");
+    h.click("select[name=theme] option[value=light]").await;
+    h.reload("/").await;
+    h.find("input[name=url]").await;
+    assert_eq!(h.run_js(BACKGROUND).await, LIGHT, "the chosen theme outlasts a reload");
+    h.open_as_admin().await;
+    // Text at twice the size (a phone's largest text setting): every page still fits the
+    // phone's width and passes the accessibility checks in the light theme.
+    h.run_js("document.documentElement.style.fontSize = '200%'; return ''").await;
+    for (path, ready) in pages {
+        h.go(path).await;
+        h.find(ready).await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        h.screenshots_at(&format!("light-large-{}", if path == "/" { "node" } else { &path[1..] }), Some(ready)).await;
+        let _ = h.client().set_window_size(390, 844).await;
+    }
     h.finish().await;
 }
 
