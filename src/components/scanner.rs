@@ -1,7 +1,8 @@
 //! The camera view that reads a QR code. The browser's own BarcodeDetector is used where it
 //! exists (Chrome on Android); elsewhere frames go to the scanner worker (`scanner/`, rqrr),
 //! which the browser fetches only when a scan starts, so none of its code is in the first
-//! load. The camera stops when a code is read and when the view goes away.
+//! load. The camera stops when a code is read and when the view goes away. A picture of a
+//! code (a screenshot, on a desktop without a camera) is read the same way.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -66,6 +67,56 @@ async fn detect_native(detector: &Object, video: &HtmlVideoElement) -> Option<St
     Reflect::get(&found.get(0), &"rawValue".into()).ok()?.as_string()
 }
 
+/// A 2D canvas holding an image of `w` by `h` drawn by `draw`, and its pixels.
+fn pixels(canvas: &HtmlCanvasElement, w: u32, h: u32, draw: impl FnOnce(&CanvasRenderingContext2d) -> bool) -> Option<web_sys::ImageData> {
+    canvas.set_width(w);
+    canvas.set_height(h);
+    let ctx = canvas.get_context("2d").ok().flatten()?.dyn_into::<CanvasRenderingContext2d>().ok()?;
+    draw(&ctx).then(|| ctx.get_image_data(0.0, 0.0, f64::from(w), f64::from(h)).ok()).flatten()
+}
+
+fn new_canvas() -> Option<HtmlCanvasElement> {
+    web_sys::window().and_then(|w| w.document()).and_then(|d| d.create_element("canvas").ok()).and_then(|c| c.dyn_into().ok())
+}
+
+/// The text of the QR code in a picture the user chose.
+pub async fn read_picture(file: web_sys::File) -> Result<String, String> {
+    const NOT_A_PICTURE: &str = "That file is not a picture this browser can open; choose a PNG or JPEG.";
+    const STOPPED: &str = "The QR reader did not answer; try again, or paste instead.";
+    const NONE_FOUND: &str = "No QR code was found in that picture. Choose one where the code is sharp and whole, or paste instead.";
+    let window = web_sys::window().ok_or(NOT_A_PICTURE)?;
+    let promise = window.create_image_bitmap_with_blob(&file).map_err(|_| NOT_A_PICTURE)?;
+    let bitmap: web_sys::ImageBitmap = JsFuture::from(promise).await.map_err(|_| NOT_A_PICTURE)?.unchecked_into();
+    if let Some(detector) = native_detector().await {
+        let detect: Option<js_sys::Function> = Reflect::get(&detector, &"detect".into()).ok().and_then(|d| d.dyn_into().ok());
+        let found = match detect.and_then(|d| d.call1(&detector, &bitmap).ok()).and_then(|p| p.dyn_into::<Promise>().ok()) {
+            Some(p) => JsFuture::from(p).await.ok().and_then(|f| f.dyn_into::<Array>().ok()),
+            None => None,
+        };
+        return found.and_then(|f| Reflect::get(&f.get(0), &"rawValue".into()).ok()?.as_string()).ok_or_else(|| NONE_FOUND.to_string());
+    }
+    let canvas = new_canvas().ok_or(NOT_A_PICTURE)?;
+    let image = pixels(&canvas, bitmap.width(), bitmap.height(), |ctx| ctx.draw_image_with_image_bitmap(&bitmap, 0.0, 0.0).is_ok()).ok_or(NOT_A_PICTURE)?;
+    let worker = WorkerScan::start().ok_or("This browser cannot read QR codes here; paste instead.")?;
+    // A message that reaches the worker before its wasm has started is not seen, so the
+    // picture is handed over again while no answer came (the answer is the same each time).
+    for _ in 0..RESTARTS * 2 {
+        worker.post(&image);
+        let asked = js_sys::Date::now();
+        while js_sys::Date::now() - asked < FRAME_PATIENCE_MS / 3.0 {
+            gloo_timers::future::sleep(Duration::from_millis(100)).await;
+            let r = worker.replies.borrow().clone();
+            if r.broken {
+                return Err(STOPPED.into());
+            }
+            if r.waiting_since.is_none() {
+                return r.found.ok_or_else(|| NONE_FOUND.to_string());
+            }
+        }
+    }
+    Err(STOPPED.into())
+}
+
 /// What the worker has said: a frame is out since (ms), a code it read, or that it broke.
 #[derive(Default, Clone)]
 struct Replies {
@@ -121,22 +172,22 @@ impl WorkerScan {
         if w == 0 || h == 0 {
             return Ok(None);
         }
-        canvas.set_width(w);
-        canvas.set_height(h);
-        let Some(ctx) = canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok()) else { return Err(()) };
-        if ctx.draw_image_with_html_video_element(video, 0.0, 0.0).is_err() {
-            return Ok(None);
+        if let Some(image) = pixels(canvas, w, h, |ctx| ctx.draw_image_with_html_video_element(video, 0.0, 0.0).is_ok()) {
+            self.post(&image);
         }
-        let Ok(image) = ctx.get_image_data(0.0, 0.0, f64::from(w), f64::from(h)) else { return Ok(None) };
+        Ok(None)
+    }
+
+    /// Hands one image to the worker, which answers with the text of a code in it, or none.
+    fn post(&self, image: &web_sys::ImageData) {
         let frame = Object::new();
-        let _ = Reflect::set(&frame, &"width".into(), &w.into());
-        let _ = Reflect::set(&frame, &"height".into(), &h.into());
+        let _ = Reflect::set(&frame, &"width".into(), &image.width().into());
+        let _ = Reflect::set(&frame, &"height".into(), &image.height().into());
         let data = js_sys::Uint8ClampedArray::from(image.data().0.as_slice());
         let _ = Reflect::set(&frame, &"data".into(), &data);
         if self.worker.post_message_with_transfer(&frame, &Array::of1(&data.buffer())).is_ok() {
-            self.replies.borrow_mut().waiting_since = Some(now);
+            self.replies.borrow_mut().waiting_since = Some(js_sys::Date::now());
         }
-        Ok(None)
     }
 }
 
@@ -193,8 +244,7 @@ pub fn Scanner(on_text: Callback<String>) -> impl IntoView {
         let _ = looking.try_set(true);
         let native = native_detector().await;
         let mut worker = if native.is_none() { WorkerScan::start() } else { None };
-        let canvas: Option<HtmlCanvasElement> =
-            web_sys::window().and_then(|w| w.document()).and_then(|d| d.create_element("canvas").ok()).and_then(|c| c.dyn_into().ok());
+        let canvas = new_canvas();
         let cannot = "This browser cannot read QR codes here; paste instead.";
         if native.is_none() && (worker.is_none() || canvas.is_none()) {
             stop(&stream);

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use lnrpc::routerrpc::{self as rrpc, htlc_event::Event, htlc_event::EventType};
 
-use super::{amount, short_channel_id};
+use super::short_channel_id;
 use crate::input::amount::Unit;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -83,9 +83,8 @@ impl HtlcLog {
     }
 }
 
-/// Millisatoshi as people read them: whole sats in the chosen unit, or msat below one sat.
 fn msat(m: u64, unit: Unit) -> String {
-    if m > 0 && m < 1000 { format!("{m} msat") } else { amount((m / 1000) as i64, unit) }
+    super::msat(i64::try_from(m).unwrap_or(i64::MAX), unit)
 }
 
 impl Activity {
@@ -162,6 +161,6 @@ mod tests {
             fee_msat: 2,
             reason: String::new(),
         };
-        assert!(tiny.words(Unit::Sat).ends_with("earned 2 msat"), "{}", tiny.words(Unit::Sat));
+        assert!(tiny.words(Unit::Sat).ends_with("earned 0.002 sat"), "{}", tiny.words(Unit::Sat));
     }
 }

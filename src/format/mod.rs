@@ -31,6 +31,23 @@ pub fn amount(sats: i64, unit: crate::input::amount::Unit) -> String {
     }
 }
 
+/// Millisatoshi (fees, forwarded amounts): whole sats as `amount` shows them, and the
+/// thousandths of a sat where there are any, so a fee of 2.5 sat is not shown as 2 beside
+/// a balance that dropped by 3. Every fee on every page goes through here.
+pub fn msat(msat: i64, unit: crate::input::amount::Unit) -> String {
+    let (sign, abs) = (if msat < 0 { "-" } else { "" }, msat.unsigned_abs());
+    let (sats, thousandths) = (abs / 1000, abs % 1000);
+    if thousandths == 0 {
+        return format!("{sign}{}", amount(sats as i64, unit));
+    }
+    let fraction = format!("{thousandths:03}");
+    let fraction = fraction.trim_end_matches('0');
+    match unit {
+        crate::input::amount::Unit::Sat => format!("{sign}{}.{fraction} sat", count(sats)),
+        crate::input::amount::Unit::Btc => format!("{sign}{}.{:08}{fraction} BTC", count(sats / 100_000_000), sats % 100_000_000),
+    }
+}
+
 /// At most `most` bytes of `s`, cut at a character boundary.
 pub fn cut_to_bytes(s: &str, most: usize) -> String {
     let mut end = s.len().min(most);
@@ -131,6 +148,19 @@ mod tests {
         let family = "👨\u{200d}👩\u{200d}👧";
         assert_eq!(shown_text(family), family);
         assert_eq!(shown_text("café ☕ مرحبا"), "café ☕ مرحبا");
+    }
+
+    #[test]
+    fn millisatoshi_show_their_fraction_of_a_sat() {
+        use crate::input::amount::Unit;
+        assert_eq!(msat(2_000, Unit::Sat), "2 sat");
+        assert_eq!(msat(2_500, Unit::Sat), "2.5 sat");
+        assert_eq!(msat(1_234_567, Unit::Sat), "1,234.567 sat");
+        assert_eq!(msat(7, Unit::Sat), "0.007 sat");
+        assert_eq!(msat(-1_010, Unit::Sat), "-1.01 sat");
+        assert_eq!(msat(2_500, Unit::Btc), "0.000000025 BTC");
+        assert_eq!(msat(100_000_000_000, Unit::Btc), "1.00000000 BTC");
+        assert_eq!(msat(0, Unit::Sat), "0 sat");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use futures::StreamExt;
 use leptos::prelude::*;
 
-use crate::components::{CopyButton, ErrorView, ListCard, Needs, UnitToggle, allowed};
+use crate::components::{CopyButton, ErrorView, ListCard, Needs, PeerName, UnitToggle, allowed};
 use crate::format::{amount, channel_point, count, middle_ellipsis, short_channel_id, txid_from_bytes};
 use crate::input::amount::parse;
 use crate::input::channel::{check_open, fee_rate};
@@ -73,7 +73,7 @@ pub fn ChannelsPage() -> impl IntoView {
         async move { lnd?.wallet_balance().await }
     });
     view! {
-        <BalanceCard balance=balance/>
+        <BalanceCard balance=balance pending=pending/>
         <ListCard title="Open channels" empty="No open channels yet." id="channels" class="rows channels" items=open
             row=|c: pb::Channel| view! { <ChannelRow channel=c/> }/>
         <ListCard title="Opening and closing" empty="No channel is opening or closing." id="pending-channels" class="rows channels" items=pending
@@ -90,8 +90,37 @@ fn sat(a: &Option<pb::Amount>) -> i64 {
     a.as_ref().map_or(0, |a| a.sat as i64)
 }
 
+/// Funds of closing channels on their way back to the wallet: how much, from how many
+/// channels, and how long the last of them is locked. After a restore from a channel backup
+/// every channel is closing and the Lightning balance reads 0: this says where the money is.
+fn returning(pending: &[Pending], unit: crate::input::amount::Unit) -> Option<String> {
+    let (mut channels, mut sats, mut blocks, mut unconfirmed) = (0u64, 0i64, 0i32, false);
+    for p in pending {
+        match p {
+            Pending::Opening(_) => continue,
+            Pending::Closing(w) => {
+                sats += w.limbo_balance;
+                unconfirmed = true;
+            }
+            Pending::ForceClosing(f) => {
+                sats += f.limbo_balance;
+                blocks = blocks.max(f.blocks_til_maturity);
+            }
+        }
+        channels += 1;
+    }
+    let when = match (blocks, unconfirmed) {
+        (0, _) => "once the closing transactions confirm".to_string(),
+        (b, false) => format!("the last of it in {} more blocks", count(b as u64)),
+        (b, true) => format!("once the closing transactions confirm, the last of it in at least {} more blocks", count(b as u64)),
+    };
+    (channels > 0).then(|| {
+        format!("{} on the way back to your on-chain wallet from {}, {when}.", amount(sats, unit), crate::format::counted(channels, "closing channel"))
+    })
+}
+
 #[component]
-fn BalanceCard(balance: LocalResource<Result<pb::ChannelBalanceResponse, LndError>>) -> impl IntoView {
+fn BalanceCard(balance: LocalResource<Result<pb::ChannelBalanceResponse, LndError>>, pending: LocalResource<Result<Vec<Pending>, LndError>>) -> impl IntoView {
     let unit = Prefs::get().unit;
     view! {
         <section class="card">
@@ -107,6 +136,9 @@ fn BalanceCard(balance: LocalResource<Result<pb::ChannelBalanceResponse, LndErro
                             "Can receive " {amount(sat(&b.remote_balance), unit.get())}
                             {(sat(&b.pending_open_local_balance) > 0).then(|| format!(" · {} in channels still opening", amount(sat(&b.pending_open_local_balance), unit.get())))}
                         </p>
+                        {move || pending.get().and_then(Result::ok).and_then(|p| returning(&p, unit.get())).map(|words| view! {
+                            <p class="pending-state" id="channel-closing-funds">{words}</p>
+                        })}
                     }.into_any(),
                     Err(e) => view! { <ErrorView error=e/> }.into_any(),
                 })}
@@ -359,14 +391,9 @@ fn ChannelRow(channel: pb::Channel) -> impl IntoView {
     let point = crate::input::channel::channel_point(&channel.channel_point);
     view! {
         <li data-channel-point=channel.channel_point.clone() data-active=channel.active.to_string()>
-            <span class="small" title=key.clone()>
+            <span class="small">
                 <span class=format!("dot {state}") title=state></span>
-                {if channel.peer_alias.is_empty() {
-                    view! { <span class="mono">{middle_ellipsis(&key, 10)}</span> }.into_any()
-                } else {
-                    view! { <bdi class="peer-alias">{crate::format::shown_text(&channel.peer_alias)}</bdi> }.into_any()
-                }}
-                " " <CopyButton text=key.clone() label="Copy key"/>
+                <PeerName key=key alias=channel.peer_alias.clone()/>
             </span>
             <span>{move || amount(capacity, unit.get())} <span class="muted small">{if channel.private { " private" } else { "" }}</span></span>
             <Liquidity local=channel.local_balance remote=channel.remote_balance/>
@@ -510,7 +537,7 @@ fn PendingRow(item: Pending) -> impl IntoView {
     let key = ch.remote_node_pub.clone();
     view! {
         <li data-channel-point=ch.channel_point.clone()>
-            <span class="mono small" title=key.clone()>{middle_ellipsis(&key, 10)}</span>
+            <PeerName key=key/>
             <span>{move || amount(ch.capacity, unit.get())}</span>
             <Liquidity local=ch.local_balance remote=ch.remote_balance/>
             <span class="small pending-state">{what}</span>
@@ -539,7 +566,7 @@ fn ClosedRow(channel: pb::ChannelCloseSummary) -> impl IntoView {
     let (settled, capacity) = (channel.settled_balance, channel.capacity);
     view! {
         <li data-channel-point=channel.channel_point.clone() data-close-type=channel.close_type.to_string()>
-            <span class="mono small" title=key.clone()>{middle_ellipsis(&key, 10)}</span>
+            <PeerName key=key/>
             <span>{move || amount(capacity, unit.get())}</span>
             <span class="small">{close_type_words(channel.close_type)}</span>
             <span class="muted small">"Returned " {move || amount(settled, unit.get())} " · block " {count(channel.close_height as u64)}</span>

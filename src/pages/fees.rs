@@ -139,7 +139,7 @@ fn PolicyCard(report: LocalResource<Result<pb::FeeReportResponse, LndError>>, ch
     let example = move || {
         check_policy(&base.get(), &rate.get(), &delta.get())
             .ok()
-            .map(|p| format!("A 100,000 sat payment through it earns {}.", amount(fee_msat(&p, 100_000) / 1000, unit.get())))
+            .map(|p| format!("A 100,000 sat payment through it earns {}.", crate::format::msat(fee_msat(&p, 100_000), unit.get())))
     };
     view! {
         <section class="card">
@@ -242,7 +242,7 @@ fn ForwardRow(event: pb::ForwardingEvent) -> impl IntoView {
         <li>
             <bdi>{path}</bdi>
             <span>{move || amount(out, unit.get())}</span>
-            <span class="small">{move || format!("fee {}", if fee % 1000 == 0 { amount(fee / 1000, unit.get()) } else { format!("{} msat", crate::format::count(fee as u64)) })}</span>
+            <span class="small">{move || format!("fee {}", crate::format::msat(fee, unit.get()))}</span>
             <span class="muted small">{crate::format::ago(when, crate::state::now())}</span>
         </li>
     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::components::{CopyButton, ErrorView, Needs};
+use crate::components::{CopyButton, ErrorView, Needs, ShareButton};
 use crate::format::{ago, amount, count, counted, middle_ellipsis};
 use crate::input::peer::check_pubkey;
 use crate::lnd::{LndError, pb};
@@ -248,7 +248,7 @@ fn NodeInfo(info: pb::GetInfoResponse) -> impl IntoView {
                 <div class="kv">
                     <span class="k">"Address"</span>
                     <span class="v mono" title=uri.clone()>{middle_ellipsis(uri, 16)}</span>
-                    <CopyButton text=uri.clone()/>
+                    <span class="actions"><CopyButton text=uri.clone()/> <ShareButton text=uri.clone() title="Lightning node"/></span>
                 </div>
             }).collect_view()}
         </section>

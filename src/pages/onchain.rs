@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{CopyButton, ErrorView, ListCard, Needs, Qr, UnitToggle};
+use crate::components::{CopyButton, ErrorView, ListCard, Needs, Qr, ShareButton, UnitToggle};
 use crate::format::{amount, middle_ellipsis};
 use crate::input::amount::parse;
 use crate::lnd::once::{Attempts, send_once};
@@ -142,7 +142,7 @@ fn ReceiveCard() -> impl IntoView {
                             on:input=move |ev| request_amount.set(event_target_value(&ev))/>
                     </label>
                     <Qr data=uri label="QR code of the payment address"/>
-                    <p class="muted mono small">{uri}</p>
+                    <p class="muted mono small">{uri} " " <ShareButton text=uri title="Bitcoin address"/></p>
                 </div>
             })}
         </section>

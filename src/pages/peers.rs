@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::components::{CopyButton, ErrorView, ListCard, Needs, allowed};
-use crate::format::{count, middle_ellipsis};
+use crate::components::{ErrorView, ListCard, Needs, PeerName, allowed};
+use crate::format::count;
 use crate::input::peer::{check_host, check_pubkey, parse_uri};
 use crate::lnd::{LndError, pb};
 use crate::state::{Session, refresh_on};
@@ -110,31 +110,11 @@ fn PeerRow(peer: pb::Peer) -> impl IntoView {
     let sync = pb::peer::SyncType::try_from(peer.sync_type).map(|s| s.as_str_name().trim_end_matches("_SYNC").to_lowercase()).unwrap_or_default();
     let traffic = format!("↑ {} B ↓ {} B", count(peer.bytes_sent), count(peer.bytes_recv));
     let ping = format!("ping {} ms", peer.ping_time / 1000);
-    // lnd's peer list has no aliases: the graph is asked, once per key (`Aliases`); a peer
-    // without a public channel has none and keeps its key.
-    let aliases = crate::state::Aliases::get();
-    let alias = LocalResource::new({
-        let key = key.clone();
-        move || {
-            let (lnd, key) = (session.lnd.get(), key.clone());
-            async move {
-                match lnd {
-                    Some(lnd) => aliases.of(&lnd, &key).await,
-                    None => None,
-                }
-            }
-        }
-    });
-    let short = middle_ellipsis(&key, 10);
+    // lnd's peer list has no aliases: `PeerName` asks the graph; a peer without a public
+    // channel has none and keeps its key.
     view! {
         <li data-pubkey=key.clone()>
-            <span class="small" title=key.clone()>
-                {move || match alias.get().flatten() {
-                    Some(a) => view! { <bdi class="peer-alias">{crate::format::shown_text(&a)}</bdi> }.into_any(),
-                    None => view! { <span class="mono">{short.clone()}</span> }.into_any(),
-                }}
-                " " <CopyButton text=key.clone() label="Copy key"/>
-            </span>
+            <PeerName key=key.clone()/>
             <span class="mono small">{peer.address.clone()}</span>
             <span class="muted">{direction} ", " {sync}</span>
             <span class="muted small">{traffic} " · " {ping}</span>

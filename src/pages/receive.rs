@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{CopyButton, DownloadButton, ErrorView, Needs, Qr};
+use crate::components::{CopyButton, DownloadButton, ErrorView, Needs, Qr, ShareButton};
 use crate::format::{amount, middle_ellipsis};
 use crate::input::amount::parse;
 use crate::lnd::{Lnd, LndError, pb};
@@ -227,7 +227,8 @@ fn CreatedInvoice(created: Created, invoices: Invoices) -> impl IntoView {
             <Qr data=Signal::derive(move || uri.clone()) label="QR code of the payment request"/>
             <div class="row">
                 <span class="mono small request" id="invoice-request">{request.clone()}</span>
-                <CopyButton text=request/>
+                <CopyButton text=request.clone()/>
+                <ShareButton text=request title="Lightning invoice"/>
             </div>
             <p class="muted small">"Payment hash " <span class="mono">{middle_ellipsis(&hash_hex, 12)}</span> " " <CopyButton text=hash_hex.clone()/></p>
             // A preimage the vault keeps has its controls in the hold invoices card instead.

@@ -6,7 +6,7 @@ use futures::StreamExt;
 use leptos::prelude::*;
 
 use crate::components::{CopyButton, ErrorView, Lacks, Needs, allowed};
-use crate::format::{amount, middle_ellipsis, short_channel_id};
+use crate::format::{amount, middle_ellipsis, msat, short_channel_id};
 use crate::input::amount::parse;
 use crate::input::payment::{check_request, compare, default_fee_limit};
 use crate::lnd::{LndError, pb};
@@ -26,25 +26,25 @@ pub fn RoutesPage() -> impl IntoView {
 #[component]
 fn RouteView(route: pb::Route) -> impl IntoView {
     let unit = Prefs::get().unit;
-    let (fees, total) = (route.total_fees_msat / 1000, route.total_amt_msat / 1000);
+    let (fees, total) = (route.total_fees_msat, route.total_amt_msat / 1000);
     view! {
         <div class="stack" id="route">
             <ol class="rows hops">
                 {route.hops.iter().map(|h| {
-                    let (fwd, fee) = (h.amt_to_forward_msat / 1000, h.fee_msat);
+                    let (fwd, fee, expiry) = (h.amt_to_forward_msat / 1000, h.fee_msat, h.expiry);
                     view! {
                         <li>
                             <span class="mono small" title=h.pub_key.clone()>{middle_ellipsis(&h.pub_key, 8)}</span>
                             <span class="muted small">"via " {short_channel_id(h.chan_id)}</span>
                             <span class="small">"forwards " {move || amount(fwd, unit.get())}</span>
-                            <span class="muted small">{format!("fee {} msat · expiry {}", crate::format::count(fee.max(0) as u64), h.expiry)}</span>
+                            <span class="muted small">{move || format!("fee {} · expiry {}", msat(fee, unit.get()), expiry)}</span>
                         </li>
                     }
                 }).collect_view()}
             </ol>
             <p class="small" id="route-summary">
                 {move || format!("{}, fees {}, total {}, time-lock until block {}",
-                    crate::format::counted(route.hops.len() as u64, "hop"), amount(fees, unit.get()), amount(total, unit.get()), route.total_time_lock)}
+                    crate::format::counted(route.hops.len() as u64, "hop"), msat(fees, unit.get()), amount(total, unit.get()), route.total_time_lock)}
             </p>
         </div>
     }
@@ -53,6 +53,7 @@ fn RouteView(route: pb::Route) -> impl IntoView {
 #[component]
 fn RouteCard() -> impl IntoView {
     let session = Session::get();
+    let unit = Prefs::get().unit;
     let request = RwSignal::new(String::new());
     let problem: RwSignal<Option<String>> = RwSignal::new(None);
     // The invoice, as the node reads it, and the route found for it.
@@ -134,7 +135,7 @@ fn RouteCard() -> impl IntoView {
                         <RouteView route=route/>
                         {costly.then(|| view! {
                             <p class="warning" id="route-fee-warning" role="alert">
-                                {format!("This route costs {} msat in fees, more than 1% of the amount (at least 10 sat). Check it before paying.", crate::format::count(fee_msat.max(0) as u64))}
+                                {move || format!("This route costs {} in fees, more than 1% of the amount (at least 10 sat). Check it before paying.", msat(fee_msat, unit.get()))}
                             </p>
                         })}
                         <Lacks perms=&[("offchain", "write")] what="pay along it"/>
@@ -233,7 +234,7 @@ fn RebalanceCard() -> impl IntoView {
             }
             let now = lnd.list_channels().await?;
             refresh.update(|n| *n += 1);
-            Ok(Moved { before, after: (local_of(&now, out.chan_id), local_of(&now, inn.chan_id)), fee: p.fee_sat })
+            Ok(Moved { before, after: (local_of(&now, out.chan_id), local_of(&now, inn.chan_id)), fee: p.fee_msat })
         }
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -272,12 +273,10 @@ fn RebalanceCard() -> impl IntoView {
             .unwrap_or_default()
             .into_iter()
             .map(move |c| {
-                let label = format!(
-                    "{} · {} · {} on your side",
-                    middle_ellipsis(&c.remote_pubkey, 6),
-                    short_channel_id(c.chan_id),
-                    amount(c.local_balance, unit.get_untracked())
-                );
+                // The peer as the Channels page names it; the channel id only tells apart two
+                // channels with one peer, so it comes last, where a phone's width may cut it.
+                let peer = if c.peer_alias.is_empty() { middle_ellipsis(&c.remote_pubkey, 6) } else { crate::format::shown_text(&c.peer_alias) };
+                let label = format!("{peer} · {} on your side · {}", amount(c.local_balance, unit.get_untracked()), short_channel_id(c.chan_id));
                 let id = c.chan_id;
                 view! { <option value=id.to_string() selected=move || selected.get() == Some(id)>{label}</option> }
             })
@@ -321,7 +320,7 @@ fn RebalanceCard() -> impl IntoView {
             {move || rebalance.value().get().and_then(Result::ok).map(|m| view! {
                 <p class="progress" id="rebalance-result">
                     {move || format!("Moved. Out: {} → {}. In: {} → {}. Fee paid: {}.",
-                        amount(m.before.0, unit.get()), amount(m.after.0, unit.get()), amount(m.before.1, unit.get()), amount(m.after.1, unit.get()), amount(m.fee, unit.get()))}
+                        amount(m.before.0, unit.get()), amount(m.after.0, unit.get()), amount(m.before.1, unit.get()), amount(m.after.1, unit.get()), msat(m.fee, unit.get()))}
                 </p>
             })}
         </section>

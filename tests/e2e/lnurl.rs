@@ -1,6 +1,6 @@
 //! Paying whatever a person pastes or scans on the Send page: a Lightning Address read by
 //! the camera (with a comment, and the service's success message), a service that sends no CORS header (explained),
-//! an LNURL-withdraw voucher, a unified bitcoin: QR (Lightning first, on-chain offered), and
+//! an LNURL-withdraw voucher, a unified bitcoin: QR read from a picture (Lightning first, on-chain offered), and
 //! a plain address and a node's address (sent to the forms that take them).
 
 use super::harness::{Harness, Via};
@@ -82,10 +82,17 @@ async fn pay_anything(via: Via) {
     h.wait_text("#withdraw-status", "Received 5,000 sat").await;
     h.screenshots_at("lnurl-withdraw", Some("#lnurl-withdraw")).await;
 
-    // A unified QR: Lightning first, the address offered as the alternative.
+    // A file that is not a picture is refused in words.
+    let not_a_picture = h.picture_of_qr("x").with_extension("txt");
+    std::fs::write(&not_a_picture, "not a picture").expect("text file");
+    h.find("input[name=scan-picture]").await.send_keys(&not_a_picture.display().to_string()).await.expect("choose file");
+    h.wait_text(".error-title", "not a picture this browser can open").await;
+    // A unified QR, read from a picture (a screenshot, a desktop without a camera): Lightning
+    // first, the address offered as the alternative.
     let address = h.network.rpc("shop").await.expect("shop").control_new_address().expect("address");
     let invoice = h.network.add_invoice("shop", 3_000, "unified").await.expect("invoice");
-    paste_and_check(&h, &format!("bitcoin:{}?amount=0.00003&lightning={}", address.to_uppercase(), invoice.to_uppercase())).await;
+    let picture = h.picture_of_qr(&format!("bitcoin:{}?amount=0.00003&lightning={}", address.to_uppercase(), invoice.to_uppercase()));
+    h.find("input[name=scan-picture]").await.send_keys(&picture.display().to_string()).await.expect("choose picture");
     h.wait_text("#pay-amount", "3,000 sat").await;
     h.wait_text("#pay-description", "unified").await;
     h.wait_text("#on-chain-instead", "Or pay on-chain instead").await;

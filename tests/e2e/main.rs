@@ -122,6 +122,10 @@ async fn restore_with_channel_backup(via: Via) {
     assert_eq!(h.expect_node_page().await, identity);
     h.click("nav a[href='/channels']").await;
     h.wait_text("#pending-channels li", "Closing").await;
+    // The balance is 0 sat, and says where the money is.
+    h.wait_text("#channel-balance", "0 sat").await;
+    h.wait_text("#channel-closing-funds", "on the way back to your on-chain wallet from 1 closing channel, once the closing transactions confirm").await;
+    h.screenshots("restored-channels").await;
     h.network.mine(1).expect("mine");
     h.wait_text("#closed-channels li", "Force closed by the peer").await;
     // 300,000 − 2,810 commitment fee − 660 anchors.
@@ -343,7 +347,12 @@ async fn channels(via: Via) {
     h.wait_text("#pending-channels li", "Closing").await;
     h.network.mine(1).expect("mine");
     h.wait_text("#pending-channels li", "locked for 143 more blocks").await;
+    h.wait_text("#channel-closing-funds", "296,530 sat on the way back to your on-chain wallet from 1 closing channel, the last of it in 143 more blocks")
+        .await;
     h.wait_text("#closed-channels li", "Force closed by you").await;
+    // Closing and closed rows name the peer as open rows do.
+    h.wait_text("#pending-channels li .peer-alias", "bob").await;
+    h.wait_text("#closed-channels li .peer-alias", "bob").await;
     h.run_js("document.querySelector('#pending-channels').scrollIntoView(); return ''").await;
     h.screenshots("channels-closed").await;
 
@@ -387,6 +396,9 @@ async fn payments(via: Via) {
     h.network.open_channel("alice", "bob", 1_000_000, 300_000).await.expect("channel");
     h.open_as_admin().await;
 
+    // A browser with a share sheet (Chromium on Linux has none; this one records what it
+    // is handed).
+    h.run_js("navigator.share = async (data) => { window.__shared = JSON.stringify(data); }; return ''").await;
     // Receive: bob pays what the app asked for.
     h.click("nav a[href='/receive']").await;
     h.fill("input[name=invoice-amount]", "5000").await;
@@ -402,6 +414,9 @@ async fn payments(via: Via) {
         "no zero-amount warning above an invoice with an amount"
     );
     let request = h.find("#invoice-request").await.text().await.expect("request");
+    h.click("#created-invoice button[name=share]").await;
+    let shared: serde_json::Value = serde_json::from_str(&h.run_js("return window.__shared").await).expect("shared data");
+    assert_eq!(shared, serde_json::json!({ "title": "Lightning invoice", "text": request }), "the share sheet gets the request");
     assert_eq!(h.network.pay("bob", &request).await.expect("bob pays"), "");
     h.wait_text("#invoice-status", "Paid").await;
     h.wait_text("#invoices li", "e2e <b>coffee</b>").await;
@@ -617,14 +632,19 @@ async fn routes_and_rebalance(via: Via) {
     h.click("button[name=pay-route]").await;
     h.wait_text("#route-result", "Paid").await;
 
-    // Alice's channels in the order lnd lists them: with bob, then with carol.
-    h.find("select[name=rebalance-out] option:nth-child(2)").await;
+    // Alice's channels in the order lnd lists them: with bob, then with carol, named as the
+    // Channels page names them.
+    h.wait_text("select[name=rebalance-out] option:nth-child(2)", "bob · ").await;
+    h.wait_text("select[name=rebalance-out] option:nth-child(3)", "carol · ").await;
     h.find("select[name=rebalance-out]").await.select_by_index(1).await.expect("out of bob's channel");
     h.find("select[name=rebalance-in]").await.select_by_index(2).await.expect("into carol's channel");
     h.fill("input[name=rebalance-amount]", "50000").await;
     h.click("button[name=rebalance]").await;
     h.wait_text("#rebalance-result", "Moved").await;
     h.wait_text("#rebalance-result", "In: 0 sat → 50,000 sat").await;
+    // bob and carol each charge 1 sat + 1 ppm (lnd's default policy) on about 50,000 sat:
+    // 2 × 1,050 msat, shown as 2.1 sat where whole sats would say 2.
+    h.wait_text("#rebalance-result", "Fee paid: 2.1 sat.").await;
     h.screenshots("rebalance").await;
     h.finish().await;
 }
@@ -792,7 +812,7 @@ async fn fees_and_forwarding(via: Via) {
     h.click("nav a[href='/fees']").await;
     // lnd's default policy: 1 sat + 1 ppm of 100,000 sat.
     h.wait_text("#forwards li", "bob → carol").await;
-    h.wait_text("#forwards li", "fee 1,100 msat").await;
+    h.wait_text("#forwards li", "fee 1.1 sat").await;
     h.wait_text("#fees-earned", "1 sat").await;
     h.fill("input[name=policy-base]", "2000").await;
     h.fill("input[name=policy-rate]", "500").await;

@@ -12,7 +12,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use leptos::prelude::*;
 
-use crate::components::{CopyButton, ErrorView, ListCard, Needs, Scanner};
+use crate::components::{CopyButton, ErrorView, ListCard, Needs, Scanner, read_picture};
 use crate::format::{amount, count, middle_ellipsis};
 use crate::input::amount::parse;
 use crate::input::payable::{self, OnChain, Payable};
@@ -99,7 +99,7 @@ fn PaymentProgress(
             (carried, format!("Attempt {} over {}: {state}", i + 1, crate::format::counted(hops as u64, "hop")))
         })
         .collect();
-    let fee = payment.fee_sat;
+    let fee = payment.fee_msat;
     let preimage = (status == PaymentStatus::Succeeded).then(|| payment.payment_preimage.clone());
     view! {
         <div class="stack progress" id="payment-progress" data-status=status.as_str_name()>
@@ -107,7 +107,7 @@ fn PaymentProgress(
             {(parts.len() > 1).then(|| view! { <p class="small" id="payment-parts">{format!("Paid in {} parts", parts.len())}</p> })}
             <ul class="small attempts">{attempts.into_iter().map(|(sats, a)| view! { <li>{move || format!("{} · {a}", amount(sats, unit.get()))}</li> }).collect_view()}</ul>
             {preimage.map(|p| view! {
-                <p class="small">"Fee " {move || amount(fee, unit.get())}</p>
+                <p class="small">"Fee " {move || crate::format::msat(fee, unit.get())}</p>
                 <p class="small">"Proof of payment (preimage) " <span class="mono" id="payment-preimage">{middle_ellipsis(&p, 12)}</span> " " <CopyButton text=p.clone()/></p>
             })}
             {parts.into_iter().map(|r| view! {
@@ -370,6 +370,20 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
         request.set(text);
         read_box();
     });
+    let picture_problem: RwSignal<Option<String>> = RwSignal::new(None);
+    let on_picture = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = wasm_bindgen::JsCast::unchecked_into(event_target::<web_sys::EventTarget>(&ev));
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        picture_problem.set(None);
+        leptos::task::spawn_local(async move {
+            match read_picture(file).await {
+                Ok(text) => on_scanned.run(text),
+                Err(e) => {
+                    let _ = picture_problem.try_set(Some(e));
+                }
+            }
+        });
+    };
 
     // Checked again at the click itself: a burst of clicks can land before the button is
     // redrawn disabled.
@@ -438,6 +452,11 @@ fn PayCard(history_refresh: RwSignal<u32>) -> impl IntoView {
                         {move || if scanning.get() { "Close camera" } else { "Scan QR" }}
                     </button>
                 </div>
+                <label class="small">
+                    "Or read a QR code from a picture"
+                    <input type="file" accept="image/*" name="scan-picture" on:change=on_picture/>
+                </label>
+                {move || picture_problem.get().map(|p| view! { <ErrorView error=LndError::Input(p)/> })}
             </form>
             <Show when=move || scanning.get()>
                 <Scanner on_text=on_scanned/>
@@ -753,13 +772,13 @@ fn PaymentRow(payment: pb::Payment) -> impl IntoView {
         [hops] => Some(crate::format::counted(*hops as u64, "hop")),
         many => Some(format!("{} parts", many.len())),
     };
-    let (value, fee) = (payment.value_sat, payment.fee_sat);
+    let (value, fee) = (payment.value_sat, payment.fee_msat);
     let preimage = (status == PaymentStatus::Succeeded).then(|| payment.payment_preimage.clone());
     view! {
         <li data-hash=payment.payment_hash.clone() data-status=words>
             <span class="amount out">{move || amount(value, unit.get())}</span>
             <span class=format!("state {}", words.replace(' ', "-"))>{words}</span>
-            <span class="muted small">"fee " {move || amount(fee, unit.get())} {path.map(|p| format!(" · {p}"))}</span>
+            <span class="muted small">"fee " {move || crate::format::msat(fee, unit.get())} {path.map(|p| format!(" · {p}"))}</span>
             <span class="muted small">{crate::format::ago(payment.creation_time_ns / 1_000_000_000, now())}</span>
             <span>{preimage.map(|p| view! { <CopyButton text=p label="Copy preimage"/> })}</span>
         </li>
