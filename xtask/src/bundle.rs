@@ -13,8 +13,10 @@ use crate::tools::Result;
 /// (972,777 -> 1,013,416 B; without route splitting every page is in the first load), then
 /// for the camera view that scans QR codes (-> 1,023,066 B; the QR reader itself is a worker
 /// outside the first load), then for the review's fixes to both (time-outs, redirect and host
-/// checks, worker restarts) and the phone's bottom bar (-> 1,030,132 B).
-pub const FIRST_LOAD_GZIP_CEILING: usize = 1_035_000;
+/// checks, worker restarts) and the phone's bottom bar (-> 1,030,132 B), then for the theme
+/// choice, Share buttons, reading a QR code from a picture, peer names on every channel row
+/// and the msat fee formatter (-> 1,041,027 B).
+pub const FIRST_LOAD_GZIP_CEILING: usize = 1_045_000;
 
 /// Files worth compressing (images are compressed already).
 fn compressible(name: &str) -> bool {
