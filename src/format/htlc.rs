@@ -129,7 +129,7 @@ mod tests {
         assert_eq!(log.read(&event(EventType::Forward, Event::SubscribedEvent(rrpc::SubscribedEvent {}))), None);
         assert_eq!(log.read(&event(EventType::Forward, Event::ForwardEvent(rrpc::ForwardEvent { info: info() }))), None);
         let done = log.read(&event(EventType::Forward, Event::SettleEvent(rrpc::SettleEvent { preimage: vec![1; 32] }))).unwrap();
-        assert_eq!(done.words(Unit::Sat), "Forwarded 10,000 sat from 700x3x1 to 701x5x0, earned 1 sat");
+        assert_eq!(done.words(Unit::Sat), "Forwarded 10,000 sat from 700x3x1 to 701x5x0, earned 1.01 sat");
         assert_eq!(log.read(&event(EventType::Forward, Event::FinalHtlcEvent(rrpc::FinalHtlcEvent { settled: true, offchain: true }))), None);
         assert!(log.open.is_empty(), "an ended HTLC is forgotten");
     }
