@@ -60,10 +60,10 @@ async fn native_detector() -> Option<Object> {
     Reflect::construct(class.unchecked_ref::<js_sys::Function>(), &Array::of1(&options)).ok()?.dyn_into().ok()
 }
 
-/// The text of a code BarcodeDetector found in the video's current frame.
-async fn detect_native(detector: &Object, video: &HtmlVideoElement) -> Option<String> {
+/// The text of a code BarcodeDetector found in `image` (a video's current frame, a picture).
+async fn detect_native(detector: &Object, image: &JsValue) -> Option<String> {
     let detect: js_sys::Function = Reflect::get(detector, &"detect".into()).ok()?.dyn_into().ok()?;
-    let found: Array = JsFuture::from(detect.call1(detector, video).ok()?.dyn_into::<Promise>().ok()?).await.ok()?.dyn_into().ok()?;
+    let found: Array = JsFuture::from(detect.call1(detector, image).ok()?.dyn_into::<Promise>().ok()?).await.ok()?.dyn_into().ok()?;
     Reflect::get(&found.get(0), &"rawValue".into()).ok()?.as_string()
 }
 
@@ -88,12 +88,7 @@ pub async fn read_picture(file: web_sys::File) -> Result<String, String> {
     let promise = window.create_image_bitmap_with_blob(&file).map_err(|_| NOT_A_PICTURE)?;
     let bitmap: web_sys::ImageBitmap = JsFuture::from(promise).await.map_err(|_| NOT_A_PICTURE)?.unchecked_into();
     if let Some(detector) = native_detector().await {
-        let detect: Option<js_sys::Function> = Reflect::get(&detector, &"detect".into()).ok().and_then(|d| d.dyn_into().ok());
-        let found = match detect.and_then(|d| d.call1(&detector, &bitmap).ok()).and_then(|p| p.dyn_into::<Promise>().ok()) {
-            Some(p) => JsFuture::from(p).await.ok().and_then(|f| f.dyn_into::<Array>().ok()),
-            None => None,
-        };
-        return found.and_then(|f| Reflect::get(&f.get(0), &"rawValue".into()).ok()?.as_string()).ok_or_else(|| NONE_FOUND.to_string());
+        return detect_native(&detector, &bitmap).await.ok_or_else(|| NONE_FOUND.to_string());
     }
     let canvas = new_canvas().ok_or(NOT_A_PICTURE)?;
     let image = pixels(&canvas, bitmap.width(), bitmap.height(), |ctx| ctx.draw_image_with_image_bitmap(&bitmap, 0.0, 0.0).is_ok()).ok_or(NOT_A_PICTURE)?;
