@@ -13,7 +13,7 @@ pub mod once;
 pub mod rest;
 pub mod rpc;
 #[cfg(any(target_arch = "wasm32", test))]
-mod stream_slots;
+mod subscriptions;
 
 use std::pin::Pin;
 
@@ -163,19 +163,10 @@ mod client {
         }
 
         /// A subscription (a stream that only follows the node) waits for room on a plain-HTTP
-        /// endpoint, see `stream_slots`; streams that carry an action (open, close, pay, track)
-        /// never wait, or the action would not start.
+        /// endpoint and closes when the page is left, see `subscriptions`; streams that carry
+        /// an action (open, close, pay, track) never wait, or the action would not start.
         fn followed<T: 'static>(&self, raw: LndStream<T>) -> LndStream<T> {
-            let base = self.endpoint().url.clone();
-            let opened = async move {
-                let slot = super::stream_slots::take(&base).await;
-                // The slot lives as long as the stream: dropping it frees the connection.
-                raw.map(move |item| {
-                    let _held = &slot;
-                    item
-                })
-            };
-            Box::pin(futures::stream::once(opened).flatten())
+            super::subscriptions::follow(self.endpoint().url.clone(), raw)
         }
 
         /// The current state at once, then each change.

@@ -252,7 +252,7 @@ fn HoldControls(invoices: Invoices, hash: Vec<u8>, preimage: [u8; 32]) -> impl I
     let kept = vault.kept_preimages().iter().any(|(h, _)| *h == hash);
     let state: RwSignal<Option<pb::Invoice>> = RwSignal::new(None);
     // lnd's stream starts with the invoice as it stands; until it has spoken (over plain
-    // HTTP it may wait for a free connection, see `lnd::stream_slots`) the invoice is looked
+    // HTTP it may wait for a free connection, see `lnd::subscriptions`) the invoice is looked
     // up now and then instead.
     let streaming = RwSignal::new(false);
     let done = move || state.with_untracked(|s| s.as_ref().is_some_and(|i| matches!(state_of(i), InvoiceState::Settled | InvoiceState::Canceled)));
