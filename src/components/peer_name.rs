@@ -9,26 +9,25 @@ use crate::state::{Aliases, Session};
 /// Only an empty `alias` asks the graph, once per key for the page load (`Aliases`).
 #[component]
 pub fn PeerName(key: String, #[prop(optional)] alias: String) -> impl IntoView {
-    let session = Session::get();
-    let aliases = Aliases::get();
-    let known = (!alias.is_empty()).then_some(alias);
-    let found = LocalResource::new({
-        let (key, known) = (key.clone(), known.clone());
-        move || {
-            let (lnd, key, known) = (session.lnd.get(), key.clone(), known.clone());
+    let name: Signal<Option<String>> = if alias.is_empty() {
+        let (session, aliases, key) = (Session::get(), Aliases::get(), key.clone());
+        let found = LocalResource::new(move || {
+            let (lnd, key) = (session.lnd.get(), key.clone());
             async move {
-                match (known, lnd) {
-                    (Some(a), _) => Some(a),
-                    (None, Some(lnd)) => aliases.of(&lnd, &key).await,
-                    (None, None) => None,
+                match lnd {
+                    Some(lnd) => aliases.of(&lnd, &key).await,
+                    None => None,
                 }
             }
-        }
-    });
+        });
+        Signal::derive(move || found.get().flatten())
+    } else {
+        Signal::stored(Some(alias))
+    };
     let (short, title) = (middle_ellipsis(&key, 10), key.clone());
     view! {
         <span class="small peer-name" title=title>
-            {move || match found.get().flatten().or_else(|| known.clone()) {
+            {move || match name.get() {
                 Some(a) => view! { <bdi class="peer-alias">{shown_text(&a)}</bdi> }.into_any(),
                 None => view! { <span class="mono">{short.clone()}</span> }.into_any(),
             }}

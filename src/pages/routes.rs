@@ -200,7 +200,10 @@ fn RebalanceCard() -> impl IntoView {
         let (out, inn, sats, max_fee) = (out.clone(), inn.clone(), *sats, *max_fee);
         async move {
             let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
-            let before = (out.local_balance, inn.local_balance);
+            // The balances as the node has them now: the list the channels were picked from
+            // may be older than a payment made since.
+            let then = lnd.list_channels().await?;
+            let before = (local_of(&then, out.chan_id), local_of(&then, inn.chan_id));
             // Without its last hop the payment could come back through any channel, at a fee,
             // and leave the chosen one as it was.
             let last_hop = hex::decode(&inn.remote_pubkey).ok().filter(|k| k.len() == 33).ok_or_else(|| {

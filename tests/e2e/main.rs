@@ -642,6 +642,7 @@ async fn routes_and_rebalance(via: Via) {
     h.click("button[name=rebalance]").await;
     h.wait_text("#rebalance-result", "Moved").await;
     h.wait_text("#rebalance-result", "In: 0 sat → 50,000 sat").await;
+    h.wait_text("#rebalance-result", "Out: 994,528 sat → 944,526 sat").await;
     // bob and carol each charge 1 sat + 1 ppm (lnd's default policy) on about 50,000 sat:
     // 2 × 1,050 msat, shown as 2.1 sat where whole sats would say 2.
     h.wait_text("#rebalance-result", "Fee paid: 2.1 sat.").await;
