@@ -2,7 +2,7 @@
 //! REST and over gRPC: description hashes, requests without a payment secret, the network
 //! checked first, paying an invoice already paid (an error of SendPaymentV2, a field of
 //! SendPaymentSync's answer), SendPaymentV2's default timeout, self-payments, and
-//! descriptions returned byte for byte.
+//! descriptions returned byte for byte, and feature bits as lnd numbers and names them.
 
 mod common;
 
@@ -200,6 +200,41 @@ async fn an_invoice_paid_twice_and_the_default_timeout() {
     #[allow(deprecated)]
     let sync = alice.lightning.clone().send_payment_sync(pb::SendRequest { payment_request: request, ..Default::default() }).await.unwrap().into_inner();
     assert_eq!((sync.payment_error.as_str(), sync.payment_preimage.len()), ("invoice is already paid", 0));
+}
+
+/// Feature bits as lnd v0.20 numbers and names them (`lnwire/features.go`): var-onion is
+/// required (8, not 9), MPP is `multi-path-payments`, route blinding is 25 and 35 is
+/// quiescence; an invoice and its decoded request agree.
+#[tokio::test]
+async fn feature_bits_as_lnd_names_them() {
+    let (_network, _dir, nodes) = network().await;
+    let (alice, carol) = (&nodes[0], &nodes[2]);
+    let info = alice.rest.get("/v1/getinfo").await;
+    let named = |features: &Value, bit: &str| (features[bit]["name"].as_str().map(str::to_string), features[bit]["is_required"].as_bool());
+    assert_eq!(named(&info["features"], "8"), (Some("tlv-onion".into()), Some(true)));
+    assert_eq!(named(&info["features"], "17"), (Some("multi-path-payments".into()), Some(false)));
+    assert_eq!(named(&info["features"], "25"), (Some("route-blinding".into()), Some(false)));
+    assert_eq!(named(&info["features"], "35"), (Some("quiescence".into()), Some(false)));
+    assert!(info["features"].get("9").is_none(), "{}", info["features"]);
+
+    let request = invoice(carol, json!({"value": "1000"})).await;
+    let r_hash = hex::encode(bolt11::decode(&request).unwrap().payment_hash);
+    let looked_up = carol.rest.get(&format!("/v1/invoice/{r_hash}")).await;
+    let decoded = alice.rest.get(&format!("/v1/payreq/{request}")).await;
+    for features in [&looked_up["features"], &decoded["features"]] {
+        let mut bits: Vec<u32> = features.as_object().unwrap().keys().map(|k| k.parse().unwrap()).collect();
+        bits.sort();
+        assert_eq!(bits, [8, 14, 17], "{features}");
+        assert_eq!(named(features, "17"), (Some("multi-path-payments".into()), Some(false)));
+        assert_eq!(features["8"]["is_known"], true);
+    }
+
+    // gRPC: the same numbers and names.
+    let info = alice.lightning.clone().get_info(pb::GetInfoRequest {}).await.unwrap().into_inner();
+    assert_eq!(info.features.get(&17).map(|f| f.name.as_str()), Some("multi-path-payments"));
+    assert!(info.features.get(&8).is_some_and(|f| f.is_required) && !info.features.contains_key(&9));
+    let decoded = alice.lightning.clone().decode_pay_req(pb::PayReqString { pay_req: request }).await.unwrap().into_inner();
+    assert_eq!(decoded.features.get(&14).map(|f| (f.name.as_str(), f.is_required)), Some(("payment-addr", true)));
 }
 
 #[tokio::test]

@@ -138,23 +138,17 @@ pub(super) fn hint_hops(hints: &[pb::RouteHint]) -> Vec<Vec<bolt11::HintHop>> {
         .collect()
 }
 
-/// The feature bits lnd puts in its invoices: var-onion, payment secret (both required)
-/// and multi-path (optional).
+/// The feature bits of the invoices devnode writes: var-onion and payment secret (both
+/// required) and multi-path (optional), as their payment requests carry them. lnd's also
+/// carry route blinding (25, optional), which lightning-invoice cannot write.
 fn invoice_features() -> std::collections::HashMap<u32, pb::Feature> {
-    [(9, "tlv-onion", true), (14, "payment-addr", true), (17, "multi-path", false)]
-        .into_iter()
-        .map(|(bit, name, required)| (bit, pb::Feature { name: name.into(), is_required: required, is_known: true }))
-        .collect()
+    [8, 14, 17].into_iter().map(feature).collect()
 }
 
-fn feature_name(bit: u32) -> &'static str {
-    match bit & !1 {
-        8 => "tlv-onion",
-        14 => "payment-addr",
-        16 => "multi-path",
-        48 => "payment-metadata",
-        _ => "unknown",
-    }
+/// A feature bit as lnd reports it in invoices and decoded requests.
+fn feature(bit: u32) -> (u32, pb::Feature) {
+    let name = super::feature_name(bit);
+    (bit, pb::Feature { name: name.into(), is_required: bit % 2 == 0, is_known: name != "unknown" })
 }
 
 /// What AddInvoice and AddHoldInvoice share.
@@ -489,11 +483,7 @@ impl NodeRpc {
             // rpcserver.go DecodePayReq: PaymentAddr.UnwrapOr([32]byte{}).
             payment_addr: r.payment_addr.unwrap_or_default().to_vec(),
             num_msat: r.amount_msat,
-            features: r
-                .features
-                .iter()
-                .map(|&bit| (bit, pb::Feature { name: feature_name(bit).into(), is_required: bit % 2 == 0, is_known: feature_name(bit) != "unknown" }))
-                .collect(),
+            features: r.features.iter().map(|&bit| feature(bit)).collect(),
             blinded_paths: vec![],
         })
     }
