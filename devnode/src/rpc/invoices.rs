@@ -148,7 +148,7 @@ fn invoice_features() -> std::collections::HashMap<u32, pb::Feature> {
 /// A feature bit as lnd reports it in invoices and decoded requests.
 fn feature(bit: u32) -> (u32, pb::Feature) {
     let name = super::feature_name(bit);
-    (bit, pb::Feature { name: name.into(), is_required: bit % 2 == 0, is_known: name != "unknown" })
+    (bit, pb::Feature { name: name.into(), is_required: bit.is_multiple_of(2), is_known: name != "unknown" })
 }
 
 /// What AddInvoice and AddHoldInvoice share.
