@@ -96,6 +96,21 @@ pub fn ReceivePage() -> impl IntoView {
     }
 }
 
+/// What a keysend's sender wrote, as text (lnd hands the record over as bytes).
+fn keysend_message(inv: &pb::Invoice) -> Option<String> {
+    inv.htlcs.iter().find_map(|h| h.custom_records.get(&crate::lnd::MESSAGE_RECORD)).map(|m| String::from_utf8_lossy(m).into_owned())
+}
+
+/// An invoice's line in the list: its description, or for a keysend the sender's message.
+fn label_of(inv: &pb::Invoice) -> String {
+    match (inv.is_keysend, keysend_message(inv)) {
+        (true, Some(m)) => format!("Keysend: {}", crate::format::shown_text(&m)),
+        (true, None) => "Keysend, no message".to_string(),
+        _ if inv.memo.is_empty() => "(no description)".to_string(),
+        _ => crate::format::shown_text(&inv.memo),
+    }
+}
+
 /// What was created: the request, its hash, and for a hold invoice the preimage (kept in
 /// this page's memory only).
 #[derive(Clone)]
@@ -440,7 +455,13 @@ fn ListCard(invoices: Invoices) -> impl IntoView {
         let q = search.get().trim().to_lowercase();
         invoices.list.with(|l| {
             l.iter()
-                .filter(|i| q.is_empty() || i.memo.to_lowercase().contains(&q) || hex::encode(&i.r_hash).contains(&q) || i.payment_request.contains(&q))
+                .filter(|i| {
+                    q.is_empty()
+                        || i.memo.to_lowercase().contains(&q)
+                        || keysend_message(i).is_some_and(|m| m.to_lowercase().contains(&q))
+                        || hex::encode(&i.r_hash).contains(&q)
+                        || i.payment_request.contains(&q)
+                })
                 .cloned()
                 .collect::<Vec<_>>()
         })
@@ -457,10 +478,15 @@ fn ListCard(invoices: Invoices) -> impl IntoView {
                 <For each=shown key=|i| (i.add_index, i.state, i.settle_index) let:inv>
                     <li data-hash=hex::encode(&inv.r_hash) data-state=state_words(&inv)>
                         <span class="amount">{
-                            let v = inv.value;
-                            move || if v == 0 { "any amount".to_string() } else { amount(v, unit.get()) }
+                            // An invoice for any amount (a keysend's among them) shows what it was paid.
+                            let (v, paid) = (inv.value, inv.amt_paid_sat);
+                            move || match (v, paid) {
+                                (0, 0) => "any amount".to_string(),
+                                (0, paid) => amount(paid, unit.get()),
+                                (v, _) => amount(v, unit.get()),
+                            }
                         }</span>
-                        <span class="label">{if inv.memo.is_empty() { "(no description)".to_string() } else { crate::format::shown_text(&inv.memo) }}</span>
+                        <span class="label">{label_of(&inv)}</span>
                         <span class=format!("state {}", state_words(&inv).split(':').next().unwrap_or("").to_lowercase().replace(' ', "-"))>{state_words(&inv)}</span>
                         <span class="muted small">{crate::format::ago(inv.creation_date, now())}</span>
                     </li>

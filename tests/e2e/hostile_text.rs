@@ -1,7 +1,7 @@
 //! Text from the network is shown as text: a corpus of hostile strings (markup, script
 //! URLs, bidi overrides, invisible characters, control bytes, very long words) arrives as
-//! peer aliases, invoice memos, payment descriptions, channel memos and transaction labels,
-//! and every page is read at phone width.
+//! peer aliases, invoice memos, payment descriptions, keysend messages, channel memos and
+//! transaction labels, and every page is read at phone width.
 
 use crate::harness::{DevTools, Harness, Via};
 
@@ -63,6 +63,28 @@ async fn hostile_text_is_shown_as_text(via: Via) {
         let request = h.network.add_invoice("bob", 100, text).await.expect("bob's invoice");
         assert_eq!(h.network.pay("alice", &request).await.expect("paid"), "", "alice pays bob");
     }
+    // bob, paid enough to be over his channel reserve (1 %), sends some back by keysend, each
+    // with a hostile message.
+    let request = h.network.add_invoice("bob", 5_000, "room for keysends").await.expect("bob's invoice");
+    assert_eq!(h.network.pay("alice", &request).await.expect("paid"), "", "alice pays bob");
+    let alice_key = h.network.uri("alice").await.expect("alice's URI").split('@').next().expect("key").to_string();
+    let messages: Vec<&String> = texts.iter().filter(|t| t.len() <= 200).take(8).collect();
+    {
+        use sha2::Digest;
+        let (bob, md) = h.network.as_admin("bob").await.expect("bob");
+        for (i, message) in messages.iter().enumerate() {
+            let preimage = [i as u8 + 1; 32];
+            let records = [(5_482_373_484u64, preimage.to_vec()), (34_349_334, message.as_bytes().to_vec())].into_iter().collect();
+            let req = pb::SendRequest {
+                dest: hex::decode(&alice_key).expect("hex key"),
+                amt: 1,
+                payment_hash: sha2::Sha256::digest(preimage).to_vec(),
+                dest_custom_records: records,
+                ..Default::default()
+            };
+            assert_eq!(bob.send_payment_sync(md.clone(), req).await.expect("a keysend").payment_error, "", "bob's keysend");
+        }
+    }
     let (rpc, md) = h.network.as_admin("alice").await.expect("alice");
     let address = rpc.new_address(&md, pb::NewAddressRequest::default()).expect("an address").address;
     for text in texts.iter().filter(|t| t.len() <= 500).take(6) {
@@ -119,6 +141,9 @@ async fn hostile_text_is_shown_as_text(via: Via) {
     // Shown literally: markup reads as the characters it is made of.
     h.go("/peers").await;
     h.wait_text("#peers li .peer-alias", aliases[0]).await;
+    h.go("/receive").await;
+    let markup = messages.iter().find(|m| m.contains('<') && m.is_ascii() && !m.contains("  ")).expect("a message with markup");
+    h.wait_text("#invoices li .label", &format!("Keysend: {markup}")).await;
 
     // A phone set to light: the app follows it, until the user picks a theme in the footer,
     // which outlasts a reload.

@@ -18,7 +18,7 @@ use crate::input::amount::parse;
 use crate::input::payable::{self, OnChain, Payable};
 use crate::input::payment::{Checked, DEFAULT_MAX_PARTS, check_max_parts, check_request, check_series, compare, default_fee_limit};
 use crate::input::peer::check_pubkey;
-use crate::lnd::{Lnd, LndError, pb};
+use crate::lnd::{KEYSEND_RECORD, Lnd, LndError, MESSAGE_RECORD, pb};
 use crate::state::{Prefs, Session, new_preimage, now, spawn_scoped};
 
 use pb::payment::PaymentStatus;
@@ -26,8 +26,6 @@ use pb::payment::PaymentStatus;
 /// The payment this tab sent and has not seen finish, so a reload finds it again.
 const IN_FLIGHT_KEY: &str = "lightdeck.payment-in-flight";
 /// lnd's custom record for keysend's preimage, and the one wallets use for a message.
-const KEYSEND_RECORD: u64 = 5_482_373_484;
-const MESSAGE_RECORD: u64 = 34_349_334;
 const TIMEOUT_SECONDS: i32 = 60;
 
 fn session_storage() -> Option<web_sys::Storage> {
