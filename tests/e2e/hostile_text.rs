@@ -74,7 +74,8 @@ async fn hostile_text_is_shown_as_text(via: Via) {
         let (bob, md) = h.network.as_admin("bob").await.expect("bob");
         for (i, message) in messages.iter().enumerate() {
             let preimage = [i as u8 + 1; 32];
-            let records = [(5_482_373_484u64, preimage.to_vec()), (34_349_334, message.as_bytes().to_vec())].into_iter().collect();
+            let records =
+                [(lightdeck::lnd::KEYSEND_RECORD, preimage.to_vec()), (lightdeck::lnd::MESSAGE_RECORD, message.as_bytes().to_vec())].into_iter().collect();
             let req = pb::SendRequest {
                 dest: hex::decode(&alice_key).expect("hex key"),
                 amt: 1,

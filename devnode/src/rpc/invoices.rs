@@ -142,13 +142,7 @@ pub(super) fn hint_hops(hints: &[pb::RouteHint]) -> Vec<Vec<bolt11::HintHop>> {
 /// required) and multi-path (optional), as their payment requests carry them. lnd's also
 /// carry route blinding (25, optional), which lightning-invoice cannot write.
 fn invoice_features() -> std::collections::HashMap<u32, pb::Feature> {
-    [8, 14, 17].into_iter().map(feature).collect()
-}
-
-/// A feature bit as lnd reports it in invoices and decoded requests.
-fn feature(bit: u32) -> (u32, pb::Feature) {
-    let name = super::feature_name(bit);
-    (bit, pb::Feature { name: name.into(), is_required: bit.is_multiple_of(2), is_known: name != "unknown" })
+    [8, 14, 17].into_iter().map(super::feature).collect()
 }
 
 /// What AddInvoice and AddHoldInvoice share.
@@ -483,7 +477,7 @@ impl NodeRpc {
             // rpcserver.go DecodePayReq: PaymentAddr.UnwrapOr([32]byte{}).
             payment_addr: r.payment_addr.unwrap_or_default().to_vec(),
             num_msat: r.amount_msat,
-            features: r.features.iter().map(|&bit| feature(bit)).collect(),
+            features: r.features.iter().map(|&bit| super::feature(bit)).collect(),
             blinded_paths: vec![],
         })
     }

@@ -356,38 +356,44 @@ pub fn wallet_state(s: WalletState) -> pb::WalletState {
 
 /// lnd v0.20's default feature bits as GetInfo lists them (`feature/default_sets.go`, the
 /// init and node announcement sets, less what needs a `protocol.*` option), named as
-/// `lnwire/features.go` names them.
-const FEATURES: &[(u32, &str, bool)] = &[
-    (0, "data-loss-protect", true),
-    (5, "upfront-shutdown-script", false),
-    (7, "gossip-queries", false),
-    (8, "tlv-onion", true),
-    (12, "static-remote-key", true),
-    (14, "payment-addr", true),
-    (17, "multi-path-payments", false),
-    (19, "wumbo-channels", false),
-    (23, "anchors-zero-fee-htlc-tx", false),
-    (25, "route-blinding", false),
-    (27, "shutdown-any-segwit", false),
-    (31, "amp", false),
-    (35, "quiescence", false),
-    (45, "explicit-commitment-type", false),
-    (47, "scid-alias", false),
-    (51, "zero-conf", false),
-    (55, "keysend", false),
-    (2023, "script-enforced-lease", false),
+/// `lnwire/features.go` names them. An even bit is required, an odd one optional.
+const FEATURES: &[(u32, &str)] = &[
+    (0, "data-loss-protect"),
+    (5, "upfront-shutdown-script"),
+    (7, "gossip-queries"),
+    (8, "tlv-onion"),
+    (12, "static-remote-key"),
+    (14, "payment-addr"),
+    (17, "multi-path-payments"),
+    (19, "wumbo-channels"),
+    (23, "anchors-zero-fee-htlc-tx"),
+    (25, "route-blinding"),
+    (27, "shutdown-any-segwit"),
+    (31, "amp"),
+    (35, "quiescence"),
+    (45, "explicit-commitment-type"),
+    (47, "scid-alias"),
+    (51, "zero-conf"),
+    (55, "keysend"),
+    (2023, "script-enforced-lease"),
 ];
 
 /// lnd's name of a feature bit (both bits of a pair share it), "unknown" for one it has none for.
 pub(crate) fn feature_name(bit: u32) -> &'static str {
     match bit & !1 {
         48 => "payment-metadata",
-        pair => FEATURES.iter().find(|&&(known, _, _)| known & !1 == pair).map_or("unknown", |&(_, name, _)| name),
+        pair => FEATURES.iter().find(|&&(known, _)| known & !1 == pair).map_or("unknown", |&(_, name)| name),
     }
 }
 
 fn features() -> std::collections::HashMap<u32, pb::Feature> {
-    FEATURES.iter().map(|&(bit, name, required)| (bit, pb::Feature { name: name.into(), is_required: required, is_known: true })).collect()
+    FEATURES.iter().map(|&(bit, _)| feature(bit)).collect()
+}
+
+/// A feature bit as lnd reports it in GetInfo, peers, the graph, invoices and decoded requests.
+pub(crate) fn feature(bit: u32) -> (u32, pb::Feature) {
+    let name = feature_name(bit);
+    (bit, pb::Feature { name: name.into(), is_required: bit.is_multiple_of(2), is_known: name != "unknown" })
 }
 
 pub const VERSION: &str = "0.20.0-beta commit=v0.20.0-beta";

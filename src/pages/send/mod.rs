@@ -25,7 +25,6 @@ use pb::payment::PaymentStatus;
 
 /// The payment this tab sent and has not seen finish, so a reload finds it again.
 const IN_FLIGHT_KEY: &str = "lightdeck.payment-in-flight";
-/// lnd's custom record for keysend's preimage, and the one wallets use for a message.
 const TIMEOUT_SECONDS: i32 = 60;
 
 fn session_storage() -> Option<web_sys::Storage> {
