@@ -10,13 +10,12 @@ pub mod store;
 
 use std::collections::HashMap;
 use std::io;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tokio::net::TcpListener;
+use tokio::net::TcpSocket;
 
 use ledger::Ledger;
 use rpc::{NodeRpc, NodeSettings};
@@ -126,7 +125,53 @@ impl NodeHandle {
 struct Running {
     rpc: Arc<NodeRpc>,
     listeners: serve::Listeners,
+    /// The p2p port, held (the simulated p2p layer carries the traffic).
+    p2p: TcpSocket,
     handle: NodeHandle,
+}
+
+/// A node's ports, bound but not listening: held while it is down, so that connections
+/// are refused and no other socket takes one.
+struct HeldPorts {
+    grpc: TcpSocket,
+    rest: TcpSocket,
+    grpcweb: TcpSocket,
+    p2p: TcpSocket,
+}
+
+impl HeldPorts {
+    /// Binds the given ports (0 for any free one).
+    async fn bind(host: &str, ports: &Ports) -> io::Result<Self> {
+        Ok(HeldPorts {
+            grpc: reserve(host, ports.grpc).await?,
+            rest: reserve(host, ports.rest).await?,
+            grpcweb: reserve(host, ports.grpcweb).await?,
+            p2p: reserve(host, ports.p2p).await?,
+        })
+    }
+
+    fn numbers(&self) -> io::Result<Ports> {
+        let port = |s: &TcpSocket| s.local_addr().map(|a| a.port());
+        Ok(Ports { grpc: port(&self.grpc)?, rest: port(&self.rest)?, grpcweb: port(&self.grpcweb)?, p2p: port(&self.p2p)? })
+    }
+
+    /// Starts listening on the RPC ports; the p2p port stays held.
+    fn listen(self) -> io::Result<(serve::Bound, TcpSocket)> {
+        const BACKLOG: u32 = 1024;
+        let bound = serve::Bound { grpc: self.grpc.listen(BACKLOG)?, rest: self.rest.listen(BACKLOG)?, grpcweb: self.grpcweb.listen(BACKLOG)? };
+        Ok((bound, self.p2p))
+    }
+}
+
+/// A socket bound to `host:port` with SO_REUSEADDR, as `TcpListener::bind` would make it,
+/// so that a port whose old connections linger in TIME_WAIT can be taken again.
+async fn reserve(host: &str, port: u16) -> io::Result<TcpSocket> {
+    let addr =
+        tokio::net::lookup_host((host, port)).await?.next().ok_or_else(|| io::Error::new(io::ErrorKind::AddrNotAvailable, format!("{host} has no address")))?;
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    Ok(socket)
 }
 
 fn rpc_error(s: tonic::Status) -> io::Error {
@@ -150,13 +195,23 @@ pub struct Network {
     faults: std::sync::Mutex<HashMap<String, Arc<serve::faults::Faults>>>,
     /// Nodes stopped through the control page, to bring back as they were.
     stopped: std::sync::Mutex<HashMap<String, NodeSpec>>,
+    /// The ports of stopped nodes, held until they start again.
+    held: std::sync::Mutex<HashMap<String, HeldPorts>>,
 }
 
 impl Network {
     pub fn open(config: NetworkConfig) -> io::Result<Self> {
         std::fs::create_dir_all(&config.datadir)?;
         let ledger = Ledger::open(config.datadir.join("chain.json"))?;
-        Ok(Network { config, ledger, switchboard: Default::default(), nodes: Default::default(), faults: Default::default(), stopped: Default::default() })
+        Ok(Network {
+            config,
+            ledger,
+            switchboard: Default::default(),
+            nodes: Default::default(),
+            faults: Default::default(),
+            stopped: Default::default(),
+            held: Default::default(),
+        })
     }
 
     fn node_dir(&self, name: &str) -> NodeDir {
@@ -181,13 +236,13 @@ impl Network {
             };
         }
         let host = self.config.host.clone();
-        let bind = |port: u16| TcpListener::bind((host.clone(), port));
-        let bound = serve::Bound { grpc: bind(spec.ports.grpc).await?, rest: bind(spec.ports.rest).await?, grpcweb: bind(spec.ports.grpcweb).await? };
-        // The p2p port is reserved now; the simulated p2p layer comes with peers.
-        let p2p = std::net::TcpListener::bind((host.as_str(), spec.ports.p2p))?;
-        let port = |l: &TcpListener| l.local_addr().map(|a: SocketAddr| a.port());
-        spec.ports = Ports { grpc: port(&bound.grpc)?, rest: port(&bound.rest)?, grpcweb: port(&bound.grpcweb)?, p2p: p2p.local_addr()?.port() };
-        drop(p2p);
+        let held = self.held.lock().expect("held lock").remove(&spec.name);
+        let ports = match held {
+            Some(held) => held,
+            None => HeldPorts::bind(&host, &spec.ports).await?,
+        };
+        spec.ports = ports.numbers()?;
+        let (bound, p2p) = ports.listen()?;
         store::write_json(&dir.config(), &spec.ports)?;
 
         let tls = serve::tls::load_or_create(&dir)?;
@@ -206,14 +261,21 @@ impl Network {
         let opts = serve::ServeOptions { rest_tls: spec.rest_tls, restcors: spec.restcors.clone(), faults: self.faults(&spec.name) };
         let listeners = serve::start(Arc::clone(&rpc), bound, &tls, opts)?;
         let handle = NodeHandle { spec, dir, host };
-        nodes.insert(handle.spec.name.clone(), Running { rpc, listeners, handle: handle.clone() });
+        nodes.insert(handle.spec.name.clone(), Running { rpc, listeners, p2p, handle: handle.clone() });
         Ok(handle)
     }
 
-    /// Stops a node as if its process died: listeners and open streams close at once.
+    /// Stops a node as if its process died: listeners and open streams close at once, and
+    /// connections are refused. Its ports stay held for it (bound, not listening), so that
+    /// while it is down no other socket of this machine takes one, as an outgoing
+    /// connection's local port may, and it can come back where clients knew it.
     pub async fn stop_node(&self, name: &str) -> io::Result<NodeSpec> {
         let running = self.nodes.lock().await.remove(name).ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no running node {name}")))?;
         running.listeners.shutdown().await;
+        let ports = &running.handle.spec.ports;
+        let rebind = |port: u16| reserve(&running.handle.host, port);
+        let held = HeldPorts { grpc: rebind(ports.grpc).await?, rest: rebind(ports.rest).await?, grpcweb: rebind(ports.grpcweb).await?, p2p: running.p2p };
+        self.held.lock().expect("held lock").insert(name.to_string(), held);
         let p2p = format!("{}:{}", running.handle.host, running.handle.spec.ports.p2p);
         self.switchboard.close(&p2p);
         running.rpc.shutdown();

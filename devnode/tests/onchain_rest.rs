@@ -94,3 +94,21 @@ async fn addresses_and_funds_survive_a_restart() {
     let next = rest.get("/v1/newaddress").await["address"].as_str().unwrap().to_string();
     assert_ne!(next, addr, "the address index is kept");
 }
+
+#[tokio::test]
+async fn a_stopped_node_refuses_connections_and_keeps_its_ports_for_its_return() {
+    let (network, _dir, rest) = network().await;
+    let spec = network.stop_node("alice").await.unwrap();
+    let refused = tokio::net::TcpStream::connect(&rest.addr).await.expect_err("nothing listens while it is down");
+    assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
+    // A socket that does not share ports (as an outgoing connection's is) cannot take one.
+    for port in [spec.ports.rest, spec.ports.grpc, spec.ports.grpcweb, spec.ports.p2p] {
+        let other = tokio::net::TcpSocket::new_v4().unwrap();
+        let taken = other.bind(([127, 0, 0, 1], port).into()).expect_err("the port is held for the node");
+        assert_eq!(taken.kind(), std::io::ErrorKind::AddrInUse, "port {port}");
+    }
+    let back = network.start_node(spec.clone()).await.unwrap();
+    assert_eq!(back.spec.ports, spec.ports, "it comes back where its clients knew it");
+    network.unlock_wallet("alice", b"password1").await.unwrap();
+    assert_eq!(rest.get("/v1/balance/blockchain").await["confirmed_balance"], "0");
+}
