@@ -24,12 +24,12 @@ pub use credentials::Macaroon;
 pub use endpoint::{Endpoint, Transport};
 pub use error::LndError;
 
-/// A server stream; dropping it cancels the request.
 /// The custom record a keysend's preimage travels in (lnd's `record.KeySendType`).
 pub const KEYSEND_RECORD: u64 = 5_482_373_484;
 /// The custom record most wallets put a keysend's message in (as UTF-8).
 pub const MESSAGE_RECORD: u64 = 34_349_334;
 
+/// A server stream; dropping it cancels the request.
 pub type LndStream<T> = Pin<Box<dyn Stream<Item = Result<T, LndError>>>>;
 
 pub use pb::WalletState;
