@@ -142,12 +142,13 @@ struct HeldPorts {
 impl HeldPorts {
     /// Binds the given ports (0 for any free one).
     async fn bind(host: &str, ports: &Ports) -> io::Result<Self> {
-        Ok(HeldPorts {
-            grpc: reserve(host, ports.grpc).await?,
-            rest: reserve(host, ports.rest).await?,
-            grpcweb: reserve(host, ports.grpcweb).await?,
-            p2p: reserve(host, ports.p2p).await?,
-        })
+        let p2p = reserve(host, ports.p2p).await?;
+        Self::beside(host, ports, p2p).await
+    }
+
+    /// Binds the RPC ports beside a p2p port already held.
+    async fn beside(host: &str, ports: &Ports, p2p: TcpSocket) -> io::Result<Self> {
+        Ok(HeldPorts { grpc: reserve(host, ports.grpc).await?, rest: reserve(host, ports.rest).await?, grpcweb: reserve(host, ports.grpcweb).await?, p2p })
     }
 
     fn numbers(&self) -> io::Result<Ports> {
@@ -272,9 +273,7 @@ impl Network {
     pub async fn stop_node(&self, name: &str) -> io::Result<NodeSpec> {
         let running = self.nodes.lock().await.remove(name).ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no running node {name}")))?;
         running.listeners.shutdown().await;
-        let ports = &running.handle.spec.ports;
-        let rebind = |port: u16| reserve(&running.handle.host, port);
-        let held = HeldPorts { grpc: rebind(ports.grpc).await?, rest: rebind(ports.rest).await?, grpcweb: rebind(ports.grpcweb).await?, p2p: running.p2p };
+        let held = HeldPorts::beside(&running.handle.host, &running.handle.spec.ports, running.p2p).await?;
         self.held.lock().expect("held lock").insert(name.to_string(), held);
         let p2p = format!("{}:{}", running.handle.host, running.handle.spec.ports.p2p);
         self.switchboard.close(&p2p);
