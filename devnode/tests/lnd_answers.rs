@@ -680,3 +680,65 @@ async fn address_caveats_are_held_to_the_caller_per_transport() {
     let refused = elsewhere.get_info(forged).await.unwrap_err();
     assert_eq!((refused.code(), refused.message()), (Code::Unknown, "caveat \"ipaddr 10.1.2.3\" not satisfied: macaroon locked to different IP address"));
 }
+
+/// A refused call (a fault tests set) fails as lnd's own errors do on both transports: REST
+/// 500 with code 2 and the message as written, gRPC Unknown with the same message, after the
+/// macaroon check; other calls are untouched, and lifting it serves the call again.
+#[tokio::test]
+async fn a_refused_call_fails_with_its_message_on_both_transports() {
+    let (network, _dir, node) = lone_node("alice", |_| {}).await;
+    let macaroon = network.create_wallet("alice", b"password1").await.unwrap();
+    let rest = Rest { addr: format!("127.0.0.1:{}", node.spec.ports.rest), macaroon: macaroon.clone() };
+    let (mut lightning, _) = grpc::connect(&node, &macaroon).await;
+    let (rpc, _) = network.as_admin("alice").await.unwrap();
+    let text = "<b>peers</b> \u{202e}gone\u{202c} %20 \u{7}";
+    assert!(rpc.refuse("/lnrpc.Lightning/ListPeers", Some(text)));
+    assert!(!rpc.refuse("/lnrpc.Lightning/NoSuchCall", Some(text)), "a method lnd has not is not refused");
+    let (status, body) = rest.call("GET", "/v1/peers", None).await;
+    assert_eq!((status, body["code"].as_i64(), body["message"].as_str()), (500, Some(2), Some(text)));
+    let refused = lightning.list_peers(pb::ListPeersRequest::default()).await.unwrap_err();
+    assert_eq!((refused.code(), refused.message()), (Code::Unknown, text));
+    // The macaroon is checked first, as lnd's interceptor runs before the call.
+    let stranger = Rest { addr: rest.addr.clone(), macaroon: "0201036c6e64".into() };
+    let (status, body) = stranger.call("GET", "/v1/peers", None).await;
+    assert_ne!(body["message"].as_str(), Some(text), "{status} {body}");
+    assert_eq!(rest.get("/v1/getinfo").await["alias"], "alice", "another call is served");
+    assert!(rpc.refuse("/lnrpc.Lightning/ListPeers", None));
+    assert_eq!(rest.get("/v1/peers").await["peers"], json!([]));
+    assert!(lightning.list_peers(pb::ListPeersRequest::default()).await.unwrap().into_inner().peers.is_empty());
+}
+
+/// lnd's default `maxpendingchannels=1`: a node takes one channel at a time from a peer,
+/// counting channels pending either way, and refuses the next in the funding manager's
+/// words (the temporary channel id it names is random); an open channel no longer counts.
+#[tokio::test]
+async fn one_pending_channel_per_peer_as_lnd_allows() {
+    let (network, _dir, nodes) = network().await;
+    let (alice, bob, carol) = (&nodes[0], &nodes[1], &nodes[2]);
+    let open = |key: &str| json!({"node_pubkey": b64(&hex::decode(key).unwrap()), "local_funding_amount": "100000"});
+    let open_grpc = |key: &str| pb::OpenChannelRequest { node_pubkey: hex::decode(key).unwrap(), local_funding_amount: 100_000, ..Default::default() };
+    let refusal_from = |key: &str, message: &str| {
+        let rest = message.strip_prefix(&format!("received funding error from {key}: chan_id=")).unwrap_or_else(|| panic!("{message}"));
+        let (id, err) = rest.split_once(", err=").unwrap_or_else(|| panic!("{message}"));
+        assert!(id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()), "a 32-byte temporary channel id: {message}");
+        assert_eq!(err, "Number of pending channels exceed maximum");
+        id.to_string()
+    };
+    let (status, body) = alice.rest.call("POST", "/v1/channels", Some(open(&bob.key))).await;
+    assert_eq!(status, 200, "the first channel: {body}");
+    let (status, body) = alice.rest.call("POST", "/v1/channels", Some(open(&bob.key))).await;
+    assert_eq!((status, body["code"].as_i64()), (500, Some(2)), "{body}");
+    let first = refusal_from(&bob.key, body["message"].as_str().unwrap());
+    // bob counts the channel alice opened against his own open to her too.
+    let refused = bob.lightning.clone().open_channel_sync(open_grpc(&alice.key)).await.unwrap_err();
+    assert_eq!(refused.code(), Code::Unknown);
+    assert_ne!(refusal_from(&alice.key, refused.message()), first, "each refused flow has its own id");
+    // Another peer is not held back, and nothing was funded for the refusals.
+    bob.lightning.clone().open_channel_sync(open_grpc(&carol.key)).await.expect("bob opens to carol");
+    let pending = alice.rest.get("/v1/channels/pending").await;
+    assert_eq!(pending["pending_open_channels"].as_array().map(Vec::len), Some(1), "{pending}");
+    network.mine(world::channels::FUNDING_CONFS).unwrap();
+    common::eventually("alice's channel opens", async || alice.rest.get("/v1/channels/pending").await["pending_open_channels"] == json!([])).await;
+    let (status, body) = alice.rest.call("POST", "/v1/channels", Some(open(&bob.key))).await;
+    assert_eq!(status, 200, "a channel once the last one is open: {body}");
+}

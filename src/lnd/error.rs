@@ -10,6 +10,8 @@ pub enum LndError {
     Unreachable {
         url: String,
         https: bool,
+        /// The address was given as a gRPC-web proxy's (whose port differs from REST's).
+        grpc_web: bool,
     },
     /// An open stream was cut: the node stopped or the network dropped.
     Disconnected,
@@ -103,6 +105,14 @@ impl LndError {
             LndError::Input(
                 "lnd refused: the amount is too small to be worth spending at this fee rate (\"dust\"). Send more, or choose a lower fee rate.".into(),
             )
+        } else if has("Number of pending channels exceed maximum") {
+            // lnd's funding error when the peer already has `maxpendingchannels` (1 by
+            // default) channels with us waiting for confirmations.
+            LndError::Input(
+                "That node accepts one channel at a time from you, and one with it is still waiting for its funding \
+                 confirmations. Open the next one when that channel is open (the Channels page shows how many blocks to go)."
+                    .into(),
+            )
         } else if code == CODE_UNIMPLEMENTED || (code == CODE_NOT_FOUND && m == "Not Found") {
             LndError::Unsupported { what: m.to_string() }
         } else {
@@ -137,12 +147,22 @@ impl LndError {
     /// What to do about it.
     pub fn advice(&self) -> String {
         match self {
-            LndError::Unreachable { url, https: true } => format!(
-                "Check that the node is running and the address and port are right (lnd's REST port is 8080 by default). \
-                 If the node uses its own self-signed certificate, your browser must trust it first: open {url}/v1/state \
-                 in a new tab and accept the certificate, or install tls.cert as trusted, then try again."
-            ),
-            LndError::Unreachable { .. } => "Check that the node is running and the address and port are right (lnd's REST port is 8080 by default).".into(),
+            LndError::Unreachable { url, https, grpc_web } => {
+                let port = if *grpc_web {
+                    "the port of your gRPC-web proxy (Lightning Terminal serves it on 8443), not lnd's gRPC port 10009, which browsers cannot use"
+                } else {
+                    "lnd's REST port, 8080 by default"
+                };
+                let check = format!("Check that the node is running and the address and port are right: {port}.");
+                if !*https {
+                    return check;
+                }
+                let page = if *grpc_web { format!("{url}/") } else { format!("{url}/v1/state") };
+                format!(
+                    "{check} If the node uses its own self-signed certificate, your browser must trust it first: open {page} \
+                     in a new tab and accept the certificate, or install tls.cert as trusted, then try again."
+                )
+            }
             LndError::Cors { origin, .. } => format!(
                 "Add this app's address to lnd's allowed origins: put restcors={origin} in lnd.conf (or start lnd with \
                  --restcors={origin}) and restart lnd. For gRPC-web, allow the origin in your proxy's CORS settings."
@@ -244,6 +264,8 @@ mod tests {
         ];
         assert!(matches!(LndError::from_node(2, "transaction output is dust"), LndError::Input(m) if m.contains("too small")));
         assert!(matches!(LndError::from_node(2, "EOF"), LndError::Input(m) if m.contains("public key is not the one given")));
+        let pending = "received funding error from 02aa: chan_id=3c5e, err=Number of pending channels exceed maximum";
+        assert!(matches!(LndError::from_node(2, pending), LndError::Input(m) if m.contains("accepts one channel at a time")));
         let bad_signature = LndError::from_node(2, "failed to decode signature: illegal z-base-32 data at input byte 3");
         assert!(matches!(bad_signature, LndError::Input(m) if m.contains("not a signature lnd can read")));
         for (msg, want) in cases {
@@ -258,9 +280,14 @@ mod tests {
     fn messages_say_what_to_do() {
         let cors = LndError::Cors { url: "https://node:8080".into(), origin: "https://app.example".into() };
         assert!(cors.to_string().contains("restcors=https://app.example"));
-        let tls = LndError::Unreachable { url: "https://node:8080".into(), https: true };
-        assert!(tls.to_string().contains("certificate"));
-        let plain = LndError::Unreachable { url: "http://node:8080".into(), https: false };
+        let tls = LndError::Unreachable { url: "https://node:8080".into(), https: true, grpc_web: false };
+        assert!(tls.to_string().contains("certificate") && tls.to_string().contains("https://node:8080/v1/state"));
+        let plain = LndError::Unreachable { url: "http://node:8080".into(), https: false, grpc_web: false };
         assert!(!plain.to_string().contains("certificate"));
+        assert!(plain.to_string().contains("REST port, 8080"));
+        // A gRPC-web address is told about the proxy's port, not REST's.
+        let proxy = LndError::Unreachable { url: "https://node:8443".into(), https: true, grpc_web: true };
+        assert!(proxy.to_string().contains("gRPC-web proxy") && !proxy.to_string().contains("REST port"), "{proxy}");
+        assert!(proxy.to_string().contains("open https://node:8443/ in a new tab"), "{proxy}");
     }
 }

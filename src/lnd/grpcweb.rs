@@ -88,7 +88,7 @@ impl GrpcWeb {
     /// anything else is the node's (or the proxy's) own status.
     async fn error(&self, s: Status) -> LndError {
         if s.code() == tonic::Code::Unknown && s.message().starts_with("JS API error") {
-            diagnose(&self.base, "/").await
+            diagnose(&self.base, true).await
         } else {
             LndError::from_node(s.code() as i32, s.message())
         }

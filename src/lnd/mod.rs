@@ -41,9 +41,10 @@ pub use client::Lnd;
 /// when the server is up and its certificate trusted, so the failure was CORS; if that fails
 /// too, the node is unreachable (down, wrong address, or an untrusted certificate).
 #[cfg(target_arch = "wasm32")]
-pub(crate) async fn diagnose(base: &str, probe_path: &str) -> LndError {
+pub(crate) async fn diagnose(base: &str, grpc_web: bool) -> LndError {
     use wasm_bindgen_futures::JsFuture;
-    let unreachable = || LndError::Unreachable { url: base.to_string(), https: base.starts_with("https:") };
+    let unreachable = || LndError::Unreachable { url: base.to_string(), https: base.starts_with("https:"), grpc_web };
+    let probe_path = if grpc_web { "/" } else { "/v1/state" };
     let Some(window) = web_sys::window() else { return unreachable() };
     let init = web_sys::RequestInit::new();
     init.set_mode(web_sys::RequestMode::NoCors);

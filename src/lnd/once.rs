@@ -87,7 +87,7 @@ mod tests {
     use super::*;
 
     fn lost() -> LndError {
-        LndError::Unreachable { url: "https://node:8080".into(), https: true }
+        LndError::Unreachable { url: "https://node:8080".into(), https: true, grpc_web: false }
     }
 
     #[test]

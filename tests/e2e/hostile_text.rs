@@ -146,6 +146,44 @@ async fn hostile_text_is_shown_as_text(via: Via) {
     let markup = messages.iter().find(|m| m.contains('<') && m.is_ascii() && !m.contains("  ")).expect("a message with markup");
     h.wait_text("#invoices li .label", &format!("Keysend: {markup}")).await;
 
+    // A node's error messages are network text too: refused with any of these, a page shows
+    // the message as characters, inside the phone's width. Printable ASCII is compared to
+    // the letter (the rest is checked for markup and overflow: the browser may fold it).
+    const TITLES: &str = "return JSON.stringify([...document.querySelectorAll('.error-title')].map(e => e.textContent))";
+    let printable = |t: &str| t.chars().all(|c| (' '..='~').contains(&c));
+    let refused: Vec<&String> = texts.iter().step_by(4).collect();
+    assert!(refused.len() >= 15, "{} refusals", refused.len());
+    let longest = refused.iter().map(|t| t.len()).max().expect("refusals");
+    for text in &refused {
+        for method in ["/lnrpc.Lightning/ListPeers", "/lnrpc.Lightning/ListChannels"] {
+            assert!(rpc.refuse(method, Some(text)), "{method} can be refused");
+        }
+        let title = lightdeck::lnd::LndError::from_node(2, text).title();
+        for path in ["/peers", "/channels"] {
+            h.go(path).await;
+            h.find(".error-title").await;
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            loop {
+                let titles: Vec<String> = serde_json::from_str(&h.run_js(TITLES).await).expect("a list of titles");
+                let shown = if printable(text) { titles.contains(&title) } else { titles.iter().any(|t| t.starts_with("The node refused: ")) };
+                if shown {
+                    break;
+                }
+                assert!(std::time::Instant::now() < deadline, "[{path}] {text:?} is not shown as {title:?}: {titles:?}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            assert_eq!(h.run_js(INJECTED).await, "[]", "[{path}] markup in a refusal reached the page: {text:?}");
+            assert_eq!(h.run_js(OVERFLOW).await, "[]", "[{path}] a refusal scrolls the page sideways: {text:?}");
+            if text.len() == longest && path == "/channels" {
+                h.screenshots_at("hostile-dark-refused", Some(".error-title")).await;
+                let _ = h.client().set_window_size(390, 844).await;
+            }
+        }
+    }
+    for method in ["/lnrpc.Lightning/ListPeers", "/lnrpc.Lightning/ListChannels"] {
+        assert!(rpc.refuse(method, None));
+    }
+
     // A phone set to light: the app follows it, until the user picks a theme in the footer,
     // which outlasts a reload.
     const BACKGROUND: &str = "return getComputedStyle(document.body).backgroundColor";

@@ -236,12 +236,25 @@ async fn sends_once_when_the_answer_is_lost(via: Via) {
     h.wait_text("#open-progress", "Funding transaction published").await;
     let pending = || rpc.pending_channels(&md, lnrpc::lnrpc::PendingChannelsRequest::default()).expect("pending").pending_open_channels.len();
     assert_eq!(pending(), 1, "one channel, found by its memo");
+    // lnd would refuse a second open to bob while this one is pending, so the count of
+    // opens sent is what shows the app sent only one.
+    let opens = || rpc.calls("/lnrpc.Lightning/OpenChannel") + rpc.calls("/lnrpc.Lightning/OpenChannelSync");
+    assert_eq!(opens(), 1, "one open sent for twenty clicks");
+    assert_eq!(h.count(".card .error").await, 0, "no failure shown for an open that went through");
     h.screenshots("lost-answer-found").await;
     h.reload("/channels").await;
     h.open_as_admin().await;
     h.click("nav a[href='/channels']").await;
     h.wait_text("#pending-channels li", "3 confirmations to go").await;
-    assert_eq!(pending(), 1, "a reload opens nothing");
+    assert_eq!((pending(), opens()), (1, 1), "a reload opens nothing");
+    // bob, as lnd does by default, takes one pending channel at a time from a peer: a
+    // second open is refused by bob, and the app says why in words.
+    h.find("select[name=channel-peer]").await.select_by_value("other").await.expect("choose another node");
+    h.fill("input[name=channel-uri]", &bob).await;
+    h.fill("input[name=channel-amount]", "200000").await;
+    h.click("button[name=open-channel]").await;
+    h.wait_text(".card .error-title", "accepts one channel at a time").await;
+    assert_eq!(pending(), 1, "bob refused the second channel");
     h.finish().await;
 }
 
@@ -896,6 +909,7 @@ on_both_transports!(backup_and_restore);
 
 /// Failures a user meets at the door, each with its own message.
 async fn connection_failures(via: Via) {
+    let grpc = matches!(via, Via::GrpcWeb);
     let h = Harness::start(via).await;
     h.create_wallet_directly().await;
     h.open_app().await;
@@ -912,6 +926,8 @@ async fn connection_failures(via: Via) {
     // Nothing listens there.
     h.connect(&format!("http://127.0.0.1:{}", harness::closed_port()), Some(&foreign)).await;
     h.wait_text(".error-title", "Could not reach the node").await;
+    // The port to check is the one of the transport chosen.
+    h.wait_text(".error-advice", if grpc { "the port of your gRPC-web proxy" } else { "lnd's REST port, 8080 by default" }).await;
 
     // The right macaroon works.
     let admin = h.node.macaroon_hex("admin").expect("admin.macaroon written by InitWallet");

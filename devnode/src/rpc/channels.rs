@@ -411,6 +411,16 @@ impl NodeRpc {
         }
         let online = self.peers.lock().expect("peers lock").contains_key(&pubkey);
         let remote = self.switchboard.find(&pubkey).filter(|_| online).ok_or_else(|| Status::unknown(format!("peer {pubkey} is not online")))?;
+        // The peer's funding manager answers open_channel before anything is funded.
+        if !remote.channels().admits_channel_from(&me) {
+            let mut pending_chan_id = [0u8; 32];
+            rand::RngCore::fill_bytes(&mut *self.rng.lock().expect("rng lock"), &mut pending_chan_id);
+            return Err(Status::unknown(format!(
+                "received funding error from {pubkey}: chan_id={}, err={}",
+                hex::encode(pending_chan_id),
+                sim::MAX_PENDING_REFUSAL
+            )));
+        }
         let remote_payout = remote.payout_address()?;
         let funding = sim::funding_output(&me, &pubkey);
         #[allow(deprecated)]

@@ -310,6 +310,8 @@ pub struct NodeRpc {
     pending_restore: Mutex<Option<pb::ChanBackupSnapshot>>,
     /// Calls received per RPC, refused ones included: what tests count a client's requests by.
     calls: Mutex<std::collections::HashMap<&'static str, u64>>,
+    /// See `refuse`.
+    refusals: Mutex<std::collections::HashMap<&'static str, String>>,
 }
 
 /// A stream's items up to and including the first that `last` accepts, then its end: the
@@ -448,6 +450,7 @@ impl NodeRpc {
             this: this.clone(),
             pending_restore: Mutex::new(None),
             calls: Default::default(),
+            refusals: Default::default(),
         })
     }
 
@@ -459,13 +462,33 @@ impl NodeRpc {
     /// even to a bad macaroon), then the macaroon.
     pub fn authorize(&self, md: &MetadataMap, rpc: &Rpc) -> Result<(), Status> {
         *self.calls.lock().expect("calls lock poisoned").entry(rpc.name).or_default() += 1;
-        let node = self.node();
-        node.check_rpc_state(rpc.group).map_err(status)?;
-        if rpc.group != RpcGroup::Main || self.settings.no_macaroons {
-            return Ok(());
+        {
+            let node = self.node();
+            node.check_rpc_state(rpc.group).map_err(status)?;
+            if rpc.group == RpcGroup::Main && !self.settings.no_macaroons {
+                let values: Vec<&str> = md.get_all("macaroon").iter().map(|v| v.to_str().unwrap_or("")).collect();
+                node.check_macaroon_from(&values, rpc.perms, rpc.name, now(), peer(md)).map_err(status)?;
+            }
         }
-        let values: Vec<&str> = md.get_all("macaroon").iter().map(|v| v.to_str().unwrap_or("")).collect();
-        node.check_macaroon_from(&values, rpc.perms, rpc.name, now(), peer(md)).map_err(status)
+        match self.refusals.lock().expect("refusals lock poisoned").get(rpc.name) {
+            Some(message) => Err(Status::unknown(message.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// A fault: every call of `method` ("/lnrpc.Lightning/ListPeers") that passes the state
+    /// and macaroon checks fails with `message` as lnd's own errors do (code Unknown, the
+    /// message as written), until it is called again with `None`. It is how tests put any
+    /// text a node could send into the app's error view. Returns whether the method is one
+    /// this node has.
+    pub fn refuse(&self, method: &str, message: Option<&str>) -> bool {
+        let Some(rpc) = ALL.iter().find(|rpc| rpc.name == method) else { return false };
+        let mut refusals = self.refusals.lock().expect("refusals lock poisoned");
+        match message {
+            Some(message) => refusals.insert(rpc.name, message.to_string()),
+            None => refusals.remove(rpc.name),
+        };
+        true
     }
 
     /// How many times the RPC at `path` (`/lnrpc.Lightning/GetNodeInfo`) was called.

@@ -29,6 +29,11 @@ pub const ANCHOR_SAT: i64 = 330;
 pub const CSV_DELAY: u32 = 144;
 /// lnd's channel dust limit.
 pub const DUST_LIMIT: i64 = 354;
+/// lnd's default `maxpendingchannels`: how many channels still waiting for their funding
+/// confirmations a node keeps with one peer, whichever side opened them.
+pub const MAX_PENDING_CHANNELS: usize = 1;
+/// lnd's `lnwire.ErrMaxPendingChannels` as the funding flow's error carries it.
+pub const MAX_PENDING_REFUSAL: &str = "Number of pending channels exceed maximum";
 /// Virtual sizes of the closing and sweep transactions, for their fees.
 pub const CLOSE_VBYTES: i64 = 170;
 pub const SWEEP_VBYTES: i64 = 122;
@@ -319,6 +324,13 @@ impl ChannelDb {
         self.channels.iter_mut().find(|c| c.chan_point() == chan_point)
     }
 
+    /// Whether this node takes another channel from `peer`: lnd's funding manager counts
+    /// the peer's channels pending open (in either direction) against `MAX_PENDING_CHANNELS`
+    /// when the peer's open_channel message arrives.
+    pub fn admits_channel_from(&self, peer: &str) -> bool {
+        self.channels.iter().filter(|c| c.remote_pubkey == peer && c.phase == Phase::PendingOpen).count() < MAX_PENDING_CHANNELS
+    }
+
     pub fn by_id(&self, chan_id: u64) -> Option<&Channel> {
         self.channels.iter().find(|c| c.chan_id == chan_id && c.phase == Phase::Open)
     }
@@ -494,6 +506,18 @@ mod tests {
         assert_eq!(bob.channels[0].remote_sat(), 986_530);
         assert_eq!(reserve(1_000_000), 10_000);
         assert_eq!(reserve(20_000), DUST_LIMIT);
+    }
+
+    #[test]
+    fn one_channel_pending_with_a_peer_whichever_side_opened_it() {
+        let (mut chain, mut alice, mut bob) = open_pair(100_000, 0);
+        assert!(!alice.admits_channel_from(BOB), "alice's own open to bob is pending");
+        assert!(!bob.admits_channel_from(ALICE), "alice's open is pending at bob");
+        assert!(alice.admits_channel_from(&BOB.replace('b', "c")), "another peer is not held back");
+        chain.mine(FUNDING_CONFS, 10);
+        alice.sync(&chain, ALICE);
+        bob.sync(&chain, BOB);
+        assert!(alice.admits_channel_from(BOB) && bob.admits_channel_from(ALICE), "an open channel no longer counts");
     }
 
     #[test]

@@ -71,7 +71,7 @@ impl Rest {
                 Ok((resp, guard))
             }
             // fetch() hides why (refused, DNS, TLS, CORS); ask the network a second way.
-            Err(_) => Err(diagnose(&self.base, "/v1/state").await),
+            Err(_) => Err(diagnose(&self.base, false).await),
         }
     }
 
