@@ -742,3 +742,45 @@ async fn one_pending_channel_per_peer_as_lnd_allows() {
     let (status, body) = alice.rest.call("POST", "/v1/channels", Some(open(&bob.key))).await;
     assert_eq!(status, 200, "a channel once the last one is open: {body}");
 }
+
+/// SendToRouteV2 for a hash already paid: AlreadyExists in lnd's words on both transports
+/// (REST 409, a unary call's `{code, message}`); SendToRouteSync carries the words in
+/// `payment_error` of a successful answer.
+#[tokio::test]
+async fn a_route_for_a_paid_hash_is_refused_as_already_paid() {
+    let (_network, _dir, nodes) = network().await;
+    let (alice, bob, carol) = (&nodes[0], &nodes[1], &nodes[2]);
+    let (status, added) = carol.rest.call("POST", "/v1/invoices", Some(json!({"value": "1000"}))).await;
+    assert_eq!(status, 200, "{added}");
+    let pay = json!({"payment_request": added["payment_request"], "timeout_seconds": 10, "fee_limit_sat": "10"});
+    let (_, lines) = alice.rest.stream("POST", "/v2/router/send", Some(pay)).await;
+    assert_eq!(lines.last().unwrap()["result"]["status"], "SUCCEEDED", "{lines:?}");
+
+    let hops = [b64(&hex::decode(&bob.key).unwrap()), b64(&hex::decode(&carol.key).unwrap())];
+    let build = json!({"amt_msat": "1000000", "final_cltv_delta": 80, "hop_pubkeys": hops, "payment_addr": added["payment_addr"]});
+    let (status, built) = alice.rest.call("POST", "/v2/router/route", Some(build)).await;
+    assert_eq!(status, 200, "{built}");
+    let (status, refused) = alice.rest.call("POST", "/v2/router/route/send", Some(json!({"payment_hash": added["r_hash"], "route": built["route"]}))).await;
+    assert_eq!((status, refused["code"].as_i64(), refused["message"].as_str()), (409, Some(6), Some("invoice is already paid")), "{refused}");
+
+    let hash = base64::engine::general_purpose::STANDARD.decode(added["r_hash"].as_str().unwrap()).unwrap();
+    let payment_addr = base64::engine::general_purpose::STANDARD.decode(added["payment_addr"].as_str().unwrap()).unwrap();
+    let mut router = alice.router.clone();
+    let route = router
+        .build_route(rrpc::BuildRouteRequest {
+            amt_msat: 1_000_000,
+            final_cltv_delta: 80,
+            hop_pubkeys: vec![hex::decode(&bob.key).unwrap(), hex::decode(&carol.key).unwrap()],
+            payment_addr,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .route;
+    let refused = router.send_to_route_v2(rrpc::SendToRouteRequest { payment_hash: hash.clone(), route: route.clone(), ..Default::default() }).await.unwrap_err();
+    assert_eq!((refused.code(), refused.message()), (Code::AlreadyExists, "invoice is already paid"));
+    #[allow(deprecated)]
+    let sync = alice.lightning.clone().send_to_route_sync(pb::SendToRouteRequest { payment_hash: hash, route, ..Default::default() }).await.unwrap().into_inner();
+    assert_eq!(sync.payment_error, "invoice is already paid");
+}

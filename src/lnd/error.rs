@@ -57,6 +57,17 @@ pub enum LndError {
     },
 }
 
+/// The most of a node's own words shown: lnd's messages are a line, so anything longer is
+/// cut rather than allowed to fill the screen.
+const SHOWN_CHARS: usize = 1_000;
+
+fn shown(message: &str) -> String {
+    match message.char_indices().nth(SHOWN_CHARS) {
+        Some((cut, _)) => format!("{}… ({} more characters)", &message[..cut], message[cut..].chars().count()),
+        None => message.to_string(),
+    }
+}
+
 /// gRPC status codes used below.
 const CODE_NOT_FOUND: i32 = 5;
 const CODE_ALREADY_EXISTS: i32 = 6;
@@ -137,7 +148,7 @@ impl LndError {
             LndError::WrongPassword => "Wrong wallet password".into(),
             LndError::Unsupported { .. } => "The node does not offer this call here".into(),
             LndError::NotLnd(_) => "The address did not answer like lnd".into(),
-            LndError::Node { message, .. } => format!("The node refused: {message}"),
+            LndError::Node { message, .. } => format!("The node refused: {}", shown(message)),
             LndError::Input(m) => m.clone(),
             LndError::Unconfirmed { .. } => "We could not confirm whether this went through".into(),
             LndError::IdentityChanged { .. } => "Another node answers at this address".into(),
@@ -175,7 +186,8 @@ impl LndError {
             LndError::MacaroonMissing => "Paste or choose a macaroon file, such as admin.macaroon from the node's data/chain/bitcoin/<network>/ folder.".into(),
             LndError::MacaroonInvalid(detail) => format!(
                 "Use a macaroon from this node's data folder (admin.macaroon for full access). If the node's macaroons were \
-                 regenerated, the old ones no longer work. Node said: {detail}"
+                 regenerated, the old ones no longer work. Node said: {}",
+                shown(detail)
             ),
             LndError::MacaroonExpired => "Its time limit has passed, so lnd refuses it. Connect again with a macaroon from the \
                  node (admin.macaroon) and remember it: the saved copy is replaced."
@@ -184,9 +196,10 @@ impl LndError {
             LndError::WrongPassword => "Type the password set when the wallet was created.".into(),
             LndError::Unsupported { what } => format!(
                 "Check that the address points at lnd's REST port for REST, or at a gRPC-web proxy for gRPC-web, \
-                 and that lnd is recent enough. Node said: {what}"
+                 and that lnd is recent enough. Node said: {}",
+                shown(what)
             ),
-            LndError::NotLnd(detail) => format!("Check the address and port. ({detail})"),
+            LndError::NotLnd(detail) => format!("Check the address and port. ({})", shown(detail)),
             LndError::Node { .. } | LndError::Input(_) => String::new(),
             LndError::Unconfirmed { what } => format!(
                 "The connection to the node was lost after the {what} was sent, and the node could not be asked whether it \
@@ -274,6 +287,15 @@ mod tests {
         assert!(matches!(LndError::from_node(2, "verification failed: signature mismatch after caveat verification"), LndError::MacaroonInvalid(_)));
         assert!(matches!(LndError::from_node(12, "Method Not Allowed"), LndError::Unsupported { .. }));
         assert_eq!(LndError::from_node(2, "insufficient funds"), LndError::Node { code: 2, message: "insufficient funds".into() });
+    }
+
+    #[test]
+    fn a_long_message_is_cut_at_a_character() {
+        let long = format!("{}{}", "é".repeat(SHOWN_CHARS), "x".repeat(99_000));
+        let title = LndError::from_node(2, &long).title();
+        assert_eq!(title, format!("The node refused: {}… (99000 more characters)", "é".repeat(SHOWN_CHARS)));
+        let short = "é".repeat(SHOWN_CHARS);
+        assert_eq!(LndError::from_node(2, &short).title(), format!("The node refused: {short}"), "a message at the limit is whole");
     }
 
     #[test]

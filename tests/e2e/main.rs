@@ -401,6 +401,7 @@ on_both_transports!(channels);
 /// payment with no route says why.
 async fn payments(via: Via) {
     use sha2::{Digest, Sha256};
+    let grpc = matches!(via, Via::GrpcWeb);
     let h = Harness::start(via).await;
     h.create_wallet_directly().await;
     h.network.fund_node("alice", 3_000_000, 1).await.expect("fund alice");
@@ -512,6 +513,29 @@ async fn payments(via: Via) {
     h.wait_text("#keysend-progress", "1 of 1 sent").await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(payments(), before + 1, "one keysend on the node");
+
+    // A keysend whose answer is lost, then a reload at once: the node made it once, and
+    // the page sends nothing again.
+    let faults = h.network.faults("alice");
+    faults.lose_next_reply(if grpc { "/routerrpc.Router/SendPaymentV2" } else { "POST /v2/router/send" });
+    h.run_js("for (let i = 0; i < 20; i++) document.querySelector('button[name=keysend]').click(); return ''").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while payments() < before + 2 {
+        assert!(std::time::Instant::now() < deadline, "the keysend reaches the node");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    h.reload("/send").await;
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+    h.connect(&h.node_url(), Some(&admin)).await;
+    h.expect_node_page().await;
+    h.click("nav a[href='/send']").await;
+    h.find("#payments li").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_000)).await;
+    let made = alice_rpc.list_payments(&alice_md, lnrpc::lnrpc::ListPaymentsRequest::default()).expect("payments").payments;
+    assert_eq!(made.len(), before + 2, "one keysend for the lost answer and the reload");
+    assert_eq!(made.last().map(|p| p.status), Some(lnrpc::lnrpc::payment::PaymentStatus::Succeeded as i32), "it went through");
+    h.fill("input[name=keysend-dest]", &bob_key).await;
+    h.fill("input[name=keysend-amount]", "1000").await;
 
     // A recurring keysend, stopped early.
     h.click("input[name=keysend-repeat]").await;
