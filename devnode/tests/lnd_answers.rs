@@ -778,9 +778,11 @@ async fn a_route_for_a_paid_hash_is_refused_as_already_paid() {
         .unwrap()
         .into_inner()
         .route;
-    let refused = router.send_to_route_v2(rrpc::SendToRouteRequest { payment_hash: hash.clone(), route: route.clone(), ..Default::default() }).await.unwrap_err();
+    let refused =
+        router.send_to_route_v2(rrpc::SendToRouteRequest { payment_hash: hash.clone(), route: route.clone(), ..Default::default() }).await.unwrap_err();
     assert_eq!((refused.code(), refused.message()), (Code::AlreadyExists, "invoice is already paid"));
     #[allow(deprecated)]
-    let sync = alice.lightning.clone().send_to_route_sync(pb::SendToRouteRequest { payment_hash: hash, route, ..Default::default() }).await.unwrap().into_inner();
+    let sync =
+        alice.lightning.clone().send_to_route_sync(pb::SendToRouteRequest { payment_hash: hash, route, ..Default::default() }).await.unwrap().into_inner();
     assert_eq!(sync.payment_error, "invoice is already paid");
 }
