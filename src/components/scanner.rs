@@ -2,7 +2,10 @@
 //! exists (Chrome on Android); elsewhere frames go to the scanner worker (`scanner/`, rqrr),
 //! which the browser fetches only when a scan starts, so none of its code is in the first
 //! load. The camera stops when a code is read and when the view goes away. A picture of a
-//! code (a screenshot, on a desktop without a camera) is read the same way.
+//! code (a screenshot, on a desktop without a camera) is read the same way. Where the
+//! device has more than one camera the view can switch between them (a phone's default rear
+//! lens may be one that cannot focus close), and the one chosen is opened next time; where
+//! the camera has a light, it can be turned on.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -20,6 +23,8 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement, Med
 /// The worker Trunk builds from `scanner/` (its loader starts the wasm).
 const WORKER: &str = "./scanner_loader.js";
 const EVERY: Duration = Duration::from_millis(250);
+/// The camera last chosen (a device id, which browsers keep per site; nothing secret).
+const CAMERA_KEY: &str = "lightdeck.camera";
 
 /// Why the camera cannot be used, in words.
 fn camera_problem(e: &JsValue) -> String {
@@ -32,17 +37,74 @@ fn camera_problem(e: &JsValue) -> String {
     }
 }
 
-async fn open_camera() -> Result<MediaStream, String> {
+/// Opens `device`, or the camera facing away from the user where there is one.
+async fn open_camera(device: Option<&str>) -> Result<MediaStream, String> {
     let media = web_sys::window()
         .and_then(|w| w.navigator().media_devices().ok())
         .ok_or("The camera works only on an https page (or this device's own address); paste instead.")?;
     let constraints = MediaStreamConstraints::new();
-    // The camera facing away from the user, where there is one.
     let video = Object::new();
-    let _ = Reflect::set(&video, &"facingMode".into(), &"environment".into());
+    match device {
+        Some(id) => {
+            let exact = Object::new();
+            let _ = Reflect::set(&exact, &"exact".into(), &id.into());
+            let _ = Reflect::set(&video, &"deviceId".into(), &exact);
+        }
+        None => {
+            let _ = Reflect::set(&video, &"facingMode".into(), &"environment".into());
+        }
+    }
     constraints.set_video(&video);
     let promise = media.get_user_media_with_constraints(&constraints).map_err(|e| camera_problem(&e))?;
     JsFuture::from(promise).await.map(JsCast::unchecked_into).map_err(|e| camera_problem(&e))
+}
+
+/// The device ids of the cameras, in the browser's order (complete once the camera is
+/// allowed).
+async fn camera_ids() -> Vec<String> {
+    let Some(listed) = web_sys::window().and_then(|w| w.navigator().media_devices().ok()).and_then(|m| m.enumerate_devices().ok()) else {
+        return Vec::new();
+    };
+    let Ok(devices) = JsFuture::from(listed).await else { return Vec::new() };
+    let text = |d: &JsValue, key: &str| Reflect::get(d, &key.into()).ok().and_then(|v| v.as_string());
+    Array::from(&devices)
+        .iter()
+        .filter(|d| text(d, "kind").as_deref() == Some("videoinput"))
+        .filter_map(|d| text(&d, "deviceId"))
+        .filter(|id| !id.is_empty())
+        .collect()
+}
+
+/// Calls a method web-sys does not type for us (a camera's light is in none of its
+/// dictionaries).
+fn call(target: &JsValue, name: &str, args: &Array) -> Option<JsValue> {
+    let method: js_sys::Function = Reflect::get(target, &name.into()).ok()?.dyn_into().ok()?;
+    method.apply(target, args).ok()
+}
+
+fn video_track(stream: &MediaStream) -> Option<web_sys::MediaStreamTrack> {
+    stream.get_video_tracks().get(0).dyn_into().ok()
+}
+
+/// The device a stream's camera is, and whether it has a light.
+fn describe(stream: &MediaStream) -> (Option<String>, bool) {
+    let Some(track) = video_track(stream) else { return (None, false) };
+    let id = call(&track, "getSettings", &Array::new()).and_then(|s| Reflect::get(&s, &"deviceId".into()).ok()).and_then(|v| v.as_string());
+    let light = call(&track, "getCapabilities", &Array::new()).and_then(|c| Reflect::get(&c, &"torch".into()).ok()).is_some_and(|t| t.is_truthy());
+    (id, light)
+}
+
+/// Turns the camera's light on or off; whether the camera did it.
+async fn set_light(stream: &MediaStream, on: bool) -> bool {
+    let Some(track) = video_track(stream) else { return false };
+    let light = Object::new();
+    let _ = Reflect::set(&light, &"torch".into(), &on.into());
+    let constraints = Object::new();
+    let _ = Reflect::set(&constraints, &"advanced".into(), &Array::of1(&light));
+    match call(&track, "applyConstraints", &Array::of1(&constraints)).and_then(|p| p.dyn_into::<Promise>().ok()) {
+        Some(done) => JsFuture::from(done).await.is_ok(),
+        None => false,
+    }
 }
 
 /// The browser's own QR reader, when it has one that reads QR codes.
@@ -208,6 +270,12 @@ pub fn Scanner(on_text: Callback<String>) -> impl IntoView {
     let problem: RwSignal<Option<String>> = RwSignal::new(None);
     let looking = RwSignal::new(false);
     let camera: StoredValue<Option<MediaStream>, LocalStorage> = StoredValue::new_local(None);
+    // The device's cameras, the one showing, the one the user asked for, and its light
+    // (None: it has none).
+    let cameras: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
+    let showing: RwSignal<Option<String>> = RwSignal::new(None);
+    let wanted: RwSignal<Option<String>> = RwSignal::new(None);
+    let light: RwSignal<Option<bool>> = RwSignal::new(None);
     // Set when the view goes away. The task is not tied to the view: a camera the browser
     // grants after the view is gone must still be found and stopped, not left running.
     let closed = Arc::new(AtomicBool::new(false));
@@ -220,9 +288,20 @@ pub fn Scanner(on_text: Callback<String>) -> impl IntoView {
             }
         }
     });
+    let shown = move |stream: &MediaStream| {
+        let (id, has_light) = describe(stream);
+        let _ = showing.try_set(id);
+        let _ = light.try_set(has_light.then_some(false));
+    };
     leptos::task::spawn_local(async move {
         let gone = || closed.load(Ordering::Relaxed);
-        let stream = match open_camera().await {
+        let saved = crate::state::storage().and_then(|s| s.get_item(CAMERA_KEY).ok().flatten());
+        // A camera chosen before that is no longer there: the default one instead.
+        let opened = match open_camera(saved.as_deref()).await {
+            Err(_) if saved.is_some() => open_camera(None).await,
+            opened => opened,
+        };
+        let mut stream = match opened {
             Ok(s) if gone() => return stop(&s),
             Ok(s) => s,
             Err(e) => {
@@ -236,6 +315,8 @@ pub fn Scanner(on_text: Callback<String>) -> impl IntoView {
         if let Ok(p) = el.play() {
             let _ = JsFuture::from(p).await;
         }
+        shown(&stream);
+        let _ = cameras.try_set(camera_ids().await);
         let _ = looking.try_set(true);
         let native = native_detector().await;
         let mut worker = if native.is_none() { WorkerScan::start() } else { None };
@@ -249,6 +330,31 @@ pub fn Scanner(on_text: Callback<String>) -> impl IntoView {
         let mut restarts = 0;
         while !gone() {
             gloo_timers::future::sleep(EVERY).await;
+            // Another camera asked for: this one is let go before the next is opened (a
+            // phone may not run two at once).
+            if let Some(id) = wanted.try_get_untracked().flatten().filter(|id| showing.try_get_untracked().flatten().as_ref() != Some(id)) {
+                stop(&stream);
+                stream = match open_camera(Some(&id)).await {
+                    Ok(s) if gone() => return stop(&s),
+                    Ok(s) => s,
+                    Err(e) => {
+                        let _ = problem.try_set(Some(e));
+                        return;
+                    }
+                };
+                camera.set_value(Some(stream.clone()));
+                el.set_src_object(Some(&stream));
+                if let Ok(p) = el.play() {
+                    let _ = JsFuture::from(p).await;
+                }
+                shown(&stream);
+                // Whatever the camera calls itself, asking for it again would not help.
+                let _ = wanted.try_set(None);
+                if let Some(s) = crate::state::storage() {
+                    let _ = s.set_item(CAMERA_KEY, &id);
+                }
+                continue;
+            }
             let found = match (&native, &worker, &canvas) {
                 (Some(d), _, _) => detect_native(d, &el).await,
                 (None, Some(w), Some(c)) => match w.offer(c, &el) {
@@ -274,12 +380,43 @@ pub fn Scanner(on_text: Callback<String>) -> impl IntoView {
         }
         stop(&stream);
     });
+    let next_camera = move |_| {
+        let all = cameras.get_untracked();
+        let now = showing.get_untracked().and_then(|id| all.iter().position(|c| *c == id));
+        let next = now.map_or(0, |i| (i + 1) % all.len().max(1));
+        wanted.set(all.get(next).cloned());
+    };
+    let toggle_light = move |_| {
+        let on = light.get_untracked() != Some(true);
+        let Some(stream) = camera.try_get_value().flatten() else { return };
+        leptos::task::spawn_local(async move {
+            if set_light(&stream, on).await {
+                let _ = light.try_set(Some(on));
+            } else {
+                let _ = problem.try_set(Some("The camera's light did not turn on; scan in a brighter place, or paste instead.".into()));
+            }
+        });
+    };
     view! {
         <div class="stack scanner" id="scanner">
             <video node_ref=video class="scanner-video" autoplay=true muted=true playsinline=true></video>
             <p class="small muted" role="status">
                 {move || if looking.get() { "Point the camera at a QR code: an invoice, a Lightning Address, an LNURL or a bitcoin: link." } else { "Opening the camera…" }}
             </p>
+            {move || {
+                let switch = cameras.get().len() > 1;
+                let lit = light.get();
+                (switch || lit.is_some()).then(|| view! {
+                    <div class="row scanner-controls">
+                        {switch.then(|| view! { <button type="button" name="switch-camera" on:click=next_camera>"Switch camera"</button> })}
+                        {lit.map(|on| view! {
+                            <button type="button" name="camera-light" aria-pressed=on.to_string() on:click=toggle_light>
+                                {if on { "Light off" } else { "Light on" }}
+                            </button>
+                        })}
+                    </div>
+                })
+            }}
             {move || problem.get().map(|p| view! { <crate::components::ErrorView error=crate::lnd::LndError::Input(p)/> })}
         </div>
     }

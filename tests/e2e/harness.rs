@@ -80,7 +80,15 @@ fn qr_pixels(text: &str, w: usize, h: usize) -> Vec<bool> {
         .collect()
 }
 
-async fn start_browser(profile: &std::path::Path, trusted_spki: Option<String>, camera: Option<&std::path::Path>) -> (Child, Client) {
+/// The browser's cameras: none, one that plays a file the test writes, or several of
+/// Chromium's own fake cameras (moving test patterns), as a phone has.
+enum Cameras<'a> {
+    None,
+    Showing(&'a std::path::Path),
+    Fakes(u32),
+}
+
+async fn start_browser(profile: &std::path::Path, trusted_spki: Option<String>, cameras: Cameras<'_>) -> (Child, Client) {
     let port = closed_port();
     let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()))
         .arg(format!("--port={port}"))
@@ -89,16 +97,17 @@ async fn start_browser(profile: &std::path::Path, trusted_spki: Option<String>, 
         .kill_on_drop(true)
         .spawn()
         .expect("chromedriver (Debian's chromium-driver; `cargo xtask setup` installs it)");
-    // A camera that shows this file (Y4M, looped), allowed without asking.
-    let camera_args: Vec<String> = camera
-        .map(|file| {
-            vec![
-                "--use-fake-device-for-media-stream".into(),
-                "--use-fake-ui-for-media-stream".into(),
-                format!("--use-file-for-fake-video-capture={}", file.display()),
-            ]
-        })
-        .unwrap_or_default();
+    // Cameras allowed without asking: one showing this file (Y4M, looped; Chromium then has
+    // only that one), or Chromium's fakes.
+    let camera_args: Vec<String> = match cameras {
+        Cameras::None => vec![],
+        Cameras::Showing(file) => vec![
+            "--use-fake-device-for-media-stream".into(),
+            "--use-fake-ui-for-media-stream".into(),
+            format!("--use-file-for-fake-video-capture={}", file.display()),
+        ],
+        Cameras::Fakes(n) => vec![format!("--use-fake-device-for-media-stream=device-count={n}"), "--use-fake-ui-for-media-stream".into()],
+    };
     let mut caps = serde_json::json!({
         "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
@@ -143,12 +152,17 @@ impl Harness {
 
     /// Alice's node as `configure` leaves it (another lnd release, services left out, …).
     pub async fn start_with(via: Via, configure: impl FnOnce(&mut NodeSpec)) -> Self {
-        Self::start_full(via, configure, false).await
+        Self::start_full(via, configure, None).await
     }
 
     /// As `start`, with a camera that shows what `show_on_camera` draws (see `camera_file`).
     pub async fn start_with_camera(via: Via) -> Self {
-        Self::start_full(via, |_| {}, true).await
+        Self::start_full(via, |_| {}, Some(1)).await
+    }
+
+    /// As `start`, on a device with `n` cameras (Chromium's moving test patterns).
+    pub async fn start_with_cameras(via: Via, n: u32) -> Self {
+        Self::start_full(via, |_| {}, Some(n)).await
     }
 
     /// The file the fake camera plays (Y4M); write it before the page opens the camera.
@@ -190,7 +204,8 @@ impl Harness {
         file
     }
 
-    async fn start_full(via: Via, configure: impl FnOnce(&mut NodeSpec), camera: bool) -> Self {
+    /// `cameras`: none, one showing `camera_file` (Some(1)), or that many fakes.
+    async fn start_full(via: Via, configure: impl FnOnce(&mut NodeSpec), cameras: Option<u32>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let (app_origin, app_host) = serve_app().await;
         let mut config = NetworkConfig::new(dir.path().join("devnode"));
@@ -206,14 +221,19 @@ impl Harness {
             Via::RestTls { trusted: true } => Some(node.tls_spki_sha256().expect("tls.key")),
             _ => None,
         };
-        let camera = camera.then(|| dir.path().join("camera.y4m"));
+        let camera = (cameras == Some(1)).then(|| dir.path().join("camera.y4m"));
         if let Some(file) = &camera {
             // Chromium reads the file when the camera opens; until a test shows a code, grey.
             let mut blank = b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\nFRAME\n".to_vec();
             blank.extend(std::iter::repeat_n(128u8, 640 * 480 * 3 / 2));
             std::fs::write(file, blank).expect("camera file");
         }
-        let (driver, client) = start_browser(&dir.path().join("profile"), trusted, camera.as_deref()).await;
+        let cameras = match (&camera, cameras) {
+            (Some(file), _) => Cameras::Showing(file),
+            (None, Some(n)) => Cameras::Fakes(n),
+            (None, None) => Cameras::None,
+        };
+        let (driver, client) = start_browser(&dir.path().join("profile"), trusted, cameras).await;
         let label = match via {
             Via::Rest => "rest",
             Via::GrpcWeb => "grpc-web",

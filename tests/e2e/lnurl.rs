@@ -32,6 +32,7 @@ async fn pay_anything(via: Via) {
     h.click("a.scan-link").await;
     h.wait_text("#scanner", "Point the camera at a QR code").await;
     h.screenshots_at("scan", Some("#scanner")).await;
+    assert_eq!(h.count("button[name=switch-camera]").await, 0, "one camera: nothing to switch to");
     h.click("button[name=scan]").await;
     assert_eq!(h.count("#scanner").await, 0, "closing the view closes the camera");
     h.show_on_camera(&format!("shop@{host}"));

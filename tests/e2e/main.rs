@@ -26,6 +26,7 @@ macro_rules! on_both_transports {
     };
 }
 
+mod camera;
 mod hostile_text;
 mod lnurl;
 mod saved_nodes;
