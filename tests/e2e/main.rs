@@ -249,7 +249,10 @@ async fn sends_once_when_the_answer_is_lost(via: Via) {
     h.wait_text("#pending-channels li", "3 confirmations to go").await;
     assert_eq!((pending(), opens()), (1, 1), "a reload opens nothing");
     // bob, as lnd does by default, takes one pending channel at a time from a peer: a
-    // second open is refused by bob, and the app says why in words.
+    // second open (once the change of the first has a confirmation to spend) is refused by
+    // bob, and the app says why in words.
+    h.network.mine(1).expect("mine");
+    h.wait_text("#pending-channels li", "2 confirmations to go").await;
     h.find("select[name=channel-peer]").await.select_by_value("other").await.expect("choose another node");
     h.fill("input[name=channel-uri]", &bob).await;
     h.fill("input[name=channel-amount]", "200000").await;
@@ -515,29 +518,6 @@ async fn payments(via: Via) {
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(payments(), before + 1, "one keysend on the node");
 
-    // A keysend whose answer is lost, then a reload at once: the node made it once, and
-    // the page sends nothing again.
-    let faults = h.network.faults("alice");
-    faults.lose_next_reply(if grpc { "/routerrpc.Router/SendPaymentV2" } else { "POST /v2/router/send" });
-    h.run_js("for (let i = 0; i < 20; i++) document.querySelector('button[name=keysend]').click(); return ''").await;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while payments() < before + 2 {
-        assert!(std::time::Instant::now() < deadline, "the keysend reaches the node");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    h.reload("/send").await;
-    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
-    h.connect(&h.node_url(), Some(&admin)).await;
-    h.expect_node_page().await;
-    h.click("nav a[href='/send']").await;
-    h.find("#payments li").await;
-    tokio::time::sleep(std::time::Duration::from_millis(1_000)).await;
-    let made = alice_rpc.list_payments(&alice_md, lnrpc::lnrpc::ListPaymentsRequest::default()).expect("payments").payments;
-    assert_eq!(made.len(), before + 2, "one keysend for the lost answer and the reload");
-    assert_eq!(made.last().map(|p| p.status), Some(lnrpc::lnrpc::payment::PaymentStatus::Succeeded as i32), "it went through");
-    h.fill("input[name=keysend-dest]", &bob_key).await;
-    h.fill("input[name=keysend-amount]", "1000").await;
-
     // A recurring keysend, stopped early.
     h.click("input[name=keysend-repeat]").await;
     h.fill("input[name=keysend-every]", "1").await;
@@ -557,6 +537,28 @@ async fn payments(via: Via) {
     tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
     assert_eq!(h.find("#keysend-progress").await.text().await.expect("progress"), stopped, "no payment after stop");
     h.click("input[name=keysend-repeat]").await;
+
+    // A keysend whose answer is lost, then a reload at once: the node made it once, and
+    // the page sends nothing again.
+    let earlier = payments();
+    let faults = h.network.faults("alice");
+    faults.lose_next_reply(if grpc { "/routerrpc.Router/SendPaymentV2" } else { "POST /v2/router/send" });
+    h.run_js("for (let i = 0; i < 20; i++) document.querySelector('button[name=keysend]').click(); return ''").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while payments() == earlier {
+        assert!(std::time::Instant::now() < deadline, "the keysend reaches the node");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    h.reload("/send").await;
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+    h.connect(&h.node_url(), Some(&admin)).await;
+    h.expect_node_page().await;
+    h.click("nav a[href='/send']").await;
+    h.find("#payments li").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_000)).await;
+    let made = alice_rpc.list_payments(&alice_md, lnrpc::lnrpc::ListPaymentsRequest::default()).expect("payments").payments;
+    assert_eq!(made.len(), earlier + 1, "one keysend for twenty clicks, a lost answer and a reload");
+    assert_eq!(made.last().map(|p| p.status), Some(lnrpc::lnrpc::payment::PaymentStatus::Succeeded as i32), "it went through");
 
     // A payment in flight is found again after a reload (the macaroon is not kept, so the
     // user connects again).
