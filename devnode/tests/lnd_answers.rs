@@ -312,14 +312,14 @@ fn streamed(mut r: Refusal) -> Refusal {
     r
 }
 
-async fn assert_refusals(node: &Node, cases: Vec<Refusal>) {
+async fn assert_refusals(rest: &Rest, cases: Vec<Refusal>) {
     let mut wrong = Vec::new();
     for case in &cases {
         let (status, v) = if case.stream {
-            let (status, lines) = node.rest.stream(case.method, &case.path, case.body.clone()).await;
+            let (status, lines) = rest.stream(case.method, &case.path, case.body.clone()).await;
             (status, lines.first().map(|l| l["error"].clone()).unwrap_or(Value::Null))
         } else {
-            node.rest.call(case.method, &case.path, case.body.clone()).await
+            rest.call(case.method, &case.path, case.body.clone()).await
         };
         let got = (status, v["code"].as_i64(), v["message"].as_str().map(str::to_string));
         let want = (case.status, Some(case.code), Some(case.message.clone()));
@@ -384,7 +384,7 @@ async fn invoice_refusals_in_lnds_words() {
             "invalid hash length of 31, want 32",
         )),
     ];
-    assert_refusals(carol, cases).await;
+    assert_refusals(&carol.rest, cases).await;
 
     // A zero or negative expiry is lnd's default of a day, not an invoice already expired.
     let (status, added) = carol.rest.call("POST", "/v1/invoices", Some(json!({"value": "1000", "expiry": "-5"}))).await;
@@ -443,7 +443,7 @@ async fn payment_refusals_in_lnds_words() {
             "unable to send, no routes provided",
         ),
     ];
-    assert_refusals(alice, cases).await;
+    assert_refusals(&alice.rest, cases).await;
 
     // A negative timeout is no deadline at all (lnd arms its timer for a positive one only).
     let (status, updates) =
@@ -546,7 +546,7 @@ async fn channel_wallet_and_backup_refusals_in_lnds_words() {
             "invalid multi channel backup: chacha20poly1305: message authentication failed",
         ),
     ];
-    assert_refusals(alice, cases).await;
+    assert_refusals(&alice.rest, cases).await;
 
     // RestoreChannelBackups with nothing in it restores nothing, successfully.
     let (status, restored) = alice.rest.call("POST", "/v1/channels/backup/restore", Some(json!({}))).await;
@@ -785,4 +785,125 @@ async fn a_route_for_a_paid_hash_is_refused_as_already_paid() {
     let sync =
         alice.lightning.clone().send_to_route_sync(pb::SendToRouteRequest { payment_hash: hash, route, ..Default::default() }).await.unwrap().into_inner();
     assert_eq!(sync.payment_error, "invoice is already paid");
+}
+
+/// The audit's rows for the RPCs read last (issue 16): each request as a client sends it,
+/// lnd's status, code and words.
+#[tokio::test]
+async fn wallet_graph_route_and_macaroon_refusals_in_lnds_words() {
+    let (_network, _dir, nodes) = network().await;
+    let (alice, carol) = (&nodes[0], &nodes[2]);
+    let address = alice.rest.get("/v1/newaddress").await["address"].as_str().unwrap().to_string();
+    let fee = |query: String, message: &str| refusal("EstimateFee", "GET", format!("/v1/transactions/fee?{query}"), None, 500, 2, message);
+    let mainnet = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4";
+    let policy = |body: Value, message: &str| refusal("UpdateChannelPolicy", "POST", "/v1/chanpolicy", Some(body), 500, 2, message);
+    let check = |body: Value, message: &str| refusal("CheckMacaroonPermissions", "POST", "/v1/macaroon/checkpermissions", Some(body), 500, 2, message);
+    let route = |hops: Vec<&str>, message: &str| {
+        let hops: Vec<String> = hops.iter().map(|k| b64(&hex::decode(k).unwrap())).collect();
+        refusal("BuildRoute", "POST", "/v2/router/route", Some(json!({"amt_msat": "1000", "hop_pubkeys": hops})), 500, 2, message)
+    };
+    let macaroon = b64(&hex::decode(&alice.rest.macaroon).unwrap());
+    let cases = vec![
+        // No default target: the addresses are read first, the outputs checked last.
+        fee(format!("AddrToAmount[{address}]=5000"), "no fee preference specified"),
+        fee(format!("AddrToAmount[{mainnet}]=5000&target_conf=6"), "address is not for regtest"),
+        fee("target_conf=6".into(), "no outputs"),
+        fee(format!("AddrToAmount[{address}]=5000&target_conf=6&min_confs=-1"), "minimum number of confirmations must be a non-negative number"),
+        fee(format!("AddrToAmount[{address}]=5000&target_conf=6&min_confs=2&spend_unconfirmed=true"), "SpendUnconfirmed set to true with MinConfs > 0"),
+        refusal("GetNodeInfo", "GET", "/v1/graph/node/abc", None, 500, 2, "invalid vertex string length of 3, want 66"),
+        refusal("GetNodeInfo", "GET", format!("/v1/graph/node/{}", "z".repeat(66)), None, 500, 2, "encoding/hex: invalid byte: U+007A 'z'"),
+        refusal("GetNodeInfo", "GET", format!("/v1/graph/node/{}?include_auth_proof=true", carol.key), None, 500, 2, "include_auth_proof depends on include_channels"),
+        route(vec![], "no hops specified"),
+        route(vec![carol.key.as_str()], "no matching outgoing channel available for node index 0"),
+        check(
+            json!({"macaroon": macaroon, "permissions": [{"entity": "info", "action": "read"}], "check_default_perms_from_full_method": true}),
+            "cannot check default permissions from full method and from provided permission list at the same time",
+        ),
+        check(
+            json!({"macaroon": macaroon, "check_default_perms_from_full_method": true}),
+            "cannot check default permissions from full method without providing the full method name",
+        ),
+        check(
+            json!({"macaroon": macaroon, "full_method": "/lnrpc.Lightning/NoSuchCall", "check_default_perms_from_full_method": true}),
+            "no permissions found for full method /lnrpc.Lightning/NoSuchCall",
+        ),
+        refusal("ListPayments", "GET", "/v1/payments?creation_date_start=10&creation_date_end=5", None, 500, 2, "start date(10) must be before end date(5)"),
+        refusal("NewAddress", "GET", "/v1/newaddress?account=savings", None, 500, 2, "account name 'savings' not found"),
+        refusal("NewAddress", "GET", "/v1/newaddress?account=imported", None, 500, 2, "addresses cannot be generated for the default imported account"),
+        // The type is checked before the account.
+        refusal("NewAddress", "GET", "/v1/newaddress?type=9&account=savings", None, 500, 2, "unknown address type: 9"),
+        refusal("WalletBalance", "GET", "/v1/balance/blockchain?account=savings", None, 500, 2, "account name 'savings' not found"),
+        // The scope comes first; then the fee rate, the time lock and inbound fees.
+        policy(json!({"time_lock_delta": 40, "fee_rate": 0.5, "fee_rate_ppm": 5}), "unknown scope: <nil>"),
+        policy(json!({"global": true, "time_lock_delta": 40, "fee_rate": 0.0000001}), "fee rate of 1e-07 is too small, min fee rate is 1e-06"),
+        policy(json!({"global": true, "time_lock_delta": 70000}), "time lock delta of 70000 is too big, maximum supported is 65535"),
+        policy(
+            json!({"global": true, "time_lock_delta": 40, "inbound_fee": {"base_fee_msat": 1}}),
+            "positive values for inbound base fee msat are not supported: 1",
+        ),
+        policy(
+            json!({"global": true, "time_lock_delta": 40, "inbound_fee": {"fee_rate_ppm": 2}}),
+            "positive values for inbound fee rate ppm are not supported: 2",
+        ),
+        refusal("SignMessage", "POST", "/v1/signmessage", Some(json!({})), 500, 2, "need a message to sign"),
+        refusal("VerifyMessage", "POST", "/v1/verifymessage", Some(json!({"signature": "abc"})), 500, 2, "need a message to verify"),
+        refusal("ConnectPeer", "POST", "/v1/peers", Some(json!({})), 500, 2, "need: lnc pubkeyhash@hostname"),
+        refusal("DeleteMacaroonID", "DELETE", "/v1/macaroon/0", None, 500, 2, "the specified ID cannot be deleted"),
+        refusal("GenSeed", "GET", "/v1/genseed", None, 500, 2, "wallet already unlocked, WalletUnlocker service is no longer available"),
+    ];
+    assert_refusals(&alice.rest, cases).await;
+
+    // The imported-keys account, empty, is left out of the balance.
+    let imported = alice.rest.get("/v1/balance/blockchain?account=imported").await;
+    assert_eq!((imported["total_balance"].as_str(), imported["account_balance"].clone()), (Some("0"), json!({})), "{imported}");
+}
+
+/// ListPayments' creation dates (Unix seconds, both ends kept) choose the payments before
+/// the page is counted; UpdateChannelPolicy without a maximum HTLC keeps the one set; GetVersion
+/// names the Go that built v0.20.0-beta.
+#[tokio::test]
+async fn payment_dates_policy_maximums_and_the_version_as_lnd_keeps_them() {
+    let (_network, _dir, nodes) = network().await;
+    let (alice, carol) = (&nodes[0], &nodes[2]);
+    let request = invoice(carol, json!({"value": "1000"})).await;
+    let (_, lines) = alice.rest.stream("POST", "/v2/router/send", Some(json!({"payment_request": request, "timeout_seconds": 10, "fee_limit_sat": "10"}))).await;
+    assert_eq!(lines.last().unwrap()["result"]["status"], "SUCCEEDED", "{lines:?}");
+    let created: u64 = alice.rest.get("/v1/payments").await["payments"][0]["creation_date"].as_str().unwrap().parse().unwrap();
+    let count = async |query: String| alice.rest.get(&format!("/v1/payments?{query}")).await["payments"].as_array().map_or(0, Vec::len);
+    assert_eq!(count(format!("creation_date_start={created}&creation_date_end={}", created + 1)).await, 1, "the start second is kept");
+    assert_eq!(count(format!("creation_date_start={}&creation_date_end={}", created - 1, created)).await, 1, "the end second is kept");
+    assert_eq!(count(format!("creation_date_start={}", created + 1)).await, 0, "created before the start");
+    assert_eq!(count(format!("creation_date_end={}", created - 1)).await, 0, "created after the end");
+
+    let chan_id = alice.rest.get("/v1/channels").await["channels"][0]["chan_id"].as_str().unwrap().to_string();
+    let mine = async || {
+        let edge = alice.rest.get(&format!("/v1/graph/edge/{chan_id}")).await;
+        let side = if edge["node1_pub"] == alice.key { "node1_policy" } else { "node2_policy" };
+        (edge[side]["max_htlc_msat"].as_str().unwrap().to_string(), edge[side]["fee_rate_milli_msat"].as_str().unwrap().to_string())
+    };
+    let (status, _) = alice.rest.call("POST", "/v1/chanpolicy", Some(json!({"global": true, "time_lock_delta": 40, "max_htlc_msat": "50000000"}))).await;
+    assert_eq!(status, 200);
+    assert_eq!(mine().await.0, "50000000");
+    let (status, _) = alice.rest.call("POST", "/v1/chanpolicy", Some(json!({"global": true, "time_lock_delta": 40, "fee_rate_ppm": 7}))).await;
+    assert_eq!(status, 200);
+    assert_eq!(mine().await, ("50000000".to_string(), "7".to_string()), "a fee change keeps the maximum HTLC");
+
+    let version = alice.rest.get("/v2/versioner/version").await;
+    assert_eq!((version["version"].as_str(), version["go_version"].as_str()), (Some("0.20.0-beta"), Some("go1.25.3")), "{version}");
+}
+
+/// lnd started with `no-macaroons` has no macaroon service: baking, listing and deleting
+/// root keys are refused in its words.
+#[tokio::test]
+async fn a_node_without_macaroons_bakes_none() {
+    let (network, _dir, node) = lone_node("open", |spec| spec.no_macaroons = true).await;
+    network.create_wallet("open", b"password1").await.unwrap();
+    let rest = Rest { addr: format!("127.0.0.1:{}", node.spec.ports.rest), macaroon: String::new() };
+    let disabled = "macaroon authentication disabled, remove --no-macaroons flag to enable";
+    let cases = vec![
+        refusal("ListMacaroonIDs", "GET", "/v1/macaroon/ids", None, 500, 2, disabled),
+        refusal("DeleteMacaroonID", "DELETE", "/v1/macaroon/1", None, 500, 2, disabled),
+        refusal("BakeMacaroon", "POST", "/v1/macaroon", Some(json!({"permissions": [{"entity": "info", "action": "read"}]})), 500, 2, disabled),
+    ];
+    assert_refusals(&rest, cases).await;
 }

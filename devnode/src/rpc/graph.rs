@@ -20,6 +20,23 @@ use world::channels::{Channel, Phase, Policy, reserve};
 
 /// lnd's smallest accepted time-lock delta (routing.MinCLTVDelta).
 const MIN_TIME_LOCK_DELTA: u32 = 18;
+/// lnd's `MaxTimeLockDelta` (a CLTV delta is 16 bits on the wire).
+const MAX_TIME_LOCK_DELTA: u32 = 65_535;
+/// The smallest non-zero `fee_rate` (a fraction) one part per million can express.
+const MIN_FEE_RATE: f64 = 1e-6;
+
+/// Go's `%v` of a float64 (strconv's shortest `g`): from an exponent below -4 or of 6 and
+/// up, `1e-07`, `1.5e+06`.
+fn go_float(f: f64) -> String {
+    let scientific = format!("{f:e}");
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    if f != 0.0 && !(-4..6).contains(&exponent) {
+        format!("{mantissa}e{}{:02}", if exponent < 0 { '-' } else { '+' }, exponent.abs())
+    } else {
+        format!("{f}")
+    }
+}
 
 /// Graph changes, network-wide: every node's SubscribeChannelGraph listens here.
 pub struct GraphFeed(broadcast::Sender<pb::GraphTopologyUpdate>);
@@ -163,6 +180,14 @@ impl NodeRpc {
 
     pub fn get_node_info(&self, md: &MetadataMap, req: pb::NodeInfoRequest) -> Result<pb::NodeInfo, Status> {
         self.authorize(md, &GET_NODE_INFO)?;
+        // rpcserver.go GetNodeInfo's order, then route.NewVertexFromStr's checks.
+        if req.include_auth_proof && !req.include_channels {
+            return Err(Status::unknown("include_auth_proof depends on include_channels"));
+        }
+        if req.pub_key.len() != 66 {
+            return Err(Status::unknown(format!("invalid vertex string length of {}, want 66", req.pub_key.len())));
+        }
+        super::go_hex_decode(&req.pub_key).map_err(Status::unknown)?;
         let key = req.pub_key.to_lowercase();
         let me = self.identity_pubkey();
         let edges: Vec<Edge> = self.edges(false).into_values().filter(|e| e.node1 == key || e.node2 == key).collect();
@@ -265,18 +290,36 @@ impl NodeRpc {
 
     pub fn update_channel_policy(&self, md: &MetadataMap, req: pb::PolicyUpdateRequest) -> Result<pb::PolicyUpdateResponse, Status> {
         self.authorize(md, &UPDATE_CHANNEL_POLICY)?;
+        // rpcserver.go UpdateChannelPolicy's order: the scope, the fee rate, the time lock,
+        // inbound fees.
+        use pb::policy_update_request::Scope;
+        let target = match &req.scope {
+            Some(Scope::ChanPoint(cp)) => Some(super::chan_point_string(cp)?),
+            Some(Scope::Global(_)) => None,
+            None => return Err(Status::unknown("unknown scope: <nil>")),
+        };
         if req.fee_rate != 0.0 && req.fee_rate_ppm != 0 {
             return Err(Status::invalid_argument("cannot set both FeeRate and FeeRatePpm at the same time"));
+        }
+        if req.fee_rate != 0.0 && req.fee_rate < MIN_FEE_RATE {
+            return Err(Status::unknown(format!("fee rate of {} is too small, min fee rate is 1e-06", go_float(req.fee_rate))));
         }
         if req.time_lock_delta < MIN_TIME_LOCK_DELTA {
             return Err(Status::unknown(format!("time lock delta of {} is too small, minimum supported is {MIN_TIME_LOCK_DELTA}", req.time_lock_delta)));
         }
+        if req.time_lock_delta > MAX_TIME_LOCK_DELTA {
+            return Err(Status::unknown(format!("time lock delta of {} is too big, maximum supported is {MAX_TIME_LOCK_DELTA}", req.time_lock_delta)));
+        }
+        // lnd's default `accept-positive-inbound-fees=false`.
+        if let Some(inbound) = &req.inbound_fee {
+            if inbound.base_fee_msat > 0 {
+                return Err(Status::unknown(format!("positive values for inbound base fee msat are not supported: {}", inbound.base_fee_msat)));
+            }
+            if inbound.fee_rate_ppm > 0 {
+                return Err(Status::unknown(format!("positive values for inbound fee rate ppm are not supported: {}", inbound.fee_rate_ppm)));
+            }
+        }
         let fee_rate_ppm = if req.fee_rate_ppm != 0 { req.fee_rate_ppm as i64 } else { (req.fee_rate * 1_000_000.0).round() as i64 };
-        use pb::policy_update_request::Scope;
-        let target = match &req.scope {
-            Some(Scope::ChanPoint(cp)) => Some(super::chan_point_string(cp)?),
-            Some(Scope::Global(_)) | None => None,
-        };
         let me = self.identity_pubkey();
         let mut updated: Vec<Channel> = Vec::new();
         {
@@ -285,7 +328,10 @@ impl NodeRpc {
                 c.local_policy.base_fee_msat = req.base_fee_msat;
                 c.local_policy.fee_rate_ppm = fee_rate_ppm;
                 c.local_policy.time_lock_delta = req.time_lock_delta;
-                c.local_policy.max_htlc_msat = req.max_htlc_msat as i64;
+                // An unset maximum keeps the current one (localchans' updateEdge).
+                if req.max_htlc_msat != 0 {
+                    c.local_policy.max_htlc_msat = req.max_htlc_msat as i64;
+                }
                 if req.min_htlc_msat_specified {
                     c.local_policy.min_htlc_msat = req.min_htlc_msat as i64;
                 }
@@ -413,4 +459,16 @@ fn diameter(edges: &BTreeMap<u64, Edge>) -> u32 {
         }
     }
     longest
+}
+
+#[cfg(test)]
+mod tests {
+    /// The numbers lnd's fee-rate refusal prints, as Go prints them.
+    #[test]
+    fn floats_as_go_prints_them() {
+        let cases = [(1e-7, "1e-07"), (-0.5, "-0.5"), (0.0001, "0.0001"), (0.00001, "1e-05"), (2.0, "2"), (123456.0, "123456"), (1.5e6, "1.5e+06"), (-3e-9, "-3e-09")];
+        for (f, go) in cases {
+            assert_eq!(super::go_float(f), go, "{f}");
+        }
+    }
 }

@@ -626,6 +626,7 @@ impl NodeRpc {
 
     pub fn bake_macaroon(&self, md: &MetadataMap, req: pb::BakeMacaroonRequest) -> Result<pb::BakeMacaroonResponse, Status> {
         self.authorize(md, &BAKE_MACAROON)?;
+        self.macaroons_enabled()?;
         let perms: Vec<(String, String)> = req.permissions.into_iter().map(|p| (p.entity, p.action)).collect();
         if !req.allow_external_permissions {
             check_permissions(&perms)?;
@@ -652,11 +653,15 @@ impl NodeRpc {
     /// proxy in front of lnd asks; a refusal is lnd's InvalidArgument with the reason.
     pub fn check_macaroon_permissions(&self, md: &MetadataMap, req: pb::CheckMacPermRequest) -> Result<pb::CheckMacPermResponse, Status> {
         self.authorize(md, &CHECK_MACAROON_PERMISSIONS)?;
+        if req.check_default_perms_from_full_method && !req.permissions.is_empty() {
+            return Err(Status::unknown("cannot check default permissions from full method and from provided permission list at the same time"));
+        }
+        if req.check_default_perms_from_full_method && req.full_method.is_empty() {
+            return Err(Status::unknown("cannot check default permissions from full method without providing the full method name"));
+        }
         let asked: Vec<(&str, &str)> = if req.check_default_perms_from_full_method {
-            let rpc = ALL
-                .iter()
-                .find(|r| r.name == req.full_method)
-                .ok_or_else(|| Status::invalid_argument(format!("no permissions found for method {}", req.full_method)))?;
+            let rpc =
+                ALL.iter().find(|r| r.name == req.full_method).ok_or_else(|| Status::unknown(format!("no permissions found for full method {}", req.full_method)))?;
             rpc.perms.to_vec()
         } else {
             req.permissions.iter().map(|p| (p.entity.as_str(), p.action.as_str())).collect()
@@ -669,15 +674,25 @@ impl NodeRpc {
 
     pub fn list_macaroon_ids(&self, md: &MetadataMap, _req: pb::ListMacaroonIDsRequest) -> Result<pb::ListMacaroonIDsResponse, Status> {
         self.authorize(md, &LIST_MACAROON_IDS)?;
+        self.macaroons_enabled()?;
         Ok(pb::ListMacaroonIDsResponse { root_key_ids: self.node().root_key_ids.ids() })
     }
 
     pub fn delete_macaroon_id(&self, md: &MetadataMap, req: pb::DeleteMacaroonIdRequest) -> Result<pb::DeleteMacaroonIdResponse, Status> {
         self.authorize(md, &DELETE_MACAROON_ID)?;
+        self.macaroons_enabled()?;
         let mut node = self.node();
         let deleted = node.root_key_ids.delete(req.root_key_id).map_err(Status::unknown)?;
         self.dir.save_root_key_ids(&node.root_key_ids).map_err(io_status)?;
         Ok(pb::DeleteMacaroonIdResponse { deleted })
+    }
+
+    /// lnd started with `no-macaroons` has no macaroon service to bake, list or delete with.
+    fn macaroons_enabled(&self) -> Result<(), Status> {
+        if self.settings.no_macaroons {
+            return Err(Status::unknown("macaroon authentication disabled, remove --no-macaroons flag to enable"));
+        }
+        Ok(())
     }
 
     pub fn lnd_version(&self) -> LndVersion {
@@ -722,7 +737,8 @@ impl NodeRpc {
             app_patch: 0,
             app_pre_release: "beta".into(),
             build_tags: BUILD_TAGS.iter().map(|t| t.to_string()).collect(),
-            go_version: "go1.24.6".into(),
+            // The release builder's Go at the v0.20.0-beta tag (make/builder.Dockerfile).
+            go_version: "go1.25.3".into(),
         })
     }
 

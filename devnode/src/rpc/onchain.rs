@@ -98,13 +98,21 @@ fn confs(min: i32, max: i32) -> Result<(u32, u32), Status> {
     Ok((min as u32, max as u32))
 }
 
+/// btcwallet's words for an account the wallet does not have.
+fn account_not_found(name: &str) -> Status {
+    Status::unknown(format!("account name '{name}' not found"))
+}
+
 impl NodeRpc {
     pub fn new_address(&self, md: &MetadataMap, req: pb::NewAddressRequest) -> Result<pb::NewAddressResponse, Status> {
         self.authorize(md, &NEW_ADDRESS)?;
-        if !req.account.is_empty() && req.account != "default" {
-            return Err(Status::unknown(format!("account {} not found", req.account)));
-        }
+        // rpcserver.go checks the type first; btcwallet then the account.
         let (kind, reuse) = address_type(req.r#type)?;
+        match req.account.as_str() {
+            "" | "default" => {}
+            "imported" => return Err(Status::unknown("addresses cannot be generated for the default imported account")),
+            other => return Err(account_not_found(other)),
+        }
         let issued = self.ledger.read(|chain| {
             let mut node = self.node();
             let issued = node.new_address(kind, false, reuse, chain).map_err(status)?;
@@ -125,8 +133,14 @@ impl NodeRpc {
         })
     }
 
-    pub fn wallet_balance(&self, md: &MetadataMap, _req: pb::WalletBalanceRequest) -> Result<pb::WalletBalanceResponse, Status> {
+    pub fn wallet_balance(&self, md: &MetadataMap, req: pb::WalletBalanceRequest) -> Result<pb::WalletBalanceResponse, Status> {
         self.authorize(md, &WALLET_BALANCE)?;
+        match req.account.as_str() {
+            "" | "default" => {}
+            // The catch-all account of imported keys, which lnd leaves out while it has none.
+            "imported" => return Ok(pb::WalletBalanceResponse::default()),
+            other => return Err(account_not_found(other)),
+        }
         let b = self.ledger.read(|chain| self.node().balance(chain));
         let account = pb::WalletAccountBalance { confirmed_balance: b.confirmed, unconfirmed_balance: b.unconfirmed };
         Ok(pb::WalletBalanceResponse {

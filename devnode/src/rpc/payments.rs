@@ -842,9 +842,13 @@ impl NodeRpc {
 
     pub fn list_payments(&self, md: &MetadataMap, req: pb::ListPaymentsRequest) -> Result<pb::ListPaymentsResponse, Status> {
         self.authorize(md, &LIST_PAYMENTS)?;
+        let (start, end) = (req.creation_date_start, req.creation_date_end);
+        if start != 0 && end != 0 && start >= end {
+            return Err(Status::unknown(format!("start date({start}) must be before end date({end})")));
+        }
         let height = self.height();
         let db = self.channels();
-        let page = sim::page(&db.payments, req.include_incomplete, req.index_offset, req.max_payments, req.reversed);
+        let page = sim::page(&db.payments, req.include_incomplete, req.index_offset, req.max_payments, req.reversed, (start, end));
         Ok(pb::ListPaymentsResponse {
             first_index_offset: page.first().map_or(0, |p| p.index),
             last_index_offset: page.last().map_or(0, |p| p.index),
@@ -888,7 +892,7 @@ impl NodeRpc {
         let target = nodes.last().cloned().unwrap_or_default();
         let outgoing = (req.outgoing_chan_id != 0).then_some(req.outgoing_chan_id);
         let route = routing::build_route(&self.graph(&[], &target), &self.identity_pubkey(), &nodes, amount, final_cltv, outgoing, self.height())
-            .map_err(|_| Status::unknown("no matching outgoing channel available"))?;
+            .map_err(|e| Status::unknown(e.to_string()))?;
         let mut msg = route_message(&route);
         if let (Some(last), true) = (msg.hops.last_mut(), req.payment_addr.len() == 32) {
             last.mpp_record = Some(pb::MppRecord { payment_addr: req.payment_addr.clone(), total_amt_msat: amount });

@@ -428,6 +428,8 @@ pub fn router(rpc: Rpc, restcors: Vec<String>) -> Router {
                     ("max_payments", Q::Int),
                     ("reversed", Q::Bool),
                     ("count_total_payments", Q::Bool),
+                    ("creation_date_start", Q::Int),
+                    ("creation_date_end", Q::Int),
                 ],
                 NodeRpc::list_payments,
             ),

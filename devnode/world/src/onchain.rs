@@ -289,7 +289,9 @@ impl Node {
             .collect())
     }
 
-    /// EstimateFee: the fee of paying `outputs` from this wallet at the target's rate.
+    /// EstimateFee: the fee of paying `outputs` from this wallet at the target's rate,
+    /// checked in rpcserver.go's order: the addresses, the fee preference (no default
+    /// target), the confirmations, and last the transaction itself (which needs an output).
     pub fn estimate_fee(
         &self,
         chain: &Chain,
@@ -299,14 +301,28 @@ impl Node {
         spend_unconfirmed: bool,
     ) -> Result<(i64, u64), NodeError> {
         let keys = self.keys.as_ref().ok_or(NodeError::Locked)?;
-        if outputs.is_empty() {
-            return Err(NodeError::Invalid("must specify at least one output".into()));
-        }
-        let rate = fee_rate(if target_conf == 0 { 6 } else { target_conf });
         let mut scripts = Vec::new();
         for (addr, _) in outputs {
-            scripts.push(parse_address(addr)?.1);
+            // addrPairsToOutputs' own words for an address of another network.
+            let script = match parse_address(addr) {
+                Err(NodeError::Invalid(m)) if m.contains("is not valid for this network") => Err(NodeError::Invalid("address is not for regtest".into())),
+                parsed => parsed,
+            };
+            scripts.push(script?.1);
         }
+        if target_conf == 0 {
+            return Err(NodeError::Invalid("no fee preference specified".into()));
+        }
+        if min_confs < 0 {
+            return Err(NodeError::Invalid("minimum number of confirmations must be a non-negative number".into()));
+        }
+        if min_confs > 0 && spend_unconfirmed {
+            return Err(NodeError::Invalid("SpendUnconfirmed set to true with MinConfs > 0".into()));
+        }
+        if outputs.is_empty() {
+            return Err(NodeError::Invalid("no outputs".into()));
+        }
+        let rate = fee_rate(target_conf);
         let amount: i64 = outputs.iter().map(|(_, a)| a).sum();
         let change = keys.address(AddressKind::TaprootPubkey, true, 0).script_hex;
         let script_refs: Vec<&str> = scripts.iter().map(String::as_str).collect();

@@ -82,6 +82,12 @@ pub enum RouteError {
     NoPath,
     #[error("insufficient local balance")]
     InsufficientBalance,
+    /// BuildRoute: no hops were given.
+    #[error("no hops specified")]
+    NoHops,
+    /// BuildRoute: no channel reaches hop `.0` (0-based) from the one before it.
+    #[error("no matching outgoing channel available for node index {0}")]
+    NoChannel(usize),
 }
 
 /// The cheapest route, or why there is none. A self-payment (source = target, for circular
@@ -202,13 +208,18 @@ pub fn build_route(
     outgoing: Option<u64>,
     height: u32,
 ) -> Result<Route, RouteError> {
-    let mut path: Vec<&Edge> = Vec::new();
-    let mut from = source.to_string();
-    for (i, to) in nodes.iter().enumerate() {
-        let e = edges.iter().find(|e| e.from == from && e.to == *to && (i > 0 || outgoing.is_none_or(|c| c == e.chan_id))).ok_or(RouteError::NoPath)?;
-        path.push(e);
-        from = to.clone();
+    if nodes.is_empty() {
+        return Err(RouteError::NoHops);
     }
+    // lnd looks for each hop's channel from the last hop back, so a route broken in two
+    // places names the later one.
+    let mut path: Vec<&Edge> = Vec::with_capacity(nodes.len());
+    for (i, to) in nodes.iter().enumerate().rev() {
+        let from = if i == 0 { source } else { nodes[i - 1].as_str() };
+        let e = edges.iter().find(|e| e.from == from && e.to == *to && (i > 0 || outgoing.is_none_or(|c| c == e.chan_id))).ok_or(RouteError::NoChannel(i))?;
+        path.push(e);
+    }
+    path.reverse();
     let mut hops: Vec<Hop> = Vec::new();
     let (mut forward, mut cltv) = (amount_msat, final_cltv);
     for (i, e) in path.iter().enumerate().rev() {
@@ -258,6 +269,10 @@ mod tests {
         assert_eq!(r.total_time_lock, 100 + 80 + 80 + 80);
         let built = build_route(&line(), "a", &["b".into(), "c".into(), "d".into()], 10_000_000, 80, None, 100).unwrap();
         assert_eq!(built, r, "BuildRoute along the same nodes agrees");
+        let build = |nodes: &[&str]| build_route(&line(), "a", &nodes.iter().map(|n| n.to_string()).collect::<Vec<_>>(), 1_000, 80, None, 100);
+        assert_eq!(build(&[]), Err(RouteError::NoHops));
+        assert_eq!(build(&["c", "d"]).unwrap_err().to_string(), "no matching outgoing channel available for node index 0");
+        assert_eq!(build(&["b", "d", "a"]), Err(RouteError::NoChannel(2)), "the later break is named, as lnd looks from the last hop back");
     }
 
     #[test]
