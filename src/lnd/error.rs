@@ -59,7 +59,7 @@ pub enum LndError {
 
 /// The most of a node's own words shown: lnd's messages are a line, so anything longer is
 /// cut rather than allowed to fill the screen.
-const SHOWN_CHARS: usize = 1_000;
+const SHOWN_CHARS: usize = 500;
 
 fn shown(message: &str) -> String {
     match message.char_indices().nth(SHOWN_CHARS) {

@@ -31,11 +31,7 @@ fn go_float(f: f64) -> String {
     let scientific = format!("{f:e}");
     let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
     let exponent: i32 = exponent.parse().unwrap_or(0);
-    if f != 0.0 && !(-4..6).contains(&exponent) {
-        format!("{mantissa}e{}{:02}", if exponent < 0 { '-' } else { '+' }, exponent.abs())
-    } else {
-        format!("{f}")
-    }
+    if f != 0.0 && !(-4..6).contains(&exponent) { format!("{mantissa}e{}{:02}", if exponent < 0 { '-' } else { '+' }, exponent.abs()) } else { format!("{f}") }
 }
 
 /// Graph changes, network-wide: every node's SubscribeChannelGraph listens here.
@@ -466,7 +462,8 @@ mod tests {
     /// The numbers lnd's fee-rate refusal prints, as Go prints them.
     #[test]
     fn floats_as_go_prints_them() {
-        let cases = [(1e-7, "1e-07"), (-0.5, "-0.5"), (0.0001, "0.0001"), (0.00001, "1e-05"), (2.0, "2"), (123456.0, "123456"), (1.5e6, "1.5e+06"), (-3e-9, "-3e-09")];
+        let cases =
+            [(1e-7, "1e-07"), (-0.5, "-0.5"), (0.0001, "0.0001"), (0.00001, "1e-05"), (2.0, "2"), (123456.0, "123456"), (1.5e6, "1.5e+06"), (-3e-9, "-3e-09")];
         for (f, go) in cases {
             assert_eq!(super::go_float(f), go, "{f}");
         }

@@ -660,8 +660,10 @@ impl NodeRpc {
             return Err(Status::unknown("cannot check default permissions from full method without providing the full method name"));
         }
         let asked: Vec<(&str, &str)> = if req.check_default_perms_from_full_method {
-            let rpc =
-                ALL.iter().find(|r| r.name == req.full_method).ok_or_else(|| Status::unknown(format!("no permissions found for full method {}", req.full_method)))?;
+            let rpc = ALL
+                .iter()
+                .find(|r| r.name == req.full_method)
+                .ok_or_else(|| Status::unknown(format!("no permissions found for full method {}", req.full_method)))?;
             rpc.perms.to_vec()
         } else {
             req.permissions.iter().map(|p| (p.entity.as_str(), p.action.as_str())).collect()

@@ -131,8 +131,7 @@ impl Payment {
 pub fn page(payments: &[Payment], include_incomplete: bool, offset: u64, max: u64, reversed: bool, created: (u64, u64)) -> Vec<&Payment> {
     let (from, until) = (created.0 as i64, created.1 as i64);
     let when = |p: &Payment| p.created_ns.div_euclid(1_000_000_000);
-    let wanted =
-        |p: &&Payment| (include_incomplete || p.status == Status::Succeeded) && when(p) >= from && (until == 0 || when(p) <= until);
+    let wanted = |p: &&Payment| (include_incomplete || p.status == Status::Succeeded) && when(p) >= from && (until == 0 || when(p) <= until);
     let max = if max == 0 { 100 } else { max as usize };
     if reversed {
         let end = if offset == 0 { u64::MAX } else { offset };
