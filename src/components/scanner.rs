@@ -59,6 +59,14 @@ async fn open_camera(device: Option<&str>) -> Result<MediaStream, String> {
     JsFuture::from(promise).await.map(JsCast::unchecked_into).map_err(|e| camera_problem(&e))
 }
 
+/// Shows `stream` in the view's video.
+async fn play(el: &HtmlVideoElement, stream: &MediaStream) {
+    el.set_src_object(Some(stream));
+    if let Ok(p) = el.play() {
+        let _ = JsFuture::from(p).await;
+    }
+}
+
 /// The device ids of the cameras, in the browser's order (complete once the camera is
 /// allowed).
 async fn camera_ids() -> Vec<String> {
@@ -289,32 +297,35 @@ pub fn Scanner(on_text: Callback<String>) -> impl IntoView {
         }
     });
     let shown = move |stream: &MediaStream| {
+        // The view may have gone while the camera started (its stored value with it).
+        let _ = camera.try_update_value(|c| *c = Some(stream.clone()));
         let (id, has_light) = describe(stream);
         let _ = showing.try_set(id);
         let _ = light.try_set(has_light.then_some(false));
     };
     leptos::task::spawn_local(async move {
         let gone = || closed.load(Ordering::Relaxed);
+        // A camera the view can show: not one that opened after the view went away.
+        let usable = |opened: Result<MediaStream, String>| match opened {
+            Ok(s) if gone() => {
+                stop(&s);
+                None
+            }
+            Ok(s) => Some(s),
+            Err(e) => {
+                let _ = problem.try_set(Some(e));
+                None
+            }
+        };
         let saved = crate::state::storage().and_then(|s| s.get_item(CAMERA_KEY).ok().flatten());
         // A camera chosen before that is no longer there: the default one instead.
         let opened = match open_camera(saved.as_deref()).await {
             Err(_) if saved.is_some() => open_camera(None).await,
             opened => opened,
         };
-        let mut stream = match opened {
-            Ok(s) if gone() => return stop(&s),
-            Ok(s) => s,
-            Err(e) => {
-                let _ = problem.try_set(Some(e));
-                return;
-            }
-        };
-        camera.set_value(Some(stream.clone()));
+        let Some(mut stream) = usable(opened) else { return };
         let Some(el) = video.get_untracked() else { return stop(&stream) };
-        el.set_src_object(Some(&stream));
-        if let Ok(p) = el.play() {
-            let _ = JsFuture::from(p).await;
-        }
+        play(&el, &stream).await;
         shown(&stream);
         let _ = cameras.try_set(camera_ids().await);
         let _ = looking.try_set(true);
@@ -334,19 +345,9 @@ pub fn Scanner(on_text: Callback<String>) -> impl IntoView {
             // phone may not run two at once).
             if let Some(id) = wanted.try_get_untracked().flatten().filter(|id| showing.try_get_untracked().flatten().as_ref() != Some(id)) {
                 stop(&stream);
-                stream = match open_camera(Some(&id)).await {
-                    Ok(s) if gone() => return stop(&s),
-                    Ok(s) => s,
-                    Err(e) => {
-                        let _ = problem.try_set(Some(e));
-                        return;
-                    }
-                };
-                camera.set_value(Some(stream.clone()));
-                el.set_src_object(Some(&stream));
-                if let Ok(p) = el.play() {
-                    let _ = JsFuture::from(p).await;
-                }
+                let Some(next) = usable(open_camera(Some(&id)).await) else { return };
+                stream = next;
+                play(&el, &stream).await;
                 shown(&stream);
                 // Whatever the camera calls itself, asking for it again would not help.
                 let _ = wanted.try_set(None);
