@@ -93,10 +93,15 @@ fn vsize(inputs: &[AddressKind], output_scripts: &[&str]) -> i64 {
 
 /// Decodes an address for regtest, with btcutil's wording on failure.
 pub fn parse_address(address: &str) -> Result<(String, String), NodeError> {
+    parse_address_or(address, || format!("address: {address} is not valid for this network: regtest"))
+}
+
+/// As `parse_address`, with the caller's words for an address of another network (lnd's
+/// RPCs word it differently).
+fn parse_address_or(address: &str, other_network: impl FnOnce() -> String) -> Result<(String, String), NodeError> {
     let unchecked: Address<bitcoin::address::NetworkUnchecked> =
         address.trim().parse().map_err(|_| NodeError::Invalid("decoded address is of unknown format".into()))?;
-    let checked =
-        unchecked.require_network(Network::Regtest).map_err(|_| NodeError::Invalid(format!("address: {address} is not valid for this network: regtest")))?;
+    let checked = unchecked.require_network(Network::Regtest).map_err(|_| NodeError::Invalid(other_network()))?;
     Ok((checked.to_string(), checked.script_pubkey().to_hex_string()))
 }
 
@@ -304,11 +309,7 @@ impl Node {
         let mut scripts = Vec::new();
         for (addr, _) in outputs {
             // addrPairsToOutputs' own words for an address of another network.
-            let script = match parse_address(addr) {
-                Err(NodeError::Invalid(m)) if m.contains("is not valid for this network") => Err(NodeError::Invalid("address is not for regtest".into())),
-                parsed => parsed,
-            };
-            scripts.push(script?.1);
+            scripts.push(parse_address_or(addr, || "address is not for regtest".into())?.1);
         }
         if target_conf == 0 {
             return Err(NodeError::Invalid("no fee preference specified".into()));
