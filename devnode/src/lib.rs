@@ -67,6 +67,11 @@ pub struct NodeSpec {
     /// lnd's `no-macaroons`: every call is allowed without a macaroon (and with any).
     #[serde(default)]
     pub no_macaroons: bool,
+    /// A DNS name this node announces with its p2p port in place of its IP, as other
+    /// implementations may (CLN's `announce-addr-dns`); other nodes' graphs show it. One
+    /// lnd would refuse (see `world::announcement`) keeps the node from starting.
+    #[serde(default)]
+    pub announced_host: Option<String>,
 }
 
 impl NodeSpec {
@@ -81,6 +86,7 @@ impl NodeSpec {
             lnd: Default::default(),
             unserved: Vec::new(),
             no_macaroons: false,
+            announced_host: None,
         }
     }
 }
@@ -243,6 +249,10 @@ impl Network {
             None => HeldPorts::bind(&host, &spec.ports).await?,
         };
         spec.ports = ports.numbers()?;
+        if let Some(host) = &spec.announced_host {
+            world::announcement::check_dns_address(host, spec.ports.p2p)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, world::announcement::refusal(&e)))?;
+        }
         let (bound, p2p) = ports.listen()?;
         store::write_json(&dir.config(), &spec.ports)?;
 
@@ -256,6 +266,7 @@ impl Network {
             lnd: spec.lnd,
             unserved: spec.unserved.clone(),
             no_macaroons: spec.no_macaroons,
+            announced_host: spec.announced_host.clone(),
         };
         let rpc = NodeRpc::new(node, Arc::clone(&self.ledger), Arc::clone(&self.switchboard), dir.clone(), settings);
         self.switchboard.listen(&format!("{host}:{}", spec.ports.p2p), &rpc);

@@ -918,3 +918,50 @@ async fn a_node_without_macaroons_bakes_none() {
     ];
     assert_refusals(&rest, cases).await;
 }
+
+/// A node that announces a DNS name (the one place a node writes text of its own into
+/// other graphs' addresses): lnd keeps it only if it passes `ValidateDNSAddr`, so a graph
+/// shows at most a 255-byte name of letters, digits, `-` and `.`; a node announcing
+/// anything else is not started, with the words lnd gives when it refuses the announcement.
+#[tokio::test]
+async fn an_announced_dns_name_is_held_to_lnds_rule() {
+    let longest = ["a".repeat(63), "b".repeat(63), "c".repeat(63), "d".repeat(63)].join(".");
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = NetworkConfig::new(dir.path());
+    config.startup_step = Duration::from_millis(1);
+    let network = Network::open(config).unwrap();
+    let mut handles = Vec::new();
+    for (name, host) in [("alice", None), ("bob", Some(longest.clone()))] {
+        let mut spec = NodeSpec::new(name);
+        spec.rest_tls = false;
+        spec.announced_host = host;
+        handles.push(network.start_node(spec).await.unwrap());
+        network.create_wallet(name, b"password1").await.unwrap();
+    }
+    network.fund_node("alice", 2_000_000, 1).await.unwrap();
+    network.open_channel("alice", "bob", 500_000, 0).await.unwrap();
+    let alice = Rest { addr: format!("127.0.0.1:{}", handles[0].spec.ports.rest), macaroon: handles[0].macaroon_hex("admin").unwrap() };
+    let bob_key = network.uri("bob").await.unwrap().split_once('@').unwrap().0.to_string();
+    let bob = alice.get(&format!("/v1/graph/node/{bob_key}")).await;
+    let announced = format!("{longest}:{}", handles[1].spec.ports.p2p);
+    assert_eq!(bob["node"]["addresses"], json!([{"network": "tcp", "addr": announced}]), "{bob}");
+    let graph = alice.get("/v1/graph").await;
+    let in_graph = graph["nodes"].as_array().unwrap().iter().find(|n| n["pub_key"] == json!(bob_key)).unwrap().clone();
+    assert_eq!(in_graph["addresses"][0]["addr"], json!(announced));
+    // The peer list shows where the connection comes from, never an announcement.
+    let peers = alice.get("/v1/peers").await;
+    assert!(peers["peers"][0]["address"].as_str().unwrap().starts_with("127.0.0.1:"), "{peers}");
+
+    for (host, words) in [
+        (format!("{longest}e"), "invalid node announcement fields: DNS hostname length exceeds limit of 255 bytes: DNS hostname length 256"),
+        (
+            "<b>x</b>".to_string(),
+            "invalid node announcement fields: hostname contains invalid character: hostname '<b>x</b>' contains invalid character '<' at position 0",
+        ),
+    ] {
+        let mut spec = NodeSpec::new("mallory");
+        spec.announced_host = Some(host);
+        let refused = network.start_node(spec).await.expect_err("a node lnd would not announce");
+        assert_eq!(refused.to_string(), words);
+    }
+}

@@ -55,9 +55,21 @@ async fn hostile_text_is_shown_as_text(via: Via) {
     let h = Harness::start(via).await;
     h.create_wallet_directly().await;
     h.network.fund_node("alice", 5_000_000, 1).await.expect("fund alice");
+    // bob also announces the longest DNS name lnd keeps in a graph (255 bytes, no dots to
+    // break at but its own): the one address text a node chooses (see `world::announcement`).
+    let long_name = ["a".repeat(63), "b".repeat(63), "c".repeat(63), "d".repeat(63)].join(".");
+    let mut announced = String::new();
     for (i, alias) in aliases.iter().take(2).enumerate() {
         let name = ["bob", "carol"][i];
-        h.start_app_node(name, |spec| spec.alias = alias.to_string()).await;
+        let node = h
+            .start_app_node(name, |spec| {
+                spec.alias = alias.to_string();
+                spec.announced_host = (i == 0).then(|| long_name.clone());
+            })
+            .await;
+        if i == 0 {
+            announced = format!("{long_name}:{}", node.spec.ports.p2p);
+        }
         h.network.open_channel("alice", name, 300_000, 0).await.expect("a channel");
     }
     for text in texts.iter().filter(|t| t.len() <= world::invoices::MAX_MEMO) {
@@ -143,6 +155,15 @@ async fn hostile_text_is_shown_as_text(via: Via) {
         h.screenshots_at(&format!("hostile-dark-{}", if path == "/" { "node" } else { &path[1..] }), Some(ready)).await;
         let _ = h.client().set_window_size(390, 844).await;
     }
+    // bob looked up in alice's graph: his announced name shown whole, inside the phone.
+    h.go("/").await;
+    let bob_key = h.network.uri("bob").await.expect("bob's URI").split('@').next().expect("key").to_string();
+    h.fill("input[name=lookup-node]", &bob_key).await;
+    h.click("button[name=find-node]").await;
+    h.wait_text("#found-node", &announced).await;
+    assert_eq!(h.run_js(OVERFLOW).await, "[]", "[/] an announced name scrolls the page sideways");
+    h.screenshots_at("hostile-dark-found-node", Some("#found-node")).await;
+    let _ = h.client().set_window_size(390, 844).await;
     // Shown literally: markup reads as the characters it is made of.
     h.go("/peers").await;
     h.wait_text("#peers li .peer-alias", aliases[0]).await;

@@ -153,7 +153,7 @@ impl NodeRpc {
             last_update: now() as u32,
             pub_key: key.to_string(),
             alias,
-            addresses: vec![pb::NodeAddress { network: "tcp".into(), addr: node.p2p_address() }],
+            addresses: vec![pb::NodeAddress { network: "tcp".into(), addr: node.announced_address() }],
             color,
             features: super::features(),
             custom_records: Default::default(),

@@ -276,6 +276,8 @@ pub struct NodeSettings {
     pub unserved: Vec<String>,
     /// lnd's `no-macaroons`.
     pub no_macaroons: bool,
+    /// The DNS name the node announces instead of its IP (already checked as lnd would).
+    pub announced_host: Option<String>,
 }
 
 pub struct NodeRpc {

@@ -28,6 +28,12 @@ impl NodeRpc {
         format!("{}:{}", self.settings.p2p_host, self.settings.p2p_port)
     }
 
+    /// The address other nodes' graphs show for this one.
+    pub(super) fn announced_address(&self) -> String {
+        let host = self.settings.announced_host.as_deref().unwrap_or(&self.settings.p2p_host);
+        format!("{host}:{}", self.settings.p2p_port)
+    }
+
     fn link(&self, pubkey: &str, link: Link) {
         self.peers.lock().expect("peers lock").insert(pubkey.to_string(), link);
         let _ = self.peer_events.send(event(pubkey, pb::peer_event::EventType::PeerOnline));

@@ -434,6 +434,7 @@ mod tests {
             lnd,
             unserved,
             no_macaroons: false,
+            announced_host: None,
         };
         let ledger = crate::ledger::Ledger::open(dir.path().join("chain.json")).unwrap();
         let rpc = NodeRpc::new(node, ledger, Default::default(), crate::store::NodeDir::new(dir.path().into()), settings);

@@ -974,6 +974,7 @@ mod tests {
             lnd: Default::default(),
             unserved: vec![],
             no_macaroons: false,
+            announced_host: None,
         };
         let ledger = crate::ledger::Ledger::open(dir.path().join("chain.json")).unwrap();
         let rpc = NodeRpc::new(node, ledger, Default::default(), crate::store::NodeDir::new(dir.path().into()), settings);

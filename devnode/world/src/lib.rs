@@ -3,6 +3,7 @@
 //! may depend on them (the test command checks this crate for wasm32).
 
 pub mod aez;
+pub mod announcement;
 pub mod backup;
 pub mod chain;
 pub mod channels;
