@@ -16,11 +16,7 @@ use super::{
 };
 use crate::ledger::{now, now_ms};
 use bolt11::HintHop;
-use world::channels::Phase;
-use world::invoices::{self as sim, HtlcState, Invoice, InvoiceError, State, sha256_hex};
-
-/// The largest invoice lnd makes (`AddInvoice`'s maxInvoiceAmt).
-const MAX_INVOICE_SAT: i64 = 100_000 * 100_000_000;
+use world::invoices::{self as sim, HtlcState, Invoice, InvoiceError, NewInvoice, State};
 
 fn invoice_status(e: InvoiceError) -> Status {
     Status::unknown(e.to_string())
@@ -145,112 +141,17 @@ fn invoice_features() -> std::collections::HashMap<u32, pb::Feature> {
     [8, 14, 17].into_iter().map(super::feature).collect()
 }
 
-/// What AddInvoice and AddHoldInvoice share.
-struct NewInvoice {
-    memo: String,
-    description_hash: Vec<u8>,
-    preimage: Option<Vec<u8>>,
-    hash: Option<Vec<u8>>,
-    value: i64,
-    value_msat: i64,
-    expiry: i64,
-    cltv_expiry: u64,
-    private: bool,
-    hold: bool,
-}
-
 impl NodeRpc {
     fn emit_invoice(&self, i: &Invoice) {
         let _ = self.invoice_events.send(invoice_message(i));
     }
 
-    /// Route hints for a private invoice: our private channels, entered from the peer.
-    fn hints(&self) -> Vec<Vec<HintHop>> {
-        self.channels()
-            .channels
-            .iter()
-            .filter(|c| c.private && c.phase == Phase::Open)
-            .map(|c| {
-                vec![HintHop {
-                    node_id: c.remote_pubkey.clone(),
-                    chan_id: c.chan_id,
-                    fee_base_msat: c.remote_policy.base_fee_msat as u32,
-                    fee_proportional_millionths: c.remote_policy.fee_rate_ppm as u32,
-                    cltv_expiry_delta: c.remote_policy.time_lock_delta as u16,
-                }]
-            })
-            .collect()
-    }
-
     fn create_invoice(&self, n: NewInvoice) -> Result<Invoice, Status> {
-        // lnd's order: the amount (lnrpc.UnmarshallAmt), the preimage or hash
-        // (lntypes.MakePreimage/MakeHash), then the memo and the description hash.
-        if n.value != 0 && n.value_msat != 0 {
-            return Err(Status::unknown("sat and msat arguments are mutually exclusive"));
-        }
-        if n.value < 0 || n.value_msat < 0 {
-            return Err(Status::unknown("amount cannot be negative"));
-        }
-        let value_msat = if n.value_msat != 0 { n.value_msat } else { n.value.saturating_mul(1000) };
-        let mut rng_bytes = [0u8; 64];
-        rand::RngCore::fill_bytes(&mut *self.rng.lock().expect("rng lock"), &mut rng_bytes);
-        let preimage = match (&n.preimage, n.hold) {
-            (Some(p), _) if p.len() != 32 => return Err(Status::unknown(format!("invalid preimage length of {}, want 32", p.len()))),
-            (Some(p), _) => Some(p.clone()),
-            (None, true) => None,
-            (None, false) => Some(rng_bytes[..32].to_vec()),
-        };
-        let hash = match (&n.hash, &preimage) {
-            (Some(h), _) if h.len() != 32 => return Err(Status::unknown(format!("invalid hash length of {}, want 32", h.len()))),
-            (Some(h), _) => hex::encode(h),
-            (None, Some(p)) => sha256_hex(p),
-            (None, None) => return Err(Status::unknown("hash must be specified")),
-        };
-        if n.memo.len() > sim::MAX_MEMO {
-            return Err(Status::unknown(format!("memo too large: {} bytes (maxsize={})", n.memo.len(), sim::MAX_MEMO)));
-        }
-        // invoicesrpc.AddInvoice: the request carries the hash in place of the memo.
-        if !n.description_hash.is_empty() && n.description_hash.len() != 32 {
-            return Err(Status::unknown(format!("description hash is {} bytes, must be 32", n.description_hash.len())));
-        }
-        // addinvoice.go: at most 100,000 BTC, in btcutil.Amount's words (eight decimals
-        // once there is a fraction).
-        let sat = value_msat / 1000;
-        if sat > MAX_INVOICE_SAT {
-            let btc = if sat % 100_000_000 == 0 { format!("{}", sat / 100_000_000) } else { format!("{}.{:08}", sat / 100_000_000, sat % 100_000_000) };
-            return Err(Status::unknown(format!("invoice amount {btc} BTC is too large, max is 100000 BTC")));
-        }
-        let payment_addr: [u8; 32] = rng_bytes[32..].try_into().expect("32 bytes");
-        let created = now();
-        // lnd's AddInvoice: a zero or negative expiry means the default.
-        let expiry = if n.expiry <= 0 { sim::DEFAULT_EXPIRY } else { n.expiry };
-        let cltv_expiry = if n.cltv_expiry == 0 { sim::DEFAULT_CLTV } else { n.cltv_expiry };
-        let key = self.node().identity_key().ok_or_else(|| Status::unknown("wallet locked, unlock it to enable full RPC access"))?;
-        let request = bolt11::Request {
-            destination: String::new(),
-            payment_hash: bytes(&hash).try_into().expect("32 bytes"),
-            payment_addr: Some(payment_addr),
-            amount_msat: value_msat,
-            timestamp: created,
-            expiry,
-            description: n.memo.clone(),
-            description_hash: hex::encode(&n.description_hash),
-            cltv_expiry,
-            route_hints: if n.private { self.hints() } else { vec![] },
-            features: vec![],
-            network: crate::store::NETWORK.into(),
-        };
-        let payment_request = bolt11::encode(&key, &request).map_err(Status::unknown)?;
-        let invoice = Invoice {
-            memo: n.memo,
-            description_hash: hex::encode(&n.description_hash),
-            preimage: preimage.map(hex::encode),
-            payment_addr: hex::encode(payment_addr),
-            private: n.private,
-            payment_request,
-            hold: n.hold,
-            ..Invoice::open(hash, value_msat, created, expiry, cltv_expiry)
-        };
+        let mut entropy = [0u8; 64];
+        rand::RngCore::fill_bytes(&mut *self.rng.lock().expect("rng lock"), &mut entropy);
+        let hints = if n.private { self.channels().private_hints() } else { Vec::new() };
+        let maker = sim::Maker { key: self.node().identity_key(), entropy, created: now(), hints, network: crate::store::NETWORK };
+        let invoice = n.make(maker).map_err(Status::unknown)?;
         let added = self.channels().invoices.add(invoice).map_err(invoice_status)?;
         self.persist_later();
         self.emit_invoice(&added);

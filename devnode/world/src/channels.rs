@@ -316,6 +316,24 @@ fn short_channel_id(height: u32, index: u32, vout: u32) -> u64 {
 }
 
 impl ChannelDb {
+    /// The route hints of a private invoice: each open private channel, entered from the
+    /// peer with the peer's policy.
+    pub fn private_hints(&self) -> Vec<Vec<bolt11::HintHop>> {
+        self.channels
+            .iter()
+            .filter(|c| c.private && c.phase == Phase::Open)
+            .map(|c| {
+                vec![bolt11::HintHop {
+                    node_id: c.remote_pubkey.clone(),
+                    chan_id: c.chan_id,
+                    fee_base_msat: c.remote_policy.base_fee_msat as u32,
+                    fee_proportional_millionths: c.remote_policy.fee_rate_ppm as u32,
+                    cltv_expiry_delta: c.remote_policy.time_lock_delta as u16,
+                }]
+            })
+            .collect()
+    }
+
     pub fn find(&self, chan_point: &str) -> Option<&Channel> {
         self.channels.iter().find(|c| c.chan_point() == chan_point)
     }

@@ -13,6 +13,104 @@ pub const DEFAULT_CLTV: u64 = 80;
 /// lnd's longest memo.
 pub const MAX_MEMO: usize = 1024;
 
+/// The largest invoice lnd makes (`addinvoice.go` maxInvoiceAmt), in sat.
+pub const MAX_INVOICE_SAT: i64 = 100_000 * 100_000_000;
+
+/// What AddInvoice and AddHoldInvoice ask for.
+pub struct NewInvoice {
+    pub memo: String,
+    pub description_hash: Vec<u8>,
+    pub preimage: Option<Vec<u8>>,
+    pub hash: Option<Vec<u8>>,
+    pub value: i64,
+    pub value_msat: i64,
+    pub expiry: i64,
+    pub cltv_expiry: u64,
+    pub private: bool,
+    pub hold: bool,
+}
+
+/// What a new invoice is made with besides the request: the node's key (none while
+/// locked), 64 random bytes (a preimage, then the payment address), the time, and the route
+/// hints of the node's private channels (used if the invoice is private).
+pub struct Maker<'a> {
+    pub key: Option<bitcoin::secp256k1::SecretKey>,
+    pub entropy: [u8; 64],
+    pub created: i64,
+    pub hints: Vec<Vec<bolt11::HintHop>>,
+    pub network: &'a str,
+}
+
+impl NewInvoice {
+    /// lnd's `invoicesrpc.AddInvoice`, checked in lnd's order: the amount
+    /// (`lnrpc.UnmarshallAmt`), the preimage or hash (`lntypes.MakePreimage`/`MakeHash`),
+    /// then the memo and the description hash; errors are lnd's words. The invoice is not
+    /// numbered until `InvoiceDb::add` stores it.
+    pub fn make(self, m: Maker) -> Result<Invoice, String> {
+        let n = self;
+        if n.value != 0 && n.value_msat != 0 {
+            return Err("sat and msat arguments are mutually exclusive".into());
+        }
+        if n.value < 0 || n.value_msat < 0 {
+            return Err("amount cannot be negative".into());
+        }
+        let value_msat = if n.value_msat != 0 { n.value_msat } else { n.value.saturating_mul(1000) };
+        let preimage = match (&n.preimage, n.hold) {
+            (Some(p), _) if p.len() != 32 => return Err(format!("invalid preimage length of {}, want 32", p.len())),
+            (Some(p), _) => Some(p.clone()),
+            (None, true) => None,
+            (None, false) => Some(m.entropy[..32].to_vec()),
+        };
+        let hash: [u8; 32] = match (&n.hash, &preimage) {
+            (Some(h), _) => h.as_slice().try_into().map_err(|_| format!("invalid hash length of {}, want 32", h.len()))?,
+            (None, Some(p)) => Sha256::digest(p).into(),
+            (None, None) => return Err("hash must be specified".into()),
+        };
+        if n.memo.len() > MAX_MEMO {
+            return Err(format!("memo too large: {} bytes (maxsize={MAX_MEMO})", n.memo.len()));
+        }
+        if !n.description_hash.is_empty() && n.description_hash.len() != 32 {
+            return Err(format!("description hash is {} bytes, must be 32", n.description_hash.len()));
+        }
+        // In btcutil.Amount's words: eight decimals once there is a fraction.
+        let sat = value_msat / 1000;
+        if sat > MAX_INVOICE_SAT {
+            let btc = if sat % 100_000_000 == 0 { format!("{}", sat / 100_000_000) } else { format!("{}.{:08}", sat / 100_000_000, sat % 100_000_000) };
+            return Err(format!("invoice amount {btc} BTC is too large, max is 100000 BTC"));
+        }
+        let payment_addr: [u8; 32] = m.entropy[32..].try_into().expect("32 of 64 bytes");
+        // A zero or negative expiry means the default.
+        let expiry = if n.expiry <= 0 { DEFAULT_EXPIRY } else { n.expiry };
+        let cltv_expiry = if n.cltv_expiry == 0 { DEFAULT_CLTV } else { n.cltv_expiry };
+        let key = m.key.ok_or("wallet locked, unlock it to enable full RPC access")?;
+        let request = bolt11::Request {
+            destination: String::new(),
+            payment_hash: hash,
+            payment_addr: Some(payment_addr),
+            amount_msat: value_msat,
+            timestamp: m.created,
+            expiry,
+            description: n.memo.clone(),
+            description_hash: hex::encode(&n.description_hash),
+            cltv_expiry,
+            route_hints: if n.private { m.hints } else { vec![] },
+            features: vec![],
+            network: m.network.into(),
+        };
+        let payment_request = bolt11::encode(&key, &request)?;
+        Ok(Invoice {
+            memo: n.memo,
+            description_hash: hex::encode(&n.description_hash),
+            preimage: preimage.map(hex::encode),
+            payment_addr: hex::encode(payment_addr),
+            private: n.private,
+            payment_request,
+            hold: n.hold,
+            ..Invoice::open(hex::encode(hash), value_msat, m.created, expiry, cltv_expiry)
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub enum State {
     Open,
@@ -410,6 +508,82 @@ impl InvoiceDb {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn asked(value: i64) -> NewInvoice {
+        NewInvoice {
+            memo: "tea".into(),
+            description_hash: vec![],
+            preimage: None,
+            hash: None,
+            value,
+            value_msat: 0,
+            expiry: 0,
+            cltv_expiry: 0,
+            private: false,
+            hold: false,
+        }
+    }
+
+    fn maker() -> Maker<'static> {
+        let hint = bolt11::HintHop {
+            // The generator point: any valid key will do.
+            node_id: "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798".into(),
+            chan_id: 42,
+            fee_base_msat: 1000,
+            fee_proportional_millionths: 1,
+            cltv_expiry_delta: 80,
+        };
+        let mut entropy = [3u8; 64];
+        entropy[32..].fill(9);
+        Maker {
+            key: Some(bitcoin::secp256k1::SecretKey::from_slice(&[7; 32]).unwrap()),
+            entropy,
+            created: 1_700_000_000,
+            hints: vec![vec![hint]],
+            network: "regtest",
+        }
+    }
+
+    #[test]
+    fn an_invoice_is_made_as_lnd_makes_one() {
+        let made = asked(1_234).make(maker()).unwrap();
+        assert_eq!(made.preimage, Some(hex::encode([3u8; 32])), "the preimage is the first 32 random bytes");
+        assert_eq!(made.hash, sha256_hex(&[3u8; 32]));
+        assert_eq!(made.payment_addr, hex::encode([9u8; 32]));
+        assert_eq!((made.value_msat, made.expiry, made.cltv_expiry, made.created), (1_234_000, DEFAULT_EXPIRY, DEFAULT_CLTV, 1_700_000_000));
+        assert_eq!((made.state, made.add_index), (State::Open, 0), "numbered only when stored");
+        let request = bolt11::decode_for(&made.payment_request, "regtest").unwrap();
+        assert_eq!((request.payment_hash.to_vec(), request.amount_msat, request.description.as_str()), (hex::decode(&made.hash).unwrap(), 1_234_000, "tea"));
+        assert!(request.route_hints.is_empty(), "a public invoice carries no hints");
+
+        let private = NewInvoice { private: true, value: 0, value_msat: 1_500, expiry: -5, cltv_expiry: 40, ..asked(0) }.make(maker()).unwrap();
+        assert_eq!((private.value_msat, private.expiry, private.cltv_expiry), (1_500, DEFAULT_EXPIRY, 40), "a negative expiry is the default");
+        assert_eq!(bolt11::decode(&private.payment_request).unwrap().route_hints[0][0].chan_id, 42);
+
+        let hash = [5u8; 32];
+        let held = NewInvoice { hold: true, hash: Some(hash.to_vec()), ..asked(10) }.make(maker()).unwrap();
+        assert_eq!((held.preimage, held.hash, held.hold), (None, hex::encode(hash), true), "a hold invoice's preimage stays with its maker");
+    }
+
+    #[test]
+    fn an_invoice_lnd_would_not_make_is_refused_in_its_words_and_order() {
+        let refused = |n: NewInvoice| n.make(maker()).unwrap_err();
+        assert_eq!(
+            refused(NewInvoice { value_msat: 5, preimage: Some(vec![1]), ..asked(1) }),
+            "sat and msat arguments are mutually exclusive",
+            "the amount is read before the preimage"
+        );
+        assert_eq!(refused(asked(-1)), "amount cannot be negative");
+        assert_eq!(refused(NewInvoice { preimage: Some(vec![1; 31]), ..asked(1) }), "invalid preimage length of 31, want 32");
+        assert_eq!(refused(NewInvoice { hash: Some(vec![1; 33]), hold: true, ..asked(1) }), "invalid hash length of 33, want 32");
+        assert_eq!(refused(NewInvoice { hold: true, ..asked(1) }), "hash must be specified");
+        assert_eq!(refused(NewInvoice { memo: "m".repeat(MAX_MEMO + 1), ..asked(1) }), "memo too large: 1025 bytes (maxsize=1024)");
+        assert_eq!(refused(NewInvoice { description_hash: vec![0; 31], ..asked(1) }), "description hash is 31 bytes, must be 32");
+        assert_eq!(refused(asked(MAX_INVOICE_SAT + 50_000_000)), "invoice amount 100000.50000000 BTC is too large, max is 100000 BTC");
+        assert_eq!(refused(asked(MAX_INVOICE_SAT + 100_000_000)), "invoice amount 100001 BTC is too large, max is 100000 BTC");
+        assert!(asked(MAX_INVOICE_SAT).make(maker()).is_ok(), "100,000 BTC itself is allowed");
+        assert_eq!(asked(1).make(Maker { key: None, ..maker() }).unwrap_err(), "wallet locked, unlock it to enable full RPC access");
+    }
 
     const ADDR: [u8; 32] = [7; 32];
 
