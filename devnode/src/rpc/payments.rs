@@ -19,10 +19,10 @@ use super::{
     BUILD_ROUTE, LIST_PAYMENTS, NodeRpc, QUERY_ROUTES, RpcStream, SEND_PAYMENT_SYNC, SEND_PAYMENT_V2, SEND_TO_ROUTE_SYNC, SEND_TO_ROUTE_V2, TRACK_PAYMENT_V2,
 };
 use crate::ledger::{now, now_ms};
-use world::channels::{Htlc, Phase, Policy, reserve};
-use world::invoices::{Accepted, Arriving, Invoice, InvoiceError, Refusal, sha256_hex};
+use world::invoices::{Accepted, Arriving, InvoiceError, Refusal};
 use world::payments::{self as sim, Attempt, Failure, HopFailure, Payment, Status as PayStatus};
 use world::routing::{self, Edge, Hop, Query, Route, RouteError};
+use world::switch::Step;
 
 /// The custom record that carries a keysend payment's preimage.
 pub const KEYSEND_RECORD: u64 = 5_482_373_484;
@@ -244,45 +244,9 @@ impl NodeRpc {
                 continue;
             }
             let linked: HashSet<String> = node.peers.lock().expect("peers lock").keys().cloned().collect();
-            for c in node.channels().channels.iter().filter(|c| c.phase == Phase::Open && linked.contains(&c.remote_pubkey)) {
-                if c.private && from != me && c.remote_pubkey != me {
-                    continue;
-                }
-                let spendable = (from == me).then(|| (c.local_msat - reserve(c.capacity) * 1000).max(0));
-                edges.push(Edge {
-                    chan_id: c.chan_id,
-                    from: from.clone(),
-                    to: c.remote_pubkey.clone(),
-                    capacity: c.capacity,
-                    policy: c.local_policy,
-                    spendable_msat: spendable,
-                    private: c.private,
-                });
-            }
+            edges.extend(node.channels().edges(&from, &me, &linked));
         }
-        for hint in hints {
-            for (i, hop) in hint.iter().enumerate() {
-                let to = hint.get(i + 1).map_or(dest.to_string(), |next| next.node_id.clone());
-                if edges.iter().any(|e| e.chan_id == hop.chan_id && e.from == hop.node_id) {
-                    continue;
-                }
-                let policy = Policy {
-                    base_fee_msat: hop.fee_base_msat as i64,
-                    fee_rate_ppm: hop.fee_proportional_millionths as i64,
-                    time_lock_delta: hop.cltv_expiry_delta as u32,
-                    ..Policy::default()
-                };
-                edges.push(Edge {
-                    chan_id: hop.chan_id,
-                    from: hop.node_id.clone(),
-                    to,
-                    capacity: i64::MAX / 1000,
-                    policy,
-                    spendable_msat: None,
-                    private: true,
-                });
-            }
-        }
+        world::switch::add_hint_edges(&mut edges, hints, dest);
         edges
     }
 
@@ -304,17 +268,9 @@ impl NodeRpc {
         for (i, hop) in route.hops.iter().enumerate() {
             let Some(to) = nodes.get(i + 1) else { return refuse(i, HopFailure::UnknownNextPeer) };
             let amount = hop.amt_to_forward_msat + hop.fee_msat;
-            let from = nodes[i];
-            let linked = from.peers.lock().expect("peers lock").contains_key(&to.identity_pubkey());
-            let db = from.channels();
-            let ch = db.channels.iter().find(|c| c.chan_id == hop.chan_id && c.phase == Phase::Open && c.remote_pubkey == to.identity_pubkey());
-            let failure = match ch {
-                None => Some(HopFailure::UnknownNextPeer),
-                Some(_) if !linked => Some(HopFailure::UnknownNextPeer),
-                Some(c) if c.local_msat - amount < reserve(c.capacity) * 1000 => Some(HopFailure::TemporaryChannelFailure),
-                Some(_) => None,
-            };
-            drop(db);
+            let (from, to_key) = (nodes[i], to.identity_pubkey());
+            let linked = from.peers.lock().expect("peers lock").contains_key(&to_key);
+            let failure = from.channels().outgoing_failure(hop.chan_id, &to_key, linked, amount);
             if let Some(why) = failure {
                 return refuse(i, why);
             }
@@ -370,16 +326,7 @@ impl NodeRpc {
     fn receive(&self, hash: &str, htlc: Arriving, height: u32) -> Result<Accepted, Refusal> {
         let mut db = self.channels();
         if let Some(preimage) = htlc.custom_records.get(&KEYSEND_RECORD) {
-            let preimage = hex::decode(preimage).map_err(|_| Refusal::KeysendError)?;
-            if sha256_hex(&preimage) != hash || db.invoices.get(hash).is_some() {
-                return Err(Refusal::KeysendError);
-            }
-            let keysend = Invoice {
-                preimage: Some(hex::encode(&preimage)),
-                keysend: true,
-                ..Invoice::open(hash.to_string(), 0, now(), world::invoices::DEFAULT_EXPIRY, DEFAULT_FINAL_CLTV as u64)
-            };
-            db.invoices.add(keysend).map_err(|_| Refusal::KeysendError)?;
+            db.invoices.add_keysend(hash, preimage, now(), DEFAULT_FINAL_CLTV as u64)?;
         }
         let (accepted, invoice) = match db.invoices.accept(hash, htlc, height, now_ms()) {
             Ok(done) => done,
@@ -1001,13 +948,6 @@ fn time_text(unix: i64) -> String {
         .unwrap_or_else(|| unix.to_string())
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Step {
-    Add,
-    Settle,
-    Refund,
-}
-
 /// A route's HTLCs, already added on every hop, settle (each forwarding node recording
 /// its forward) or are refunded.
 fn settle_route(nodes: &[&NodeRpc], route: &Route, hash: &str, step: Step) {
@@ -1015,57 +955,18 @@ fn settle_route(nodes: &[&NodeRpc], route: &Route, hash: &str, step: Step) {
         move_htlc(nodes[i], nodes[i + 1], hop.chan_id, hop.amt_to_forward_msat + hop.fee_msat, hash, hop.expiry, step);
     }
     if step == Step::Settle {
-        record_forwards(nodes, route);
+        for (node, forward) in nodes.iter().skip(1).zip(route.forwards(now_ns())) {
+            node.channels().forwards.push(forward);
+        }
     }
     for n in nodes {
         n.persist_later();
     }
 }
 
-/// Each node between the payer and the payee forwarded the payment and kept its fee.
-fn record_forwards(nodes: &[&NodeRpc], route: &Route) {
-    let at = now_ns();
-    for (node, hops) in nodes.iter().skip(1).zip(route.hops.windows(2)) {
-        let (incoming, outgoing) = (&hops[0], &hops[1]);
-        node.channels().forwards.push(world::channels::Forward {
-            timestamp_ns: at,
-            chan_in: incoming.chan_id,
-            chan_out: outgoing.chan_id,
-            amt_in_msat: incoming.amt_to_forward_msat + incoming.fee_msat,
-            amt_out_msat: outgoing.amt_to_forward_msat + outgoing.fee_msat,
-        });
-    }
-}
-
 /// One hop's HTLC moving between `from` and `to` over `chan_id`, on both records.
 fn move_htlc(from: &NodeRpc, to: &NodeRpc, chan_id: u64, amount: i64, hash: &str, expiry: u32, step: Step) {
     for (node, outgoing) in [(from, true), (to, false)] {
-        let mut db = node.channels();
-        let Some(c) = db.channels.iter_mut().find(|c| c.chan_id == chan_id) else { continue };
-        match (step, outgoing) {
-            (Step::Add, true) => c.local_msat -= amount,
-            (Step::Add, false) => c.remote_msat -= amount,
-            (Step::Settle, true) => c.remote_msat += amount,
-            (Step::Settle, false) => c.local_msat += amount,
-            (Step::Refund, true) => c.local_msat += amount,
-            (Step::Refund, false) => c.remote_msat += amount,
-        }
-        match step {
-            Step::Add => c.htlcs.push(Htlc { hash: hash.to_string(), amount_msat: amount, incoming: !outgoing, expiry }),
-            _ => {
-                // Parts of one payment may share a channel: only this one resolves.
-                if let Some(i) = c.htlcs.iter().position(|h| h.hash == hash && h.amount_msat == amount && h.expiry == expiry && h.incoming != outgoing) {
-                    c.htlcs.remove(i);
-                }
-                c.updates += 1;
-                if step == Step::Settle {
-                    if outgoing {
-                        c.sent_msat += amount;
-                    } else {
-                        c.received_msat += amount;
-                    }
-                }
-            }
-        }
+        node.channels().step_htlc(chan_id, outgoing, step, amount, hash, expiry);
     }
 }

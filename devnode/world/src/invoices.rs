@@ -323,6 +323,18 @@ impl InvoiceDb {
         self.invoices.iter_mut().find(|i| i.hash == hash).ok_or(InvoiceError::NotFound)
     }
 
+    /// A keysend arriving: lnd's invoice registry makes an invoice of it, settled by the
+    /// preimage the payer sent (hex), for any amount; a preimage that is not the hash's, or
+    /// a hash an invoice already has, is refused.
+    pub fn add_keysend(&mut self, hash: &str, preimage_hex: &str, now: i64, final_cltv: u64) -> Result<(), Refusal> {
+        let preimage = hex::decode(preimage_hex).map_err(|_| Refusal::KeysendError)?;
+        if sha256_hex(&preimage) != hash || self.get(hash).is_some() {
+            return Err(Refusal::KeysendError);
+        }
+        let keysend = Invoice { preimage: Some(hex::encode(&preimage)), keysend: true, ..Invoice::open(hash.to_string(), 0, now, DEFAULT_EXPIRY, final_cltv) };
+        self.add(keysend).map(|_| ()).map_err(|_| Refusal::KeysendError)
+    }
+
     pub fn add(&mut self, mut invoice: Invoice) -> Result<Invoice, InvoiceError> {
         if self.get(&invoice.hash).is_some() {
             return Err(InvoiceError::Duplicate);
@@ -563,6 +575,19 @@ mod tests {
         let hash = [5u8; 32];
         let held = NewInvoice { hold: true, hash: Some(hash.to_vec()), ..asked(10) }.make(maker()).unwrap();
         assert_eq!((held.preimage, held.hash, held.hold), (None, hex::encode(hash), true), "a hold invoice's preimage stays with its maker");
+    }
+
+    #[test]
+    fn a_keysend_becomes_an_invoice_only_with_its_own_preimage() {
+        let mut db = InvoiceDb::default();
+        let preimage = [4u8; 32];
+        let hash = sha256_hex(&preimage);
+        assert_eq!(db.add_keysend(&hash, &hex::encode([5u8; 32]), 10, 18), Err(Refusal::KeysendError), "another hash's preimage");
+        assert_eq!(db.add_keysend(&hash, "not hex", 10, 18), Err(Refusal::KeysendError));
+        assert_eq!(db.add_keysend(&hash, &hex::encode(preimage), 10, 18), Ok(()));
+        let made = db.get(&hash).unwrap();
+        assert_eq!((made.keysend, made.preimage.clone(), made.value_msat, made.cltv_expiry, made.add_index), (true, Some(hex::encode(preimage)), 0, 18, 1));
+        assert_eq!(db.add_keysend(&hash, &hex::encode(preimage), 11, 18), Err(Refusal::KeysendError), "the hash is taken");
     }
 
     #[test]

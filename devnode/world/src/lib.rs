@@ -16,4 +16,5 @@ pub mod payments;
 pub mod root_keys;
 pub mod routing;
 pub mod seed;
+pub mod switch;
 pub mod wallet;
