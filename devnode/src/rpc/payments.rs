@@ -21,17 +21,13 @@ use super::{
 use crate::ledger::{now, now_ms};
 use world::invoices::{Accepted, Arriving, InvoiceError, Refusal};
 use world::payments::{self as sim, Attempt, Failure, HopFailure, Payment, Status as PayStatus};
-use world::routing::{self, Edge, Hop, Query, Route, RouteError};
+use world::routing::{self, Edge, Hop, Query, Route};
 use world::switch::Step;
 
 /// The custom record that carries a keysend payment's preimage.
 pub const KEYSEND_RECORD: u64 = 5_482_373_484;
 /// lnd's final CLTV delta when no invoice names one (`routing.MinCLTVDelta`).
 const DEFAULT_FINAL_CLTV: u32 = 18;
-/// Failed attempts before a payment gives up with "no route".
-const MAX_ATTEMPTS: usize = 10;
-/// lnd's `DefaultShardMinAmt`: a multi-path payment does not split below 10,000 sat.
-const MIN_SHARD_MSAT: i64 = 10_000_000;
 
 /// An HTLC waiting at its payee (a part of a multi-path payment gathering, or a payment
 /// to a hold invoice): who pays, which attempt, along which nodes.
@@ -451,7 +447,7 @@ impl NodeRpc {
         let mut current = self.update_payment(&spec.hash, |_| {}).expect("just registered");
         let mut edges = self.graph(&spec.hints, &spec.dest);
         let height = self.height();
-        let mut query = Query {
+        let query = Query {
             source: me.clone(),
             target: spec.dest.clone(),
             amount_msat: spec.amount_msat,
@@ -462,39 +458,21 @@ impl NodeRpc {
             excluded: HashSet::new(),
             max_hops: 0,
         };
-        let mpp = spec.payment_addr.map(|addr| (addr, spec.amount_msat));
-        let give_up = |why| Ok(self.update_payment(&spec.hash, |p| p.fail(why)).expect("registered"));
-        // The simulated time the attempts took: a slow hop holds an HTLC before it fails back.
-        let mut spent_ms = 0u64;
-        let mut failures = 0;
+        let limits = sim::Limits {
+            amount_msat: spec.amount_msat,
+            fee_limit_msat: spec.fee_limit_msat,
+            max_shard_msat: spec.max_shard_msat,
+            splittable: spec.splittable,
+            max_parts: spec.max_parts,
+            timeout_ms: spec.timeout_ms,
+            payment_addr: spec.payment_addr,
+        };
+        let mut session = sim::Session::new(query, limits);
         loop {
-            if spent_ms >= spec.timeout_ms {
-                return give_up(Failure::Timeout);
-            }
-            if failures >= MAX_ATTEMPTS {
-                return give_up(Failure::NoRoute);
-            }
-            let out: i64 = current.in_flight().map(|a| a.route.receiver_msat()).sum();
-            let fees_out: i64 = current.in_flight().map(|a| a.route.total_fees_msat).sum();
-            let remaining = spec.amount_msat - out;
-            if remaining <= 0 {
-                return Ok(current);
-            }
-            let parts = current.in_flight().count() as u32;
-            query.amount_msat = if spec.max_shard_msat > 0 { remaining.min(spec.max_shard_msat) } else { remaining };
-            query.fee_limit_msat = spec.fee_limit_msat.saturating_sub(fees_out);
-            let route = loop {
-                match routing::find_route(&edges, &query, height) {
-                    Ok(r) => break Route { mpp, ..r },
-                    Err(RouteError::NoPath) if spec.splittable && parts + 1 < spec.max_parts && query.amount_msat / 2 >= MIN_SHARD_MSAT => {
-                        query.amount_msat /= 2
-                    }
-                    Err(e) => {
-                        let why =
-                            if current.attempts.is_empty() && e == RouteError::InsufficientBalance { Failure::InsufficientBalance } else { Failure::NoRoute };
-                        return give_up(why);
-                    }
-                }
+            let route = match session.next_route(&current, &edges, height) {
+                Ok(Some(route)) => route,
+                Ok(None) => return Ok(current),
+                Err(why) => return Ok(self.update_payment(&spec.hash, |p| p.fail(why)).expect("registered")),
             };
             let attempt_id = self.next_attempt();
             current = self
@@ -528,49 +506,18 @@ impl NodeRpc {
                     if why == HopFailure::IncorrectOrUnknownPaymentDetails {
                         return Ok(current);
                     }
-                    failures += 1;
-                    spent_ms += route.hops.iter().filter_map(|h| self.switchboard.find(&h.pubkey)).map(|n| n.htlc_hold_ms()).max().unwrap_or(0);
-                    // The hop that failed could not forward over its outgoing channel.
-                    let failed = &route.hops[index as usize];
-                    let from = if index == 0 { me.clone() } else { route.hops[index as usize - 1].pubkey.clone() };
-                    query.excluded.insert((from, failed.chan_id));
+                    let held_ms = route.hops.iter().filter_map(|h| self.switchboard.find(&h.pubkey)).map(|n| n.htlc_hold_ms()).max().unwrap_or(0);
+                    session.attempt_failed(&route, index, held_ms);
                 }
             }
         }
     }
 
-    /// lnd's payment control: a hash already paid is refused; one in flight is refused
-    /// unless more HTLCs may join it (SendToRoute); a failed one may be tried again.
+    /// lnd's payment control (see `world::payments::register`); routerrpc answers its
+    /// refusals as AlreadyExists, and the sync calls carry the words in payment_error.
     fn register_payment(&self, hash: &str, value_msat: i64, request: &str, dest: &str, join_in_flight: bool) -> Result<(), Status> {
-        let mut db = self.channels();
-        let index = db.payments.iter().map(|p| p.index).max().unwrap_or(0) + 1;
-        match db.payments.iter_mut().find(|p| p.hash == hash) {
-            // routerrpc answers AlreadyExists for both (SendPaymentV2); the sync calls carry
-            // the words in payment_error.
-            Some(p) if p.status == PayStatus::Succeeded => Err(Status::already_exists("invoice is already paid")),
-            Some(p) if p.status == PayStatus::InFlight && !join_in_flight => Err(Status::already_exists("payment is in transition")),
-            Some(p) => {
-                p.status = PayStatus::InFlight;
-                p.failure = None;
-                Ok(())
-            }
-            None => {
-                db.payments.push(Payment {
-                    hash: hash.to_string(),
-                    preimage: None,
-                    value_msat,
-                    fee_msat: 0,
-                    created_ns: now_ns(),
-                    payment_request: request.to_string(),
-                    status: PayStatus::InFlight,
-                    index,
-                    attempts: vec![],
-                    failure: None,
-                    dest: dest.to_string(),
-                });
-                Ok(())
-            }
-        }
+        let new = sim::NewPayment { hash, value_msat, payment_request: request, dest, created_ns: now_ns() };
+        sim::register(&mut self.channels().payments, new, join_in_flight).map_err(|r| Status::already_exists(r.words()))
     }
 
     /// How long this node holds an HTLC before passing it on or failing it back: a slow or
