@@ -1,10 +1,9 @@
-//! The channel graph as lnd knows it: every open public channel of the running nodes (and
-//! this node's own private ones when asked), each direction with the policy its owner set;
-//! channel policies (UpdateChannelPolicy, FeeReport), forwarding history, and the graph
-//! topology stream. A node is in the graph once it has a public channel, or when it is this
-//! node.
+//! The graph RPCs over `world::graph`: the graph built from the running nodes' channels,
+//! GetNodeInfo, DescribeGraph, GetChanInfo, GetNetworkInfo, UpdateChannelPolicy (its
+//! changes gossiped to the peers), FeeReport, ForwardingHistory, and the topology stream.
+//! A node is in the graph once it has a public channel, or when it is this node.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::BTreeSet;
 use world::channels::Forward;
 
 use lnrpc::lnrpc as pb;
@@ -17,22 +16,7 @@ use super::{
 };
 use crate::ledger::now;
 use world::channels::{Channel, Phase, Policy, reserve};
-
-/// lnd's smallest accepted time-lock delta (routing.MinCLTVDelta).
-const MIN_TIME_LOCK_DELTA: u32 = 18;
-/// lnd's `MaxTimeLockDelta` (a CLTV delta is 16 bits on the wire).
-const MAX_TIME_LOCK_DELTA: u32 = 65_535;
-/// The smallest non-zero `fee_rate` (a fraction) one part per million can express.
-const MIN_FEE_RATE: f64 = 1e-6;
-
-/// Go's `%v` of a float64 (strconv's shortest `g`): from an exponent below -4 or of 6 and
-/// up, `1e-07`, `1.5e+06`.
-fn go_float(f: f64) -> String {
-    let scientific = format!("{f:e}");
-    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    if f != 0.0 && !(-4..6).contains(&exponent) { format!("{mantissa}e{}{:02}", if exponent < 0 { '-' } else { '+' }, exponent.abs()) } else { format!("{f}") }
-}
+use world::graph::{Graph, GraphEdge, PolicyChange};
 
 /// Graph changes, network-wide: every node's SubscribeChannelGraph listens here.
 pub struct GraphFeed(broadcast::Sender<pb::GraphTopologyUpdate>);
@@ -47,17 +31,6 @@ impl GraphFeed {
     pub fn send(&self, update: pb::GraphTopologyUpdate) {
         let _ = self.0.send(update);
     }
-}
-
-/// One channel of the graph, both directions.
-struct Edge {
-    chan_id: u64,
-    chan_point: String,
-    capacity: i64,
-    node1: String,
-    node2: String,
-    policy1: Option<Policy>,
-    policy2: Option<Policy>,
 }
 
 fn routing_policy(p: &Policy, capacity: i64) -> pb::RoutingPolicy {
@@ -80,21 +53,19 @@ fn max_htlc_msat(p: &Policy, capacity: i64) -> u64 {
     if p.max_htlc_msat > 0 { p.max_htlc_msat as u64 } else { ((capacity - reserve(capacity)) * 1000) as u64 }
 }
 
-impl Edge {
-    fn message(&self) -> pb::ChannelEdge {
-        #[allow(deprecated)]
-        pb::ChannelEdge {
-            channel_id: self.chan_id,
-            chan_point: self.chan_point.clone(),
-            last_update: now() as u32,
-            node1_pub: self.node1.clone(),
-            node2_pub: self.node2.clone(),
-            capacity: self.capacity,
-            node1_policy: self.policy1.as_ref().map(|p| routing_policy(p, self.capacity)),
-            node2_policy: self.policy2.as_ref().map(|p| routing_policy(p, self.capacity)),
-            custom_records: Default::default(),
-            auth_proof: None,
-        }
+fn edge_message(e: &GraphEdge) -> pb::ChannelEdge {
+    #[allow(deprecated)]
+    pb::ChannelEdge {
+        channel_id: e.chan_id,
+        chan_point: e.chan_point.clone(),
+        last_update: now() as u32,
+        node1_pub: e.node1.clone(),
+        node2_pub: e.node2.clone(),
+        capacity: e.capacity,
+        node1_policy: e.policy1.as_ref().map(|p| routing_policy(p, e.capacity)),
+        node2_policy: e.policy2.as_ref().map(|p| routing_policy(p, e.capacity)),
+        custom_records: Default::default(),
+        auth_proof: None,
     }
 }
 
@@ -112,35 +83,16 @@ fn edge_update(ch: &Channel, advertising: &str) -> pb::ChannelEdgeUpdate {
 
 impl NodeRpc {
     /// Every open channel the graph holds, by channel id.
-    fn edges(&self, include_private: bool) -> BTreeMap<u64, Edge> {
+    fn edges(&self, include_private: bool) -> Graph {
         let me = self.identity_pubkey();
-        let mut edges: BTreeMap<u64, Edge> = BTreeMap::new();
+        let mut graph = Graph::new();
         for node in self.switchboard.running() {
             let owner = node.identity_pubkey();
-            if owner.is_empty() {
-                continue;
-            }
-            for c in node.channels().channels.iter().filter(|c| c.phase == Phase::Open) {
-                if c.private && !(include_private && (owner == me || c.remote_pubkey == me)) {
-                    continue;
-                }
-                let (node1, node2) = if owner < c.remote_pubkey { (owner.clone(), c.remote_pubkey.clone()) } else { (c.remote_pubkey.clone(), owner.clone()) };
-                let e = edges.entry(c.chan_id).or_insert_with(|| Edge {
-                    chan_id: c.chan_id,
-                    chan_point: c.chan_point(),
-                    capacity: c.capacity,
-                    node1,
-                    node2,
-                    policy1: None,
-                    policy2: None,
-                });
-                // The owner's own policy wins over its peer's copy of it.
-                let (mine, theirs) = if owner == e.node1 { (&mut e.policy1, &mut e.policy2) } else { (&mut e.policy2, &mut e.policy1) };
-                *mine = Some(c.local_policy);
-                theirs.get_or_insert(c.remote_policy);
+            if !owner.is_empty() {
+                world::graph::add_channels(&mut graph, &owner, &node.channels().channels, &me, include_private);
             }
         }
-        edges
+        graph
     }
 
     fn graph_node(&self, key: &str) -> Option<pb::LightningNode> {
@@ -186,7 +138,7 @@ impl NodeRpc {
         super::go_hex_decode(&req.pub_key).map_err(Status::unknown)?;
         let key = req.pub_key.to_lowercase();
         let me = self.identity_pubkey();
-        let edges: Vec<Edge> = self.edges(false).into_values().filter(|e| e.node1 == key || e.node2 == key).collect();
+        let edges: Vec<GraphEdge> = self.edges(false).into_values().filter(|e| e.node1 == key || e.node2 == key).collect();
         if edges.is_empty() && key != me {
             return Err(Status::not_found("unable to find node"));
         }
@@ -195,7 +147,7 @@ impl NodeRpc {
             node: Some(node),
             num_channels: edges.len() as u32,
             total_capacity: edges.iter().map(|e| e.capacity).sum(),
-            channels: if req.include_channels { edges.iter().map(Edge::message).collect() } else { vec![] },
+            channels: if req.include_channels { edges.iter().map(edge_message).collect() } else { vec![] },
         })
     }
 
@@ -204,7 +156,7 @@ impl NodeRpc {
         let edges = self.edges(req.include_unannounced);
         let mut keys: BTreeSet<String> = edges.values().flat_map(|e| [e.node1.clone(), e.node2.clone()]).collect();
         keys.insert(self.identity_pubkey());
-        Ok(pb::ChannelGraph { nodes: keys.iter().filter_map(|k| self.graph_node(k)).collect(), edges: edges.values().map(Edge::message).collect() })
+        Ok(pb::ChannelGraph { nodes: keys.iter().filter_map(|k| self.graph_node(k)).collect(), edges: edges.values().map(edge_message).collect() })
     }
 
     pub fn get_chan_info(&self, md: &MetadataMap, req: pb::ChanInfoRequest) -> Result<pb::ChannelEdge, Status> {
@@ -216,32 +168,23 @@ impl NodeRpc {
             (0, point) => edges.values().find(|e| e.chan_point.eq_ignore_ascii_case(point)),
             (id, _) => edges.get(&id),
         };
-        found.map(Edge::message).ok_or_else(|| Status::not_found("edge not found"))
+        found.map(edge_message).ok_or_else(|| Status::not_found("edge not found"))
     }
 
     pub fn get_network_info(&self, md: &MetadataMap, _req: pb::NetworkInfoRequest) -> Result<pb::NetworkInfo, Status> {
         self.authorize(md, &GET_NETWORK_INFO)?;
-        let edges = self.edges(false);
-        let mut degree: HashMap<&str, u32> = HashMap::new();
-        for e in edges.values() {
-            *degree.entry(&e.node1).or_default() += 1;
-            *degree.entry(&e.node2).or_default() += 1;
-        }
-        let mut sizes: Vec<i64> = edges.values().map(|e| e.capacity).collect();
-        sizes.sort_unstable();
-        let total: i64 = sizes.iter().sum();
-        let nodes = degree.len().max(1) as f64;
+        let n = world::graph::stats(&self.edges(false));
         Ok(pb::NetworkInfo {
-            graph_diameter: diameter(&edges),
-            avg_out_degree: degree.values().sum::<u32>() as f64 / nodes,
-            max_out_degree: degree.values().copied().max().unwrap_or(0),
-            num_nodes: degree.len() as u32,
-            num_channels: sizes.len() as u32,
-            total_network_capacity: total,
-            avg_channel_size: if sizes.is_empty() { 0.0 } else { total as f64 / sizes.len() as f64 },
-            min_channel_size: sizes.first().copied().unwrap_or(0),
-            max_channel_size: sizes.last().copied().unwrap_or(0),
-            median_channel_size_sat: sizes.get(sizes.len() / 2).copied().unwrap_or(0),
+            graph_diameter: n.diameter,
+            avg_out_degree: n.avg_out_degree,
+            max_out_degree: n.max_out_degree,
+            num_nodes: n.nodes,
+            num_channels: n.channels,
+            total_network_capacity: n.total_capacity,
+            avg_channel_size: n.avg_channel_size,
+            min_channel_size: n.min_channel_size,
+            max_channel_size: n.max_channel_size,
+            median_channel_size_sat: n.median_channel_size,
             num_zombie_chans: 0,
         })
     }
@@ -294,46 +237,18 @@ impl NodeRpc {
             Some(Scope::Global(_)) => None,
             None => return Err(Status::unknown("unknown scope: <nil>")),
         };
-        if req.fee_rate != 0.0 && req.fee_rate_ppm != 0 {
-            return Err(Status::invalid_argument("cannot set both FeeRate and FeeRatePpm at the same time"));
-        }
-        if req.fee_rate != 0.0 && req.fee_rate < MIN_FEE_RATE {
-            return Err(Status::unknown(format!("fee rate of {} is too small, min fee rate is 1e-06", go_float(req.fee_rate))));
-        }
-        if req.time_lock_delta < MIN_TIME_LOCK_DELTA {
-            return Err(Status::unknown(format!("time lock delta of {} is too small, minimum supported is {MIN_TIME_LOCK_DELTA}", req.time_lock_delta)));
-        }
-        if req.time_lock_delta > MAX_TIME_LOCK_DELTA {
-            return Err(Status::unknown(format!("time lock delta of {} is too big, maximum supported is {MAX_TIME_LOCK_DELTA}", req.time_lock_delta)));
-        }
-        // lnd's default `accept-positive-inbound-fees=false`.
-        if let Some(inbound) = &req.inbound_fee {
-            if inbound.base_fee_msat > 0 {
-                return Err(Status::unknown(format!("positive values for inbound base fee msat are not supported: {}", inbound.base_fee_msat)));
-            }
-            if inbound.fee_rate_ppm > 0 {
-                return Err(Status::unknown(format!("positive values for inbound fee rate ppm are not supported: {}", inbound.fee_rate_ppm)));
-            }
-        }
-        let fee_rate_ppm = if req.fee_rate_ppm != 0 { req.fee_rate_ppm as i64 } else { (req.fee_rate * 1_000_000.0).round() as i64 };
+        let change = PolicyChange {
+            base_fee_msat: req.base_fee_msat,
+            fee_rate: req.fee_rate,
+            fee_rate_ppm: req.fee_rate_ppm,
+            time_lock_delta: req.time_lock_delta,
+            max_htlc_msat: req.max_htlc_msat,
+            min_htlc_msat: req.min_htlc_msat_specified.then_some(req.min_htlc_msat),
+            inbound: req.inbound_fee.as_ref().map(|f| (f.base_fee_msat, f.fee_rate_ppm)),
+        };
+        let fee_rate_ppm = change.check().map_err(|r| if r.invalid_argument { Status::invalid_argument(r.words) } else { Status::unknown(r.words) })?;
         let me = self.identity_pubkey();
-        let mut updated: Vec<Channel> = Vec::new();
-        {
-            let mut db = self.channels();
-            for c in db.channels.iter_mut().filter(|c| c.phase == Phase::Open && target.as_ref().is_none_or(|t| *t == c.chan_point())) {
-                c.local_policy.base_fee_msat = req.base_fee_msat;
-                c.local_policy.fee_rate_ppm = fee_rate_ppm;
-                c.local_policy.time_lock_delta = req.time_lock_delta;
-                // An unset maximum keeps the current one (localchans' updateEdge).
-                if req.max_htlc_msat != 0 {
-                    c.local_policy.max_htlc_msat = req.max_htlc_msat as i64;
-                }
-                if req.min_htlc_msat_specified {
-                    c.local_policy.min_htlc_msat = req.min_htlc_msat as i64;
-                }
-                updated.push(c.clone());
-            }
-        }
+        let updated = self.channels().apply_policy(target.as_deref(), &change, fee_rate_ppm);
         let mut failed_updates = Vec::new();
         if let (Some(t), true) = (&target, updated.is_empty()) {
             failed_updates.push(pb::FailedUpdate {
@@ -367,10 +282,7 @@ impl NodeRpc {
         self.authorize(md, &FEE_REPORT)?;
         let db = self.channels();
         let now_ns = now() * 1_000_000_000;
-        let since = |days: i64| -> u64 {
-            let from = now_ns - days * 86_400 * 1_000_000_000;
-            db.forwards.iter().filter(|f| f.timestamp_ns >= from).map(|f| ((f.amt_in_msat - f.amt_out_msat) / 1000) as u64).sum()
-        };
+        let since = |days: i64| db.fees_since(now_ns - days * 86_400 * 1_000_000_000);
         Ok(pb::FeeReportResponse {
             channel_fees: db
                 .channels
@@ -429,43 +341,5 @@ impl NodeRpc {
             })
             .collect();
         Ok(pb::ForwardingHistoryResponse { forwarding_events: events, last_offset_index: (offset + page.len()) as u32 })
-    }
-}
-
-/// The longest shortest path between two nodes of the graph, in hops.
-fn diameter(edges: &BTreeMap<u64, Edge>) -> u32 {
-    let mut adj: HashMap<&str, Vec<&str>> = HashMap::new();
-    for e in edges.values() {
-        adj.entry(&e.node1).or_default().push(&e.node2);
-        adj.entry(&e.node2).or_default().push(&e.node1);
-    }
-    let mut longest = 0;
-    for &start in adj.keys() {
-        let mut dist: HashMap<&str, u32> = HashMap::from([(start, 0)]);
-        let mut queue = VecDeque::from([start]);
-        while let Some(n) = queue.pop_front() {
-            let d = dist[n];
-            longest = longest.max(d);
-            for &m in &adj[n] {
-                if !dist.contains_key(m) {
-                    dist.insert(m, d + 1);
-                    queue.push_back(m);
-                }
-            }
-        }
-    }
-    longest
-}
-
-#[cfg(test)]
-mod tests {
-    /// The numbers lnd's fee-rate refusal prints, as Go prints them.
-    #[test]
-    fn floats_as_go_prints_them() {
-        let cases =
-            [(1e-7, "1e-07"), (-0.5, "-0.5"), (0.0001, "0.0001"), (0.00001, "1e-05"), (2.0, "2"), (123456.0, "123456"), (1.5e6, "1.5e+06"), (-3e-9, "-3e-09")];
-        for (f, go) in cases {
-            assert_eq!(super::go_float(f), go, "{f}");
-        }
     }
 }

@@ -7,6 +7,7 @@ pub mod announcement;
 pub mod backup;
 pub mod chain;
 pub mod channels;
+pub mod graph;
 pub mod invoices;
 pub mod macaroons;
 pub mod message;
