@@ -387,18 +387,7 @@ impl NodeRpc {
     fn fund_channel(&self, req: &pb::OpenChannelRequest) -> Result<(String, u32), Status> {
         // rpcserver.go parseOpenChannelReq's order: the amounts, then the key, then the
         // fee rate.
-        if req.local_funding_amount == 0 {
-            return Err(Status::unknown("local funding amount must be non-zero"));
-        }
-        if req.push_sat < 0 || req.push_sat >= req.local_funding_amount {
-            return Err(Status::unknown("amount pushed to remote peer for initial state must be below the local funding amount"));
-        }
-        if req.local_funding_amount > sim::MAX_CHAN_SIZE {
-            return Err(Status::unknown("funding amount is too large, the max channel size is: 0.16777215 BTC"));
-        }
-        if req.local_funding_amount < sim::MIN_CHAN_SIZE {
-            return Err(Status::unknown(format!("channel is too small, the minimum channel size is: {} SAT", sim::MIN_CHAN_SIZE)));
-        }
+        sim::check_open_amounts(req.local_funding_amount, req.push_sat).map_err(Status::unknown)?;
         #[allow(deprecated)]
         let pubkey = parse_pubkey(&req.node_pubkey, &req.node_pubkey_string)?;
         let me = self.identity_pubkey();
@@ -415,11 +404,7 @@ impl NodeRpc {
         if !remote.channels().admits_channel_from(&me) {
             let mut pending_chan_id = [0u8; 32];
             rand::RngCore::fill_bytes(&mut *self.rng.lock().expect("rng lock"), &mut pending_chan_id);
-            return Err(Status::unknown(format!(
-                "received funding error from {pubkey}: chan_id={}, err={}",
-                hex::encode(pending_chan_id),
-                sim::MAX_PENDING_REFUSAL
-            )));
+            return Err(Status::unknown(sim::funding_refusal(&pubkey, pending_chan_id, sim::MAX_PENDING_REFUSAL)));
         }
         let remote_payout = remote.payout_address()?;
         let funding = sim::funding_output(&me, &pubkey);
@@ -443,23 +428,22 @@ impl NodeRpc {
             Ok::<_, Status>(((tx.txid.clone(), PayTo { address: payout.address, script_hex: payout.script_hex }), vec![ChainEvent::Tx(tx.txid)]))
         })?;
         let vout = 0;
-        let record = |initiator: bool, remote_key: &str, mine: &PayTo, theirs: &PayTo| {
-            sim::new_channel(sim::NewChannel {
-                funding_txid: &txid,
-                output_index: vout,
-                remote_pubkey: remote_key,
-                capacity: req.local_funding_amount,
-                push_sat: req.push_sat,
-                initiator,
-                private: req.private,
-                local_payout: mine.clone(),
-                remote_payout: theirs.clone(),
-                now: now(),
-                memo: if initiator { req.memo.clone() } else { String::new() },
-            })
-        };
-        remote.accept_channel(record(false, &me, &remote_payout, &local_payout))?;
-        self.accept_channel(record(true, &pubkey, &local_payout, &remote_payout))?;
+        let (mine, theirs) = sim::Funding {
+            funding_txid: &txid,
+            output_index: vout,
+            opener: &me,
+            peer: &pubkey,
+            capacity: req.local_funding_amount,
+            push_sat: req.push_sat,
+            private: req.private,
+            opener_payout: local_payout,
+            peer_payout: remote_payout,
+            now: now(),
+            memo: req.memo.clone(),
+        }
+        .records();
+        remote.accept_channel(theirs)?;
+        self.accept_channel(mine)?;
         Ok((txid, vout))
     }
 
@@ -656,12 +640,7 @@ impl NodeRpc {
         if req.force && (req.target_conf != 0 || req.sat_per_vbyte != 0 || req.sat_per_byte != 0) {
             return Err(Status::unknown("force closing a channel uses a pre-defined fee"));
         }
-        let ch = self.channels().find(&cp).cloned().ok_or_else(|| Status::unknown("channel not found"))?;
-        match ch.phase {
-            Phase::Open => {}
-            Phase::PendingOpen => return Err(Status::unknown("cannot close pending channel")),
-            _ => return Err(Status::unknown(format!("channel {cp} is already being closed"))),
-        }
+        let ch = sim::check_close(self.channels().find(&cp), &cp).map_err(Status::unknown)?.clone();
         let me = self.identity_pubkey();
         let remote = self.switchboard.find(&ch.remote_pubkey).filter(|_| self.is_active(&ch));
         if !req.force && remote.is_none() {

@@ -208,6 +208,81 @@ impl Channel {
     }
 }
 
+/// OpenChannel's amounts, checked first, in rpcserver.go parseOpenChannelReq's order and
+/// words (without wumbo channels).
+pub fn check_open_amounts(funding_sat: i64, push_sat: i64) -> Result<(), String> {
+    if funding_sat == 0 {
+        return Err("local funding amount must be non-zero".into());
+    }
+    if push_sat < 0 || push_sat >= funding_sat {
+        return Err("amount pushed to remote peer for initial state must be below the local funding amount".into());
+    }
+    if funding_sat > MAX_CHAN_SIZE {
+        return Err("funding amount is too large, the max channel size is: 0.16777215 BTC".into());
+    }
+    if funding_sat < MIN_CHAN_SIZE {
+        return Err(format!("channel is too small, the minimum channel size is: {MIN_CHAN_SIZE} SAT"));
+    }
+    Ok(())
+}
+
+/// What the funder hears when the peer's funding manager refuses its open_channel: the
+/// peer, the pending channel id the funder chose, and the peer's reason.
+pub fn funding_refusal(peer: &str, pending_chan_id: [u8; 32], reason: &str) -> String {
+    format!("received funding error from {peer}: chan_id={}, err={reason}", hex::encode(pending_chan_id))
+}
+
+/// CloseChannel on the channel at `cp`, if this node has it: lnd's refusals for a channel
+/// not found, still pending, or already closing.
+pub fn check_close<'a>(ch: Option<&'a Channel>, cp: &str) -> Result<&'a Channel, String> {
+    let ch = ch.ok_or("channel not found")?;
+    match ch.phase {
+        Phase::Open => Ok(ch),
+        Phase::PendingOpen => Err("cannot close pending channel".into()),
+        _ => Err(format!("channel {cp} is already being closed")),
+    }
+}
+
+/// A channel being funded, as the funding flow agrees it between the two nodes.
+pub struct Funding<'a> {
+    pub funding_txid: &'a str,
+    pub output_index: u32,
+    pub opener: &'a str,
+    pub peer: &'a str,
+    pub capacity: i64,
+    pub push_sat: i64,
+    pub private: bool,
+    pub opener_payout: PayTo,
+    pub peer_payout: PayTo,
+    pub now: i64,
+    /// The opener's note; it stays with the opener.
+    pub memo: String,
+}
+
+impl Funding<'_> {
+    /// The opener's record, then the peer's.
+    pub fn records(self) -> (Channel, Channel) {
+        let side = |initiator: bool, remote_pubkey: &str, local_payout: &PayTo, remote_payout: &PayTo, memo: String| {
+            new_channel(NewChannel {
+                funding_txid: self.funding_txid,
+                output_index: self.output_index,
+                remote_pubkey,
+                capacity: self.capacity,
+                push_sat: self.push_sat,
+                initiator,
+                private: self.private,
+                local_payout: local_payout.clone(),
+                remote_payout: remote_payout.clone(),
+                now: self.now,
+                memo,
+            })
+        };
+        let opener = side(true, self.peer, &self.opener_payout, &self.peer_payout, self.memo.clone());
+        let peer = side(false, self.opener, &self.peer_payout, &self.opener_payout, String::new());
+        (opener, peer)
+    }
+}
+
 /// One side's record of a new channel, as the funding flow agrees it.
 pub struct NewChannel<'a> {
     pub funding_txid: &'a str,
@@ -512,6 +587,53 @@ mod tests {
             ..Default::default()
         };
         (chain.clone(), side(true, BOB, payto(1), payto(2)), side(false, ALICE, payto(2), payto(1)))
+    }
+
+    #[test]
+    fn an_open_is_checked_in_lnds_order_and_both_sides_record_the_same_channel() {
+        assert_eq!(check_open_amounts(0, 5).unwrap_err(), "local funding amount must be non-zero");
+        assert_eq!(
+            check_open_amounts(10, 10).unwrap_err(),
+            "amount pushed to remote peer for initial state must be below the local funding amount",
+            "the push before the size"
+        );
+        assert!(check_open_amounts(100_000, -1).is_err());
+        assert_eq!(check_open_amounts(MAX_CHAN_SIZE + 1, 0).unwrap_err(), "funding amount is too large, the max channel size is: 0.16777215 BTC");
+        assert_eq!(check_open_amounts(MIN_CHAN_SIZE - 1, 0).unwrap_err(), "channel is too small, the minimum channel size is: 20000 SAT");
+        assert_eq!((check_open_amounts(MIN_CHAN_SIZE, 0), check_open_amounts(MAX_CHAN_SIZE, 1)), (Ok(()), Ok(())));
+        assert_eq!(
+            funding_refusal(BOB, [0xab; 32], MAX_PENDING_REFUSAL),
+            format!("received funding error from {BOB}: chan_id={}, err=Number of pending channels exceed maximum", "ab".repeat(32))
+        );
+
+        let (opener, peer) = Funding {
+            funding_txid: "11",
+            output_index: 2,
+            opener: ALICE,
+            peer: BOB,
+            capacity: 500_000,
+            push_sat: 1_000,
+            private: true,
+            opener_payout: payto(1),
+            peer_payout: payto(2),
+            now: 7,
+            memo: "for bob".into(),
+        }
+        .records();
+        assert_eq!((opener.remote_pubkey.as_str(), peer.remote_pubkey.as_str()), (BOB, ALICE));
+        assert_eq!((opener.local_msat, opener.remote_msat), (peer.remote_msat, peer.local_msat), "one channel, two views");
+        assert_eq!((opener.initiator, peer.initiator, opener.private && peer.private), (true, false, true));
+        assert_eq!((opener.local_payout.clone(), peer.remote_payout.clone()), (payto(1), payto(1)));
+        assert_eq!((opener.memo.as_str(), peer.memo.as_str()), ("for bob", ""), "the memo is the opener's own");
+        assert_eq!((peer.chan_point(), peer.phase.clone()), ("11:2".to_string(), Phase::PendingOpen));
+
+        assert_eq!(check_close(None, "11:2").unwrap_err(), "channel not found");
+        assert_eq!(check_close(Some(&opener), "11:2").unwrap_err(), "cannot close pending channel");
+        let mut open = opener.clone();
+        open.phase = Phase::Open;
+        assert_eq!(check_close(Some(&open), "11:2"), Ok(&open));
+        open.phase = Phase::WaitingClose { closing_txid: "22".into(), local_initiated: true };
+        assert_eq!(check_close(Some(&open), "11:2").unwrap_err(), "channel 11:2 is already being closed");
     }
 
     #[test]
