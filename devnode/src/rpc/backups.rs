@@ -10,18 +10,11 @@ use lnrpc::lnrpc as pb;
 use tokio_stream::wrappers::BroadcastStream;
 use tonic::{Status, metadata::MetadataMap};
 
-use super::channels::{chan_point_message, chan_point_string, txid_bytes};
+use super::channels::{chan_point_message, chan_point_string};
 use super::{EXPORT_ALL_CHANNEL_BACKUPS, EXPORT_CHANNEL_BACKUP, NodeRpc, RESTORE_CHANNEL_BACKUPS, RpcStream, SUBSCRIBE_CHANNEL_BACKUPS, VERIFY_CHAN_BACKUP};
 use crate::ledger::now;
 use world::backup::{self, Single};
-use world::chain::REGTEST_GENESIS;
 use world::channels::{self as sim, Channel, Phase};
-
-fn chain_hash() -> [u8; 32] {
-    let mut h: [u8; 32] = hex::decode(REGTEST_GENESIS).expect("hex").try_into().expect("32 bytes");
-    h.reverse();
-    h
-}
 
 impl NodeRpc {
     fn backup_key(&self) -> Result<[u8; 32], Status> {
@@ -44,27 +37,12 @@ impl NodeRpc {
             .filter(|l| !l.inbound)
             .map(|l| l.address.clone())
             .or_else(|| self.switchboard.find(&ch.remote_pubkey).map(|r| r.p2p_address()));
-        Single {
-            initiator: ch.initiator,
-            chain_hash: chain_hash(),
-            txid: txid_bytes(&ch.funding_txid).try_into().unwrap_or([0; 32]),
-            output_index: ch.output_index,
-            short_channel_id: ch.chan_id,
-            remote_pubkey: hex::decode(&ch.remote_pubkey).ok().and_then(|k| k.try_into().ok()).unwrap_or([0; 33]),
-            addresses: address.into_iter().collect(),
-            capacity: ch.capacity as u64,
-            csv_delay: ch.csv_delay as u16,
-        }
-    }
-
-    /// The channels lnd backs up: those opening or open.
-    fn backed_up(&self) -> Vec<Channel> {
-        self.channels().channels.iter().filter(|c| matches!(c.phase, Phase::PendingOpen | Phase::Open)).cloned().collect()
+        Single::of(ch, address)
     }
 
     fn snapshot(&self) -> Result<pb::ChanBackupSnapshot, Status> {
         let key = self.backup_key()?;
-        let channels = self.backed_up();
+        let channels: Vec<Channel> = self.channels().backed_up().into_iter().cloned().collect();
         let singles: Vec<Single> = channels.iter().map(|c| self.single(c)).collect();
         let chan_backups = channels
             .iter()
@@ -96,7 +74,8 @@ impl NodeRpc {
     pub fn export_channel_backup(&self, md: &MetadataMap, req: pb::ExportChannelBackupRequest) -> Result<pb::ChannelBackup, Status> {
         self.authorize(md, &EXPORT_CHANNEL_BACKUP)?;
         let cp = chan_point_string(req.chan_point.as_ref().ok_or_else(|| Status::unknown("chan_point must be set"))?)?;
-        let ch = self.backed_up().into_iter().find(|c| c.chan_point() == cp).ok_or_else(|| Status::unknown("unable to find target channel"))?;
+        let ch = self.channels().backed_up().into_iter().find(|c| c.chan_point() == cp).cloned();
+        let ch = ch.ok_or_else(|| Status::unknown("unable to find target channel"))?;
         let key = self.backup_key()?;
         Ok(pb::ChannelBackup { chan_point: Some(chan_point_message(&cp)), chan_backup: backup::encrypt(&key, self.nonce(), &self.single(&ch).serialize()) })
     }
@@ -181,35 +160,7 @@ impl NodeRpc {
     }
 
     fn restore_singles(self: &Arc<Self>, singles: &[Single]) -> u32 {
-        let mut restored = 0;
-        for s in singles {
-            let cp = s.chan_point();
-            if self.channels().find(&cp).is_some() || self.channels().closed.iter().any(|c| c.channel.chan_point() == cp) {
-                continue;
-            }
-            let (txid, _) = cp.rsplit_once(':').expect("txid:index");
-            let mut shell = sim::new_channel(sim::NewChannel {
-                funding_txid: txid,
-                output_index: s.output_index,
-                remote_pubkey: &hex::encode(s.remote_pubkey),
-                capacity: s.capacity as i64,
-                push_sat: 0,
-                initiator: s.initiator,
-                private: false,
-                local_payout: sim::PayTo { address: String::new(), script_hex: String::new() },
-                remote_payout: sim::PayTo { address: String::new(), script_hex: String::new() },
-                now: now(),
-                memo: String::new(),
-            });
-            // A shell knows no balances: they are whatever the peer's commitment pays.
-            shell.local_msat = 0;
-            shell.remote_msat = 0;
-            shell.chan_id = s.short_channel_id;
-            shell.csv_delay = s.csv_delay as u32;
-            shell.phase = Phase::WaitingClose { closing_txid: String::new(), local_initiated: false };
-            self.channels().channels.push(shell);
-            restored += 1;
-        }
+        let restored = self.channels().restore(singles, now());
         self.save_now();
         for s in singles {
             let peer = hex::encode(s.remote_pubkey);
@@ -222,13 +173,7 @@ impl NodeRpc {
     /// Channels recovered from a backup wait for their peer (lnd keeps trying to reach it):
     /// once the two are connected, the peer closes them.
     pub(super) fn recover_with(&self, peer: &str) {
-        let shells: Vec<String> = self
-            .channels()
-            .channels
-            .iter()
-            .filter(|c| c.remote_pubkey == peer && matches!(&c.phase, Phase::WaitingClose { closing_txid, .. } if closing_txid.is_empty()))
-            .map(|c| c.chan_point())
-            .collect();
+        let shells = self.channels().awaiting_recovery(peer);
         for cp in shells {
             self.request_force_close(peer, &cp);
         }
@@ -251,10 +196,7 @@ impl NodeRpc {
                 c.phase = Phase::WaitingClose { closing_txid: tx.txid.clone(), local_initiated: true };
             }
             if let Some(c) = self.channels().find_mut(cp) {
-                c.local_payout = theirs.remote_payout.clone();
-                c.local_msat = theirs.remote_msat;
-                c.remote_msat = theirs.local_msat;
-                c.phase = Phase::WaitingClose { closing_txid: tx.txid.clone(), local_initiated: false };
+                c.recovered_by(&theirs, &tx.txid);
             }
             Ok::<_, Status>((tx.txid, vec![event]))
         });

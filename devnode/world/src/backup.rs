@@ -7,6 +7,9 @@
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 
+use crate::chain::REGTEST_GENESIS;
+use crate::channels::{Channel, ChannelDb, NewChannel, PayTo, Phase, new_channel};
+
 /// lnd's Single version for anchor channels with zero-fee HTLCs (its default).
 const SINGLE_VERSION: u8 = 3;
 const MULTI_VERSION: u8 = 0;
@@ -99,6 +102,95 @@ impl Single {
         display.reverse();
         format!("{}:{}", hex::encode(display), self.output_index)
     }
+
+    /// The Single of one of this node's channels, with where its peer listens (if known).
+    pub fn of(ch: &Channel, peer_address: Option<String>) -> Single {
+        let mut txid: [u8; 32] = hex::decode(&ch.funding_txid).ok().and_then(|t| t.try_into().ok()).unwrap_or([0; 32]);
+        txid.reverse();
+        let mut chain_hash: [u8; 32] = hex::decode(REGTEST_GENESIS).expect("the genesis hash is hex").try_into().expect("32 bytes");
+        chain_hash.reverse();
+        Single {
+            initiator: ch.initiator,
+            chain_hash,
+            txid,
+            output_index: ch.output_index,
+            short_channel_id: ch.chan_id,
+            remote_pubkey: hex::decode(&ch.remote_pubkey).ok().and_then(|k| k.try_into().ok()).unwrap_or([0; 33]),
+            addresses: peer_address.into_iter().collect(),
+            capacity: ch.capacity as u64,
+            csv_delay: ch.csv_delay as u16,
+        }
+    }
+
+    /// The channel a restore recovers: a shell that knows no balances (they are whatever
+    /// the peer's commitment pays), waiting for its peer to close it.
+    pub fn shell(&self, now: i64) -> Channel {
+        let cp = self.chan_point();
+        let (txid, _) = cp.rsplit_once(':').expect("txid:index");
+        let nowhere = PayTo { address: String::new(), script_hex: String::new() };
+        let mut shell = new_channel(NewChannel {
+            funding_txid: txid,
+            output_index: self.output_index,
+            remote_pubkey: &hex::encode(self.remote_pubkey),
+            capacity: self.capacity as i64,
+            push_sat: 0,
+            initiator: self.initiator,
+            private: false,
+            local_payout: nowhere.clone(),
+            remote_payout: nowhere,
+            now,
+            memo: String::new(),
+        });
+        shell.local_msat = 0;
+        shell.remote_msat = 0;
+        shell.chan_id = self.short_channel_id;
+        shell.csv_delay = self.csv_delay as u32;
+        shell.phase = Phase::WaitingClose { closing_txid: String::new(), local_initiated: false };
+        shell
+    }
+}
+
+impl ChannelDb {
+    /// The channels lnd backs up: those opening or open.
+    pub fn backed_up(&self) -> Vec<&Channel> {
+        self.channels.iter().filter(|c| matches!(c.phase, Phase::PendingOpen | Phase::Open)).collect()
+    }
+
+    /// Restores `singles`: a shell for each channel this node does not know, open or
+    /// closed. Returns how many were restored.
+    pub fn restore(&mut self, singles: &[Single], now: i64) -> u32 {
+        let mut restored = 0;
+        for s in singles {
+            let cp = s.chan_point();
+            if self.find(&cp).is_some() || self.closed.iter().any(|c| c.channel.chan_point() == cp) {
+                continue;
+            }
+            self.channels.push(s.shell(now));
+            restored += 1;
+        }
+        restored
+    }
+
+    /// The restored channels with `peer` still waiting for it to close them.
+    pub fn awaiting_recovery(&self, peer: &str) -> Vec<String> {
+        self.channels
+            .iter()
+            .filter(|c| c.remote_pubkey == peer && matches!(&c.phase, Phase::WaitingClose { closing_txid, .. } if closing_txid.is_empty()))
+            .map(Channel::chan_point)
+            .collect()
+    }
+}
+
+impl Channel {
+    /// The data-loss protection exchange, on the side that lost its state: the peer closed
+    /// with its own commitment (`theirs`, its record) in `closing_txid`, so this shell learns
+    /// the balances and where its own funds go.
+    pub fn recovered_by(&mut self, theirs: &Channel, closing_txid: &str) {
+        self.local_payout = theirs.remote_payout.clone();
+        self.local_msat = theirs.remote_msat;
+        self.remote_msat = theirs.local_msat;
+        self.phase = Phase::WaitingClose { closing_txid: closing_txid.to_string(), local_initiated: false };
+    }
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -187,6 +279,55 @@ mod tests {
         assert_eq!(hex::encode(&packed), "000102030405060708090a0b0c0d0e0f1011121314151617f39e2421f5e55819fb8e7c1e72c755558ce6a6bb49");
         assert_eq!(packed.len(), 45);
         assert_eq!(deserialize_multi(&decrypt(&key, &packed).unwrap()).unwrap(), vec![]);
+    }
+
+    /// A restore across two nodes without sockets: alice's Single of her open channel to
+    /// bob, restored on a node that lost it, then recovered when bob closes.
+    #[test]
+    fn a_restored_channel_is_a_shell_until_its_peer_closes_it() {
+        let bob_key = format!("02{}", "bb".repeat(32));
+        let alice_key = format!("03{}", "aa".repeat(32));
+        let payto = |tag: &str| PayTo { address: tag.into(), script_hex: String::new() };
+        let (mut alice, mut bob) = crate::channels::Funding {
+            funding_txid: &"0f".repeat(32),
+            output_index: 1,
+            opener: &alice_key,
+            peer: &bob_key,
+            capacity: 400_000,
+            push_sat: 0,
+            private: false,
+            opener_payout: payto("alice's"),
+            peer_payout: payto("bob's"),
+            now: 1,
+            memo: String::new(),
+        }
+        .records();
+        for c in [&mut alice, &mut bob] {
+            c.phase = Phase::Open;
+            c.chan_id = 77;
+        }
+        let single = Single::of(&alice, Some("127.0.0.1:9735".into()));
+        assert_eq!(single.chan_point(), alice.chan_point(), "the txid in internal order, shown as lnd shows it");
+        assert_eq!((single.remote_pubkey.to_vec(), single.short_channel_id, single.capacity), (hex::decode(&bob_key).unwrap(), 77, 400_000));
+        assert_eq!(hex::encode(single.chain_hash.iter().rev().copied().collect::<Vec<u8>>()), REGTEST_GENESIS);
+        let original = ChannelDb { channels: vec![alice.clone()], ..Default::default() };
+        assert_eq!(original.backed_up().len(), 1);
+
+        let mut restored = ChannelDb::default();
+        assert_eq!(restored.restore(&[single.clone(), single.clone()], 9), 1, "one shell per channel");
+        assert_eq!(restored.restore(&[single], 10), 0, "a known channel is not restored again");
+        let shell = &restored.channels[0];
+        assert_eq!((shell.local_msat, shell.remote_msat, shell.chan_id, shell.initiator), (0, 0, 77, true), "a shell knows no balances");
+        assert!(restored.backed_up().is_empty(), "a shell is not backed up again");
+        assert_eq!(restored.awaiting_recovery(&bob_key), vec![alice.chan_point()]);
+        assert!(restored.awaiting_recovery(&alice_key).is_empty());
+
+        let cp = alice.chan_point();
+        restored.find_mut(&cp).unwrap().recovered_by(&bob, "cc");
+        let recovered = &restored.channels[0];
+        assert_eq!((recovered.local_msat, recovered.remote_msat), (alice.local_msat, alice.remote_msat), "bob's commitment pays alice her balance");
+        assert_eq!(recovered.local_payout, payto("alice's"), "to the address alice gave bob");
+        assert!(restored.awaiting_recovery(&bob_key).is_empty(), "closing now");
     }
 
     #[test]
