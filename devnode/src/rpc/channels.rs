@@ -288,9 +288,8 @@ impl NodeRpc {
             let published = self.ledger.write(|chain| {
                 let mut node = self.node();
                 let to = node.new_address(AddressKind::TaprootPubkey, true, false, chain).map_err(status)?;
-                let fee = sim::SWEEP_VBYTES * fee_rate(6) as i64;
-                let output = PayTo { address: to.address, script_hex: to.script_hex }.output(sweep.value - fee);
-                let (tx, event) = chain.submit(std::slice::from_ref(&sweep.input), vec![output], fee, "", now()).map_err(|e| Status::unknown(e.to_string()))?;
+                let to = PayTo { address: to.address, script_hex: to.script_hex };
+                let (tx, event) = sweep.publish(chain, &to, now()).map_err(|e| Status::unknown(e.to_string()))?;
                 self.dir.save_wallet(node.sealed().expect("unlocked")).map_err(io_status)?;
                 Ok::<_, Status>((tx.txid, vec![event]))
             });

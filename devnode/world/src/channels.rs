@@ -380,6 +380,15 @@ pub struct Sweep {
     pub value: i64,
 }
 
+impl Sweep {
+    /// Publishes the sweep to `to` (a fresh wallet address) at lnd's sweeper rate for a
+    /// six-block target.
+    pub fn publish(&self, chain: &mut Chain, to: &PayTo, now: i64) -> Result<(Tx, crate::chain::ChainEvent), crate::chain::ChainError> {
+        let fee = SWEEP_VBYTES * crate::onchain::fee_rate(6) as i64;
+        chain.submit(std::slice::from_ref(&self.input), vec![to.output(self.value - fee)], fee, "", now)
+    }
+}
+
 /// The height from which a force close's delayed output can be swept (its spend is mined
 /// `csv` blocks after the commitment), as lnd reports `maturity_height`.
 pub fn maturity_height(close_height: u32, csv: u32) -> u32 {
@@ -748,7 +757,13 @@ mod tests {
         let (_, sweeps) = alice.sync(&chain, ALICE);
         assert_eq!(sweeps.len(), 1);
         assert_eq!(sweeps[0].value, ch.local_sat());
-        let (sweep, _) = chain.submit(&[sweeps[0].input.clone()], vec![payto(1).output(ch.local_sat() - 500)], 500, "", 60).unwrap();
+        let (sweep, _) = sweeps[0].publish(&mut chain, &payto(1), 60).unwrap();
+        let fee = SWEEP_VBYTES * crate::onchain::fee_rate(6) as i64;
+        assert_eq!(
+            (sweep.inputs.clone(), sweep.outputs[0].value),
+            (vec![sweeps[0].input.clone()], ch.local_sat() - fee),
+            "the delayed output, less the sweep's fee"
+        );
         if let Phase::ForceClosing { sweep_txid, .. } = &mut alice.channels[0].phase {
             *sweep_txid = Some(sweep.txid.clone());
         }
