@@ -4,6 +4,7 @@
 
 pub mod ledger;
 pub mod p2p;
+pub mod plan;
 pub mod rpc;
 pub mod serve;
 pub mod store;

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use common::{Rest, b64, b64url, grpc};
+use devnode::plan::{Built, NodePlan, Plan};
 use devnode::{Network, NetworkConfig, NodeHandle, NodeSpec};
 use futures::StreamExt;
 use lnrpc::lnrpc as pb;
@@ -30,23 +31,14 @@ async fn network() -> (Network, tempfile::TempDir, Vec<Node>) {
     let mut config = NetworkConfig::new(dir.path());
     config.startup_step = Duration::from_millis(1);
     let network = Network::open(config).unwrap();
-    let mut handles: Vec<(NodeHandle, String)> = Vec::new();
-    for name in ["alice", "bob", "carol"] {
-        let mut spec = NodeSpec::new(name);
-        spec.rest_tls = false;
-        let node = network.start_node(spec).await.unwrap();
-        let macaroon = network.create_wallet(name, b"password1").await.unwrap();
-        network.fund_node(name, 5_000_000, 1).await.unwrap();
-        handles.push((node, macaroon));
-    }
-    network.open_channel("alice", "bob", 1_000_000, 0).await.unwrap();
-    network.open_channel("bob", "carol", 1_000_000, 0).await.unwrap();
+    let plan = Plan { nodes: ["alice", "bob", "carol"].map(|n| NodePlan::new(n).funded(5_000_000)).into(), channels: vec![] }
+        .channel("alice", "bob", 1_000_000, 0)
+        .channel("bob", "carol", 1_000_000, 0);
     let mut nodes = Vec::new();
-    for (i, (handle, macaroon)) in handles.iter().enumerate() {
-        let (lightning, router) = grpc::connect(handle, macaroon).await;
-        let name = ["alice", "bob", "carol"][i];
-        let key = network.uri(name).await.unwrap().split_once('@').unwrap().0.to_string();
-        nodes.push(Node { rest: Rest { addr: format!("127.0.0.1:{}", handle.spec.ports.rest), macaroon: macaroon.clone() }, lightning, router, key });
+    for Built { handle, macaroon } in network.build(plan).await.unwrap() {
+        let (lightning, router) = grpc::connect(&handle, &macaroon).await;
+        let key = network.uri(&handle.spec.name).await.unwrap().split_once('@').unwrap().0.to_string();
+        nodes.push(Node { rest: Rest { addr: format!("127.0.0.1:{}", handle.spec.ports.rest), macaroon }, lightning, router, key });
     }
     (network, dir, nodes)
 }
@@ -627,11 +619,8 @@ async fn lone_node(name: &str, configure: impl FnOnce(&mut NodeSpec)) -> (Networ
     let mut config = NetworkConfig::new(dir.path());
     config.startup_step = Duration::from_millis(1);
     let network = Network::open(config).unwrap();
-    let mut spec = NodeSpec::new(name);
-    spec.rest_tls = false;
-    configure(&mut spec);
-    let node = network.start_node(spec).await.unwrap();
-    (network, dir, node)
+    let mut built = network.build(Plan::default().node(NodePlan::new(name).without_wallet().with(configure))).await.unwrap();
+    (network, dir, built.remove(0).handle)
 }
 
 /// lnd's `no-macaroons`: the interceptor lets every call through, with no macaroon or with
@@ -930,17 +919,13 @@ async fn an_announced_dns_name_is_held_to_lnds_rule() {
     let mut config = NetworkConfig::new(dir.path());
     config.startup_step = Duration::from_millis(1);
     let network = Network::open(config).unwrap();
-    let mut handles = Vec::new();
-    for (name, host) in [("alice", None), ("bob", Some(longest.clone()))] {
-        let mut spec = NodeSpec::new(name);
-        spec.rest_tls = false;
-        spec.announced_host = host;
-        handles.push(network.start_node(spec).await.unwrap());
-        network.create_wallet(name, b"password1").await.unwrap();
-    }
-    network.fund_node("alice", 2_000_000, 1).await.unwrap();
-    network.open_channel("alice", "bob", 500_000, 0).await.unwrap();
-    let alice = Rest { addr: format!("127.0.0.1:{}", handles[0].spec.ports.rest), macaroon: handles[0].macaroon_hex("admin").unwrap() };
+    let plan = Plan::default()
+        .node(NodePlan::new("alice").funded(2_000_000))
+        .node(NodePlan::new("bob").with(|spec| spec.announced_host = Some(longest.clone())))
+        .channel("alice", "bob", 500_000, 0);
+    let built = network.build(plan).await.unwrap();
+    let handles: Vec<&NodeHandle> = built.iter().map(|b| &b.handle).collect();
+    let alice = Rest { addr: format!("127.0.0.1:{}", handles[0].spec.ports.rest), macaroon: built[0].macaroon.clone() };
     let bob_key = network.uri("bob").await.unwrap().split_once('@').unwrap().0.to_string();
     let bob = alice.get(&format!("/v1/graph/node/{bob_key}")).await;
     let announced = format!("{longest}:{}", handles[1].spec.ports.p2p);

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use devnode::plan::{NodePlan, Plan};
 use devnode::{Network, NetworkConfig, NodeHandle, NodeSpec};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -211,12 +212,14 @@ impl Harness {
         let mut config = NetworkConfig::new(dir.path().join("devnode"));
         config.startup_step = Duration::from_millis(150);
         let network = Network::open(config).expect("devnode network");
-        let mut spec = NodeSpec::new("alice");
-        // Plain HTTP keeps certificate trust out of most tests; `Via::RestTls` covers it.
-        spec.rest_tls = matches!(via, Via::RestTls { .. });
-        spec.restcors = vec![app_origin.clone()];
-        configure(&mut spec);
-        let node = network.start_node(spec).await.expect("start devnode");
+        // No wallet yet: most scenarios begin by making one in the app. Plain HTTP keeps
+        // certificate trust out of most tests; `Via::RestTls` covers it.
+        let alice = NodePlan::new("alice").without_wallet().with(|spec| {
+            spec.rest_tls = matches!(via, Via::RestTls { .. });
+            spec.restcors = vec![app_origin.clone()];
+            configure(spec);
+        });
+        let node = network.build(Plan::default().node(alice)).await.expect("start devnode").remove(0).handle;
         let trusted = match via {
             Via::RestTls { trusted: true } => Some(node.tls_spki_sha256().expect("tls.key")),
             _ => None,
@@ -307,9 +310,7 @@ impl Harness {
     pub async fn start_seeded_node(&self, name: &str) -> (Vec<String>, String) {
         use lnrpc::lnrpc as pb;
         use tonic::metadata::MetadataMap;
-        let mut spec = NodeSpec::new(name);
-        spec.rest_tls = false;
-        self.network.start_node(spec).await.expect("second node");
+        self.network.build(Plan::default().node(NodePlan::new(name).without_wallet())).await.expect("second node");
         let rpc = self.network.rpc(name).await.expect("running");
         let seed = rpc.gen_seed(MetadataMap::new(), pb::GenSeedRequest::default()).await.expect("genseed");
         let req =
@@ -320,10 +321,7 @@ impl Harness {
 
     /// Starts another node with a wallet; returns its `pubkey@host:port`.
     pub async fn start_peer_node(&self, name: &str) -> String {
-        let mut spec = NodeSpec::new(name);
-        spec.rest_tls = false;
-        self.network.start_node(spec).await.expect("peer node");
-        self.network.create_wallet(name, b"password1").await.expect("peer wallet");
+        self.network.build(Plan::default().node(NodePlan::new(name))).await.expect("peer node");
         self.network.uri(name).await.expect("running")
     }
 
@@ -375,13 +373,11 @@ impl Harness {
     /// Starts another node with a wallet, reachable from the app; `configure` may change
     /// its spec first (ports, `no_macaroons`).
     pub async fn start_app_node(&self, name: &str, configure: impl FnOnce(&mut NodeSpec)) -> NodeHandle {
-        let mut spec = NodeSpec::new(name);
-        spec.rest_tls = false;
-        spec.restcors = vec![self.app_origin.clone()];
-        configure(&mut spec);
-        let node = self.network.start_node(spec).await.expect("another node");
-        self.network.create_wallet(name, b"password1").await.expect("its wallet");
-        node
+        let node = NodePlan::new(name).with(|spec| {
+            spec.restcors = vec![self.app_origin.clone()];
+            configure(spec);
+        });
+        self.network.build(Plan::default().node(node)).await.expect("another node").remove(0).handle
     }
 
     /// The outside world's LNURL services (Lightning Addresses, LNURL-pay and -withdraw of

@@ -84,16 +84,11 @@ async fn payment_figures(network: &devnode::Network) -> Result {
     use futures::StreamExt;
     let err = |e: std::io::Error| e.to_string();
     let names = ["pay-a", "pay-b", "pay-c", "pay-d"];
-    for name in names {
-        let mut spec = devnode::NodeSpec::new(name);
-        spec.rest_tls = false;
-        network.start_node(spec).await.map_err(err)?;
-        crate::demo::create_wallet(network, name, b"password1").await?;
-        network.fund_node(name, 50_000_000, 1).await.map_err(err)?;
-    }
+    let mut plan = devnode::plan::Plan { nodes: names.map(|n| devnode::plan::NodePlan::new(n).funded(50_000_000)).into(), channels: vec![] };
     for pair in names.windows(2) {
-        network.open_channel(pair[0], pair[1], 16_000_000, 0).await.map_err(err)?;
+        plan = plan.channel(pair[0], pair[1], 16_000_000, 0);
     }
+    network.build(plan).await.map_err(err)?;
     let (payer, payer_md) = network.as_admin("pay-a").await.map_err(err)?;
     let (payee, payee_md) = network.as_admin("pay-d").await.map_err(err)?;
     let mut events = payee.subscribe_invoices(&payee_md, Default::default()).map_err(|s| s.message().to_string())?;

@@ -37,26 +37,13 @@ struct World {
 /// Funded peers with channels among them (bob → carol → shop) and a shop issuing invoices.
 /// With `--keep`, the nodes come back locked and are unlocked instead.
 async fn outside_world(network: &devnode::Network, origin: &str) -> Result<World> {
+    use devnode::plan::{NodePlan, Plan};
     let err = |e: std::io::Error| e.to_string();
-    const PASSWORD: &[u8] = b"password1";
-    let mut fresh = false;
-    for name in ["bob", "carol", "shop"] {
-        let mut spec = devnode::NodeSpec::new(name);
-        spec.rest_tls = false;
-        spec.restcors = vec![origin.to_string()];
-        let node = network.start_node(spec).await.map_err(|e| format!("starting {name}: {e}"))?;
-        if node.dir.macaroon("admin").exists() {
-            network.unlock_wallet(name, PASSWORD).await.map_err(err)?;
-        } else {
-            create_wallet(network, name, PASSWORD).await?;
-            network.fund_node(name, 20_000_000, 1).await.map_err(err)?;
-            fresh = true;
-        }
-    }
-    if fresh {
-        network.open_channel("bob", "carol", 5_000_000, 2_000_000).await.map_err(err)?;
-        network.open_channel("carol", "shop", 5_000_000, 1_000_000).await.map_err(err)?;
-    }
+    let node = |name: &str| NodePlan::new(name).funded(20_000_000).with(|spec| spec.restcors = vec![origin.to_string()]);
+    let plan = Plan { nodes: vec![node("bob"), node("carol"), node("shop")], channels: vec![] }
+        .channel("bob", "carol", 5_000_000, 2_000_000)
+        .channel("carol", "shop", 5_000_000, 1_000_000);
+    network.build(plan).await.map_err(err)?;
     let uri = |name: &'static str| async move { network.uri(name).await.unwrap_or_default() };
     Ok(World {
         bob: uri("bob").await,

@@ -122,18 +122,20 @@ pub fn with_test_network(f: impl FnOnce(&[(String, String)]) -> Result) -> Resul
     let (network, env) = rt.block_on(async {
         let err = |e: std::io::Error| e.to_string();
         let network = std::sync::Arc::new(devnode::Network::open(devnode::NetworkConfig::new(&dir)).map_err(err)?);
-        let start = |name: &str, cors: &str| {
-            let mut spec = devnode::NodeSpec::new(name);
-            spec.rest_tls = false;
-            spec.restcors = vec![cors.to_string()];
-            network.start_node(spec)
+        use devnode::plan::{NodePlan, Plan};
+        let cors = |origin: &str| {
+            let origin = origin.to_string();
+            move |spec: &mut devnode::NodeSpec| spec.restcors = vec![origin]
         };
-        let alice = start("alice", "*").await.map_err(err)?;
-        start("bob", "https://not-this-origin.example").await.map_err(err)?;
-        let carol = start("carol", "*").await.map_err(err)?;
-        let macaroon = crate::demo::create_wallet(&network, "alice", b"password1").await?;
-        network.fund_node("alice", 100_000_000, 1).await.map_err(err)?;
-        crate::demo::create_wallet(&network, "bob", b"password1").await?;
+        // alice, funded; bob, whose REST allows another origin only, left locked by a
+        // restart; carol, with no wallet yet (the clients' tests make it).
+        let plan = Plan::default()
+            .node(NodePlan::new("alice").funded(100_000_000).with(cors("*")))
+            .node(NodePlan::new("bob").with(cors("https://not-this-origin.example")))
+            .node(NodePlan::new("carol").without_wallet().with(cors("*")));
+        let mut built = network.build(plan).await.map_err(err)?.into_iter();
+        let (alice, _, carol) = (built.next().expect("alice"), built.next(), built.next().expect("carol"));
+        let (macaroon, alice, carol) = (alice.macaroon, alice.handle, carol.handle);
         let bob = network.restart_node("bob").await.map_err(err)?;
         let cert = |n: &devnode::NodeHandle| {
             use base64::Engine;

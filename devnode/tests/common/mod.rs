@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use devnode::{Network, NetworkConfig, NodeSpec};
+use devnode::{Network, NetworkConfig};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -104,14 +104,8 @@ pub async fn network(names: &[&str]) -> (Network, tempfile::TempDir, Vec<Rest>) 
     let mut config = NetworkConfig::new(dir.path());
     config.startup_step = Duration::from_millis(1);
     let network = Network::open(config).unwrap();
-    let mut rests = Vec::new();
-    for name in names {
-        let mut spec = NodeSpec::new(name);
-        spec.rest_tls = false;
-        let node = network.start_node(spec).await.unwrap();
-        let macaroon = network.create_wallet(name, b"password1").await.unwrap();
-        rests.push(Rest { addr: format!("127.0.0.1:{}", node.spec.ports.rest), macaroon });
-    }
+    let built = network.build(devnode::plan::Plan::nodes(names)).await.unwrap();
+    let rests = built.into_iter().map(|b| Rest { addr: format!("127.0.0.1:{}", b.handle.spec.ports.rest), macaroon: b.macaroon }).collect();
     (network, dir, rests)
 }
 
