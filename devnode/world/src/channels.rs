@@ -562,6 +562,37 @@ pub fn force_close_outputs(ch: &Channel, me: &str) -> (Vec<Output>, i64) {
     (outputs, commit_fee())
 }
 
+/// What the world's unit tests build channels with.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// An open channel `chan_id` that `opener` funded with `capacity` (nothing pushed) to
+    /// `peer`: the opener's record, then the peer's.
+    pub fn open_pair(opener: &str, peer: &str, chan_id: u64, capacity: i64, private: bool) -> (Channel, Channel) {
+        let nowhere = PayTo { address: String::new(), script_hex: String::new() };
+        let (mut mine, mut theirs) = Funding {
+            funding_txid: &format!("{chan_id:064x}"),
+            output_index: 1,
+            opener,
+            peer,
+            capacity,
+            push_sat: 0,
+            private,
+            opener_payout: nowhere.clone(),
+            peer_payout: nowhere,
+            now: 1,
+            memo: String::new(),
+        }
+        .records();
+        for c in [&mut mine, &mut theirs] {
+            c.phase = Phase::Open;
+            c.chan_id = chan_id;
+        }
+        (mine, theirs)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -206,30 +206,15 @@ impl ChannelDb {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::channels::{Forward, NewChannel, PayTo, new_channel};
+    use crate::channels::Forward;
 
     const A: &str = "02aa";
     const B: &str = "03bb";
     const C: &str = "02cc";
 
-    /// `owner`'s open record of channel `chan_id` to `remote`, with its own base fee.
+    /// The opener's record of open channel `chan_id` to `remote`, with its own base fee.
     fn channel(remote: &str, chan_id: u64, capacity: i64, private: bool, base_fee: i64) -> Channel {
-        let payto = PayTo { address: String::new(), script_hex: String::new() };
-        let mut c = new_channel(NewChannel {
-            funding_txid: &format!("{chan_id:064x}"),
-            output_index: 1,
-            remote_pubkey: remote,
-            capacity,
-            push_sat: 0,
-            initiator: true,
-            private,
-            local_payout: payto.clone(),
-            remote_payout: payto,
-            now: 1,
-            memo: String::new(),
-        });
-        c.phase = Phase::Open;
-        c.chan_id = chan_id;
+        let (mut c, _) = crate::channels::testing::open_pair("02ff", remote, chan_id, capacity, private);
         c.local_policy.base_fee_msat = base_fee;
         c
     }

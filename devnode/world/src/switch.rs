@@ -128,7 +128,6 @@ impl Route {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::channels::{NewChannel, PayTo, new_channel};
     use crate::routing::Hop;
 
     const ALICE: &str = "02aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -138,26 +137,8 @@ mod tests {
     /// An open channel `chan_id` between `a` (who opened it with `capacity`) and `b`, as
     /// each side records it.
     fn open(a: &str, b: &str, chan_id: u64, capacity: i64, private: bool) -> [crate::channels::Channel; 2] {
-        let side = |initiator: bool, remote: &str| {
-            let payto = PayTo { address: String::new(), script_hex: String::new() };
-            let mut c = new_channel(NewChannel {
-                funding_txid: &format!("{chan_id:064x}"),
-                output_index: 0,
-                remote_pubkey: remote,
-                capacity,
-                push_sat: 0,
-                initiator,
-                private,
-                local_payout: payto.clone(),
-                remote_payout: payto,
-                now: 1,
-                memo: String::new(),
-            });
-            c.phase = Phase::Open;
-            c.chan_id = chan_id;
-            c
-        };
-        [side(true, b), side(false, a)]
+        let (mine, theirs) = crate::channels::testing::open_pair(a, b, chan_id, capacity, private);
+        [mine, theirs]
     }
 
     fn db(channels: Vec<crate::channels::Channel>) -> ChannelDb {
