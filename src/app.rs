@@ -30,7 +30,11 @@ pub fn App() -> impl IntoView {
 /// Where a connection lands: the node's page, or for a macaroon that may not read it but
 /// may handle invoices (lnd's invoice.macaroon), receiving.
 fn home() -> &'static str {
-    if !crate::components::allowed(&[("info", "read")]) && crate::components::allowed(&[("invoices", "read")]) { "/receive" } else { "/" }
+    if !crate::components::allowed(crate::lnd::rpc::GET_INFO.path) && crate::components::allowed(crate::lnd::rpc::LIST_INVOICES.path) {
+        "/receive"
+    } else {
+        "/"
+    }
 }
 
 /// Which build this is (a support question, and which code holds the user's macaroons).

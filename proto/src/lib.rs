@@ -30,6 +30,7 @@ pub mod invoicesrpc {
 }
 
 pub mod macaroon;
+pub mod permissions;
 pub mod rest_rules;
 
 /// Every message's descriptor (a FileDescriptorSet), for code that walks messages by their

@@ -1,13 +1,21 @@
-//! Parts of a page that need permissions the session's macaroon may not have: instead of a
-//! form lnd would refuse, a card that says what is missing and what to do.
+//! Parts of a page that call an RPC the session's macaroon may not allow: instead of a form
+//! lnd would refuse, a card that says what is missing and what to do. Pages name the RPC;
+//! what it needs is lnd's own table (`lnrpc::permissions`), as devnode checks it.
 
 use leptos::prelude::*;
 
 use crate::state::Session;
 
-/// Whether the connected macaroon grants `perms` (a macaroon the app cannot read is given
-/// the benefit of the doubt: lnd decides).
-pub fn allowed(perms: &[(&str, &str)]) -> bool {
+/// lnd's permissions for `method` (`/package.Service/Method`); a test keeps every method
+/// the app calls in the table.
+fn required(method: &str) -> &'static [(&'static str, &'static str)] {
+    lnrpc::permissions::required(method).unwrap_or(&[])
+}
+
+/// Whether the connected macaroon may call `method` (a macaroon the app cannot read is
+/// given the benefit of the doubt: lnd decides).
+pub fn allowed(method: &str) -> bool {
+    let perms = required(method);
     Session::get().lnd.with(|l| l.as_ref().and_then(|l| l.access()).is_none_or(|a| a.allows(perms)))
 }
 
@@ -15,10 +23,11 @@ fn missing_words(perms: &[(&str, &str)]) -> String {
     perms.iter().map(|(e, a)| format!("{e}:{a}")).collect::<Vec<_>>().join(" and ")
 }
 
-/// Nothing when the macaroon allows `perms`; otherwise a line saying it cannot `what`.
+/// Nothing when the macaroon may call `rpc`; otherwise a line saying it cannot `what`.
 #[component]
-pub fn Lacks(perms: &'static [(&'static str, &'static str)], what: &'static str) -> impl IntoView {
-    (!allowed(perms)).then(|| {
+pub fn Lacks(rpc: &'static str, what: &'static str) -> impl IntoView {
+    let perms = required(rpc);
+    (!allowed(rpc)).then(|| {
         view! {
             <p class="small muted needs" data-needs=missing_words(perms)>
                 {format!("This macaroon cannot {what} (it lacks {}).", missing_words(perms))}
@@ -27,12 +36,13 @@ pub fn Lacks(perms: &'static [(&'static str, &'static str)], what: &'static str)
     })
 }
 
-/// `children` when the macaroon allows `perms`; otherwise a card titled `title` saying that
+/// `children` when the macaroon may call `rpc`; otherwise a card titled `title` saying that
 /// this macaroon cannot `what`.
 #[component]
-pub fn Needs(perms: &'static [(&'static str, &'static str)], title: &'static str, what: &'static str, children: ChildrenFn) -> impl IntoView {
+pub fn Needs(rpc: &'static str, title: &'static str, what: &'static str, children: ChildrenFn) -> impl IntoView {
+    let perms = required(rpc);
     move || {
-        if allowed(perms) {
+        if allowed(rpc) {
             children().into_any()
         } else {
             view! {

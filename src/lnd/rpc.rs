@@ -145,6 +145,15 @@ mod tests {
         }
     }
 
+    /// Pages ask lnd's permission table what a call needs (`components::Needs`): a call
+    /// missing from it would be offered to any macaroon.
+    #[test]
+    fn every_entry_has_lnds_permissions() {
+        for entry in every() {
+            assert!(lnrpc::permissions::required(entry.path).is_some(), "{} is not in lnrpc::permissions", entry.path);
+        }
+    }
+
     /// The REST bindings are checked against lnd's rules for each of these selectors; an
     /// entry missing there would go unchecked.
     #[test]

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::components::{DownloadButton, ErrorView, Needs, read_chosen_file as on_file};
 use crate::format::{ago, channel_point as point_text, middle_ellipsis};
-use crate::lnd::LndError;
+use crate::lnd::{LndError, rpc};
 use crate::state::{Backups, Session, now, packed};
 
 #[component]
@@ -14,7 +14,7 @@ pub fn BackupsPage() -> impl IntoView {
     view! {
         <ExportCard/>
         <VerifyCard/>
-        <Needs perms=&[("offchain", "write")] title="Restore channels" what="restore channels">
+        <Needs rpc=rpc::RESTORE_CHANNEL_BACKUPS.path title="Restore channels" what="restore channels">
             <RestoreCard/>
         </Needs>
     }

@@ -12,7 +12,7 @@ use crate::input::amount::parse;
 use crate::input::channel::{check_open, fee_rate};
 use crate::input::peer::parse_uri;
 use crate::lnd::once::{Attempts, send_once};
-use crate::lnd::{LndError, pb};
+use crate::lnd::{LndError, pb, rpc};
 use crate::state::{Prefs, Session, new_tag, refresh_on};
 
 use pb::pending_channels_response as pending;
@@ -78,7 +78,7 @@ pub fn ChannelsPage() -> impl IntoView {
             row=|c: pb::Channel| view! { <ChannelRow channel=c/> }/>
         <ListCard title="Opening and closing" empty="No channel is opening or closing." id="pending-channels" class="rows channels" items=pending
             row=|p: Pending| view! { <PendingRow item=p/> }/>
-        <Needs perms=&[("onchain", "write"), ("offchain", "write")] title="Open a channel" what="open channels">
+        <Needs rpc=rpc::OPEN_CHANNEL.path title="Open a channel" what="open channels">
             <OpenCard wallet=wallet/>
         </Needs>
         <ListCard title="Closed channels" empty="No closed channels." id="closed-channels" class="rows channels" items=closed
@@ -398,7 +398,7 @@ fn ChannelRow(channel: pb::Channel) -> impl IntoView {
             <span>{move || amount(capacity, unit.get())} <span class="muted small">{if channel.private { " private" } else { "" }}</span></span>
             <Liquidity local=channel.local_balance remote=channel.remote_balance/>
             <span class="muted small"><span class=format!("state-{state}")>{state}</span> " · " {short_channel_id(channel.chan_id)} " · " {count(channel.num_updates)} " updates"</span>
-            {allowed(&[("onchain", "write"), ("offchain", "write")]).then(|| match point.clone() {
+            {allowed(rpc::CLOSE_CHANNEL.path).then(|| match point.clone() {
                 Some((txid, index)) => {
                     let csv = channel.local_constraints.as_ref().map_or(144, |c| c.csv_delay);
                     view! { <CloseControls txid=txid index=index local=channel.local_balance csv=csv/> }.into_any()

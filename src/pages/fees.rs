@@ -10,7 +10,7 @@ use crate::components::{ErrorView, Lacks, ListCard, allowed};
 use crate::format::htlc::{Activity, HtlcLog, What};
 use crate::format::{amount, middle_ellipsis, short_channel_id};
 use crate::input::fees::{Policy, check_policy, fee_msat};
-use crate::lnd::{LndError, pb};
+use crate::lnd::{LndError, pb, rpc};
 use crate::state::{Prefs, Session, refresh_on, reopening, spawn_scoped};
 
 const ALL: &str = "all";
@@ -161,8 +161,8 @@ fn PolicyCard(report: LocalResource<Result<pb::FeeReportResponse, LndError>>, ch
                     Err(e) => view! { <ErrorView error=e/> }.into_any(),
                 })}
             </Transition>
-            <Lacks perms=&[("offchain", "write")] what="change routing fees"/>
-            <form class="stack" on:submit=submit autocomplete="off" hidden=!allowed(&[("offchain", "write")])>
+            <Lacks rpc=rpc::UPDATE_CHANNEL_POLICY.path what="change routing fees"/>
+            <form class="stack" on:submit=submit autocomplete="off" hidden=!allowed(rpc::UPDATE_CHANNEL_POLICY.path)>
                 <label>
                     "Channel"
                     <select name="policy-channel" on:change=move |ev| target.set(event_target_value(&ev))>

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use crate::components::{CopyButton, ErrorView, Needs, ShareButton};
 use crate::format::{ago, amount, count, counted, middle_ellipsis};
 use crate::input::peer::check_pubkey;
-use crate::lnd::{LndError, pb};
+use crate::lnd::{LndError, pb, rpc};
 use crate::state::{Prefs, Session, now};
 
 /// GetInfo has no stream; a block arrives every ten minutes on mainnet, so this is plenty.
@@ -17,14 +17,14 @@ const REFRESH: Duration = Duration::from_secs(10);
 #[component]
 pub fn NodePage() -> impl IntoView {
     view! {
-        <Needs perms=&[("info", "read")] title="Node" what="read the node's details">
+        <Needs rpc=rpc::GET_INFO.path title="Node" what="read the node's details">
             <NodeDetails/>
             <NetworkCard/>
         </Needs>
-        <Needs perms=&[("message", "write")] title="Sign a message" what="sign messages">
+        <Needs rpc=rpc::SIGN_MESSAGE.path title="Sign a message" what="sign messages">
             <SignCard/>
         </Needs>
-        <Needs perms=&[("message", "read")] title="Check a signed message" what="check signed messages">
+        <Needs rpc=rpc::VERIFY_MESSAGE.path title="Check a signed message" what="check signed messages">
             <VerifyCard/>
         </Needs>
     }

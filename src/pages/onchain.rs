@@ -7,7 +7,7 @@ use crate::components::{CopyButton, ErrorView, ListCard, Needs, Qr, ShareButton,
 use crate::format::{amount, middle_ellipsis};
 use crate::input::amount::parse;
 use crate::lnd::once::{Attempts, send_once};
-use crate::lnd::{LndError, pb};
+use crate::lnd::{LndError, pb, rpc};
 use crate::state::{Prefs, Session, new_tag, refresh_on};
 
 /// Fee choices, as confirmation targets in blocks; lnd estimates the rate for each.
@@ -52,10 +52,10 @@ pub fn OnchainPage() -> impl IntoView {
     view! {
         <BalanceCard balance=balance/>
         <div class="grid two">
-            <Needs perms=&[("address", "write")] title="Receive" what="make new addresses">
+            <Needs rpc=rpc::NEW_ADDRESS.path title="Receive" what="make new addresses">
                 <ReceiveCard/>
             </Needs>
-            <Needs perms=&[("onchain", "write")] title="Send" what="send coins on-chain">
+            <Needs rpc=rpc::SEND_COINS.path title="Send" what="send coins on-chain">
                 <SendCard confirmed=confirmed network=network/>
             </Needs>
         </div>

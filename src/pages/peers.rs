@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::components::{ErrorView, ListCard, Needs, PeerName, allowed};
 use crate::format::count;
 use crate::input::peer::{check_host, check_pubkey, parse_uri};
-use crate::lnd::{LndError, pb};
+use crate::lnd::{LndError, pb, rpc};
 use crate::state::{Session, refresh_on};
 
 #[component]
@@ -19,7 +19,7 @@ pub fn PeersPage() -> impl IntoView {
         async move { lnd.ok_or(LndError::Disconnected)?.list_peers().await }
     });
     view! {
-        <Needs perms=&[("peers", "write")] title="Connect to a peer" what="connect to peers">
+        <Needs rpc=rpc::CONNECT_PEER.path title="Connect to a peer" what="connect to peers">
             <ConnectCard/>
         </Needs>
         <ListCard title="Connected peers" empty="No peers connected." id="peers" class="rows peers" items=peers
@@ -118,7 +118,7 @@ fn PeerRow(peer: pb::Peer) -> impl IntoView {
             <span class="mono small">{peer.address.clone()}</span>
             <span class="muted">{direction} ", " {sync}</span>
             <span class="muted small">{traffic} " · " {ping}</span>
-            <span hidden=!allowed(&[("peers", "write")])>
+            <span hidden=!allowed(rpc::DISCONNECT_PEER.path)>
                 {move || disconnect.value().get().and_then(Result::err).map(|e| view! { <ErrorView error=e/> })}
                 <Show when=move || confirming.get() fallback=move || view! {
                     <button type="button" class="copy" name="disconnect" on:click=move |_| confirming.set(true)>"Disconnect"</button>

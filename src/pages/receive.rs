@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::components::{CopyButton, DownloadButton, ErrorView, Needs, Qr, ShareButton};
 use crate::format::{amount, middle_ellipsis};
 use crate::input::amount::parse;
-use crate::lnd::{Lnd, LndError, pb};
+use crate::lnd::{Lnd, LndError, pb, rpc};
 use crate::state::{Prefs, Session, new_preimage, now, reopening, spawn_scoped};
 
 use pb::invoice::InvoiceState;
@@ -87,7 +87,7 @@ pub fn ReceivePage() -> impl IntoView {
         spawn_scoped(invoices.follow(lnd));
     });
     view! {
-        <Needs perms=&[("invoices", "write")] title="Receive a payment" what="create invoices">
+        <Needs rpc=rpc::ADD_INVOICE.path title="Receive a payment" what="create invoices">
             <CreateCard invoices=invoices/>
         </Needs>
         <KeptHolds invoices=invoices/>

@@ -9,14 +9,14 @@ use crate::components::{CopyButton, ErrorView, Lacks, Needs, allowed};
 use crate::format::{amount, middle_ellipsis, msat, short_channel_id};
 use crate::input::amount::parse;
 use crate::input::payment::{check_request, compare, default_fee_limit};
-use crate::lnd::{LndError, pb};
+use crate::lnd::{LndError, pb, rpc};
 use crate::state::{Prefs, Session, now};
 
 #[component]
 pub fn RoutesPage() -> impl IntoView {
     view! {
         <RouteCard/>
-        <Needs perms=&[("offchain", "write")] title="Rebalance between two channels" what="send payments, so it cannot rebalance">
+        <Needs rpc=rpc::SEND_TO_ROUTE_V2.path title="Rebalance between two channels" what="send payments, so it cannot rebalance">
             <RebalanceCard/>
         </Needs>
     }
@@ -138,8 +138,8 @@ fn RouteCard() -> impl IntoView {
                                 {move || format!("This route costs {} in fees, more than 1% of the amount (at least 10 sat). Check it before paying.", msat(fee_msat, unit.get()))}
                             </p>
                         })}
-                        <Lacks perms=&[("offchain", "write")] what="pay along it"/>
-                        <button type="button" class="primary" name="pay-route" hidden=!allowed(&[("offchain", "write")]) disabled=move || send.pending().get() || send.value().get().is_some()
+                        <Lacks rpc=rpc::SEND_TO_ROUTE_V2.path what="pay along it"/>
+                        <button type="button" class="primary" name="pay-route" hidden=!allowed(rpc::SEND_TO_ROUTE_V2.path) disabled=move || send.pending().get() || send.value().get().is_some()
                             on:click=move |_| { send.dispatch_local(chosen.get_value()); }>"Pay along this route"</button>
                     }.into_any()
                 }

@@ -18,7 +18,7 @@ use crate::input::amount::parse;
 use crate::input::payable::{self, OnChain, Payable};
 use crate::input::payment::{Checked, DEFAULT_MAX_PARTS, check_max_parts, check_request, check_series, compare, default_fee_limit};
 use crate::input::peer::check_pubkey;
-use crate::lnd::{KEYSEND_RECORD, Lnd, LndError, MESSAGE_RECORD, pb};
+use crate::lnd::{KEYSEND_RECORD, Lnd, LndError, MESSAGE_RECORD, pb, rpc};
 use crate::state::{Prefs, Session, new_preimage, now, spawn_scoped};
 
 use pb::payment::PaymentStatus;
@@ -182,10 +182,10 @@ pub fn SendPage() -> impl IntoView {
         }
     });
     view! {
-        <Needs perms=&[("offchain", "write")] title="Pay" what="send payments">
+        <Needs rpc=rpc::SEND_PAYMENT_V2.path title="Pay" what="send payments">
             <PayCard history_refresh=history_refresh/>
         </Needs>
-        <Needs perms=&[("offchain", "write")] title="Send without an invoice (keysend)" what="send payments">
+        <Needs rpc=rpc::SEND_PAYMENT_V2.path title="Send without an invoice (keysend)" what="send payments">
             <KeysendCard history_refresh=history_refresh/>
         </Needs>
         <ListCard title="Payments" empty="No payments yet." id="payments" class="rows payments" items=history
