@@ -49,15 +49,12 @@ fn dist_dir() -> PathBuf {
 /// Serves the app as a static host would: files, and index.html for app routes. Sending on
 /// the returned channel takes the host offline (idle keep-alive connections close too).
 async fn serve_app() -> (String, tokio::sync::oneshot::Sender<()>) {
-    let dist = dist_dir();
-    // The build's precompressed copies, as a host configured for them serves them.
-    let index = tower_http::services::ServeFile::new(dist.join("index.html")).precompressed_br().precompressed_gzip();
-    let files = tower_http::services::ServeDir::new(&dist).precompressed_br().precompressed_gzip().fallback(index);
+    let app = devnode::serve::app_host::router(&dist_dir());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind app port");
     let origin = format!("http://127.0.0.1:{}", listener.local_addr().expect("addr").port());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
-        axum::serve(listener, axum::Router::new().fallback_service(files))
+        axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = stopped.await;
             })

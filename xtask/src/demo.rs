@@ -15,15 +15,12 @@ pub async fn create_wallet(network: &devnode::Network, node: &str, password: &[u
     network.create_wallet(node, password).await.map_err(|e| format!("creating {node}'s wallet: {e}"))
 }
 
-/// Serves `dist/` as a static host would: the files, and index.html for the app's routes.
+/// Serves `dist/` as the README's static host does (see `devnode::serve::app_host`).
 pub async fn serve_app(addr: &str) -> Result<SocketAddr> {
-    let dist = tools::root().join("dist");
-    // The build's precompressed copies, as a host configured for them serves them.
-    let index = tower_http::services::ServeFile::new(dist.join("index.html")).precompressed_br().precompressed_gzip();
-    let files = tower_http::services::ServeDir::new(&dist).precompressed_br().precompressed_gzip().fallback(index);
+    let app = devnode::serve::app_host::router(&tools::root().join("dist"));
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("{addr}: {e}"))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
-    tokio::spawn(async move { axum::serve(listener, axum::Router::new().fallback_service(files)).await });
+    tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(bound)
 }
 

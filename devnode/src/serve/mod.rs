@@ -2,6 +2,7 @@
 //! 8080, TLS unless `no_rest_tls`), and gRPC-web (as Lightning Terminal serves it). All of
 //! them end at once when the node stops, as a killed lnd's would.
 
+pub mod app_host;
 pub mod control;
 pub mod faults;
 pub mod lnurl;
