@@ -7,7 +7,8 @@ use std::time::Duration;
 use bitcoin::hashes::{Hash, sha256};
 use bitcoin::secp256k1::ecdsa::{RecoverableSignature, RecoveryId, Signature};
 use bitcoin::secp256k1::{Secp256k1, SecretKey};
-use lightning_invoice::{Currency, InvoiceBuilder, PaymentSecret, RouteHint, RouteHintHop, RoutingFees, SignedRawBolt11Invoice};
+use lightning_invoice::{Currency, InvoiceBuilder, PaymentSecret, RawTaggedField, RouteHint, RouteHintHop, RoutingFees, SignedRawBolt11Invoice, TaggedField};
+use lightning_types::features::Bolt11InvoiceFeatures;
 
 /// One hop of a route hint: a private channel into the payee.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,9 +43,15 @@ pub struct Request {
     pub network: String,
 }
 
+/// The feature bits of lnd v0.20's invoices (`feature/default_sets.go`, SetInvoice):
+/// var-onion required (8), payment address required (14), multi-path optional (17), route
+/// blinding optional (25).
+pub const LND_INVOICE_FEATURES: [u32; 4] = [8, 14, 17, 25];
+
 /// Signs a request with the node key. With a description hash the invoice carries an `h`
-/// field and no `d` (lnd's AddInvoice); without a payment address it has no `s` field
-/// and none of the features that need one (as requests from before payment secrets).
+/// field and no `d` (lnd's AddInvoice); with a payment address it carries lnd's
+/// `LND_INVOICE_FEATURES`; without one it has no `s` field and no features (as requests
+/// from before payment secrets).
 pub fn encode(key: &SecretKey, r: &Request) -> Result<String, String> {
     let hash = sha256::Hash::from_byte_array(r.payment_hash);
     let builder = InvoiceBuilder::new(Currency::Regtest);
@@ -80,13 +87,25 @@ pub fn encode(key: &SecretKey, r: &Request) -> Result<String, String> {
     }
     let secp = Secp256k1::new();
     let sign = |msg: &bitcoin::secp256k1::Message| Ok::<_, ()>(secp.sign_ecdsa_recoverable(msg, key));
-    let signed = match r.payment_addr {
-        Some(addr) => builder.payment_secret(PaymentSecret(addr)).basic_mpp().build_raw(),
-        None => builder.build_raw(),
-    }
-    .map_err(|e| e.to_string())?
-    .sign(sign)
-    .map_err(|_| "signing failed".to_string())?;
+    let raw = match r.payment_addr {
+        Some(addr) => {
+            let mut raw = builder.payment_secret(PaymentSecret(addr)).basic_mpp().build_raw().map_err(|e| e.to_string())?;
+            // The builder writes 8, 14 and 17 and knows no way to add 25.
+            let mut bytes = [0u8; 4];
+            for bit in LND_INVOICE_FEATURES {
+                bytes[bit as usize / 8] |= 1 << (bit % 8);
+            }
+            let lnds = TaggedField::Features(Bolt11InvoiceFeatures::from_le_bytes(bytes.to_vec()));
+            for field in &mut raw.data.tagged_fields {
+                if let RawTaggedField::KnownSemantics(TaggedField::Features(_)) = field {
+                    *field = RawTaggedField::KnownSemantics(lnds.clone());
+                }
+            }
+            raw
+        }
+        None => builder.build_raw().map_err(|e| e.to_string())?,
+    };
+    let signed = raw.sign(sign).map_err(|_| "signing failed".to_string())?;
     Ok(signed.to_string())
 }
 
@@ -267,7 +286,7 @@ mod tests {
         assert_eq!((back.amount_msat, back.expiry, back.cltv_expiry), (150_000, 3600, 80));
         assert_eq!(back.description, "coffee <b>x</b>");
         assert_eq!(back.route_hints, r.route_hints);
-        assert!(back.features.contains(&14) || back.features.contains(&15), "payment secret feature: {:?}", back.features);
+        assert_eq!(back.features, LND_INVOICE_FEATURES, "lnd's invoice features, route blinding included");
         assert!(decode("lnbcrt1nope").is_err());
     }
 

@@ -68,7 +68,12 @@ async fn every_node_hears_of_its_htlcs() {
     assert_eq!((forward["incoming_channel_id"].as_str(), forward["outgoing_channel_id"].as_str()), (hops[0]["chan_id"].as_str(), hops[1]["chan_id"].as_str()));
     let info = &forward["forward_event"]["info"];
     assert_eq!((info["incoming_amt_msat"].as_str(), info["outgoing_amt_msat"].as_str()), (Some("10001010"), Some("10000000")), "bob keeps his fee");
-    assert_eq!((info["incoming_timelock"].as_i64(), info["outgoing_timelock"].as_i64()), (hops[0]["expiry"].as_i64(), hops[1]["expiry"].as_i64()));
+    // The HTLC bob took in expires at the route's total lock, the one he sent on at his
+    // own hop's expiry (lnd's OutgoingTimeLock), padded 3 blocks past carol's 80.
+    let route = &paid["htlcs"][0]["route"];
+    assert_eq!((info["incoming_timelock"].as_i64(), info["outgoing_timelock"].as_i64()), (route["total_time_lock"].as_i64(), hops[0]["expiry"].as_i64()));
+    assert_eq!(hops[0]["expiry"], hops[1]["expiry"], "bob sends on what carol's hop expires at");
+    assert_eq!(route["total_time_lock"].as_i64().unwrap() - hops[0]["expiry"].as_i64().unwrap(), 80, "bob's time-lock delta");
     let (kind, _, settle) = next(b).await;
     assert_eq!(kind, "settle_event");
     assert_eq!(settle["settle_event"]["preimage"], json!(base64_of_hex(paid["payment_preimage"].as_str().unwrap())));

@@ -16,6 +16,7 @@ use futures::StreamExt;
 use lnrpc::lnrpc as pb;
 use lnrpc::routerrpc as rrpc;
 use serde_json::{Value, json};
+use sha2::Digest;
 use tonic::Code;
 
 struct Node {
@@ -216,7 +217,8 @@ async fn feature_bits_as_lnd_names_them() {
     for features in [&looked_up["features"], &decoded["features"]] {
         let mut bits: Vec<u32> = features.as_object().unwrap().keys().map(|k| k.parse().unwrap()).collect();
         bits.sort();
-        assert_eq!(bits, [8, 14, 17], "{features}");
+        assert_eq!(bits, [8, 14, 17, 25], "{features}");
+        assert_eq!(named(features, "25"), (Some("route-blinding".into()), Some(false)));
         assert_eq!(named(features, "17"), (Some("multi-path-payments".into()), Some(false)));
         assert_eq!(features["8"]["is_known"], true);
     }
@@ -949,4 +951,77 @@ async fn an_announced_dns_name_is_held_to_lnds_rule() {
         let refused = network.start_node(spec).await.expect_err("a node lnd would not announce");
         assert_eq!(refused.to_string(), words);
     }
+}
+
+/// Time locks as lnd v0.20 sets them. A payment's last HTLC expires 3 blocks (lnd's
+/// BlockPadding) after the payee's final delta: the invoice's, or without an invoice the
+/// node's time-lock delta, 80; QueryRoutes answers the same route unpadded. Each HTLC
+/// carries the lock of the hop before it. A keysend arrives as an open invoice for what
+/// arrived, with no expiry and 13 blocks of final delta (lnd's FinalCltvRejectDelta), told
+/// to subscribers as added and then settled.
+#[tokio::test]
+async fn time_locks_and_keysend_invoices_as_lnd_sets_them() {
+    let (_network, _dir, nodes) = network().await;
+    let (alice, carol) = (&nodes[0], &nodes[2]);
+    let height = alice.rest.get("/v1/getinfo").await["block_height"].as_u64().unwrap();
+    let locks = |route: &Value| {
+        let hops = route["hops"].as_array().unwrap();
+        (route["total_time_lock"].as_u64().unwrap() - height, hops.iter().map(|h| h["expiry"].as_u64().unwrap() - height).collect::<Vec<_>>())
+    };
+
+    // QueryRoutes without a final delta: carol's 80 blocks, bob's 80 on top, no padding.
+    let queried = alice.rest.get(&format!("/v1/graph/routes/{}/1000", carol.key)).await;
+    assert_eq!(locks(&queried["routes"][0]), (160, vec![80, 80]), "{queried}");
+
+    // SendPaymentV2 to an invoice asking 40 blocks: carol's HTLC expires 43 blocks on, bob's 123.
+    let request = invoice(carol, json!({"value": "1000", "cltv_expiry": "40"})).await;
+    let (_, lines) =
+        alice.rest.stream("POST", "/v2/router/send", Some(json!({"payment_request": request, "timeout_seconds": 10, "fee_limit_sat": "10"}))).await;
+    let paid = &lines.last().unwrap()["result"];
+    assert_eq!(paid["status"], "SUCCEEDED", "{lines:?}");
+    assert_eq!(locks(&paid["htlcs"][0]["route"]), (123, vec![43, 43]));
+    let r_hash = hex::encode(bolt11::decode(&request).unwrap().payment_hash);
+    let settled = carol.rest.get(&format!("/v1/invoice/{r_hash}")).await;
+    assert_eq!(settled["htlcs"][0]["expiry_height"].as_u64(), Some(height + 43), "{settled}");
+
+    // A keysend, watched on carol's SubscribeInvoices.
+    let watch = {
+        let rest = Rest { addr: carol.rest.addr.clone(), macaroon: carol.rest.macaroon.clone() };
+        tokio::spawn(async move {
+            let mut lines = rest.open_stream("/v1/invoices/subscribe").await;
+            [lines.next().await, lines.next().await].map(|m| m["result"].clone())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let preimage = [7u8; 32];
+    let hash: [u8; 32] = sha2::Sha256::digest(preimage).into();
+    let keysend = json!({
+        "dest": b64(&hex::decode(&carol.key).unwrap()), "amt": "2000", "payment_hash": b64(&hash),
+        "dest_custom_records": {"5482373484": b64(&preimage)}, "timeout_seconds": 10, "fee_limit_sat": "10",
+    });
+    let (_, lines) = alice.rest.stream("POST", "/v2/router/send", Some(keysend)).await;
+    let sent = &lines.last().unwrap()["result"];
+    assert_eq!(sent["status"], "SUCCEEDED", "{lines:?}");
+    assert_eq!(locks(&sent["htlcs"][0]["route"]), (163, vec![83, 83]), "80 blocks for a payment without an invoice, padded");
+    let [added, done] = watch.await.unwrap();
+    let fields = |i: &Value| [&i["state"], &i["value_msat"], &i["expiry"], &i["cltv_expiry"], &i["is_keysend"]].map(Value::clone);
+    assert_eq!(fields(&added), [json!("OPEN"), json!("2000000"), json!("0"), json!("13"), json!(true)], "open first: {added}");
+    assert_eq!(fields(&done), [json!("SETTLED"), json!("2000000"), json!("0"), json!("13"), json!(true)], "{done}");
+    assert_eq!(added["r_hash"], b64(&hash));
+
+    // gRPC: the keysend invoice as carol's node holds it.
+    let looked_up = carol.lightning.clone().lookup_invoice(pb::PaymentHash { r_hash: hash.to_vec(), ..Default::default() }).await.unwrap().into_inner();
+    assert_eq!(
+        (looked_up.value_msat, looked_up.expiry, looked_up.cltv_expiry, looked_up.is_keysend, looked_up.state),
+        (2_000_000, 0, 13, true, pb::invoice::InvoiceState::Settled as i32)
+    );
+    assert_eq!(looked_up.features.keys().copied().collect::<Vec<_>>(), [8], "only var-onion, required");
+    let routes = alice
+        .lightning
+        .clone()
+        .query_routes(pb::QueryRoutesRequest { pub_key: carol.key.clone(), amt: 1000, ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((routes.routes[0].total_time_lock as u64 - height, routes.routes[0].hops[1].expiry as u64 - height), (160, 80));
 }

@@ -83,14 +83,14 @@ impl Seen<'_> {
     }
 
     fn info(&self) -> rrpc::HtlcInfo {
-        let (hops, p) = (&self.route.hops, self.position);
-        let incoming = p.checked_sub(1).map(|i| &hops[i]);
-        let outgoing = hops.get(p);
+        let p = self.position;
+        let incoming = p.checked_sub(1).and_then(|i| self.route.htlc(i));
+        let outgoing = self.route.htlc(p);
         rrpc::HtlcInfo {
             incoming_timelock: incoming.map_or(0, |h| h.expiry),
             outgoing_timelock: outgoing.map_or(0, |h| h.expiry),
-            incoming_amt_msat: incoming.map_or(0, |h| (h.amt_to_forward_msat + h.fee_msat) as u64),
-            outgoing_amt_msat: outgoing.map_or(0, |h| (h.amt_to_forward_msat + h.fee_msat) as u64),
+            incoming_amt_msat: incoming.map_or(0, |h| h.amount_msat as u64),
+            outgoing_amt_msat: outgoing.map_or(0, |h| h.amount_msat as u64),
         }
     }
 

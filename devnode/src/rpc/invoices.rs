@@ -87,7 +87,7 @@ pub fn invoice_message(i: &Invoice) -> pb::Invoice {
         amt_paid_msat: i.paid_msat,
         state: state as i32,
         htlcs,
-        features: invoice_features(),
+        features: invoice_features(i),
         is_keysend: i.keysend,
         payment_addr: bytes(&i.payment_addr),
         is_amp: false,
@@ -134,11 +134,11 @@ pub(super) fn hint_hops(hints: &[pb::RouteHint]) -> Vec<Vec<bolt11::HintHop>> {
         .collect()
 }
 
-/// The feature bits of the invoices devnode writes: var-onion and payment secret (both
-/// required) and multi-path (optional), as their payment requests carry them. lnd's also
-/// carry route blinding (25, optional), which lightning-invoice cannot write.
-fn invoice_features() -> std::collections::HashMap<u32, pb::Feature> {
-    [8, 14, 17].into_iter().map(super::feature).collect()
+/// An invoice's feature bits, as lnd reports them: its payment request's (lnd's invoice
+/// set); a keysend's invoice has only var-onion, required (processKeySend).
+fn invoice_features(i: &Invoice) -> std::collections::HashMap<u32, pb::Feature> {
+    let bits: &[u32] = if i.keysend { &[8] } else { &bolt11::LND_INVOICE_FEATURES };
+    bits.iter().map(|&bit| super::feature(bit)).collect()
 }
 
 impl NodeRpc {

@@ -19,15 +19,14 @@ use super::{
     BUILD_ROUTE, LIST_PAYMENTS, NodeRpc, QUERY_ROUTES, RpcStream, SEND_PAYMENT_SYNC, SEND_PAYMENT_V2, SEND_TO_ROUTE_SYNC, SEND_TO_ROUTE_V2, TRACK_PAYMENT_V2,
 };
 use crate::ledger::{now, now_ms};
-use world::invoices::{Accepted, Arriving, InvoiceError, Refusal};
+use world::invoices::{Accepted, Arriving, InvoiceError, KEYSEND_RECORD, Refusal};
 use world::payments::{self as sim, Attempt, Failure, HopFailure, Payment, Status as PayStatus};
-use world::routing::{self, Edge, Hop, Query, Route};
+use world::routing::{self, Edge, Hop, HopHtlc, Query, Route};
 use world::switch::Step;
 
-/// The custom record that carries a keysend payment's preimage.
-pub const KEYSEND_RECORD: u64 = 5_482_373_484;
-/// lnd's final CLTV delta when no invoice names one (`routing.MinCLTVDelta`).
-const DEFAULT_FINAL_CLTV: u32 = 18;
+/// lnd's final CLTV delta when no invoice names one: the node's time-lock delta
+/// (`DefaultFinalCltvDelta`, set from `bitcoin.timelockdelta`).
+const DEFAULT_FINAL_CLTV: u32 = routing::TIME_LOCK_DELTA;
 
 /// An HTLC waiting at its payee (a part of a multi-path payment gathering, or a payment
 /// to a hold invoice): who pays, which attempt, along which nodes.
@@ -273,11 +272,12 @@ impl NodeRpc {
         }
         let last = route.hops.len() as u32;
         let payee = nodes[last as usize];
+        let last_htlc = route.htlcs().last();
         let arriving = Arriving {
-            chan_id: route.hops.last().map_or(0, |h| h.chan_id),
+            chan_id: last_htlc.map_or(0, |h| h.chan_id),
             htlc_index: attempt_id,
             amount_msat: route.receiver_msat(),
-            expiry_height: route.hops.last().map_or(0, |h| h.expiry),
+            expiry_height: last_htlc.map_or(0, |h| h.expiry),
             mpp: route.mpp,
             keysend: records.contains_key(&KEYSEND_RECORD),
             custom_records: records.iter().map(|(k, v)| (*k, hex::encode(v))).collect(),
@@ -293,8 +293,8 @@ impl NodeRpc {
                 return Forwarded::Failed(HopFailure::IncorrectOrUnknownPaymentDetails, last);
             }
         };
-        for (i, hop) in route.hops.iter().enumerate() {
-            move_htlc(nodes[i], nodes[i + 1], hop.chan_id, hop.amt_to_forward_msat + hop.fee_msat, hash, hop.expiry, Step::Add);
+        for (i, htlc) in route.htlcs().enumerate() {
+            move_htlc(nodes[i], nodes[i + 1], htlc, hash, Step::Add);
         }
         for n in &nodes {
             n.persist_later();
@@ -321,8 +321,9 @@ impl NodeRpc {
     /// The payee's side of an arriving HTLC: an invoice (or a keysend) accepts it, or not.
     fn receive(&self, hash: &str, htlc: Arriving, height: u32) -> Result<Accepted, Refusal> {
         let mut db = self.channels();
-        if let Some(preimage) = htlc.custom_records.get(&KEYSEND_RECORD) {
-            db.invoices.add_keysend(hash, preimage, now(), DEFAULT_FINAL_CLTV as u64)?;
+        // lnd tells subscribers of a keysend's invoice as it is added, open, then settled.
+        if let Some(added) = db.invoices.add_keysend(hash, &htlc, height, now())? {
+            let _ = self.invoice_events.send(super::invoices::invoice_message(&added));
         }
         let (accepted, invoice) = match db.invoices.accept(hash, htlc, height, now_ms()) {
             Ok(done) => done,
@@ -898,8 +899,8 @@ fn time_text(unix: i64) -> String {
 /// A route's HTLCs, already added on every hop, settle (each forwarding node recording
 /// its forward) or are refunded.
 fn settle_route(nodes: &[&NodeRpc], route: &Route, hash: &str, step: Step) {
-    for (i, hop) in route.hops.iter().enumerate() {
-        move_htlc(nodes[i], nodes[i + 1], hop.chan_id, hop.amt_to_forward_msat + hop.fee_msat, hash, hop.expiry, step);
+    for (i, htlc) in route.htlcs().enumerate() {
+        move_htlc(nodes[i], nodes[i + 1], htlc, hash, step);
     }
     if step == Step::Settle {
         for (node, forward) in nodes.iter().skip(1).zip(route.forwards(now_ns())) {
@@ -912,8 +913,8 @@ fn settle_route(nodes: &[&NodeRpc], route: &Route, hash: &str, step: Step) {
 }
 
 /// One hop's HTLC moving between `from` and `to` over `chan_id`, on both records.
-fn move_htlc(from: &NodeRpc, to: &NodeRpc, chan_id: u64, amount: i64, hash: &str, expiry: u32, step: Step) {
+fn move_htlc(from: &NodeRpc, to: &NodeRpc, htlc: HopHtlc, hash: &str, step: Step) {
     for (node, outgoing) in [(from, true), (to, false)] {
-        node.channels().step_htlc(chan_id, outgoing, step, amount, hash, expiry);
+        node.channels().step_htlc(htlc.chan_id, outgoing, step, htlc.amount_msat, hash, htlc.expiry);
     }
 }

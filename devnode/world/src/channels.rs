@@ -148,7 +148,14 @@ pub struct Policy {
 impl Default for Policy {
     /// lnd's defaults: 1 sat base fee, 1 ppm, 80 blocks.
     fn default() -> Self {
-        Policy { base_fee_msat: 1_000, fee_rate_ppm: 1, time_lock_delta: 80, min_htlc_msat: 1_000, disabled: false, max_htlc_msat: 0 }
+        Policy {
+            base_fee_msat: 1_000,
+            fee_rate_ppm: 1,
+            time_lock_delta: crate::routing::TIME_LOCK_DELTA,
+            min_htlc_msat: 1_000,
+            disabled: false,
+            max_htlc_msat: 0,
+        }
     }
 }
 

@@ -7,9 +7,15 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// lnd's defaults: invoices expire after a day and ask for 80 blocks of final CLTV delta.
+/// lnd's defaults: invoices expire after a day and ask for the node's time-lock delta as
+/// their final CLTV delta.
 pub const DEFAULT_EXPIRY: i64 = 86_400;
-pub const DEFAULT_CLTV: u64 = 80;
+pub const DEFAULT_CLTV: u64 = crate::routing::TIME_LOCK_DELTA as u64;
+/// The custom record that carries a keysend payment's preimage.
+pub const KEYSEND_RECORD: u64 = 5_482_373_484;
+/// lnd's `FinalCltvRejectDelta` (DefaultIncomingBroadcastDelta + 3): the final delta of the
+/// invoice a keysend makes, and how close to its expiry a keysend HTLC may arrive.
+pub const KEYSEND_CLTV: u64 = 13;
 /// lnd's longest memo.
 pub const MAX_MEMO: usize = 1024;
 
@@ -323,16 +329,21 @@ impl InvoiceDb {
         self.invoices.iter_mut().find(|i| i.hash == hash).ok_or(InvoiceError::NotFound)
     }
 
-    /// A keysend arriving: lnd's invoice registry makes an invoice of it, settled by the
-    /// preimage the payer sent (hex), for any amount; a preimage that is not the hash's, or
-    /// a hash an invoice already has, is refused.
-    pub fn add_keysend(&mut self, hash: &str, preimage_hex: &str, now: i64, final_cltv: u64) -> Result<(), Refusal> {
+    /// A keysend arriving (`htlc` carries its preimage in `KEYSEND_RECORD`, hex): lnd's
+    /// invoice registry (processKeySend) makes an open invoice of it, for the amount that
+    /// arrived, with no expiry and a final delta of `KEYSEND_CLTV`, which `accept` then
+    /// settles with that preimage. Nothing is made for an HTLC without the record; one whose
+    /// preimage is not the hash's, that is part of a multi-path set, that expires too soon,
+    /// or whose hash an invoice already has, is refused.
+    pub fn add_keysend(&mut self, hash: &str, htlc: &Arriving, height: u32, now: i64) -> Result<Option<Invoice>, Refusal> {
+        let Some(preimage_hex) = htlc.custom_records.get(&KEYSEND_RECORD) else { return Ok(None) };
         let preimage = hex::decode(preimage_hex).map_err(|_| Refusal::KeysendError)?;
-        if sha256_hex(&preimage) != hash || self.get(hash).is_some() {
+        if sha256_hex(&preimage) != hash || htlc.mpp.is_some() || (htlc.expiry_height as u64) < height as u64 + KEYSEND_CLTV {
             return Err(Refusal::KeysendError);
         }
-        let keysend = Invoice { preimage: Some(hex::encode(&preimage)), keysend: true, ..Invoice::open(hash.to_string(), 0, now, DEFAULT_EXPIRY, final_cltv) };
-        self.add(keysend).map(|_| ()).map_err(|_| Refusal::KeysendError)
+        let keysend =
+            Invoice { preimage: Some(hex::encode(&preimage)), keysend: true, ..Invoice::open(hash.to_string(), htlc.amount_msat, now, 0, KEYSEND_CLTV) };
+        self.add(keysend).map(Some).map_err(|_| Refusal::KeysendError)
     }
 
     pub fn add(&mut self, mut invoice: Invoice) -> Result<Invoice, InvoiceError> {
@@ -407,7 +418,7 @@ impl InvoiceDb {
         };
         // lnd's expiry watcher cancels an invoice once it expires; until it has, an HTLC
         // arriving late meets an invoice that is no longer open to it.
-        if inv.created + inv.expiry < now_ms / 1000 {
+        if !inv.keysend && inv.created + inv.expiry < now_ms / 1000 {
             return refuse(Refusal::NotOpen);
         }
         if (htlc.expiry_height as u64) < height as u64 + inv.cltv_expiry {
@@ -578,16 +589,39 @@ mod tests {
     }
 
     #[test]
-    fn a_keysend_becomes_an_invoice_only_with_its_own_preimage() {
+    fn a_keysend_becomes_an_invoice_for_what_arrived_only_with_its_own_preimage() {
         let mut db = InvoiceDb::default();
         let preimage = [4u8; 32];
         let hash = sha256_hex(&preimage);
-        assert_eq!(db.add_keysend(&hash, &hex::encode([5u8; 32]), 10, 18), Err(Refusal::KeysendError), "another hash's preimage");
-        assert_eq!(db.add_keysend(&hash, "not hex", 10, 18), Err(Refusal::KeysendError));
-        assert_eq!(db.add_keysend(&hash, &hex::encode(preimage), 10, 18), Ok(()));
-        let made = db.get(&hash).unwrap();
-        assert_eq!((made.keysend, made.preimage.clone(), made.value_msat, made.cltv_expiry, made.add_index), (true, Some(hex::encode(preimage)), 0, 18, 1));
-        assert_eq!(db.add_keysend(&hash, &hex::encode(preimage), 11, 18), Err(Refusal::KeysendError), "the hash is taken");
+        let keysend = |preimage_hex: &str| Arriving {
+            amount_msat: 21_000,
+            expiry_height: 100 + KEYSEND_CLTV as u32,
+            keysend: true,
+            custom_records: BTreeMap::from([(KEYSEND_RECORD, preimage_hex.to_string())]),
+            ..Arriving::default()
+        };
+        let ours = keysend(&hex::encode(preimage));
+        assert_eq!(db.add_keysend(&hash, &Arriving::default(), 100, 10), Ok(None), "an HTLC without the record makes nothing");
+        assert_eq!(db.add_keysend(&hash, &keysend(&hex::encode([5u8; 32])), 100, 10), Err(Refusal::KeysendError), "another hash's preimage");
+        assert_eq!(db.add_keysend(&hash, &keysend("not hex"), 100, 10), Err(Refusal::KeysendError));
+        let part = Arriving { mpp: Some(([1; 32], 42_000)), ..ours.clone() };
+        assert_eq!(db.add_keysend(&hash, &part, 100, 10), Err(Refusal::KeysendError), "lnd takes no multi-path keysend");
+        assert_eq!(db.add_keysend(&hash, &ours, 101, 10), Err(Refusal::KeysendError), "final expiry too soon");
+        assert!(db.invoices.is_empty(), "nothing refused was kept");
+
+        let made = db.add_keysend(&hash, &ours, 100, 10).unwrap().expect("an invoice");
+        assert_eq!(
+            (made.state, made.keysend, made.preimage.clone(), made.value_msat, made.expiry, made.cltv_expiry, made.add_index),
+            (State::Open, true, Some(hex::encode(preimage)), 21_000, 0, KEYSEND_CLTV, 1),
+            "lnd's keysend invoice: open, for the amount that arrived, no expiry, a final delta of 13"
+        );
+        assert_eq!(db.add_keysend(&hash, &ours, 100, 11), Err(Refusal::KeysendError), "the hash is taken");
+        let (accepted, settled) = db.accept(&hash, ours, 100, 3_600_000).unwrap();
+        assert_eq!(
+            (accepted, settled.state, settled.paid_msat),
+            (Accepted::Settled { preimage: hex::encode(preimage) }, State::Settled, 21_000),
+            "settled although its expiry is 0"
+        );
     }
 
     #[test]

@@ -213,9 +213,11 @@ pub struct Session {
 }
 
 impl Session {
-    /// `query` names the source, target, final CLTV and any channel restrictions; its
-    /// amount and fee limit are set per attempt.
-    pub fn new(query: Query, limits: Limits) -> Self {
+    /// `query` names the source, target, the payee's final CLTV delta and any channel
+    /// restrictions; its amount and fee limit are set per attempt. Every route ends
+    /// `BLOCK_PADDING` blocks later than the payee asks, as lnd's payment session pads it.
+    pub fn new(mut query: Query, limits: Limits) -> Self {
+        query.final_cltv += routing::BLOCK_PADDING;
         Session { query, limits, spent_ms: 0, failures: 0 }
     }
 
@@ -344,6 +346,7 @@ mod tests {
         let first = s.next_route(p, &edges([300_000_000, 250_000_000]), 100).unwrap().unwrap();
         assert_eq!(first.receiver_msat(), 200_000_000, "halved once");
         assert_eq!(first.mpp, Some(([1; 32], 400_000_000)), "every part names the whole");
+        assert_eq!((first.hops[0].expiry, first.total_time_lock), (100 + 80 + 3, 100 + 80 + 3), "the payee's 80 blocks and lnd's padding of 3");
         in_flight(p, 1, first.clone());
         // The part's HTLC holds 200,000 sat of its channel now.
         let used = if first.hops[0].chan_id == 1 { [100_000_000, 250_000_000] } else { [300_000_000, 50_000_000] };

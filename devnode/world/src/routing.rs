@@ -10,6 +10,15 @@ use serde::{Deserialize, Serialize};
 
 use super::channels::Policy;
 
+/// lnd's `bitcoin.timelockdelta` default (chainreg.DefaultBitcoinTimeLockDelta): the delta a
+/// node asks of the HTLCs it forwards, the final delta of its invoices, and the final delta it
+/// assumes when paying without an invoice that names one (keysend, QueryRoutes, BuildRoute).
+pub const TIME_LOCK_DELTA: u32 = 80;
+/// lnd's `routing.BlockPadding`: a payment's last HTLC expires this many blocks later than
+/// the payee asks, so blocks mined while it is in flight do not make the payee refuse it.
+/// Only payments pad; QueryRoutes and BuildRoute answer the unpadded route.
+pub const BLOCK_PADDING: u32 = 3;
+
 /// One direction of a channel: `from` can forward to `to`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Edge {
@@ -46,10 +55,35 @@ pub struct Route {
     pub mpp: Option<([u8; 32], i64)>,
 }
 
+/// The HTLC that crosses one hop's channel, into that hop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HopHtlc {
+    pub chan_id: u64,
+    pub amount_msat: i64,
+    pub expiry: u32,
+}
+
 impl Route {
     /// What the payee receives over this route.
     pub fn receiver_msat(&self) -> i64 {
         self.hops.last().map_or(0, |h| h.amt_to_forward_msat)
+    }
+
+    /// The HTLC into hop `i`. A hop's `expiry` is what that hop sends on (lnd's
+    /// OutgoingTimeLock), so the HTLC into hop i expires at hop i-1's, and the first one at
+    /// the route's total time lock; its amount is what the hop forwards plus its fee.
+    pub fn htlc(&self, i: usize) -> Option<HopHtlc> {
+        let hop = self.hops.get(i)?;
+        let expiry = match i.checked_sub(1) {
+            Some(before) => self.hops[before].expiry,
+            None => self.total_time_lock,
+        };
+        Some(HopHtlc { chan_id: hop.chan_id, amount_msat: hop.amt_to_forward_msat + hop.fee_msat, expiry })
+    }
+
+    /// Every hop's incoming HTLC, in the route's order.
+    pub fn htlcs(&self) -> impl Iterator<Item = HopHtlc> + '_ {
+        (0..self.hops.len()).filter_map(|i| self.htlc(i))
     }
 }
 
@@ -242,7 +276,14 @@ mod tests {
     }
 
     fn query(source: &str, target: &str, sat: i64) -> Query {
-        Query { source: source.into(), target: target.into(), amount_msat: sat * 1000, final_cltv: 80, fee_limit_msat: 1_000_000, ..Default::default() }
+        Query {
+            source: source.into(),
+            target: target.into(),
+            amount_msat: sat * 1000,
+            final_cltv: TIME_LOCK_DELTA,
+            fee_limit_msat: 1_000_000,
+            ..Default::default()
+        }
     }
 
     /// a → b → c → d, and both directions of each channel.
@@ -267,6 +308,11 @@ mod tests {
         assert_eq!(r.total_amt_msat, 10_002_020);
         assert_eq!(r.hops[2].expiry, 180);
         assert_eq!(r.total_time_lock, 100 + 80 + 80 + 80);
+        // Each HTLC expires at what the hop before it sends on: b gets the total, c gets b's
+        // outgoing lock, and d what c sends on, which is d's own final expiry.
+        let htlcs: Vec<_> = r.htlcs().map(|h| (h.chan_id, h.amount_msat, h.expiry)).collect();
+        assert_eq!(htlcs, [(1, 10_002_020, 340), (2, 10_001_010, 260), (3, 10_000_000, 180)]);
+        assert_eq!((r.hops[0].expiry, r.hops[1].expiry), (260, 180));
         let built = build_route(&line(), "a", &["b".into(), "c".into(), "d".into()], 10_000_000, 80, None, 100).unwrap();
         assert_eq!(built, r, "BuildRoute along the same nodes agrees");
         let build = |nodes: &[&str]| build_route(&line(), "a", &nodes.iter().map(|n| n.to_string()).collect::<Vec<_>>(), 1_000, 80, None, 100);
