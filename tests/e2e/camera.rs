@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::harness::{Harness, Via};
+use devnode::plan::Plan;
 
 /// The camera the view shows ("fake_device_0") and whether it runs ("live").
 const SHOWING: &str = "const v = document.querySelector('#scanner video'); \
@@ -26,8 +27,7 @@ async fn live_camera(h: &Harness, ok: impl Fn(&str) -> bool) -> String {
 
 async fn cameras_can_be_switched(via: Via) {
     let h = Harness::start_with_cameras(via, 2).await;
-    h.create_wallet_directly().await;
-    h.open_as_admin().await;
+    h.ready(0, Plan::default()).await;
     h.click("a.scan-link").await;
     h.wait_text("#scanner", "Point the camera at a QR code").await;
     let first = live_camera(&h, |_| true).await;

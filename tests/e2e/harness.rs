@@ -316,9 +316,32 @@ impl Harness {
         (seed.cipher_seed_mnemonic, rpc.identity_pubkey())
     }
 
-    /// Starts another node with a wallet; returns its `pubkey@host:port`.
+    /// The world most scenarios begin in: alice's wallet, funded with `alice_sat` (none for
+    /// 0), and the nodes of `others` started around her with their wallets and funds, then
+    /// the plan's channels opened and confirmed (alice's among them).
+    pub async fn around_alice(&self, alice_sat: i64, others: Plan) {
+        self.create_wallet_directly().await;
+        if alice_sat > 0 {
+            self.network.fund_node("alice", alice_sat, 1).await.expect("fund alice");
+        }
+        self.network.build(others).await.expect("the nodes around alice");
+    }
+
+    /// `around_alice`, then the app open on alice's node as admin.
+    pub async fn ready(&self, alice_sat: i64, others: Plan) {
+        self.around_alice(alice_sat, others).await;
+        self.open_as_admin().await;
+    }
+
+    /// Starts another node with a wallet, in the middle of a scenario; returns its
+    /// `pubkey@host:port`.
     pub async fn start_peer_node(&self, name: &str) -> String {
-        self.network.build(Plan::default().node(NodePlan::new(name))).await.expect("peer node");
+        self.network.build(Plan::nodes(&[name])).await.expect("peer node");
+        self.uri(name).await
+    }
+
+    /// A running node's `pubkey@host:port`.
+    pub async fn uri(&self, name: &str) -> String {
         self.network.uri(name).await.expect("running")
     }
 

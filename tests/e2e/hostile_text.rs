@@ -4,6 +4,7 @@
 //! transaction labels, and every page is read at phone width.
 
 use crate::harness::{DevTools, Harness, Via};
+use devnode::plan::Plan;
 
 /// The stored corpus and, last, a 100,000-character word (markup inside), made here rather
 /// than kept as 100 KB of JSON.
@@ -53,8 +54,7 @@ async fn hostile_text_is_shown_as_text(via: Via) {
     // lnd caps an alias at 32 bytes.
     let aliases: Vec<&String> = texts.iter().filter(|t| t.len() <= 32).collect();
     let h = Harness::start(via).await;
-    h.create_wallet_directly().await;
-    h.network.fund_node("alice", 5_000_000, 1).await.expect("fund alice");
+    h.around_alice(5_000_000, Plan::default()).await;
     // bob also announces the longest DNS name lnd keeps in a graph (255 bytes, no dots to
     // break at but its own): the one address text a node chooses (see `world::announcement`).
     let long_name = ["a".repeat(63), "b".repeat(63), "c".repeat(63), "d".repeat(63)].join(".");

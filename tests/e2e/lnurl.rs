@@ -4,6 +4,7 @@
 //! a plain address and a node's address (sent to the forms that take them).
 
 use super::harness::{Harness, Via};
+use devnode::plan::Plan;
 use devnode::serve::lnurl::Comment;
 
 fn lnurl_of(url: &str) -> String {
@@ -18,12 +19,9 @@ async fn paste_and_check(h: &Harness, text: &str) {
 
 async fn pay_anything(via: Via) {
     let h = Harness::start_with_camera(via).await;
-    h.create_wallet_directly().await;
-    h.network.fund_node("alice", 3_000_000, 1).await.expect("fund alice");
-    let shop = h.start_peer_node("shop").await;
-    h.network.open_channel("alice", "shop", 1_000_000, 300_000).await.expect("channel");
     let (host, service) = h.start_lnurl().await;
-    h.open_as_admin().await;
+    h.ready(3_000_000, Plan::nodes(&["shop"]).channel("alice", "shop", 1_000_000, 300_000)).await;
+    let shop = h.uri("shop").await;
 
     // A Lightning Address in a QR code, scanned: the service's terms shown, an amount and a
     // comment chosen, its invoice checked and paid, its message shown.

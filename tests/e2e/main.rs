@@ -6,6 +6,7 @@
 
 mod harness;
 
+use devnode::plan::{NodePlan, Plan};
 use harness::{Harness, Via};
 use world::macaroons::{ADMIN, Macaroon};
 
@@ -142,8 +143,7 @@ on_both_transports!(restore_from_seed);
 /// that is checked, priced and confirmed, and the history.
 async fn onchain_funds(via: Via) {
     let h = Harness::start(via).await;
-    h.create_wallet_directly().await;
-    h.open_as_admin().await;
+    h.ready(0, Plan::default()).await;
     h.click("nav a[href='/onchain']").await;
     h.wait_text("#balance-confirmed", "0 sat").await;
 
@@ -193,10 +193,8 @@ on_both_transports!(onchain_funds);
 /// clicks and a reload afterwards make nothing more.
 async fn sends_once_when_the_answer_is_lost(via: Via) {
     let h = Harness::start(via).await;
-    h.create_wallet_directly().await;
-    h.network.fund_node("alice", 2_000_000, 1).await.expect("fund alice");
-    let bob = h.start_peer_node("bob").await;
-    h.open_as_admin().await;
+    h.ready(2_000_000, Plan::nodes(&["bob"])).await;
+    let bob = h.uri("bob").await;
     let faults = h.network.faults("alice");
     let grpc = matches!(via, Via::GrpcWeb);
     let (rpc, md) = h.network.as_admin("alice").await.expect("alice");
@@ -269,9 +267,8 @@ on_both_transports!(sends_once_when_the_answer_is_lost);
 /// for confirmation.
 async fn peers(via: Via) {
     let h = Harness::start(via).await;
-    h.create_wallet_directly().await;
-    let bob = h.start_peer_node("bob").await;
-    h.open_as_admin().await;
+    h.ready(0, Plan::nodes(&["bob"])).await;
+    let bob = h.uri("bob").await;
     h.click("nav a[href='/peers']").await;
     h.wait_text("#peers, .card p.muted", "No peers").await;
 
@@ -311,10 +308,8 @@ on_both_transports!(peers);
 /// CloseChannel stream into the closed list.
 async fn channels(via: Via) {
     let h = Harness::start(via).await;
-    h.create_wallet_directly().await;
-    h.network.fund_node("alice", 2_000_000, 1).await.expect("fund alice");
-    let bob = h.start_peer_node("bob").await;
-    h.open_as_admin().await;
+    h.ready(2_000_000, Plan::nodes(&["bob"])).await;
+    let bob = h.uri("bob").await;
     h.click("nav a[href='/channels']").await;
     h.wait_text("#channels, .card p.muted", "No open channels").await;
 
@@ -407,12 +402,9 @@ async fn payments(via: Via) {
     use sha2::{Digest, Sha256};
     let grpc = matches!(via, Via::GrpcWeb);
     let h = Harness::start(via).await;
-    h.create_wallet_directly().await;
-    h.network.fund_node("alice", 3_000_000, 1).await.expect("fund alice");
-    let bob = h.start_peer_node("bob").await;
+    h.ready(3_000_000, Plan::nodes(&["bob"]).channel("alice", "bob", 1_000_000, 300_000)).await;
+    let bob = h.uri("bob").await;
     let bob_key = bob.split('@').next().expect("key").to_string();
-    h.network.open_channel("alice", "bob", 1_000_000, 300_000).await.expect("channel");
-    h.open_as_admin().await;
 
     // A browser with a share sheet (Chromium on Linux has none; this one records what it
     // is handed).
@@ -598,12 +590,7 @@ on_both_transports!(payments);
 /// default, the parts shown; another refused as one part (the page says why).
 async fn payment_in_parts(via: Via) {
     let h = Harness::start(via).await;
-    h.create_wallet_directly().await;
-    h.network.fund_node("alice", 3_000_000, 1).await.expect("fund alice");
-    h.start_peer_node("bob").await;
-    h.network.open_channel("alice", "bob", 100_000, 0).await.expect("first channel");
-    h.network.open_channel("alice", "bob", 100_000, 0).await.expect("second channel");
-    h.open_as_admin().await;
+    h.ready(3_000_000, Plan::nodes(&["bob"]).channel("alice", "bob", 100_000, 0).channel("alice", "bob", 100_000, 0)).await;
 
     let invoice = h.network.add_invoice("bob", 150_000, "too big for one channel").await.expect("bob's invoice");
     h.click("nav a[href='/send']").await;
@@ -639,17 +626,14 @@ on_both_transports!(payment_in_parts);
 /// channel with bob to her channel with carol with a circular payment.
 async fn routes_and_rebalance(via: Via) {
     let h = Harness::start(via).await;
-    h.create_wallet_directly().await;
-    h.network.fund_node("alice", 3_000_000, 1).await.expect("fund");
-    let bob = h.start_peer_node("bob").await;
-    h.start_peer_node("carol").await;
-    for name in ["bob", "carol"] {
-        h.network.fund_node(name, 3_000_000, 1).await.expect("fund");
-    }
-    h.network.open_channel("alice", "bob", 1_000_000, 0).await.expect("alice → bob");
-    h.network.open_channel("bob", "carol", 1_000_000, 0).await.expect("bob → carol");
-    h.network.open_channel("carol", "alice", 1_000_000, 0).await.expect("carol → alice");
-    h.open_as_admin().await;
+    let triangle = Plan::default()
+        .node(NodePlan::new("bob").funded(3_000_000))
+        .node(NodePlan::new("carol").funded(3_000_000))
+        .channel("alice", "bob", 1_000_000, 0)
+        .channel("bob", "carol", 1_000_000, 0)
+        .channel("carol", "alice", 1_000_000, 0);
+    h.ready(3_000_000, triangle).await;
+    let bob = h.uri("bob").await;
 
     // The network as alice's graph sees it, and a node looked up in it.
     h.wait_text("#network-info", "3 nodes, 3 channels, 3,000,000 sat").await;
@@ -705,10 +689,8 @@ async fn other_lnd_releases(via: Via, older: bool) {
         }
     })
     .await;
-    h.create_wallet_directly().await;
-    h.network.fund_node("alice", 2_000_000, 1).await.expect("fund alice");
-    let bob = h.start_peer_node("bob").await;
-    h.open_as_admin().await;
+    h.ready(2_000_000, Plan::nodes(&["bob"])).await;
+    let bob = h.uri("bob").await;
 
     h.click("nav a[href='/channels']").await;
     h.find("select[name=channel-peer]").await.select_by_value("other").await.expect("choose another node");
@@ -784,12 +766,8 @@ async fn flaky_connection(via: Via) {
     use sha2::{Digest, Sha256};
     use std::time::Duration;
     let h = Harness::start(via).await;
-    h.create_wallet_directly().await;
-    h.network.fund_node("alice", 2_000_000, 1).await.expect("fund alice");
-    h.start_peer_node("bob").await;
-    h.network.fund_node("bob", 2_000_000, 1).await.expect("fund bob");
-    h.network.open_channel("bob", "alice", 1_000_000, 0).await.expect("bob → alice");
-    h.network.open_channel("alice", "bob", 500_000, 0).await.expect("alice → bob");
+    let both_ways = Plan::default().node(NodePlan::new("bob").funded(2_000_000)).channel("bob", "alice", 1_000_000, 0).channel("alice", "bob", 500_000, 0);
+    h.around_alice(2_000_000, both_ways).await;
     let faults = h.network.faults("alice");
     faults.set_chunk(5);
     h.open_as_admin().await;
@@ -840,13 +818,12 @@ on_both_transports!(flaky_connection);
 /// the forward (bob → carol); a new policy is checked before it is sent, then shown.
 async fn fees_and_forwarding(via: Via) {
     let h = Harness::start(via).await;
-    h.create_wallet_directly().await;
-    h.network.fund_node("alice", 2_000_000, 1).await.expect("fund alice");
-    h.start_peer_node("bob").await;
-    h.network.fund_node("bob", 2_000_000, 1).await.expect("fund bob");
-    h.start_peer_node("carol").await;
-    h.network.open_channel("bob", "alice", 1_500_000, 0).await.expect("bob → alice");
-    h.network.open_channel("alice", "carol", 1_000_000, 0).await.expect("alice → carol");
+    let line = Plan::default()
+        .node(NodePlan::new("bob").funded(2_000_000))
+        .node(NodePlan::new("carol"))
+        .channel("bob", "alice", 1_500_000, 0)
+        .channel("alice", "carol", 1_000_000, 0);
+    h.around_alice(2_000_000, line).await;
     let invoice = h.network.add_invoice("carol", 100_000, "through alice").await.expect("carol's invoice");
     assert_eq!(h.network.pay("bob", &invoice).await.expect("bob pays"), "");
     h.open_as_admin().await;
@@ -889,11 +866,7 @@ on_both_transports!(fees_and_forwarding);
 /// returning alice's share on-chain.
 async fn backup_and_restore(via: Via) {
     let h = Harness::start(via).await;
-    h.create_wallet_directly().await;
-    h.network.fund_node("alice", 2_000_000, 1).await.expect("fund");
-    h.start_peer_node("bob").await;
-    h.network.open_channel("alice", "bob", 500_000, 0).await.expect("channel");
-    h.open_as_admin().await;
+    h.ready(2_000_000, Plan::nodes(&["bob"]).channel("alice", "bob", 500_000, 0)).await;
 
     h.click("nav a[href='/backups']").await;
     h.click("button[name=export-backups]").await;
@@ -967,8 +940,7 @@ async fn connection_failures(via: Via) {
 /// that is not one is refused in words.
 async fn sign_and_verify(via: Via) {
     let h = Harness::start(via).await;
-    h.create_wallet_directly().await;
-    h.open_as_admin().await;
+    h.ready(0, Plan::default()).await;
     h.fill("textarea[name=sign-message]", "I run this node <b>really</b>").await;
     h.click("button[name=sign]").await;
     h.find("#signature").await;
@@ -1078,8 +1050,7 @@ async fn app_opens_offline_after_the_first_visit() {
 async fn rest_over_tls_with_the_nodes_certificate() {
     let h = Harness::start(Via::RestTls { trusted: true }).await;
     assert!(h.node_url().starts_with("https://"));
-    h.create_wallet_directly().await;
-    h.open_as_admin().await;
+    h.ready(0, Plan::default()).await;
     h.finish().await;
 }
 

@@ -5,6 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
 use crate::harness::{AddVirtualAuthenticator, Harness, Via};
+use devnode::plan::{NodePlan, Plan};
 
 const PASSPHRASE: &str = "staple battery horse";
 
@@ -198,11 +199,8 @@ on_both_transports!(macaroons_expire_and_rotate);
 /// alice, saved with a passphrase and open in the app, and bob with a channel to pay her.
 async fn saved_node_with_a_payer(via: Via) -> Harness {
     let h = Harness::start(via).await;
-    h.create_wallet_directly().await;
+    h.around_alice(0, Plan::default().node(NodePlan::new("bob").funded(1_000_000)).channel("bob", "alice", 500_000, 0)).await;
     let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
-    h.start_peer_node("bob").await;
-    h.network.fund_node("bob", 1_000_000, 1).await.expect("fund bob");
-    h.network.open_channel("bob", "alice", 500_000, 0).await.expect("bob → alice");
     h.open_app().await;
     h.remember(&h.node_url(), &admin, "home", Some(PASSPHRASE)).await;
     h.expect_node_page().await;
