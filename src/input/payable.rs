@@ -216,7 +216,7 @@ pub fn check_service_url(url: &str) -> Result<String, String> {
     } else {
         return Err("An LNURL service must be a web address (https://…)".into());
     };
-    let (host, userinfo) = authority(rest).ok_or("This LNURL service's address has no host")?;
+    let (host, userinfo) = authority(rest).ok_or("This LNURL service's address has no valid host and port")?;
     if userinfo {
         return Err("This LNURL service's address carries a login, which Lightdeck will not send".into());
     }
@@ -243,11 +243,18 @@ pub fn authority(after_scheme: &str) -> Option<(String, bool)> {
         Some((_, h)) => (true, h),
         None => (false, auth),
     };
-    let host = if let Some(v6) = hostport.strip_prefix('[') {
-        format!("[{}]", v6.split_once(']')?.0)
+    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+        let (addr, after) = v6.split_once(']')?;
+        (format!("[{addr}]"), after.strip_prefix(':').unwrap_or(after))
     } else {
-        hostport.split(':').next().unwrap_or_default().to_string()
+        hostport.split_once(':').map_or((hostport.to_string(), ""), |(h, p)| (h.to_string(), p))
     };
+    // A browser refuses a port that is not a number up to 65535; an empty one is the
+    // scheme's default.
+    let valid_port = port.is_empty() || (port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u32>().is_ok_and(|p| p <= 65_535));
+    if !valid_port {
+        return None;
+    }
     let plain = if let Some(v6) = host.strip_prefix('[') {
         v6.len() > 1 && v6.trim_end_matches(']').bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
     } else {
@@ -401,6 +408,12 @@ mod tests {
         assert!(check_service_url("https://user:pw@example.com/x").unwrap_err().contains("login"));
         assert!(check_service_url("ftp://example.com").is_err());
         assert!(check_service_url("javascript:alert(1)").is_err());
+        // Ports as a browser reads them: empty is the default, anything but 0..=65535 fails.
+        assert_eq!(host_of("https://s.example:/x").as_deref(), Some("s.example"));
+        assert_eq!(host_of("https://[::1]:8080/x").as_deref(), Some("[::1]"));
+        for bad in ["https://s.example:65536/x", "https://s.example:8o/x", "https://s.example:-1/x", "https://[::1]x/"] {
+            assert!(check_service_url(bad).unwrap_err().contains("valid host and port"), "{bad}");
+        }
     }
 
     #[test]
