@@ -109,16 +109,17 @@ impl Route {
     /// What each node between the payer and the payee records when the route settles, in
     /// the route's order: the HTLC it took in, the one it sent on, and so its fee.
     pub fn forwards(&self, timestamp_ns: i64) -> Vec<Forward> {
-        self.hops
+        let htlcs: Vec<_> = self.htlcs().collect();
+        htlcs
             .windows(2)
-            .map(|hops| {
-                let (incoming, outgoing) = (&hops[0], &hops[1]);
+            .map(|pair| {
+                let (incoming, outgoing) = (pair[0], pair[1]);
                 Forward {
                     timestamp_ns,
                     chan_in: incoming.chan_id,
                     chan_out: outgoing.chan_id,
-                    amt_in_msat: incoming.amt_to_forward_msat + incoming.fee_msat,
-                    amt_out_msat: outgoing.amt_to_forward_msat + outgoing.fee_msat,
+                    amt_in_msat: incoming.amount_msat,
+                    amt_out_msat: outgoing.amount_msat,
                 }
             })
             .collect()
