@@ -16,14 +16,6 @@ pub struct Ledger {
     events: broadcast::Sender<ChainEvent>,
 }
 
-pub fn now() -> i64 {
-    now_ms() / 1000
-}
-
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
-
 impl Ledger {
     pub fn open(path: PathBuf) -> io::Result<Arc<Self>> {
         let chain = store::read_json::<Chain>(&path)?.unwrap_or_default().reindex();

@@ -2,12 +2,13 @@
 //! in one process over one simulated chain; each node serves lnd v0.20's gRPC (TLS), REST
 //! and gRPC-web, keeps an lnd-like data directory, and survives restarts.
 
+pub mod clock;
 pub mod ledger;
-pub mod p2p;
 pub mod plan;
 pub mod rpc;
 pub mod serve;
 pub mod store;
+pub mod switchboard;
 
 use std::collections::HashMap;
 use std::io;
@@ -197,7 +198,7 @@ async fn wait_active(rpc: &NodeRpc) -> io::Result<()> {
 pub struct Network {
     config: NetworkConfig,
     ledger: Arc<Ledger>,
-    switchboard: Arc<p2p::Switchboard>,
+    switchboard: Arc<switchboard::Switchboard>,
     nodes: tokio::sync::Mutex<HashMap<String, Running>>,
     /// Each node's fault switches; kept across restarts, like a flaky proxy in front of it.
     faults: std::sync::Mutex<HashMap<String, Arc<serve::faults::Faults>>>,
@@ -362,7 +363,7 @@ impl Network {
     /// Mines blocks (confirming the mempool); returns the new height.
     pub fn mine(&self, blocks: u32) -> io::Result<u32> {
         self.ledger.write(|chain| {
-            let events = chain.mine(blocks, ledger::now());
+            let events = chain.mine(blocks, clock::now());
             Ok::<_, io::Error>((chain.tip().height, events))
         })
     }
@@ -373,7 +374,7 @@ impl Network {
         let (address, script_hex) = world::onchain::parse_address(address).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
         self.ledger.write(|chain| {
             let (tx, event) =
-                chain.submit(&[], vec![Output { address, script_hex, value: sats }], 0, "", ledger::now()).map_err(|e| io::Error::other(e.to_string()))?;
+                chain.submit(&[], vec![Output { address, script_hex, value: sats }], 0, "", clock::now()).map_err(|e| io::Error::other(e.to_string()))?;
             Ok::<_, io::Error>((tx.txid, vec![event]))
         })
     }

@@ -12,7 +12,7 @@ use tonic::{Status, metadata::MetadataMap};
 
 use super::channels::{chan_point_message, chan_point_string};
 use super::{EXPORT_ALL_CHANNEL_BACKUPS, EXPORT_CHANNEL_BACKUP, NodeRpc, RESTORE_CHANNEL_BACKUPS, RpcStream, SUBSCRIBE_CHANNEL_BACKUPS, VERIFY_CHAN_BACKUP};
-use crate::ledger::now;
+use crate::clock::now;
 use world::backup::{self, Single};
 use world::channels::{self as sim, Channel, Phase};
 

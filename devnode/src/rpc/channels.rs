@@ -14,9 +14,9 @@ use super::{
     BOTH_FEE_RATES, CHANNEL_BALANCE, CLOSE_CHANNEL, CLOSED_CHANNELS, LIST_CHANNELS, NodeRpc, OPEN_CHANNEL, OPEN_CHANNEL_SYNC, PENDING_CHANNELS, RpcStream,
     SUBSCRIBE_CHANNEL_EVENTS, io_status, status,
 };
-use crate::ledger::now;
+use crate::clock::now;
 use world::chain::{ChainEvent, REGTEST_GENESIS};
-use world::channels::{self as sim, Change, Channel, ChannelDb, CloseType, PayTo, Phase};
+use world::channels::{self as sim, Change, Channel, CloseType, NodeDb, PayTo, Phase};
 use world::onchain::{SendCoins, fee_rate};
 use world::wallet::AddressKind;
 
@@ -132,11 +132,11 @@ fn parse_pubkey(bytes: &[u8], string: &str) -> Result<String, Status> {
 }
 
 impl NodeRpc {
-    pub(super) fn channels(&self) -> std::sync::MutexGuard<'_, ChannelDb> {
+    pub(super) fn channels(&self) -> std::sync::MutexGuard<'_, NodeDb> {
         self.channels.lock().expect("channels lock")
     }
 
-    fn save_channels(&self, db: &ChannelDb) -> Result<(), Status> {
+    fn save_channels(&self, db: &NodeDb) -> Result<(), Status> {
         crate::store::write_json(&self.dir.channel_db(), db).map_err(io_status)
     }
 
@@ -164,14 +164,14 @@ impl NodeRpc {
 
     /// The database as it is now, numbered so that an older snapshot is never written over a
     /// newer one.
-    fn db_snapshot(&self) -> (u64, ChannelDb) {
+    fn db_snapshot(&self) -> (u64, NodeDb) {
         use std::sync::atomic::Ordering;
         self.save_pending.store(false, Ordering::Release);
         let db = self.channels();
         (self.saves.fetch_add(1, Ordering::AcqRel) + 1, db.clone())
     }
 
-    fn write_snapshot(&self, (number, db): (u64, ChannelDb)) {
+    fn write_snapshot(&self, (number, db): (u64, NodeDb)) {
         let mut written = self.saved.lock().expect("save lock");
         if number <= *written {
             return;
@@ -193,7 +193,7 @@ impl NodeRpc {
 
     /// lnd opens its channel database once the wallet is unlocked; a deleted one is empty.
     pub(super) fn load_channels(&self) -> Result<(), Status> {
-        let db = crate::store::read_json::<ChannelDb>(&self.dir.channel_db()).map_err(io_status)?.unwrap_or_default();
+        let db = crate::store::read_json::<NodeDb>(&self.dir.channel_db()).map_err(io_status)?.unwrap_or_default();
         *self.channels() = db;
         Ok(())
     }

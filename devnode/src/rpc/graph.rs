@@ -14,7 +14,7 @@ use super::{
     DESCRIBE_GRAPH, FEE_REPORT, FORWARDING_HISTORY, GET_CHAN_INFO, GET_NETWORK_INFO, GET_NODE_INFO, NodeRpc, RpcStream, SUBSCRIBE_CHANNEL_GRAPH,
     UPDATE_CHANNEL_POLICY,
 };
-use crate::ledger::now;
+use crate::clock::now;
 use world::channels::{Channel, Phase, Policy, reserve};
 use world::graph::{Graph, GraphEdge, PolicyChange};
 

@@ -104,7 +104,7 @@ impl Seen<'_> {
             // A locally sent HTLC's incoming circuit is (0, attempt id), as in lnd.
             incoming_htlc_id: self.id,
             outgoing_htlc_id: if outgoing.is_some() { self.id } else { 0 },
-            timestamp_ns: super::payments::now_ns() as u64,
+            timestamp_ns: crate::clock::now_ns() as u64,
             event_type: self.kind() as i32,
             event: Some(event),
         }

@@ -14,7 +14,7 @@ use super::{
     ADD_HOLD_INVOICE, ADD_INVOICE, CANCEL_INVOICE, DECODE_PAY_REQ, LIST_INVOICES, LOOKUP_INVOICE, LOOKUP_INVOICE_V2, NodeRpc, RpcStream, SETTLE_INVOICE,
     SUBSCRIBE_INVOICES, SUBSCRIBE_SINGLE_INVOICE,
 };
-use crate::ledger::{now, now_ms};
+use crate::clock::{now, now_ms};
 use bolt11::HintHop;
 use world::invoices::{self as sim, HtlcState, Invoice, InvoiceError, NewInvoice, State};
 

@@ -27,7 +27,8 @@ pub use graph::GraphFeed;
 pub use payments::Held;
 pub use services::{Services, grpc_routes};
 
-use crate::ledger::{Ledger, now};
+use crate::clock::now;
+use crate::ledger::Ledger;
 use crate::store::NodeDir;
 use world::macaroons::Permission;
 use world::node::{self, Node, NodeError, RpcGroup, WalletState};
@@ -293,10 +294,10 @@ pub struct NodeRpc {
     settings: NodeSettings,
     state: watch::Sender<WalletState>,
     rng: Mutex<StdRng>,
-    switchboard: Arc<crate::p2p::Switchboard>,
+    switchboard: Arc<crate::switchboard::Switchboard>,
     peers: Mutex<std::collections::BTreeMap<String, peers::Link>>,
     peer_events: tokio::sync::broadcast::Sender<pb::PeerEvent>,
-    channels: Mutex<world::channels::ChannelDb>,
+    channels: Mutex<world::channels::NodeDb>,
     chan_events: tokio::sync::broadcast::Sender<pb::ChannelEventUpdate>,
     /// The task following the chain for this node's channels.
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
@@ -427,7 +428,7 @@ const BUILD_TAGS: &[&str] = &[
 ];
 
 impl NodeRpc {
-    pub fn new(node: Node, ledger: Arc<Ledger>, switchboard: Arc<crate::p2p::Switchboard>, dir: NodeDir, settings: NodeSettings) -> Arc<Self> {
+    pub fn new(node: Node, ledger: Arc<Ledger>, switchboard: Arc<crate::switchboard::Switchboard>, dir: NodeDir, settings: NodeSettings) -> Arc<Self> {
         let (state, _) = watch::channel(node.state());
         let (peer_events, _) = tokio::sync::broadcast::channel(256);
         let (chan_events, _) = tokio::sync::broadcast::channel(1024);

@@ -10,7 +10,7 @@ use tonic::{Status, metadata::MetadataMap};
 use super::{
     ESTIMATE_FEE, GET_TRANSACTIONS, LIST_ACCOUNTS, LIST_UNSPENT, NEW_ADDRESS, NodeRpc, RpcStream, SEND_COINS, SUBSCRIBE_TRANSACTIONS, WALLET_BALANCE, status,
 };
-use crate::ledger::now;
+use crate::clock::now;
 use world::chain::{Chain, ChainEvent};
 use world::node::NodeError;
 use world::onchain::{self, SendCoins, WalletTx};

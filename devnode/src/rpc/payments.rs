@@ -18,7 +18,7 @@ use super::invoices::hint_hops;
 use super::{
     BUILD_ROUTE, LIST_PAYMENTS, NodeRpc, QUERY_ROUTES, RpcStream, SEND_PAYMENT_SYNC, SEND_PAYMENT_V2, SEND_TO_ROUTE_SYNC, SEND_TO_ROUTE_V2, TRACK_PAYMENT_V2,
 };
-use crate::ledger::{now, now_ms};
+use crate::clock::{now, now_ms, now_ns};
 use world::invoices::{Accepted, Arriving, InvoiceError, KEYSEND_RECORD, Refusal};
 use world::payments::{self as sim, Attempt, Failure, HopFailure, Payment, Status as PayStatus};
 use world::routing::{self, Edge, Hop, HopHtlc, Query, Route};
@@ -41,10 +41,6 @@ enum Forwarded {
     Settled(String),
     Held,
     Failed(HopFailure, u32),
-}
-
-pub(super) fn now_ns() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0)
 }
 
 fn route_message(r: &Route) -> pb::Route {

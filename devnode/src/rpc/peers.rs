@@ -16,7 +16,8 @@ use world::node::WalletState;
 pub struct Link {
     pub address: String,
     pub inbound: bool,
-    pub since: std::time::Instant,
+    /// Unix seconds.
+    pub since: i64,
 }
 
 fn event(pubkey: &str, kind: pb::peer_event::EventType) -> pb::PeerEvent {
@@ -68,7 +69,7 @@ impl NodeRpc {
         if self.peers.lock().expect("peers lock").contains_key(&pubkey) {
             return Err(Status::unknown(format!("already connected to peer: {pubkey}@{}", addr.host)));
         }
-        let refused = || Status::unknown(format!("dial tcp {}: connect: connection refused", crate::p2p::normalise(&addr.host)));
+        let refused = || Status::unknown(format!("dial tcp {}: connect: connection refused", crate::switchboard::normalise(&addr.host)));
         // A locked lnd does not listen for peers until its wallet is unlocked.
         let remote = self.switchboard.dial(&addr.host).filter(|r| r.current_state() == WalletState::ServerActive).ok_or_else(refused)?;
         if remote.identity_pubkey() != pubkey {
@@ -76,7 +77,7 @@ impl NodeRpc {
             // and hangs up; lnd's dialer reads the end of the stream and says just that.
             return Err(Status::unknown("EOF"));
         }
-        let now = std::time::Instant::now();
+        let now = crate::clock::now();
         self.link(&pubkey, Link { address: addr.host.clone(), inbound: false, since: now });
         remote.link(&me, Link { address: self.p2p_address(), inbound: true, since: now });
         Ok(pb::ConnectPeerResponse { status: format!("connection to {pubkey}@{} initiated", addr.host) })
@@ -88,7 +89,7 @@ impl NodeRpc {
             return;
         }
         let Some(remote) = self.switchboard.find(pubkey).filter(|r| r.current_state() == WalletState::ServerActive) else { return };
-        let now = std::time::Instant::now();
+        let now = crate::clock::now();
         self.link(pubkey, Link { address: remote.p2p_address(), inbound: false, since: now });
         remote.link(&self.identity_pubkey(), Link { address: self.p2p_address(), inbound: true, since: now });
     }
@@ -101,7 +102,7 @@ impl NodeRpc {
                 .into_iter()
                 .map(|(pubkey, link)| {
                     // Gossip and pings flow for as long as the link is up.
-                    let secs = link.since.elapsed().as_secs();
+                    let secs = (crate::clock::now() - link.since).max(0) as u64;
                     pb::Peer {
                         pub_key: pubkey,
                         address: link.address,

@@ -8,7 +8,7 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 
 use crate::chain::REGTEST_GENESIS;
-use crate::channels::{Channel, ChannelDb, NewChannel, PayTo, Phase, new_channel};
+use crate::channels::{Channel, NewChannel, NodeDb, PayTo, Phase, new_channel};
 
 /// lnd's Single version for anchor channels with zero-fee HTLCs (its default).
 const SINGLE_VERSION: u8 = 3;
@@ -150,7 +150,7 @@ impl Single {
     }
 }
 
-impl ChannelDb {
+impl NodeDb {
     /// The channels lnd backs up: those opening or open.
     pub fn backed_up(&self) -> Vec<&Channel> {
         self.channels.iter().filter(|c| matches!(c.phase, Phase::PendingOpen | Phase::Open)).collect()
@@ -310,10 +310,10 @@ mod tests {
         assert_eq!(single.chan_point(), alice.chan_point(), "the txid in internal order, shown as lnd shows it");
         assert_eq!((single.remote_pubkey.to_vec(), single.short_channel_id, single.capacity), (hex::decode(&bob_key).unwrap(), 77, 400_000));
         assert_eq!(hex::encode(single.chain_hash.iter().rev().copied().collect::<Vec<u8>>()), REGTEST_GENESIS);
-        let original = ChannelDb { channels: vec![alice.clone()], ..Default::default() };
+        let original = NodeDb { channels: vec![alice.clone()], ..Default::default() };
         assert_eq!(original.backed_up().len(), 1);
 
-        let mut restored = ChannelDb::default();
+        let mut restored = NodeDb::default();
         assert_eq!(restored.restore(&[single.clone(), single.clone()], 9), 1, "one shell per channel");
         assert_eq!(restored.restore(&[single], 10), 0, "a known channel is not restored again");
         let shell = &restored.channels[0];

@@ -355,9 +355,10 @@ pub enum Change {
     FullyResolved(String),
 }
 
-/// lnd's channel database: channels, and the invoices and payments that live beside them.
+/// A node's records, as lnd keeps them in its channeldb: open and closed channels, invoices,
+/// payments and forwards.
 #[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ChannelDb {
+pub struct NodeDb {
     pub channels: Vec<Channel>,
     pub closed: Vec<Closed>,
     #[serde(default)]
@@ -406,7 +407,7 @@ fn short_channel_id(height: u32, index: u32, vout: u32) -> u64 {
     ((height as u64) << 40) | ((index as u64) << 16) | vout as u64
 }
 
-impl ChannelDb {
+impl NodeDb {
     /// The route hints of a private invoice: each open private channel, entered from the
     /// peer with the peer's policy.
     pub fn private_hints(&self) -> Vec<Vec<bolt11::HintHop>> {
@@ -613,11 +614,11 @@ mod tests {
     }
 
     /// A funded channel seen from both sides, on a chain holding its funding transaction.
-    fn open_pair(capacity: i64, push: i64) -> (Chain, ChannelDb, ChannelDb) {
+    fn open_pair(capacity: i64, push: i64) -> (Chain, NodeDb, NodeDb) {
         let mut chain = Chain::default();
         let funding = funding_output(ALICE, BOB);
         let (tx, _) = chain.submit(&[], vec![funding.output(capacity)], 0, "", 1).unwrap();
-        let side = |initiator: bool, remote: &str, mine: PayTo, theirs: PayTo| ChannelDb {
+        let side = |initiator: bool, remote: &str, mine: PayTo, theirs: PayTo| NodeDb {
             channels: vec![new_channel(NewChannel {
                 funding_txid: &tx.txid,
                 output_index: 0,

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use crate::channels::{Channel, ChannelDb, Phase, Policy};
+use crate::channels::{Channel, NodeDb, Phase, Policy};
 
 /// lnd's smallest accepted time-lock delta (routing.MinCLTVDelta).
 pub const MIN_TIME_LOCK_DELTA: u32 = 18;
@@ -176,7 +176,7 @@ impl PolicyChange {
     }
 }
 
-impl ChannelDb {
+impl NodeDb {
     /// Applies an allowed policy change to the open channel at `target` (every open channel
     /// when none); returns the channels changed. An unset maximum HTLC keeps the current one
     /// (localchans' updateEdge).
@@ -292,7 +292,7 @@ mod tests {
 
     #[test]
     fn a_policy_applies_to_its_scope_and_keeps_an_unset_maximum() {
-        let mut db = ChannelDb { channels: vec![channel(A, 1, 100_000, false, 1), channel(C, 2, 200_000, false, 1)], ..Default::default() };
+        let mut db = NodeDb { channels: vec![channel(A, 1, 100_000, false, 1), channel(C, 2, 200_000, false, 1)], ..Default::default() };
         db.channels[0].local_policy.max_htlc_msat = 42_000;
         let point = db.channels[1].chan_point();
         let updated = db.apply_policy(Some(&point), &change(0.0, 9, 40), 9);

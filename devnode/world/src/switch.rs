@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use crate::channels::{ChannelDb, Forward, Htlc, Phase, Policy, reserve};
+use crate::channels::{Forward, Htlc, NodeDb, Phase, Policy, reserve};
 use crate::payments::HopFailure;
 use crate::routing::{Edge, Route};
 
@@ -17,7 +17,7 @@ pub enum Step {
     Refund,
 }
 
-impl ChannelDb {
+impl NodeDb {
     /// Why this node would not send `amount_msat` over `chan_id` to the peer `to` now, if
     /// it would not: no such open channel to that peer, the peer not connected (both
     /// lnd's unknown next peer), or a balance that would fall under the channel reserve.
@@ -142,11 +142,11 @@ mod tests {
         [mine, theirs]
     }
 
-    fn db(channels: Vec<crate::channels::Channel>) -> ChannelDb {
-        ChannelDb { channels, ..Default::default() }
+    fn db(channels: Vec<crate::channels::Channel>) -> NodeDb {
+        NodeDb { channels, ..Default::default() }
     }
 
-    fn balances(db: &ChannelDb) -> (i64, i64) {
+    fn balances(db: &NodeDb) -> (i64, i64) {
         (db.channels[0].local_msat, db.channels[0].remote_msat)
     }
 
@@ -167,7 +167,7 @@ mod tests {
         let [a, b] = open(ALICE, BOB, 7, 1_000_000, false);
         let (mut alice, mut bob) = (db(vec![a]), db(vec![b]));
         let (start_a, start_b) = (balances(&alice), balances(&bob));
-        let step = |alice: &mut ChannelDb, bob: &mut ChannelDb, step: Step, amount: i64| {
+        let step = |alice: &mut NodeDb, bob: &mut NodeDb, step: Step, amount: i64| {
             alice.step_htlc(7, true, step, amount, "h", 100);
             bob.step_htlc(7, false, step, amount, "h", 100);
         };
