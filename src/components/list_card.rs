@@ -32,13 +32,26 @@ where
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || items.get().map(|r| match r {
                     Ok(list) if list.is_empty() => view! { <p class="muted">{empty}</p> }.into_any(),
-                    Ok(list) if list.len() > VIRTUAL_AFTER => view! {
-                        <VirtualList items=list row_px=ROW_PX height_px=VIEWPORT_PX id=id class=format!("{class} single-line") scrolled=scrolled row=row.clone()/>
-                    }.into_any(),
-                    Ok(list) => view! { <ul class=class id=id>{list.into_iter().map(&row).collect_view()}</ul> }.into_any(),
+                    Ok(list) => view! { <Rows items=list id=id class=class scrolled=scrolled row=row.clone()/> }.into_any(),
                     Err(e) => view! { <ErrorView error=e/> }.into_any(),
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// Rows of a list: all of them when there are few, only those in view (single-line, in a
+/// scrolling box that keeps its place in `scrolled`) when there are many.
+#[component]
+pub fn Rows<T, F, V>(items: Vec<T>, id: &'static str, class: &'static str, scrolled: StoredValue<f64>, row: F) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(T) -> V + Send + Sync + Clone + 'static,
+    V: IntoView + 'static,
+{
+    if items.len() > VIRTUAL_AFTER {
+        view! { <VirtualList items=items row_px=ROW_PX height_px=VIEWPORT_PX id=id class=format!("{class} single-line") scrolled=scrolled row=row/> }.into_any()
+    } else {
+        view! { <ul class=class id=id>{items.into_iter().map(row).collect_view()}</ul> }.into_any()
     }
 }

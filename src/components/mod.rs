@@ -19,7 +19,7 @@ pub use copy::CopyButton;
 pub use download::{DownloadButton, download, read_bytes, read_chosen_file};
 pub use error_view::ErrorView;
 pub use forget_everything::ForgetEverything;
-pub use list_card::ListCard;
+pub use list_card::{ListCard, Rows};
 pub use needs::{Lacks, Needs, allowed};
 pub use peer_name::PeerName;
 pub use qr::Qr;

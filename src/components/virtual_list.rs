@@ -23,7 +23,25 @@ where
     V: IntoView + 'static,
 {
     let total = items.len();
-    let items = StoredValue::new(items);
+    // The window is drawn by one function for every kind of row: only this closure is
+    // made per list type, which keeps each list's share of the bundle small.
+    let draw: Draw = std::sync::Arc::new(move |i| items.get(i).cloned().map(|item| row(item).into_any()));
+    window(Window { total, row_px, height_px, id, class, scrolled }, draw)
+}
+
+type Draw = std::sync::Arc<dyn Fn(usize) -> Option<AnyView> + Send + Sync>;
+
+struct Window {
+    total: usize,
+    row_px: f64,
+    height_px: f64,
+    id: &'static str,
+    class: String,
+    scrolled: StoredValue<f64>,
+}
+
+fn window(w: Window, draw: Draw) -> AnyView {
+    let Window { total, row_px, height_px, id, class, scrolled } = w;
     let (scroll_top, set_scroll_top) = signal(scrolled.get_value());
     let viewport = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
@@ -38,7 +56,8 @@ where
         (first, first.saturating_add(count).min(total))
     };
     view! {
-        <div class="virtual" node_ref=viewport style:max-height=format!("{height_px}px") data-rows=total
+        // Focusable, so the list scrolls from the keyboard too.
+        <div class="virtual" tabindex="0" node_ref=viewport style:max-height=format!("{height_px}px") data-rows=total
             on:scroll=move |ev| {
                 let top = event_target::<web_sys::Element>(&ev).scroll_top() as f64;
                 scrolled.set_value(top);
@@ -47,14 +66,15 @@ where
             <div style:height=format!("{}px", total as f64 * row_px) style:position="relative">
                 {move || {
                     let (first, last) = window();
-                    let visible: Vec<T> = items.with_value(|all| all.get(first..last).map(<[T]>::to_vec).unwrap_or_default());
+                    let visible: Vec<AnyView> = (first..last).filter_map(|i| draw(i)).collect();
                     view! {
                         <ul class=class.clone() id=id style:position="absolute" style:top=format!("{}px", first as f64 * row_px) style:width="100%">
-                            {visible.into_iter().map(&row).collect_view()}
+                            {visible}
                         </ul>
                     }
                 }}
             </div>
         </div>
     }
+    .into_any()
 }

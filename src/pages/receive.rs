@@ -1,20 +1,20 @@
 //! Receiving: create an invoice (or a hold invoice whose preimage only this browser knows),
-//! show it as text and QR, and watch it get paid; the invoice list kept live by
-//! SubscribeInvoices, resumed from the last add and settle indexes after any break.
+//! show it as text and QR, and watch it get paid; the invoice list is the invoice store
+//! (`state::invoices`), kept live by SubscribeInvoices, drawn only where it is in view.
 
 use leptos::prelude::*;
 
-use crate::components::{CopyButton, DownloadButton, ErrorView, Needs, Qr, ShareButton};
+use crate::components::{CopyButton, DownloadButton, ErrorView, Needs, Qr, Rows, ShareButton};
 use crate::format::{amount, middle_ellipsis};
 use crate::input::amount::parse;
-use crate::lnd::{Lnd, LndError, pb, rpc};
-use crate::state::{Prefs, Session, new_preimage, now, reopening, spawn_scoped};
+use crate::lnd::{LndError, pb, rpc};
+use crate::state::invoices::Row;
+use crate::state::{Invoices, Prefs, Session, new_preimage, now, reopening, spawn_scoped};
 
 use pb::invoice::InvoiceState;
 
 /// Expiry choices, in seconds; lnd's default is a day.
 const EXPIRIES: &[(i64, &str)] = &[(3_600, "1 hour"), (86_400, "1 day"), (604_800, "1 week")];
-const PAGE: u64 = 100;
 
 fn state_of(i: &pb::Invoice) -> InvoiceState {
     InvoiceState::try_from(i.state).unwrap_or(InvoiceState::Open)
@@ -31,59 +31,13 @@ fn state_words(i: &pb::Invoice) -> &'static str {
     }
 }
 
-/// The invoices this page shows, newest first, merged with every update the node streams.
-#[derive(Clone, Copy)]
-struct Invoices {
-    list: RwSignal<Vec<pb::Invoice>>,
-    error: RwSignal<Option<LndError>>,
-    /// The oldest add index loaded, for paging back.
-    oldest: RwSignal<u64>,
-}
-
-impl Invoices {
-    fn merge(&self, inv: pb::Invoice) {
-        self.list.update(|list| match list.iter_mut().find(|i| i.add_index == inv.add_index) {
-            Some(old) => *old = inv,
-            None => {
-                let at = list.iter().position(|i| i.add_index < inv.add_index).unwrap_or(list.len());
-                list.insert(at, inv);
-            }
-        });
-    }
-
-    fn find(&self, hash: &[u8]) -> Option<pb::Invoice> {
-        self.list.with(|l| l.iter().find(|i| i.r_hash == hash).cloned())
-    }
-
-    /// Loads the newest page, then follows SubscribeInvoices; after a break, resumes from
-    /// the highest add and settle indexes seen, so the node replays what was missed.
-    async fn follow(self, lnd: Lnd) {
-        match lnd.list_invoices(pb::ListInvoiceRequest { num_max_invoices: PAGE, reversed: true, ..Default::default() }).await {
-            Ok(page) => {
-                self.oldest.set(page.first_index_offset);
-                for inv in page.invoices {
-                    self.merge(inv);
-                }
-                self.error.set(None);
-            }
-            Err(e) => self.error.set(Some(e)),
-        }
-        let resume = move || {
-            let (add, settle) =
-                self.list.with_untracked(|l| (l.iter().map(|i| i.add_index).max().unwrap_or(0), l.iter().map(|i| i.settle_index).max().unwrap_or(0)));
-            Some(lnd.subscribe_invoices(add, settle))
-        };
-        reopening(resume, move |inv| self.merge(inv)).await;
-    }
-}
-
 #[component]
 pub fn ReceivePage() -> impl IntoView {
     let session = Session::get();
-    let invoices = Invoices { list: RwSignal::new(Vec::new()), error: RwSignal::new(None), oldest: RwSignal::new(0) };
+    let invoices = Invoices::new();
     Effect::new(move |_| {
         let Some(lnd) = session.lnd.get() else { return };
-        invoices.list.set(Vec::new());
+        invoices.clear();
         spawn_scoped(invoices.follow(lnd));
     });
     view! {
@@ -275,7 +229,7 @@ fn HoldControls(invoices: Invoices, hash: Vec<u8>, preimage: [u8; 32]) -> impl I
         if matches!(state_of(&inv), InvoiceState::Settled | InvoiceState::Canceled) {
             vault.forget_preimage(&inv.r_hash);
         }
-        invoices.merge(inv.clone());
+        invoices.merge([inv.clone()]);
         state.set(Some(inv));
     };
     let stream_hash = hash.clone();
@@ -439,32 +393,47 @@ fn ListCard(invoices: Invoices) -> impl IntoView {
     let session = Session::get();
     let unit = Prefs::get().unit;
     let search = RwSignal::new(String::new());
-    let older = Action::new_local(move |_: &()| async move {
-        let lnd = session.lnd.get_untracked().ok_or(LndError::Disconnected)?;
-        let offset = invoices.oldest.get_untracked();
-        let page = lnd.list_invoices(pb::ListInvoiceRequest { index_offset: offset, num_max_invoices: PAGE, reversed: true, ..Default::default() }).await?;
-        if !page.invoices.is_empty() {
-            invoices.oldest.set(page.first_index_offset);
+    let older = Action::new_local(move |_: &()| async move { invoices.load_older(session.lnd.get_untracked().ok_or(LndError::Disconnected)?).await });
+    let shown = Memo::new_with_compare(
+        move |_| {
+            let q = search.get().trim().to_lowercase();
+            invoices.newest_first(|i| {
+                q.is_empty()
+                    || i.memo.to_lowercase().contains(&q)
+                    || keysend_message(i).is_some_and(|m| m.to_lowercase().contains(&q))
+                    || hex::encode(&i.r_hash).contains(&q)
+                    || i.payment_request.contains(&q)
+            })
+        },
+        // The same rows, by identity: comparing thousands of invoices field by field on
+        // every update would cost more than drawing them.
+        |old: Option<&Vec<Row>>, new: Option<&Vec<Row>>| match (old, new) {
+            (Some(a), Some(b)) => a.len() != b.len() || a.iter().zip(b).any(|(x, y)| !std::sync::Arc::ptr_eq(x, y)),
+            _ => true,
+        },
+    );
+    let count = move || {
+        let (n, all) = (shown.with(Vec::len) as u64, invoices.len() as u64);
+        let all_words = crate::format::counted(all, "invoice");
+        if n == all { all_words } else { format!("{} of {all_words}", crate::format::count(n)) }
+    };
+    let scrolled = StoredValue::new(0.0);
+    let row = move |inv: Row| {
+        // An invoice for any amount (a keysend's among them) shows what it was paid.
+        let (v, paid) = (inv.value, inv.amt_paid_sat);
+        let words = state_words(&inv);
+        view! {
+            <li data-hash=hex::encode(&inv.r_hash) data-state=words>
+                <span class="amount">{move || match (v, paid) {
+                    (0, 0) => "any amount".to_string(),
+                    (0, paid) => amount(paid, unit.get()),
+                    (v, _) => amount(v, unit.get()),
+                }}</span>
+                <span class="label">{label_of(&inv)}</span>
+                <span class=format!("state {}", words.split(':').next().unwrap_or("").to_lowercase().replace(' ', "-"))>{words}</span>
+                <span class="muted small">{crate::format::ago(inv.creation_date, now())}</span>
+            </li>
         }
-        for inv in page.invoices {
-            invoices.merge(inv);
-        }
-        Ok::<(), LndError>(())
-    });
-    let shown = move || {
-        let q = search.get().trim().to_lowercase();
-        invoices.list.with(|l| {
-            l.iter()
-                .filter(|i| {
-                    q.is_empty()
-                        || i.memo.to_lowercase().contains(&q)
-                        || keysend_message(i).is_some_and(|m| m.to_lowercase().contains(&q))
-                        || hex::encode(&i.r_hash).contains(&q)
-                        || i.payment_request.contains(&q)
-                })
-                .cloned()
-                .collect::<Vec<_>>()
-        })
     };
     view! {
         <section class="card">
@@ -474,27 +443,10 @@ fn ListCard(invoices: Invoices) -> impl IntoView {
                     prop:value=search on:input=move |ev| search.set(event_target_value(&ev))/>
             </div>
             {move || invoices.error.get().map(|e| view! { <ErrorView error=e/> })}
-            <ul class="rows invoices" id="invoices">
-                <For each=shown key=|i| (i.add_index, i.state, i.settle_index) let:inv>
-                    <li data-hash=hex::encode(&inv.r_hash) data-state=state_words(&inv)>
-                        <span class="amount">{
-                            // An invoice for any amount (a keysend's among them) shows what it was paid.
-                            let (v, paid) = (inv.value, inv.amt_paid_sat);
-                            move || match (v, paid) {
-                                (0, 0) => "any amount".to_string(),
-                                (0, paid) => amount(paid, unit.get()),
-                                (v, _) => amount(v, unit.get()),
-                            }
-                        }</span>
-                        <span class="label">{label_of(&inv)}</span>
-                        <span class=format!("state {}", state_words(&inv).split(':').next().unwrap_or("").to_lowercase().replace(' ', "-"))>{state_words(&inv)}</span>
-                        <span class="muted small">{crate::format::ago(inv.creation_date, now())}</span>
-                    </li>
-                </For>
-            </ul>
-            <Show when=move || invoices.list.with(Vec::is_empty)>
-                <p class="muted">"No invoices yet."</p>
+            <Show when=move || !invoices.is_empty() fallback=|| view! { <p class="muted">"No invoices yet."</p> }>
+                <p class="muted small" id="invoice-count">{count}</p>
             </Show>
+            {move || view! { <Rows items=shown.get() id="invoices" class="rows invoices" scrolled=scrolled row=row/> }}
             <Show when=move || { invoices.oldest.get() > 1 }>
                 <button type="button" name="older-invoices" disabled=older.pending() on:click=move |_| { older.dispatch_local(()); }>"Load older invoices"</button>
             </Show>

@@ -4,6 +4,7 @@
 mod aliases;
 mod backups;
 mod browser;
+pub mod invoices;
 mod live;
 mod prefs;
 mod session;
@@ -12,6 +13,7 @@ mod vault;
 pub use aliases::Aliases;
 pub use backups::{Backups, packed};
 pub use browser::{new_id, new_preimage, new_tag, now, storage};
+pub use invoices::Invoices;
 pub use live::{refresh_on, reopening, spawn_scoped};
 pub use prefs::{Prefs, Theme};
 pub use session::{Link, Session};

@@ -13,7 +13,7 @@ use tokio::process::{Child, Command};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Via {
     Rest,
     GrpcWeb,

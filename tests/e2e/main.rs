@@ -621,6 +621,47 @@ async fn payment_in_parts(via: Via) {
 
 on_both_transports!(payment_in_parts);
 
+/// A burst of invoices, faster than a page can draw them one by one (a shop on sale day):
+/// the Receive page applies every event, none lost, newest first, draws only the rows in
+/// view, and its rate is printed (never asserted).
+async fn invoice_burst(via: Via) {
+    const BURST: usize = 2_000;
+    let h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    h.open_as_admin().await;
+    h.go("/receive").await;
+    let (alice, md) = h.network.as_admin("alice").await.expect("alice");
+    let add = |memo: String| alice.add_invoice(&md, lnrpc::lnrpc::Invoice { value: 1, memo, ..Default::default() }).expect("invoice");
+    // The page follows the node's stream once it shows what the stream brought.
+    add("before the burst".into());
+    h.wait_text("#invoices li", "before the burst").await;
+    let started = std::time::Instant::now();
+    for i in 1..=BURST {
+        add(format!("burst {i}"));
+    }
+    let made = started.elapsed();
+    let all = format!("{} invoices", lightdeck::format::count(BURST as u64 + 1));
+    h.wait_text("#invoice-count", &all).await;
+    let applied = started.elapsed();
+    println!(
+        "e2e invoice burst over {via:?}: {BURST} invoices made in {:.0} ms ({:.0}/s); all on the Receive page after {:.0} ms ({:.0} events/s applied)",
+        made.as_secs_f64() * 1e3,
+        BURST as f64 / made.as_secs_f64(),
+        applied.as_secs_f64() * 1e3,
+        BURST as f64 / applied.as_secs_f64()
+    );
+    h.wait_text("#invoices li:first-child", &format!("burst {BURST}")).await;
+    assert!(h.count("#invoices li").await < 60, "only the rows near the view are drawn");
+    // The search reads every invoice held, not only those drawn: burst 1, 10 to 19, 100 to
+    // 199 and 1000 to 1999.
+    h.fill("input[name=invoice-search]", "burst 1").await;
+    h.wait_text("#invoice-count", &format!("1,111 of {all}")).await;
+    h.screenshots("invoice-burst").await;
+    h.finish().await;
+}
+
+on_both_transports!(invoice_burst);
+
 /// Routes: bob and carol played by the test around alice (alice → bob → carol → alice). A
 /// route to carol is shown hop by hop and paid along; then liquidity moves from alice's
 /// channel with bob to her channel with carol with a circular payment.
