@@ -1025,3 +1025,28 @@ async fn time_locks_and_keysend_invoices_as_lnd_sets_them() {
         .into_inner();
     assert_eq!((routes.routes[0].total_time_lock as u64 - height, routes.routes[0].hops[1].expiry as u64 - height), (160, 80));
 }
+
+/// lnd's invoice registry queues each subscriber's events without bound: one that reads
+/// slower than invoices are made (a phone on a busy node) is told of every one, late, and
+/// none twice. devnode's channel holds 4,096 events; past that, what it dropped is read
+/// again from the database.
+#[tokio::test]
+async fn a_subscriber_that_falls_behind_is_told_of_every_invoice_once() {
+    const MADE: u64 = 5_000;
+    let dir = tempfile::tempdir().unwrap();
+    let network = Network::open(NetworkConfig::new(dir.path())).unwrap();
+    network.build(Plan::nodes(&["alice"])).await.unwrap();
+    let (alice, md) = network.as_admin("alice").await.unwrap();
+    let mut stream = alice.subscribe_invoices(&md, pb::InvoiceSubscription::default()).unwrap();
+    for i in 0..MADE {
+        alice.add_invoice(&md, pb::Invoice { value: 1, memo: format!("n{i}"), ..Default::default() }).unwrap();
+    }
+    let mut told = Vec::new();
+    while (told.len() as u64) < MADE {
+        let next = tokio::time::timeout(Duration::from_secs(10), stream.next()).await.expect("an invoice told within 10 s");
+        told.push(next.expect("the stream goes on").expect("an invoice").add_index);
+    }
+    assert_eq!(told, (1..=MADE).collect::<Vec<_>>(), "every addition, in order, once");
+    let after = tokio::time::timeout(Duration::from_millis(300), stream.next()).await;
+    assert!(after.is_err(), "nothing told twice: {after:?}");
+}

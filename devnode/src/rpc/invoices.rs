@@ -31,6 +31,19 @@ fn bytes(hex_str: &str) -> Vec<u8> {
     hex::decode(hex_str).unwrap_or_default()
 }
 
+/// What SubscribeInvoices tells a client that has been told of additions up to `add_index`
+/// and settlements up to `settle_index`: the invoices added since (open or settled; this
+/// stream never tells of held or canceled ones), then those settled since, in the order
+/// they were settled.
+fn invoices_after(invoices: &[Invoice], add_index: u64, settle_index: u64) -> Vec<pb::Invoice> {
+    let mut told: Vec<pb::Invoice> =
+        invoices.iter().filter(|i| i.add_index > add_index && matches!(i.state, State::Open | State::Settled)).map(invoice_message).collect();
+    let mut settled: Vec<&Invoice> = invoices.iter().filter(|i| i.state == State::Settled && i.settle_index > settle_index).collect();
+    settled.sort_by_key(|i| i.settle_index);
+    told.extend(settled.into_iter().map(invoice_message));
+    told
+}
+
 /// An invoice as lnd's Invoice message.
 #[allow(deprecated)]
 pub fn invoice_message(i: &Invoice) -> pb::Invoice {
@@ -253,40 +266,43 @@ impl NodeRpc {
     /// then each addition and each settlement as it happens, once. As lnd's invoice
     /// registry, this stream never tells of an invoice accepted (held) or canceled, nor of
     /// a part of a multi-path payment arriving: SubscribeSingleInvoice does.
-    pub fn subscribe_invoices(&self, md: &MetadataMap, req: pb::InvoiceSubscription) -> Result<RpcStream<pb::Invoice>, Status> {
+    pub fn subscribe_invoices(self: &Arc<Self>, md: &MetadataMap, req: pb::InvoiceSubscription) -> Result<RpcStream<pb::Invoice>, Status> {
         self.authorize(md, &SUBSCRIBE_INVOICES)?;
         let live = self.invoice_events.subscribe();
         let (backlog, mut added, mut settled) = {
             let db = self.channels();
-            let told = |i: &&Invoice| matches!(i.state, State::Open | State::Settled);
-            let mut backlog: Vec<pb::Invoice> = if req.add_index > 0 {
-                db.invoices.invoices.iter().filter(|i| i.add_index > req.add_index).filter(told).map(invoice_message).collect()
-            } else {
-                vec![]
-            };
-            let mut settled: Vec<&Invoice> = if req.settle_index > 0 {
-                db.invoices.invoices.iter().filter(|i| i.state == State::Settled && i.settle_index > req.settle_index).collect()
-            } else {
-                vec![]
-            };
-            settled.sort_by_key(|i| i.settle_index);
-            backlog.extend(settled.into_iter().map(invoice_message));
             let last_add = db.invoices.invoices.iter().map(|i| i.add_index).max().unwrap_or(0);
             let last_settle = db.invoices.invoices.iter().map(|i| i.settle_index).max().unwrap_or(0);
+            // Index 0 asks for no backlog of its kind.
+            let backlog = invoices_after(
+                &db.invoices.invoices,
+                if req.add_index > 0 { req.add_index } else { last_add },
+                if req.settle_index > 0 { req.settle_index } else { last_settle },
+            );
             (backlog, last_add, last_settle)
         };
-        let told = move |i: &pb::Invoice| match pb::invoice::InvoiceState::try_from(i.state) {
-            Ok(pb::invoice::InvoiceState::Open) if i.add_index > added => {
-                added = i.add_index;
-                true
+        let node = Arc::clone(self);
+        let live = BroadcastStream::new(live).flat_map(move |event| {
+            let news = match event {
+                Ok(i) => {
+                    let new = match pb::invoice::InvoiceState::try_from(i.state) {
+                        Ok(pb::invoice::InvoiceState::Open) => i.add_index > added,
+                        Ok(pb::invoice::InvoiceState::Settled) => i.settle_index > settled,
+                        _ => false,
+                    };
+                    if new { vec![i] } else { vec![] }
+                }
+                // lnd's invoice registry queues each client's events without bound: a client
+                // that falls behind is slow, never told less. What the channel could not hold
+                // is read again from the database, after the last addition and settlement told.
+                Err(_lagged) => invoices_after(&node.channels().invoices.invoices, added, settled),
+            };
+            for i in &news {
+                added = added.max(i.add_index);
+                settled = settled.max(i.settle_index);
             }
-            Ok(pb::invoice::InvoiceState::Settled) if i.settle_index > settled => {
-                settled = i.settle_index;
-                true
-            }
-            _ => false,
-        };
-        let live = BroadcastStream::new(live).filter_map(|e| futures::future::ready(e.ok())).filter(futures_filter(told));
+            futures::stream::iter(news)
+        });
         Ok(Box::pin(futures::stream::iter(backlog).chain(live).map(Ok)))
     }
 
