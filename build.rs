@@ -21,5 +21,10 @@ fn main() {
             println!("cargo:rerun-if-changed={path}");
         }
     }
+    // The splitter reads the linker's relocations to move a page's code out of the main
+    // module; they are kept only when asked for.
+    if std::env::var_os("CARGO_FEATURE_SPLIT").is_some() && std::env::var("TARGET").is_ok_and(|t| t.starts_with("wasm32")) {
+        println!("cargo:rustc-link-arg-bins=--emit-relocs");
+    }
     println!("cargo:rerun-if-changed=build.rs");
 }

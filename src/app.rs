@@ -2,15 +2,15 @@
 //! node's state calls for (connect, wallet setup/unlock, or the node itself).
 
 use leptos::prelude::*;
+use leptos_router::Lazy;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::path;
 
 use crate::components::{ErrorView, ThemeChoice};
 use crate::lnd::WalletState;
-use crate::pages::{
-    BackupsPage, ChannelsPage, ConnectPage, FeesPage, NodePage, OnchainPage, PeersPage, ReceivePage, RoutesPage, SendPage, UnlockPage, VaultPage, WalletPage,
-};
+use crate::pages::lazy::{BackupsRoute, ChannelsRoute, FeesRoute, OnchainRoute, PeersRoute, ReceiveRoute, RoutesRoute, SendRoute, WalletRoute};
+use crate::pages::{ConnectPage, NodePage, UnlockPage, VaultPage};
 use crate::state::{Link, Prefs, Session, Vault, VaultStatus};
 
 #[component]
@@ -81,16 +81,16 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/connect") view=ConnectPage/>
                 <Route path=path!("/unlock") view=UnlockPage/>
                 <Route path=path!("/vault") view=VaultPage/>
-                <Route path=path!("/wallet") view=WalletPage/>
+                <Route path=path!("/wallet") view={Lazy::<WalletRoute>::new()}/>
                 <Route path=path!("/") view=NodePage/>
-                <Route path=path!("/onchain") view=OnchainPage/>
-                <Route path=path!("/peers") view=PeersPage/>
-                <Route path=path!("/channels") view=ChannelsPage/>
-                <Route path=path!("/receive") view=ReceivePage/>
-                <Route path=path!("/send") view=SendPage/>
-                <Route path=path!("/routes") view=RoutesPage/>
-                <Route path=path!("/fees") view=FeesPage/>
-                <Route path=path!("/backups") view=BackupsPage/>
+                <Route path=path!("/onchain") view={Lazy::<OnchainRoute>::new()}/>
+                <Route path=path!("/peers") view={Lazy::<PeersRoute>::new()}/>
+                <Route path=path!("/channels") view={Lazy::<ChannelsRoute>::new()}/>
+                <Route path=path!("/receive") view={Lazy::<ReceiveRoute>::new()}/>
+                <Route path=path!("/send") view={Lazy::<SendRoute>::new()}/>
+                <Route path=path!("/routes") view={Lazy::<RoutesRoute>::new()}/>
+                <Route path=path!("/fees") view={Lazy::<FeesRoute>::new()}/>
+                <Route path=path!("/backups") view={Lazy::<BackupsRoute>::new()}/>
             </Routes>
             </Show>
         </main>

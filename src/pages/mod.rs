@@ -4,6 +4,7 @@ mod backups;
 mod channels;
 mod connect;
 mod fees;
+pub mod lazy;
 mod node;
 mod onchain;
 mod peers;

@@ -14,6 +14,7 @@ mod bench;
 mod bundle;
 mod csp;
 mod demo;
+mod split;
 mod tools;
 
 use std::process::ExitCode;

@@ -105,8 +105,10 @@ fn npm_ci() -> Result {
 
 pub fn build_app() -> Result {
     let mut c = command("trunk");
-    c.args(["build", "--release"]).env("TRUNK_SKIP_VERSION_CHECK", "true");
+    // With the pages split out (see split.rs), which the step after Trunk's makes real.
+    c.args(["build", "--release", "--features", "split"]).env("TRUNK_SKIP_VERSION_CHECK", "true");
     run(c)?;
+    crate::split::apply(&root(), &root().join("dist"))?;
     crate::csp::apply(&root().join("dist"))?;
     crate::bundle::report(&root().join("dist"))
 }
