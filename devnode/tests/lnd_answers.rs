@@ -1028,8 +1028,7 @@ async fn time_locks_and_keysend_invoices_as_lnd_sets_them() {
 
 /// lnd's invoice registry queues each subscriber's events without bound: one that reads
 /// slower than invoices are made (a phone on a busy node) is told of every one, late, and
-/// none twice. devnode's channel holds 4,096 events; past that, what it dropped is read
-/// again from the database.
+/// none twice (more than the 4,096 events devnode's broadcast channel held before).
 #[tokio::test]
 async fn a_subscriber_that_falls_behind_is_told_of_every_invoice_once() {
     const MADE: u64 = 5_000;

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use futures::StreamExt;
 use lnrpc::invoicesrpc as irpc;
 use lnrpc::lnrpc as pb;
-use tokio_stream::wrappers::BroadcastStream;
 use tonic::{Status, metadata::MetadataMap};
 
 use super::{
@@ -156,7 +155,7 @@ fn invoice_features(i: &Invoice) -> std::collections::HashMap<u32, pb::Feature> 
 
 impl NodeRpc {
     fn emit_invoice(&self, i: &Invoice) {
-        let _ = self.invoice_events.send(invoice_message(i));
+        self.invoice_events.send(invoice_message(i));
     }
 
     fn create_invoice(&self, n: NewInvoice) -> Result<Invoice, Status> {
@@ -266,7 +265,7 @@ impl NodeRpc {
     /// then each addition and each settlement as it happens, once. As lnd's invoice
     /// registry, this stream never tells of an invoice accepted (held) or canceled, nor of
     /// a part of a multi-path payment arriving: SubscribeSingleInvoice does.
-    pub fn subscribe_invoices(self: &Arc<Self>, md: &MetadataMap, req: pb::InvoiceSubscription) -> Result<RpcStream<pb::Invoice>, Status> {
+    pub fn subscribe_invoices(&self, md: &MetadataMap, req: pb::InvoiceSubscription) -> Result<RpcStream<pb::Invoice>, Status> {
         self.authorize(md, &SUBSCRIBE_INVOICES)?;
         let live = self.invoice_events.subscribe();
         let (backlog, mut added, mut settled) = {
@@ -281,28 +280,18 @@ impl NodeRpc {
             );
             (backlog, last_add, last_settle)
         };
-        let node = Arc::clone(self);
-        let live = BroadcastStream::new(live).flat_map(move |event| {
-            let news = match event {
-                Ok(i) => {
-                    let new = match pb::invoice::InvoiceState::try_from(i.state) {
-                        Ok(pb::invoice::InvoiceState::Open) => i.add_index > added,
-                        Ok(pb::invoice::InvoiceState::Settled) => i.settle_index > settled,
-                        _ => false,
-                    };
-                    if new { vec![i] } else { vec![] }
-                }
-                // lnd's invoice registry queues each client's events without bound: a client
-                // that falls behind is slow, never told less. What the channel could not hold
-                // is read again from the database, after the last addition and settlement told.
-                Err(_lagged) => invoices_after(&node.channels().invoices.invoices, added, settled),
-            };
-            for i in &news {
-                added = added.max(i.add_index);
-                settled = settled.max(i.settle_index);
+        let told = move |i: &pb::Invoice| match pb::invoice::InvoiceState::try_from(i.state) {
+            Ok(pb::invoice::InvoiceState::Open) if i.add_index > added => {
+                added = i.add_index;
+                true
             }
-            futures::stream::iter(news)
-        });
+            Ok(pb::invoice::InvoiceState::Settled) if i.settle_index > settled => {
+                settled = i.settle_index;
+                true
+            }
+            _ => false,
+        };
+        let live = live.filter(futures_filter(told));
         Ok(Box::pin(futures::stream::iter(backlog).chain(live).map(Ok)))
     }
 
@@ -328,8 +317,7 @@ impl NodeRpc {
             state = Some(i.state);
             new
         };
-        let updates =
-            BroadcastStream::new(live).filter_map(move |e| futures::future::ready(e.ok().filter(|i| i.r_hash == hash))).filter(futures_filter(changed));
+        let updates = live.filter(move |i| futures::future::ready(i.r_hash == hash)).filter(futures_filter(changed));
         Ok(Box::pin(futures::stream::iter(current).chain(super::through(Box::pin(updates), done)).map(Ok)))
     }
 

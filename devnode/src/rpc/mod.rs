@@ -4,6 +4,7 @@
 
 mod backups;
 mod channels;
+mod feed;
 mod graph;
 mod htlc_events;
 mod invoices;
@@ -301,7 +302,7 @@ pub struct NodeRpc {
     chan_events: tokio::sync::broadcast::Sender<pb::ChannelEventUpdate>,
     /// The task following the chain for this node's channels.
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
-    invoice_events: tokio::sync::broadcast::Sender<pb::Invoice>,
+    invoice_events: feed::Feed<pb::Invoice>,
     payment_events: tokio::sync::broadcast::Sender<pb::Payment>,
     /// For SubscribeHtlcEvents.
     htlc_events: tokio::sync::broadcast::Sender<lnrpc::routerrpc::HtlcEvent>,
@@ -432,7 +433,6 @@ impl NodeRpc {
         let (state, _) = watch::channel(node.state());
         let (peer_events, _) = tokio::sync::broadcast::channel(256);
         let (chan_events, _) = tokio::sync::broadcast::channel(1024);
-        let (invoice_events, _) = tokio::sync::broadcast::channel(4096);
         let (payment_events, _) = tokio::sync::broadcast::channel(4096);
         let (htlc_events, _) = tokio::sync::broadcast::channel(4096);
         Arc::new_cyclic(|this| NodeRpc {
@@ -448,7 +448,7 @@ impl NodeRpc {
             channels: Mutex::new(Default::default()),
             chan_events,
             watcher: Mutex::new(None),
-            invoice_events,
+            invoice_events: feed::Feed::new(),
             payment_events,
             htlc_events,
             save_pending: Default::default(),

@@ -319,7 +319,7 @@ impl NodeRpc {
         let mut db = self.channels();
         // lnd tells subscribers of a keysend's invoice as it is added, open, then settled.
         if let Some(added) = db.invoices.add_keysend(hash, &htlc, height, now())? {
-            let _ = self.invoice_events.send(super::invoices::invoice_message(&added));
+            self.invoice_events.send(super::invoices::invoice_message(&added));
         }
         let (accepted, invoice) = match db.invoices.accept(hash, htlc, height, now_ms()) {
             Ok(done) => done,
@@ -329,7 +329,7 @@ impl NodeRpc {
                 drop(db);
                 if let Some(i) = invoice {
                     self.persist_later();
-                    let _ = self.invoice_events.send(super::invoices::invoice_message(&i));
+                    self.invoice_events.send(super::invoices::invoice_message(&i));
                 }
                 return Err(r);
             }
@@ -337,7 +337,7 @@ impl NodeRpc {
             Err(_) => return Err(Refusal::NotFound),
         };
         drop(db);
-        let _ = self.invoice_events.send(super::invoices::invoice_message(&invoice));
+        self.invoice_events.send(super::invoices::invoice_message(&invoice));
         Ok(accepted)
     }
 
