@@ -662,6 +662,32 @@ async fn invoice_burst(via: Via) {
 
 on_both_transports!(invoice_burst);
 
+/// A page whose part of the app cannot be downloaded (the connection dropped before the
+/// service worker had it, or the app was updated since the tab opened and the host has the
+/// new parts only) says so and offers a reload; the app goes on, no crash screen, and the
+/// pages it holds still open.
+async fn a_page_that_cannot_be_downloaded_says_so(via: Via) {
+    let mut h = Harness::start(via).await;
+    h.create_wallet_directly().await;
+    let admin = h.node.macaroon_hex("admin").expect("admin.macaroon");
+    // Without the service worker (`?no-sw`): only the host holds the parts.
+    h.reload("/?no-sw").await;
+    h.wait_text("h1", "Connect to your node").await;
+    h.connect(&h.node_url(), Some(&admin)).await;
+    h.expect_node_page().await;
+    h.take_app_host_offline().await;
+    h.go("/send").await;
+    h.wait_text(".error-title", "This page could not be downloaded.").await;
+    h.wait_text(".error-advice", "reload").await;
+    assert_eq!(h.count("#crash").await, 0, "the app goes on");
+    h.screenshots("part-missing").await;
+    h.go("/").await;
+    h.expect_node_page().await;
+    h.finish().await;
+}
+
+on_both_transports!(a_page_that_cannot_be_downloaded_says_so);
+
 /// Routes: bob and carol played by the test around alice (alice → bob → carol → alice). A
 /// route to carol is shown hop by hop and paid along; then liquidity moves from alice's
 /// channel with bob to her channel with carol with a circular payment.
