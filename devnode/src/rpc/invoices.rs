@@ -30,19 +30,6 @@ fn bytes(hex_str: &str) -> Vec<u8> {
     hex::decode(hex_str).unwrap_or_default()
 }
 
-/// What SubscribeInvoices tells a client that has been told of additions up to `add_index`
-/// and settlements up to `settle_index`: the invoices added since (open or settled; this
-/// stream never tells of held or canceled ones), then those settled since, in the order
-/// they were settled.
-fn invoices_after(invoices: &[Invoice], add_index: u64, settle_index: u64) -> Vec<pb::Invoice> {
-    let mut told: Vec<pb::Invoice> =
-        invoices.iter().filter(|i| i.add_index > add_index && matches!(i.state, State::Open | State::Settled)).map(invoice_message).collect();
-    let mut settled: Vec<&Invoice> = invoices.iter().filter(|i| i.state == State::Settled && i.settle_index > settle_index).collect();
-    settled.sort_by_key(|i| i.settle_index);
-    told.extend(settled.into_iter().map(invoice_message));
-    told
-}
-
 /// An invoice as lnd's Invoice message.
 #[allow(deprecated)]
 pub fn invoice_message(i: &Invoice) -> pb::Invoice {
@@ -270,14 +257,21 @@ impl NodeRpc {
         let live = self.invoice_events.subscribe();
         let (backlog, mut added, mut settled) = {
             let db = self.channels();
+            let told = |i: &&Invoice| matches!(i.state, State::Open | State::Settled);
+            let mut backlog: Vec<pb::Invoice> = if req.add_index > 0 {
+                db.invoices.invoices.iter().filter(|i| i.add_index > req.add_index).filter(told).map(invoice_message).collect()
+            } else {
+                vec![]
+            };
+            let mut settled: Vec<&Invoice> = if req.settle_index > 0 {
+                db.invoices.invoices.iter().filter(|i| i.state == State::Settled && i.settle_index > req.settle_index).collect()
+            } else {
+                vec![]
+            };
+            settled.sort_by_key(|i| i.settle_index);
+            backlog.extend(settled.into_iter().map(invoice_message));
             let last_add = db.invoices.invoices.iter().map(|i| i.add_index).max().unwrap_or(0);
             let last_settle = db.invoices.invoices.iter().map(|i| i.settle_index).max().unwrap_or(0);
-            // Index 0 asks for no backlog of its kind.
-            let backlog = invoices_after(
-                &db.invoices.invoices,
-                if req.add_index > 0 { req.add_index } else { last_add },
-                if req.settle_index > 0 { req.settle_index } else { last_settle },
-            );
             (backlog, last_add, last_settle)
         };
         let told = move |i: &pb::Invoice| match pb::invoice::InvoiceState::try_from(i.state) {
