@@ -1,5 +1,6 @@
-//! The node's invoices as the app holds them: in order of add index, loaded a page at a time, and patched by SubscribeInvoices after any break from
-//! the last add and settle indexes seen. A burst of events is applied in one update, so a
+//! The node's invoices as the app holds them: in order of add index, loaded a page at a
+//! time, and patched by SubscribeInvoices, resumed after any break from the last add and
+//! settle indexes seen. A burst of events is applied in one update, so a
 //! node that takes thousands of payments a second redraws its list a few times a second,
 //! not once per invoice, and none is lost.
 
@@ -101,8 +102,15 @@ impl Invoices {
         self.len() == 0
     }
 
-    fn is_empty_untracked(&self) -> bool {
-        self.held.with_untracked(|h| h.0.is_empty())
+    /// The page of lnd's ListInvoices before `offset` (0: the newest), newest first.
+    async fn page_before(self, lnd: &Lnd, offset: u64) -> Result<(), LndError> {
+        let page = lnd.list_invoices(pb::ListInvoiceRequest { index_offset: offset, num_max_invoices: PAGE, reversed: true, ..Default::default() }).await?;
+        // An empty page keeps the place reached (a page before the first is empty).
+        if !page.invoices.is_empty() {
+            let _ = self.oldest.try_set(page.first_index_offset);
+        }
+        self.merge(page.invoices);
+        Ok(())
     }
 
     pub fn find(&self, hash: &[u8]) -> Option<Row> {
@@ -112,27 +120,18 @@ impl Invoices {
     /// Loads the newest page, then follows SubscribeInvoices; after a break, resumes from
     /// the highest add and settle indexes seen, so the node replays what was missed.
     pub async fn follow(self, lnd: Lnd) {
-        match lnd.list_invoices(pb::ListInvoiceRequest { num_max_invoices: PAGE, reversed: true, ..Default::default() }).await {
-            Ok(page) => {
-                self.oldest.set(page.first_index_offset);
-                self.merge(page.invoices);
-                self.error.set(None);
-            }
-            Err(e) => self.error.set(Some(e)),
-        }
+        self.error.set(self.page_before(&lnd, 0).await.err());
         // lnd replays what a subscription missed only after a known add index, so for a
         // node with no invoice yet one made before the stream reached the node would be
         // missed (a plain-HTTP stream may wait for a free connection): once the stream has
         // had time to start, the list is read once more.
-        if self.is_empty_untracked() {
+        let is_empty = move || self.held.try_with_untracked(|h| h.0.is_empty()) == Some(true);
+        if is_empty() {
             let lnd = lnd.clone();
             leptos::task::spawn_local(async move {
                 gloo_timers::future::sleep(SETTLE_IN).await;
-                if self.held.try_with_untracked(|h| h.0.is_empty()) == Some(true)
-                    && let Ok(page) = lnd.list_invoices(pb::ListInvoiceRequest { num_max_invoices: PAGE, reversed: true, ..Default::default() }).await
-                {
-                    let _ = self.oldest.try_set(page.first_index_offset);
-                    self.merge(page.invoices);
+                if is_empty() {
+                    let _ = self.page_before(&lnd, 0).await;
                 }
             });
         }
@@ -145,12 +144,6 @@ impl Invoices {
 
     /// The page of invoices before the oldest loaded.
     pub async fn load_older(self, lnd: Lnd) -> Result<(), LndError> {
-        let offset = self.oldest.get_untracked();
-        let page = lnd.list_invoices(pb::ListInvoiceRequest { index_offset: offset, num_max_invoices: PAGE, reversed: true, ..Default::default() }).await?;
-        if !page.invoices.is_empty() {
-            self.oldest.set(page.first_index_offset);
-        }
-        self.merge(page.invoices);
-        Ok(())
+        self.page_before(&lnd, self.oldest.get_untracked()).await
     }
 }
